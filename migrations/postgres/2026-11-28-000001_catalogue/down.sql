@@ -1,0 +1,11 @@
+DROP TABLE product_images;
+DROP TABLE product_makers;
+DROP TABLE products;
+DROP TABLE worker_household_statuses;
+DROP TABLE workers;
+DROP TABLE workshop_heritage_items;
+DROP TABLE workshops;
+DROP TABLE heritage_item_regions;
+DROP TABLE heritage_items;
+DROP TABLE poverty_counties;
+DROP TABLE regions;

@@ -1,0 +1,363 @@
+//! The catalogue as buyers see it: the read side shared by the storefront pages and the JSON
+//! API. Each method does its database work in one trip off the async workers and returns
+//! views that already respect consent.
+
+pub mod reference;
+pub mod views;
+
+use crate::clock::Clock;
+use crate::db::catalog as q;
+use crate::db::{Db, DbConn};
+use crate::domain::listing::{PageRequest, ProductFilter, ProductQuery, ProductSort};
+use crate::domain::Slug;
+use crate::error::AppError;
+use chrono::NaiveDate;
+use reference::{Reference, Region};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+use utoipa::ToSchema;
+use views::{ArtisanView, ProductDetail, ProductView, RegionRef, WorkshopView};
+
+/// One page of products: the shape of `GET /api/v1/products`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProductPage {
+    pub items: Vec<ProductView>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+    pub page_count: u32,
+}
+
+/// A workshop's page: its profile, named artisans and products.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WorkshopPage {
+    pub workshop: WorkshopView,
+    pub artisans: Vec<ArtisanView>,
+    pub products: Vec<ProductView>,
+}
+
+/// An artisan's page and the pieces they made.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArtisanPage {
+    pub artisan: ArtisanView,
+    pub products: Vec<ProductView>,
+}
+
+/// A child region with the number of listed workshops in it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RegionCount {
+    pub region: RegionRef,
+    pub workshops: usize,
+}
+
+/// A region's page: the region, its place, the regions below it and what is made there.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RegionPage {
+    pub region: Region,
+    pub path: Vec<RegionRef>,
+    pub flags: reference::AreaFlags,
+    pub children: Vec<RegionCount>,
+    pub workshops: Vec<WorkshopView>,
+    pub products: ProductPage,
+}
+
+/// A heritage item's page.
+#[derive(Debug, Clone, Serialize)]
+pub struct CraftPage {
+    pub item: reference::HeritageItem,
+    pub regions: Vec<RegionRef>,
+    pub workshops: Vec<WorkshopView>,
+    pub products: ProductPage,
+}
+
+/// The home page.
+#[derive(Debug, Clone, Serialize)]
+pub struct HomePage {
+    pub featured: Vec<ProductView>,
+    pub workshops: Vec<WorkshopView>,
+    pub key_areas: Vec<KeyAreaView>,
+    pub product_count: i64,
+}
+
+/// A key area on the home page.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyAreaView {
+    pub region: RegionRef,
+    pub sanqu_sanzhou: bool,
+    pub key_support_area: bool,
+    pub workshops: usize,
+}
+
+/// The catalogue service.
+#[derive(Clone)]
+pub struct Catalog {
+    db: Db,
+    reference: Arc<Reference>,
+    clock: Clock,
+}
+
+impl Catalog {
+    pub fn new(db: Db, reference: Arc<Reference>, clock: Clock) -> Catalog {
+        Catalog { db, reference, clock }
+    }
+
+    pub fn reference(&self) -> &Reference {
+        &self.reference
+    }
+
+    /// Loads the reference data into memory (after it has been ensured in the database).
+    pub fn load_reference(conn: &mut DbConn) -> Result<Reference, AppError> {
+        let regions = q::all_regions(conn)?;
+        let (items, item_regions) = q::all_heritage_items(conn)?;
+        Ok(Reference::from_rows(regions, items, item_regions))
+    }
+
+    /// A page of listed products matching the query.
+    pub async fn products(&self, query: ProductQuery) -> Result<ProductPage, AppError> {
+        let (reference, today) = (self.reference.clone(), self.clock.today());
+        self.db
+            .run(move |conn| product_page(conn, &reference, &query.filter, query.page, today))
+            .await
+    }
+
+    /// A listed product by slug.
+    pub async fn product(&self, slug: &str) -> Result<ProductDetail, AppError> {
+        let slug = Slug::parse(slug).ok_or(AppError::NotFound)?;
+        let (reference, today) = (self.reference.clone(), self.clock.today());
+        self.db
+            .run(move |conn| {
+                let row = q::product_by_slug(conn, slug.as_str(), today)?.ok_or(AppError::NotFound)?;
+                detail(conn, &reference, row, today)
+            })
+            .await
+    }
+
+    /// A listed product by its trace code.
+    pub async fn traced(&self, code: &str) -> Result<ProductDetail, AppError> {
+        if code.is_empty() || code.len() > 32 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(AppError::NotFound);
+        }
+        let code = code.to_ascii_uppercase();
+        let (reference, today) = (self.reference.clone(), self.clock.today());
+        self.db
+            .run(move |conn| {
+                let row = q::product_by_trace_code(conn, &code, today)?.ok_or(AppError::NotFound)?;
+                detail(conn, &reference, row, today)
+            })
+            .await
+    }
+
+    /// A workshop's page.
+    pub async fn workshop(&self, slug: &str) -> Result<WorkshopPage, AppError> {
+        let slug = Slug::parse(slug).ok_or(AppError::NotFound)?;
+        let (reference, today) = (self.reference.clone(), self.clock.today());
+        self.db
+            .run(move |conn| {
+                let w = q::workshop_by_slug(conn, slug.as_str())?.ok_or(AppError::NotFound)?;
+                let crafts: Vec<i64> = q::crafts_of_workshops(conn, &[w.id])?.into_iter().map(|(_, h)| h).collect();
+                let artisans = q::named_workers_of(conn, w.id)?
+                    .iter()
+                    .map(|wk| ArtisanView::from_row(wk, &w))
+                    .collect();
+                let filter = ProductFilter { workshop: Some(slug), ..ProductFilter::default() };
+                let products = product_page(conn, &reference, &filter, PageRequest { page: 1, per_page: 100 }, today)?;
+                Ok(WorkshopPage {
+                    workshop: WorkshopView::build(&reference, &w, &crafts, today),
+                    artisans,
+                    products: products.items,
+                })
+            })
+            .await
+    }
+
+    /// An artisan's page; not found unless the worker consented to publish their name.
+    pub async fn artisan(&self, id: i64) -> Result<ArtisanPage, AppError> {
+        let (reference, today) = (self.reference.clone(), self.clock.today());
+        self.db
+            .run(move |conn| {
+                let (worker, workshop) = q::named_worker(conn, id)?.ok_or(AppError::NotFound)?;
+                let ids = q::product_ids_made_by(conn, worker.id)?;
+                let rows = q::listed_products_by_ids(conn, &ids, today)?;
+                Ok(ArtisanPage {
+                    artisan: ArtisanView::from_row(&worker, &workshop),
+                    products: assemble(conn, &reference, rows)?,
+                })
+            })
+            .await
+    }
+
+    /// A region's page.
+    pub async fn region(&self, code: &str, page: PageRequest) -> Result<RegionPage, AppError> {
+        let region = self.reference.region(code).ok_or(AppError::NotFound)?.clone();
+        let (reference, today) = (self.reference.clone(), self.clock.today());
+        self.db
+            .run(move |conn| {
+                let code = crate::domain::RegionCode::parse(&region.code).ok_or(AppError::NotFound)?;
+                let mut filter = ProductFilter::default();
+                match region.level {
+                    crate::domain::RegionLevel::Province => filter.province = Some(code),
+                    crate::domain::RegionLevel::Prefecture => filter.prefecture = Some(code),
+                    crate::domain::RegionLevel::County => filter.county = Some(code),
+                }
+                let located = q::workshop_region_codes(conn, today)?;
+                let count_in = |c: &str| {
+                    located
+                        .iter()
+                        .filter(|(county, pref, prov)| county == c || pref.as_deref() == Some(c) || prov == c)
+                        .count()
+                };
+                let children = reference
+                    .children(&region.code)
+                    .into_iter()
+                    .map(|r| RegionCount { region: RegionRef::from_region(r), workshops: count_in(&r.code) })
+                    .collect();
+                let workshops = workshops_in(conn, &reference, today, |w| {
+                    w.county_code == region.code || w.prefecture_code.as_deref() == Some(&region.code) || w.province_code == region.code
+                })?;
+                let products = product_page(conn, &reference, &filter, page, today)?;
+                Ok(RegionPage {
+                    path: reference.path(&region.code).into_iter().map(RegionRef::from_region).collect(),
+                    flags: reference.flags(&region.code),
+                    region,
+                    children,
+                    workshops,
+                    products,
+                })
+            })
+            .await
+    }
+
+    /// A heritage item's page.
+    pub async fn craft(&self, id: i64, page: PageRequest) -> Result<CraftPage, AppError> {
+        let item = self.reference.heritage_item(id).ok_or(AppError::NotFound)?.clone();
+        let (reference, today) = (self.reference.clone(), self.clock.today());
+        self.db
+            .run(move |conn| {
+                let practising = q::workshops_practising(conn, item.id)?;
+                let workshops = workshops_in(conn, &reference, today, |w| practising.contains(&w.id))?;
+                let filter = ProductFilter { heritage: Some(item.id), ..ProductFilter::default() };
+                let products = product_page(conn, &reference, &filter, page, today)?;
+                let regions = item
+                    .region_codes
+                    .iter()
+                    .filter_map(|c| reference.region(c))
+                    .map(RegionRef::from_region)
+                    .collect();
+                Ok(CraftPage { item, regions, workshops, products })
+            })
+            .await
+    }
+
+    /// Every listed workshop.
+    pub async fn workshops(&self) -> Result<Vec<WorkshopView>, AppError> {
+        let (reference, today) = (self.reference.clone(), self.clock.today());
+        self.db.run(move |conn| workshops_in(conn, &reference, today, |_| true)).await
+    }
+
+    /// The home page: featured pieces, workshops and the key areas they are in.
+    pub async fn home(&self) -> Result<HomePage, AppError> {
+        let (reference, today) = (self.reference.clone(), self.clock.today());
+        self.db
+            .run(move |conn| {
+                let filter = ProductFilter { sort: ProductSort::Featured, ..ProductFilter::default() };
+                let featured = product_page(conn, &reference, &filter, PageRequest { page: 1, per_page: 8 }, today)?;
+                let workshops = workshops_in(conn, &reference, today, |_| true)?;
+                let key_areas = reference
+                    .key_areas()
+                    .into_iter()
+                    .map(|r| KeyAreaView {
+                        region: RegionRef::from_region(r),
+                        sanqu_sanzhou: r.sanqu_sanzhou,
+                        key_support_area: r.key_support_area,
+                        workshops: workshops.iter().filter(|w| w.place.path.iter().any(|p| p.code == r.code)).count(),
+                    })
+                    .collect();
+                Ok(HomePage { featured: featured.items, workshops, key_areas, product_count: featured.total })
+            })
+            .await
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), AppError> {
+        self.db.run(|conn| q::ping(conn).map_err(|e| AppError::Unavailable(e.to_string()))).await
+    }
+}
+
+fn product_page(
+    conn: &mut DbConn,
+    reference: &Reference,
+    filter: &ProductFilter,
+    page: PageRequest,
+    today: NaiveDate,
+) -> Result<ProductPage, AppError> {
+    let (rows, total) = q::list_products(conn, filter, page, today)?;
+    Ok(ProductPage {
+        items: assemble(conn, reference, rows)?,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+        page_count: page.page_count(total),
+    })
+}
+
+/// Builds views for product rows, loading all their makers and images in two queries.
+fn assemble(conn: &mut DbConn, reference: &Reference, rows: Vec<(q::ProductRow, q::WorkshopRow)>) -> Result<Vec<ProductView>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|(p, _)| p.id).collect();
+    let makers = q::makers_of(conn, &ids)?;
+    let images = q::images_of(conn, &ids)?;
+    let mut makers_by: HashMap<i64, Vec<&q::MakerRow>> = HashMap::new();
+    for m in &makers {
+        makers_by.entry(m.product_id).or_default().push(m);
+    }
+    let mut images_by: HashMap<i64, Vec<&q::ImageRow>> = HashMap::new();
+    for i in &images {
+        images_by.entry(i.product_id).or_default().push(i);
+    }
+    Ok(rows
+        .iter()
+        .map(|(p, w)| {
+            ProductView::build(
+                reference,
+                p,
+                w,
+                makers_by.get(&p.id).map(Vec::as_slice).unwrap_or_default(),
+                images_by.get(&p.id).map(Vec::as_slice).unwrap_or_default(),
+            )
+        })
+        .collect())
+}
+
+fn detail(
+    conn: &mut DbConn,
+    reference: &Reference,
+    (p, w): (q::ProductRow, q::WorkshopRow),
+    today: NaiveDate,
+) -> Result<ProductDetail, AppError> {
+    let crafts: Vec<i64> = q::crafts_of_workshops(conn, &[w.id])?.into_iter().map(|(_, h)| h).collect();
+    let profile = WorkshopView::build(reference, &w, &crafts, today);
+    let heritage = reference.heritage_item(p.heritage_item_id).cloned();
+    let description = views::Text::new(&p.description_zh, &p.description_en);
+    let materials = views::Text::new(&p.materials_zh, &p.materials_en);
+    let mut views = assemble(conn, reference, vec![(p, w)])?;
+    let product = views.pop().ok_or(AppError::NotFound)?;
+    Ok(ProductDetail { product, description, materials, workshop_profile: profile, heritage })
+}
+
+fn workshops_in(
+    conn: &mut DbConn,
+    reference: &Reference,
+    today: NaiveDate,
+    keep: impl Fn(&q::WorkshopRow) -> bool,
+) -> Result<Vec<WorkshopView>, AppError> {
+    let rows: Vec<q::WorkshopRow> = q::listed_workshops(conn, today)?.into_iter().filter(|w| keep(w)).collect();
+    let ids: Vec<i64> = rows.iter().map(|w| w.id).collect();
+    let crafts = q::crafts_of_workshops(conn, &ids)?;
+    Ok(rows
+        .iter()
+        .map(|w| {
+            let mine: Vec<i64> = crafts.iter().filter(|(wid, _)| *wid == w.id).map(|(_, h)| *h).collect();
+            WorkshopView::build(reference, w, &mine, today)
+        })
+        .collect())
+}

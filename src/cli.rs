@@ -1,0 +1,33 @@
+//! The command line: `gongfang [serve|migrate|seed]`.
+
+use clap::{Parser, Subcommand};
+
+/// 工坊 Gongfang: heritage crafts traced to the people who made them.
+#[derive(Debug, Parser)]
+#[command(name = "gongfang", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What to do; `serve` when none is given.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (migrates and loads reference data first).
+    Serve {
+        /// Add the demo catalogue first if it is missing.
+        #[arg(long)]
+        demo: bool,
+        /// HTTP worker threads (default: one per core).
+        #[arg(long, env = "GONGFANG_WORKERS")]
+        workers: Option<usize>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load reference data, and with --demo the demo catalogue, then exit.
+    Seed {
+        /// Add the demo workshops, workers and products.
+        #[arg(long)]
+        demo: bool,
+    },
+}

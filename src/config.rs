@@ -1,0 +1,266 @@
+//! Typed configuration, read once at start from environment variables and an optional
+//! `gongfang.toml`. The environment wins over the file. A bad value stops the start with a
+//! message that names the variable.
+
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Which database a URL selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A SQLite file (path).
+    Sqlite(PathBuf),
+    /// A `postgres://` or `postgresql://` URL.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Parses `DATABASE_URL`: `postgres://…` selects PostgreSQL; `sqlite://path`, `file:path`
+    /// or a plain path selects SQLite. `:memory:` is refused: every pooled connection would get
+    /// its own empty database.
+    pub fn parse(url: &str) -> Result<DatabaseUrl, String> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_owned()));
+        }
+        if url.contains(":memory:") {
+            return Err("an in-memory SQLite database cannot be shared by the pool; give a file path".into());
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .or_else(|| url.strip_prefix("file:"))
+            .unwrap_or(url);
+        if path.is_empty() {
+            return Err("empty database path".into());
+        }
+        if path.contains("://") {
+            return Err(format!(
+                "unsupported scheme in {:?}: use postgres://… or a SQLite file path",
+                redact_url(url)
+            ));
+        }
+        Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+    }
+
+    /// The URL with any password replaced, for logs and messages.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(p) => p.display().to_string(),
+            DatabaseUrl::Postgres(u) => redact_url(u),
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// Hides the password part of `scheme://user:password@host/…`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            if userinfo.contains(':') {
+                format!("{scheme}://{user}:***@{host}")
+            } else {
+                format!("{scheme}://{user}@{host}")
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// The log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Everything the program is configured with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the SQLite file, media and generated files live.
+    pub data_dir: PathBuf,
+    /// Where product photos live; defaults to `{data_dir}/media`.
+    pub media_dir: PathBuf,
+    pub database: DatabaseUrl,
+    pub bind: SocketAddr,
+    /// Public base URL used in QR codes and emails; defaults to `http://{bind}`.
+    pub public_url: String,
+    /// Database connections in the pool.
+    pub db_pool_size: u32,
+    pub log_format: LogFormat,
+}
+
+/// A configuration error that names the variable at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {variable}: {message}")]
+pub struct ConfigError {
+    pub variable: String,
+    pub message: String,
+}
+
+fn err(variable: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError { variable: variable.to_owned(), message: message.into() }
+}
+
+/// The optional file: the same settings under the same names, lowercased without the prefix.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<String>,
+    media_dir: Option<String>,
+    database_url: Option<String>,
+    bind: Option<String>,
+    public_url: Option<String>,
+    db_pool_size: Option<u32>,
+    log_format: Option<String>,
+}
+
+impl Config {
+    /// Reads the process environment, plus `gongfang.toml` in the working directory (or the
+    /// file named by `GONGFANG_CONFIG`) when present.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        let (file_name, must_exist) = match env.get("GONGFANG_CONFIG") {
+            Some(p) => (PathBuf::from(p), true),
+            None => (PathBuf::from("gongfang.toml"), false),
+        };
+        let file = match std::fs::read_to_string(&file_name) {
+            Ok(text) => Some(text),
+            Err(e) if !must_exist && e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(err("GONGFANG_CONFIG", format!("cannot read {}: {e}", file_name.display()))),
+        };
+        Config::from_sources(&env, file.as_deref())
+    }
+
+    /// Builds the configuration from an environment map and the text of the optional file.
+    pub fn from_sources(env: &HashMap<String, String>, file: Option<&str>) -> Result<Config, ConfigError> {
+        let file: FileConfig = match file {
+            Some(text) => toml::from_str(text).map_err(|e| err("gongfang.toml", e.to_string()))?,
+            None => FileConfig::default(),
+        };
+        let pick = |var: &str, from_file: Option<String>| -> Option<String> {
+            env.get(var).filter(|v| !v.trim().is_empty()).cloned().or(from_file)
+        };
+
+        let data_dir = PathBuf::from(pick("GONGFANG_DATA_DIR", file.data_dir).unwrap_or_else(|| "./data".into()));
+        if data_dir.as_os_str().is_empty() {
+            return Err(err("GONGFANG_DATA_DIR", "must not be empty"));
+        }
+        let media_dir = pick("GONGFANG_MEDIA_DIR", file.media_dir).map_or_else(|| data_dir.join("media"), PathBuf::from);
+        let database = match pick("DATABASE_URL", file.database_url) {
+            Some(url) => DatabaseUrl::parse(&url).map_err(|m| err("DATABASE_URL", m))?,
+            None => DatabaseUrl::Sqlite(data_dir.join("gongfang.sqlite3")),
+        };
+        let bind_text = pick("GONGFANG_BIND", file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind: SocketAddr = bind_text
+            .parse()
+            .map_err(|_| err("GONGFANG_BIND", format!("{bind_text:?} is not an address like 127.0.0.1:8080")))?;
+        let public_url = pick("GONGFANG_PUBLIC_URL", file.public_url)
+            .unwrap_or_else(|| format!("http://{bind}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(err("GONGFANG_PUBLIC_URL", "must start with http:// or https://"));
+        }
+        let db_pool_size = match env.get("GONGFANG_DB_POOL_SIZE") {
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=256).contains(n))
+                .ok_or_else(|| err("GONGFANG_DB_POOL_SIZE", format!("{v:?} is not a number from 1 to 256")))?,
+            None => file.db_pool_size.unwrap_or(8),
+        };
+        let log_format = match pick("GONGFANG_LOG_FORMAT", file.log_format).as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(err("GONGFANG_LOG_FORMAT", format!("{other:?} is neither \"pretty\" nor \"json\""))),
+        };
+        Ok(Config { data_dir, media_dir, database, bind, public_url, db_pool_size, log_format })
+    }
+
+    /// Makes sure the data directory exists.
+    pub fn ensure_dirs(&self) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.data_dir)?;
+        std::fs::create_dir_all(&self.media_dir)?;
+        if let DatabaseUrl::Sqlite(path) = &self.database {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A configuration for tests and tools: everything default but the data dir and database.
+    pub fn for_data_dir(data_dir: &Path, database: DatabaseUrl) -> Config {
+        let bind: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
+        Config {
+            data_dir: data_dir.to_path_buf(),
+            media_dir: data_dir.join("media"),
+            database,
+            bind,
+            public_url: "http://127.0.0.1".into(),
+            db_pool_size: 4,
+            log_format: LogFormat::Pretty,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults() {
+        let c = Config::from_sources(&env(&[]), None).map_err(|e| e.to_string());
+        let c = c.as_ref().map(|c| (c.bind.to_string(), c.database.clone(), c.public_url.clone()));
+        assert_eq!(
+            c,
+            Ok((
+                "127.0.0.1:8080".into(),
+                DatabaseUrl::Sqlite(PathBuf::from("./data/gongfang.sqlite3")),
+                "http://127.0.0.1:8080".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = |pairs: &[(&str, &str)]| Config::from_sources(&env(pairs), None).err().map(|e| e.variable);
+        assert_eq!(e(&[("GONGFANG_BIND", "nowhere")]), Some("GONGFANG_BIND".into()));
+        assert_eq!(e(&[("DATABASE_URL", "mysql://x")]), Some("DATABASE_URL".into()));
+        assert_eq!(e(&[("DATABASE_URL", ":memory:")]), Some("DATABASE_URL".into()));
+        assert_eq!(e(&[("GONGFANG_DB_POOL_SIZE", "0")]), Some("GONGFANG_DB_POOL_SIZE".into()));
+        assert_eq!(e(&[("GONGFANG_LOG_FORMAT", "xml")]), Some("GONGFANG_LOG_FORMAT".into()));
+        let bad_file = Config::from_sources(&env(&[]), Some("bnd = 1")).err().map(|e| e.variable);
+        assert_eq!(bad_file, Some("gongfang.toml".into()));
+    }
+
+    #[test]
+    fn env_wins_over_file() {
+        let c = Config::from_sources(
+            &env(&[("GONGFANG_BIND", "127.0.0.1:9000")]),
+            Some("bind = \"0.0.0.0:1\"\ndatabase_url = \"postgres://u:secret@h/db\""),
+        );
+        let c = c.map(|c| (c.bind.port(), c.database.redacted()));
+        assert_eq!(c.ok(), Some((9000, "postgres://u:***@h/db".into())));
+    }
+}

@@ -1,0 +1,142 @@
+//! The database: one diesel code path over SQLite or PostgreSQL, chosen at run time from
+//! `DATABASE_URL`, with an r2d2 pool, embedded migrations and one module per table group.
+//! Every call from async code goes through [`Db::run`], which moves it off the async workers.
+
+pub mod catalog;
+pub mod reference;
+pub mod schema;
+pub mod writes;
+
+use crate::config::DatabaseUrl;
+use crate::error::AppError;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+/// A connection to either backend. Queries written once against it run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Applied to every new SQLite connection: WAL so readers never block the writer, foreign
+/// keys on (SQLite defaults them off), and a busy timeout instead of instant "locked" errors.
+/// The busy timeout comes first so that the other pragmas wait for the lock too.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+/// Opens connections of the backend the URL names, directly, so that a wrong URL or a server
+/// that is down reports its real error (diesel's multi-connection `establish` hides it).
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
+                .map(DbConn::Postgresql)
+                .map_err(r2d2::Error::ConnectionError),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(SQLITE_PRAGMAS).map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// A pooled connection.
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// The database handle shared by the web server, the job worker and the commands.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<Manager>,
+    backend: &'static str,
+}
+
+impl Db {
+    /// Connects once directly (so a bad URL fails at once with its cause), then builds the pool.
+    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<Db> {
+        let manager = Manager { url: url.clone() };
+        manager
+            .connect()
+            .map_err(|e| anyhow::anyhow!("cannot open the {} database {}: {e}", url.backend_name(), url.redacted()))?;
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)?;
+        Ok(Db { pool, backend: url.backend_name() })
+    }
+
+    /// "sqlite" or "postgres".
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    /// A connection for blocking code (commands, the seed, the job worker thread).
+    pub fn conn(&self) -> Result<PooledConn, AppError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs blocking database work on actix's blocking thread pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Applies the migrations the database has not seen yet; returns how many ran.
+    pub fn migrate(&self) -> anyhow::Result<usize> {
+        let mut conn = self.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let ran = match &mut *conn {
+            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+            DbConn::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        };
+        ran.map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+    }
+}
+
+/// Inserts many rows in one statement. Diesel's multi-backend connection cannot batch
+/// inserts, so this dispatches to the concrete connection (inside the same transaction).
+#[macro_export]
+macro_rules! insert_batch {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::db::DbConn::Postgresql(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+
+/// The current time as stored in the database (UTC, naive).
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}

@@ -1,0 +1,196 @@
+//! The diesel schema, written by hand for both backends (see `migrations/`): SQLite's
+//! INTEGER ids are declared `BigInt` like PostgreSQL's BIGSERIAL.
+
+diesel::table! {
+    regions (code) {
+        code -> Text,
+        name_zh -> Text,
+        name_pinyin -> Text,
+        short_name_zh -> Text,
+        level -> Text,
+        parent_code -> Nullable<Text>,
+        sanqu_sanzhou -> Bool,
+        sanqu_group -> Nullable<Text>,
+        key_support_area -> Bool,
+        poverty_county -> Bool,
+        poverty_exit_year -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    poverty_counties (id) {
+        id -> BigInt,
+        name_in_list -> Text,
+        region_code -> Nullable<Text>,
+        province_code -> Text,
+        prefecture_code -> Nullable<Text>,
+        exit_year -> Nullable<Integer>,
+        notes -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    heritage_items (id) {
+        id -> BigInt,
+        code -> Text,
+        list_number -> Nullable<Text>,
+        name_zh -> Text,
+        name_en -> Text,
+        category -> Text,
+        level -> Text,
+        batch -> Nullable<Text>,
+        declared_region_zh -> Nullable<Text>,
+        revitalization_catalogue -> Nullable<Text>,
+        sources -> Text,
+        notes -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    heritage_item_regions (heritage_item_id, region_code) {
+        heritage_item_id -> BigInt,
+        region_code -> Text,
+    }
+}
+
+diesel::table! {
+    workshops (id) {
+        id -> BigInt,
+        slug -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        county_code -> Text,
+        prefecture_code -> Nullable<Text>,
+        province_code -> Text,
+        story_zh -> Text,
+        story_en -> Text,
+        cert_number -> Nullable<Text>,
+        cert_authority -> Nullable<Text>,
+        cert_issued_on -> Nullable<Date>,
+        cert_last_confirmed_on -> Nullable<Date>,
+        commission_bp -> Integer,
+        status -> Text,
+        featured -> Bool,
+        is_demo -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    workshop_heritage_items (workshop_id, heritage_item_id) {
+        workshop_id -> BigInt,
+        heritage_item_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    workers (id) {
+        id -> BigInt,
+        workshop_id -> BigInt,
+        name_zh -> Text,
+        name_latin -> Text,
+        story_zh -> Text,
+        story_en -> Text,
+        photo_path -> Nullable<Text>,
+        consent_name -> Bool,
+        consent_photo -> Bool,
+        consent_story -> Bool,
+        consent_updated_at -> Timestamp,
+        inheritor_level -> Text,
+        home_county_code -> Nullable<Text>,
+        joined_on -> Date,
+        left_on -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    worker_household_statuses (id) {
+        id -> BigInt,
+        worker_id -> BigInt,
+        status -> Text,
+        valid_from -> Date,
+        valid_until -> Nullable<Date>,
+        verified_by -> Text,
+        verified_on -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> BigInt,
+        slug -> Text,
+        trace_code -> Text,
+        workshop_id -> BigInt,
+        heritage_item_id -> BigInt,
+        title_zh -> Text,
+        title_en -> Text,
+        description_zh -> Text,
+        description_en -> Text,
+        materials_zh -> Text,
+        materials_en -> Text,
+        price_fen -> BigInt,
+        currency -> Text,
+        stock -> BigInt,
+        made_to_order -> Bool,
+        lead_time_days -> Nullable<Integer>,
+        wage_rule -> Text,
+        wage_bp -> Nullable<Integer>,
+        piece_rate_fen -> Nullable<BigInt>,
+        status -> Text,
+        featured -> Bool,
+        sold_count -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    product_makers (product_id, worker_id) {
+        product_id -> BigInt,
+        worker_id -> BigInt,
+        role -> Text,
+        share_bp -> Integer,
+    }
+}
+
+diesel::table! {
+    product_images (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        position -> Integer,
+        path -> Text,
+        width -> Integer,
+        height -> Integer,
+        alt_zh -> Text,
+        alt_en -> Text,
+    }
+}
+
+diesel::joinable!(heritage_item_regions -> heritage_items (heritage_item_id));
+diesel::joinable!(workshop_heritage_items -> workshops (workshop_id));
+diesel::joinable!(workshop_heritage_items -> heritage_items (heritage_item_id));
+diesel::joinable!(workers -> workshops (workshop_id));
+diesel::joinable!(worker_household_statuses -> workers (worker_id));
+diesel::joinable!(products -> workshops (workshop_id));
+diesel::joinable!(products -> heritage_items (heritage_item_id));
+diesel::joinable!(product_makers -> products (product_id));
+diesel::joinable!(product_makers -> workers (worker_id));
+diesel::joinable!(product_images -> products (product_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    regions,
+    poverty_counties,
+    heritage_items,
+    heritage_item_regions,
+    workshops,
+    workshop_heritage_items,
+    workers,
+    worker_household_statuses,
+    products,
+    product_makers,
+    product_images,
+);

@@ -1,0 +1,25 @@
+//! Gongfang (工坊): a marketplace for the crafts of heritage poverty-alleviation workshops.
+//!
+//! Where things live:
+//! - [`config`]: typed configuration, read once.
+//! - [`domain`]: pure types and money rules.
+//! - [`db`]: the pool, migrations, schema and queries (SQLite or PostgreSQL).
+//! - [`catalog`]: the read models the storefront and API show, built from the database.
+//! - [`seed`]: reference data and the demo catalogue.
+//! - [`web`] and [`routes`]: HTTP handlers and the one route table.
+//! - [`render`] and [`i18n`]: templates and the zh/en text.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod catalog;
+pub mod clock;
+pub mod cli;
+pub mod i18n;
+pub mod render;
+pub mod routes;
+pub mod seed;
+pub mod server;
+pub mod state;
+pub mod web;

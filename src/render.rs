@@ -1,0 +1,131 @@
+//! Server-side rendering: the tera templates (compiled into the binary), their filters, and
+//! the context every page shares (language, messages, language-switch links).
+
+use crate::domain::attribution::ShareBp;
+use crate::domain::Fen;
+use crate::error::AppError;
+use crate::i18n::{url_pairs, I18n, Lang};
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpRequest, HttpResponse};
+use rust_embed::RustEmbed;
+use serde_json::Value;
+use std::collections::HashMap;
+use tera::{Context, Tera};
+
+#[derive(RustEmbed)]
+#[folder = "$CARGO_MANIFEST_DIR/templates/"]
+#[include = "*.html"]
+struct Templates;
+
+/// Renders pages in the request's language.
+pub struct Renderer {
+    tera: Tera,
+    i18n: I18n,
+}
+
+impl Renderer {
+    /// Loads the templates and message catalogues; fails on a template syntax error.
+    pub fn load() -> anyhow::Result<Renderer> {
+        let mut tera = Tera::default();
+        let mut sources = Vec::new();
+        for name in Templates::iter() {
+            let file = Templates::get(&name).ok_or_else(|| anyhow::anyhow!("template {name} vanished"))?;
+            let text = String::from_utf8(file.data.into_owned())?;
+            sources.push((name.to_string(), text));
+        }
+        tera.add_raw_templates(sources).map_err(|e| anyhow::anyhow!("templates: {}", chain(&e)))?;
+        tera.register_filter("yuan", yuan_filter);
+        tera.register_filter("pct", pct_filter);
+        tera.register_filter("loc", loc_filter);
+        Ok(Renderer { tera, i18n: I18n::load()? })
+    }
+
+    pub fn i18n(&self) -> &I18n {
+        &self.i18n
+    }
+
+    /// Renders `template` with `ctx` plus the shared page context, as a 200 HTML response.
+    pub fn page(&self, req: &HttpRequest, lang: Lang, template: &str, ctx: Context) -> Result<HttpResponse, AppError> {
+        let html = self.html(req, lang, template, ctx)?;
+        Ok(HttpResponse::Ok()
+            .content_type(ContentType::html())
+            .insert_header((header::CONTENT_LANGUAGE, lang.tag()))
+            .insert_header((header::VARY, "Accept-Language, Cookie"))
+            .body(html))
+    }
+
+    /// Renders to a string.
+    pub fn html(&self, req: &HttpRequest, lang: Lang, template: &str, mut ctx: Context) -> Result<String, AppError> {
+        ctx.insert("lang", lang.code());
+        ctx.insert("html_lang", lang.tag());
+        ctx.insert("m", self.i18n.messages(lang));
+        ctx.insert("path", req.path());
+        let links: HashMap<&str, String> = Lang::ALL
+            .iter()
+            .map(|l| (l.code(), url_with(req, &[("lang", Some(l.code()))])))
+            .collect();
+        ctx.insert("lang_links", &links);
+        self.tera
+            .render(template, &ctx)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering {template}: {}", chain(&e))))
+    }
+}
+
+/// The current path and query with some parameters replaced (`Some`) or removed (`None`).
+pub fn url_with(req: &HttpRequest, changes: &[(&str, Option<&str>)]) -> String {
+    let mut pairs: Vec<(String, String)> = url_pairs(req.query_string())
+        .into_iter()
+        .filter(|(k, v)| !v.is_empty() && !changes.iter().any(|(c, _)| c == k))
+        .collect();
+    for (k, v) in changes {
+        if let Some(v) = v {
+            pairs.push(((*k).to_owned(), (*v).to_owned()));
+        }
+    }
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    if query.is_empty() {
+        req.path().to_owned()
+    } else {
+        format!("{}?{query}", req.path())
+    }
+}
+
+/// Tera's errors hide their cause in `source()`; walk it so logs say what broke.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// `{{ 1234 | yuan }}` → `¥12.34`.
+fn yuan_filter(v: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let fen = v.as_i64().ok_or_else(|| tera::Error::msg("yuan: not an integer amount of fen"))?;
+    Ok(Value::String(Fen(fen).to_string()))
+}
+
+/// `{{ 3750 | pct }}` → `37.5%`.
+fn pct_filter(v: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let bp = v
+        .as_i64()
+        .and_then(ShareBp::new)
+        .ok_or_else(|| tera::Error::msg("pct: not basis points"))?;
+    Ok(Value::String(bp.percent_string()))
+}
+
+/// `{{ thing | loc(lang=lang) }}`: the text of a `{zh, en}` pair, or a region's Chinese name
+/// (zh) or pinyin (en), or a heritage item's `name_zh`/`name_en`.
+fn loc_filter(v: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let lang = args.get("lang").and_then(Value::as_str).unwrap_or("zh");
+    let pick = |keys: &[&str]| keys.iter().find_map(|k| v.get(*k).filter(|x| !x.is_null()).cloned());
+    let found = if lang == "en" {
+        pick(&["en", "name_en", "name_pinyin", "name_latin", "zh", "name_zh"])
+    } else {
+        pick(&["zh", "name_zh", "en", "name_en"])
+    };
+    Ok(found.unwrap_or(Value::Null))
+}

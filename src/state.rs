@@ -1,0 +1,15 @@
+//! The application state every handler receives: configuration, the catalogue service and
+//! the renderer. Built once by [`crate::server::prepare`]; no global statics.
+
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::render::Renderer;
+use std::sync::Arc;
+
+/// Shared, cheaply cloned state.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub catalog: Catalog,
+    pub renderer: Arc<Renderer>,
+}

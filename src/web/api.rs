@@ -1,0 +1,84 @@
+//! The JSON API under `/api/v1`: the same reads as the storefront, and its OpenAPI document.
+
+use super::{page_request, query_pairs};
+use crate::catalog::reference::{AreaFlags, HeritageItem, Region};
+use crate::catalog::views::{
+    ArtisanView, Certification, HeritageRef, ImageView, MakerView, Place, ProductDetail, ProductView, RegionRef, Text, WageView,
+    WorkshopRef, WorkshopView,
+};
+use crate::catalog::{ProductPage, RegionCount, RegionPage, WorkshopPage};
+use crate::domain::listing::ProductQuery;
+use crate::domain::Currency;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::errors::{ApiError, ApiErrorBody};
+use actix_web::{web, HttpRequest, HttpResponse};
+use utoipa::OpenApi;
+
+/// The OpenAPI description of `/api/v1`.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Gongfang API", description = "Heritage crafts traced to the workshops and artisans who made them. Amounts are integer fen (1/100 yuan)."),
+    paths(products, product, workshop, region),
+    components(schemas(
+        ProductPage, ProductView, ProductDetail, WorkshopPage, WorkshopView, WorkshopRef, ArtisanView, MakerView, ImageView,
+        WageView, Place, RegionRef, RegionPage, RegionCount, Region, AreaFlags, HeritageRef, HeritageItem, Certification, Text,
+        Currency, ApiError, ApiErrorBody
+    ))
+)]
+pub struct ApiDoc;
+
+/// `GET /api/openapi.json`
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+/// List products with filters and pagination.
+#[utoipa::path(
+    get,
+    path = "/api/v1/products",
+    params(
+        ("province" = Option<String>, Query, description = "Province code, e.g. 510000"),
+        ("prefecture" = Option<String>, Query, description = "Prefecture code, e.g. 513400"),
+        ("county" = Option<String>, Query, description = "County code, e.g. 513432"),
+        ("heritage" = Option<i64>, Query, description = "Heritage item id"),
+        ("workshop" = Option<String>, Query, description = "Workshop slug"),
+        ("min_price" = Option<String>, Query, description = "Lowest price in yuan, e.g. 99.5"),
+        ("max_price" = Option<String>, Query, description = "Highest price in yuan"),
+        ("in_stock" = Option<bool>, Query, description = "Only pieces with ready stock"),
+        ("sort" = Option<String>, Query, description = "featured (default), newest, price_asc, price_desc, best_selling"),
+        ("page" = Option<u32>, Query, description = "1-based page, at most 10000"),
+        ("per_page" = Option<u32>, Query, description = "Items per page, default 24, capped at 100"),
+    ),
+    responses(
+        (status = 200, body = ProductPage),
+        (status = 400, body = ApiError, description = "A parameter is malformed; `field` names it"),
+    )
+)]
+pub async fn products(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let query = ProductQuery::parse(&query_pairs(&req))?;
+    Ok(HttpResponse::Ok().json(state.catalog.products(query).await?))
+}
+
+/// One product with its provenance.
+#[utoipa::path(get, path = "/api/v1/products/{slug}", params(("slug" = String, Path)),
+    responses((status = 200, body = ProductDetail), (status = 404, body = ApiError)))]
+pub async fn product(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(state.catalog.product(&slug).await?))
+}
+
+/// A workshop, its named artisans and its products.
+#[utoipa::path(get, path = "/api/v1/workshops/{slug}", params(("slug" = String, Path)),
+    responses((status = 200, body = WorkshopPage), (status = 404, body = ApiError)))]
+pub async fn workshop(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(state.catalog.workshop(&slug).await?))
+}
+
+/// A region: its place, flags, the regions below it, its workshops and a page of products.
+#[utoipa::path(get, path = "/api/v1/regions/{code}",
+    params(("code" = String, Path, description = "GB/T 2260 code"), ("page" = Option<u32>, Query), ("per_page" = Option<u32>, Query)),
+    responses((status = 200, body = RegionPage), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn region(state: web::Data<AppState>, req: HttpRequest, code: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let page = page_request(&req)?;
+    Ok(HttpResponse::Ok().json(state.catalog.region(&code, page).await?))
+}

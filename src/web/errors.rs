@@ -1,0 +1,131 @@
+//! Turning every error response into a page in the user's language, or JSON under `/api`.
+//! Handlers return [`AppError`]; actix's own rejections (unknown route, wrong method, bad
+//! query) pass through here too, so no user ever sees a bare status line.
+
+use crate::error::{AppError, ErrorDetail};
+use crate::i18n::Lang;
+use crate::state::AppState;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, ContentType};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+/// The default service: nothing matched.
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// A query string that does not decode.
+pub fn bad_query(_: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    AppError::BadRequest { field: "query", key: "error.bad_query" }.into()
+}
+
+/// A path segment that does not parse (e.g. a non-numeric id) is simply not found.
+pub fn bad_path(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    AppError::NotFound.into()
+}
+
+/// The JSON body of an API error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiError {
+    pub error: ApiErrorBody,
+}
+
+/// What went wrong, for programs and for people.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiErrorBody {
+    pub status: u16,
+    /// Stable machine-readable code, e.g. `error.not_positive_integer`.
+    pub code: String,
+    /// The request field at fault, if any.
+    pub field: Option<String>,
+    /// The message in the request's language.
+    pub message: String,
+}
+
+fn detail_for(status: StatusCode) -> ErrorDetail {
+    let key = match status.as_u16() {
+        400 => "error.bad_request",
+        404 => "error.not_found",
+        405 => "error.method_not_allowed",
+        413 => "error.too_large",
+        503 => "error.unavailable",
+        s if s >= 500 => "error.internal",
+        _ => "error.bad_request",
+    };
+    ErrorDetail { key, field: None }
+}
+
+/// Middleware: replaces the body of every 4xx/5xx response with a rendered error.
+pub async fn render_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let res = next.call(req).await?;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return Ok(res.map_into_left_body());
+    }
+    let detail = res
+        .response()
+        .extensions()
+        .get::<ErrorDetail>()
+        .cloned()
+        .unwrap_or_else(|| detail_for(status));
+    let (req, old) = res.into_parts();
+    let lang = Lang::of_request(&req);
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let mut new = match state {
+        Some(state) if !req.path().starts_with("/api/") => html_error(&state, &req, lang, status, &detail),
+        Some(state) => json_error(&state, lang, status, &detail),
+        None => HttpResponse::build(status).body(detail.key),
+    };
+    // Keep headers the handler meant for the client (e.g. Retry-After).
+    for (name, value) in old.headers() {
+        if name == header::RETRY_AFTER {
+            new.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    Ok(ServiceResponse::new(req, new).map_into_right_body())
+}
+
+fn message(state: &AppState, lang: Lang, detail: &ErrorDetail) -> String {
+    let i18n = state.renderer.i18n();
+    match detail.field {
+        Some(field) => i18n.format(lang, detail.key, &[("field", field)]),
+        None => i18n.text(lang, detail.key),
+    }
+}
+
+fn json_error(state: &AppState, lang: Lang, status: StatusCode, detail: &ErrorDetail) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_LANGUAGE, lang.tag()))
+        .json(ApiError {
+            error: ApiErrorBody {
+                status: status.as_u16(),
+                code: detail.key.to_owned(),
+                field: detail.field.map(str::to_owned),
+                message: message(state, lang, detail),
+            },
+        })
+}
+
+fn html_error(state: &AppState, req: &HttpRequest, lang: Lang, status: StatusCode, detail: &ErrorDetail) -> HttpResponse {
+    let mut ctx = tera::Context::new();
+    ctx.insert("status", &status.as_u16());
+    ctx.insert("message", &message(state, lang, detail));
+    ctx.insert("field", &detail.field);
+    match state.renderer.html(req, lang, "error.html", ctx) {
+        Ok(html) => HttpResponse::build(status)
+            .content_type(ContentType::html())
+            .insert_header((header::CONTENT_LANGUAGE, lang.tag()))
+            .body(html),
+        Err(e) => {
+            tracing::error!(error = %e, "error page failed to render");
+            HttpResponse::build(status).content_type(ContentType::plaintext()).body(message(state, lang, detail))
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! HTTP handlers, thin: extract, call the catalogue, render. No SQL here.
+
+pub mod api;
+pub mod assets;
+pub mod errors;
+pub mod lang;
+pub mod ops;
+pub mod pages;
+pub mod places;
+pub mod trace;
+
+use crate::domain::listing::{FieldError, PageRequest};
+use actix_web::HttpRequest;
+
+/// The query-string pairs of a request (malformed ones dropped; the query extractor's error
+/// handler rejects a query that does not decode at all).
+pub fn query_pairs(req: &HttpRequest) -> Vec<(String, String)> {
+    crate::i18n::url_pairs(req.query_string())
+}
+
+/// `page` and `per_page` from the query string.
+pub fn page_request(req: &HttpRequest) -> Result<PageRequest, FieldError> {
+    let pairs = query_pairs(req);
+    let get = |k: &str| pairs.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    PageRequest::parse(get("page"), get("per_page"))
+}

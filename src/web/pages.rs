@@ -1,0 +1,120 @@
+//! The storefront's main pages: home, the product list with its filters, and a product.
+
+use super::query_pairs;
+use crate::catalog::views::RegionRef;
+use crate::catalog::ProductPage;
+use crate::domain::listing::{ProductQuery, ProductSort};
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::render::url_with;
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use tera::Context;
+
+/// `GET /`
+pub async fn home(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> Result<HttpResponse, AppError> {
+    let page = state.catalog.home().await?;
+    let mut ctx = Context::new();
+    ctx.insert("page", &page);
+    state.renderer.page(&req, lang, "home.html", ctx)
+}
+
+/// Links for a pager.
+#[derive(Debug, Serialize)]
+pub struct Pager {
+    pub page: u32,
+    pub page_count: u32,
+    pub total: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    pub fn of(req: &HttpRequest, page: &ProductPage) -> Pager {
+        let link = |n: u32| url_with(req, &[("page", Some(&n.to_string())), ("lang", None)]);
+        Pager {
+            page: page.page,
+            page_count: page.page_count,
+            total: page.total,
+            prev: (page.page > 1).then(|| link((page.page - 1).min(page.page_count))),
+            next: (page.page < page.page_count).then(|| link(page.page + 1)),
+        }
+    }
+}
+
+/// The values a filter form shows as chosen, as the user typed them.
+#[derive(Debug, Serialize, Default)]
+struct Chosen {
+    province: String,
+    prefecture: String,
+    county: String,
+    heritage: String,
+    workshop: String,
+    min_price: String,
+    max_price: String,
+    in_stock: bool,
+    sort: String,
+}
+
+/// `GET /products`
+pub async fn products(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> Result<HttpResponse, AppError> {
+    let pairs = query_pairs(&req);
+    let query = ProductQuery::parse(&pairs)?;
+    let filter = query.filter.clone();
+    let (page, workshops) = futures_util::future::try_join(state.catalog.products(query), state.catalog.workshops()).await?;
+
+    let reference = state.catalog.reference();
+    let codes = |c: Option<crate::domain::RegionCode>| c.map(|c| c.to_string()).unwrap_or_default();
+    let provinces: Vec<RegionRef> = reference.provinces().into_iter().map(RegionRef::from_region).collect();
+    // Narrower choices appear once the wider one is chosen, so the form works without script.
+    let prefectures: Vec<RegionRef> = filter
+        .province
+        .map(|p| reference.children(p.as_str()).into_iter().filter(|r| r.level == crate::domain::RegionLevel::Prefecture).map(RegionRef::from_region).collect())
+        .unwrap_or_default();
+    let counties: Vec<RegionRef> = filter
+        .prefecture
+        .or(filter.province)
+        .map(|p| reference.children(p.as_str()).into_iter().filter(|r| r.level == crate::domain::RegionLevel::County).map(RegionRef::from_region).collect())
+        .unwrap_or_default();
+    let heritage: Vec<_> = reference.heritage_items().collect();
+    let get = |k: &str| pairs.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let chosen = Chosen {
+        province: codes(filter.province),
+        prefecture: codes(filter.prefecture),
+        county: codes(filter.county),
+        heritage: filter.heritage.map(|h| h.to_string()).unwrap_or_default(),
+        workshop: filter.workshop.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+        min_price: get("min_price"),
+        max_price: get("max_price"),
+        in_stock: filter.in_stock,
+        sort: filter.sort.as_str().to_owned(),
+    };
+    let sorts: Vec<&str> = ProductSort::ALL.iter().map(|s| s.as_str()).collect();
+
+    let mut ctx = Context::new();
+    ctx.insert("pager", &Pager::of(&req, &page));
+    ctx.insert("page", &page);
+    ctx.insert("chosen", &chosen);
+    ctx.insert("provinces", &provinces);
+    ctx.insert("prefectures", &prefectures);
+    ctx.insert("counties", &counties);
+    ctx.insert("heritage_items", &heritage);
+    ctx.insert("workshops", &workshops);
+    ctx.insert("sorts", &sorts);
+    state.renderer.page(&req, lang, "products.html", ctx)
+}
+
+/// `GET /products/{slug}`
+pub async fn product(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let detail = state.catalog.product(&slug).await?;
+    let mut ctx = Context::new();
+    ctx.insert("trace_url", &format!("{}/t/{}", state.config.public_url, detail.product.trace_code));
+    ctx.insert("p", &detail);
+    state.renderer.page(&req, lang, "product.html", ctx)
+}
