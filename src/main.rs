@@ -43,6 +43,7 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     let progress = std::io::stderr().is_terminal();
     match cli.command.unwrap_or(Command::Serve { demo: false, workers: None }) {
         Command::Migrate => {
+            config.ensure_dirs().map_err(|e| anyhow::anyhow!("GONGFANG_DATA_DIR: {e}"))?;
             let db = gongfang::db::Db::connect(&config.database, 1)?;
             let ran = db.migrate()?;
             println!("{ran} migration(s) applied to the {} database", db.backend());

@@ -54,7 +54,10 @@ pub fn save_once(path: &Path, palette: [[u8; 3]; 3], seed: u64) -> anyhow::Resul
         std::fs::create_dir_all(dir)?;
     }
     let img = draw_motif(palette, seed);
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    // Unique per process and call: parallel seeds may draw the same picture at once.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
     img.save_with_format(&tmp, ImageFormat::Jpeg)?;
     std::fs::rename(&tmp, path)?;
     Ok(true)

@@ -13,7 +13,7 @@ use crate::domain::household::HouseholdStatus;
 use crate::domain::product::{InheritorLevel, MakerRole, ProductStatus, WageRuleKind};
 use crate::domain::RegionLevel;
 use anyhow::Context;
-use chrono::{Days, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime};
 use diesel::Connection;
 use indicatif::{ProgressBar, ProgressStyle};
 use spec::{ProductKind, WorkshopSpec, Ymd};
@@ -62,6 +62,21 @@ impl Dice {
 
 fn date((y, m, d): Ymd) -> anyhow::Result<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d).with_context(|| format!("bad date {y}-{m}-{d}"))
+}
+
+/// The day the demo's certification dates were written for. Seeding later moves them forward
+/// by whole months, so the demo workshops stay as certified as they were on this day.
+const DEMO_AUTHORED_ON: Ymd = (2026, 11, 28);
+
+/// A demo date moved forward by the months between [`DEMO_AUTHORED_ON`] and `today`.
+fn demo_date(ymd: Ymd, today: NaiveDate) -> anyhow::Result<NaiveDate> {
+    let authored = date(DEMO_AUTHORED_ON)?;
+    let d = date(ymd)?;
+    if today <= authored {
+        return Ok(d);
+    }
+    let months = (today.year() - authored.year()) * 12 + today.month() as i32 - authored.month() as i32;
+    Ok(d.checked_add_months(chrono::Months::new(months.max(0) as u32)).unwrap_or(d))
 }
 
 /// A trace code derived from the slug: 10 characters of Crockford base32 (no I, L, O, U).
@@ -175,8 +190,8 @@ fn seed_workshop(conn: &mut DbConn, reference: &Reference, today: NaiveDate, ind
                 story_en: spec.story_en.into(),
                 cert_number: Some(spec.cert_number.into()),
                 cert_authority: Some(spec.cert_authority.into()),
-                cert_issued_on: Some(date(spec.cert_issued_on)?),
-                cert_last_confirmed_on: spec.cert_last_confirmed_on.map(date).transpose()?,
+                cert_issued_on: Some(demo_date(spec.cert_issued_on, today)?),
+                cert_last_confirmed_on: spec.cert_last_confirmed_on.map(|d| demo_date(d, today)).transpose()?,
                 commission_bp: spec.commission_bp,
                 status: "active".into(),
                 featured: spec.featured,
@@ -382,6 +397,13 @@ fn demo_product(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn demo_dates_move_with_time() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
+        assert_eq!(demo_date((2026, 3, 1), d(2026, 1, 1)).ok(), Some(d(2026, 3, 1)));
+        assert_eq!(demo_date((2026, 3, 1), d(2028, 2, 5)).ok(), Some(d(2027, 6, 1)), "15 months later");
+    }
 
     #[test]
     fn trace_codes_are_stable_and_distinct() {

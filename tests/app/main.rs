@@ -1,1 +1,16 @@
+//! The integration tests: one binary that starts the real application, each test on its own
+//! database. Runs on SQLite by default, and on PostgreSQL when `TEST_DATABASE_URL` is set.
+// Tests state their expectations by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
+mod catalogue;
+mod cli;
+mod consent;
+mod errors;
+mod i18n;
+mod ops;
+mod schema;
+mod seed;
+mod support;
+mod trace;

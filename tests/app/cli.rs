@@ -1,0 +1,92 @@
+//! The `gongfang` binary as a user runs it: configuration errors, `migrate`, and
+//! `serve --demo` serving the demo marketplace, then stopping gracefully on SIGTERM.
+
+use crate::support::shared_media_dir;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn gongfang() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gongfang"));
+    for var in ["DATABASE_URL", "GONGFANG_BIND", "GONGFANG_DATA_DIR", "GONGFANG_CONFIG", "GONGFANG_PUBLIC_URL"] {
+        cmd.env_remove(var);
+    }
+    cmd.env("RUST_LOG", "warn");
+    cmd
+}
+
+#[test]
+fn a_bad_setting_stops_the_start_and_names_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    for (var, value) in [("GONGFANG_BIND", "not-an-address"), ("DATABASE_URL", "mysql://x/y"), ("GONGFANG_DB_POOL_SIZE", "0")] {
+        let out = gongfang().current_dir(dir.path()).env(var, value).arg("migrate").output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{var}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(var), "{var}: {stderr}");
+    }
+    // A database that cannot be reached says so at once, with the cause.
+    let start = Instant::now();
+    let out = gongfang()
+        .current_dir(dir.path())
+        .env("DATABASE_URL", "postgres://nobody:secret@127.0.0.1:1/none")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("postgres") && !stderr.contains("secret"), "names the backend, hides the password: {stderr}");
+    assert!(start.elapsed() < Duration::from_secs(10), "fails fast");
+}
+
+#[test]
+fn migrate_applies_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = || gongfang().current_dir(dir.path()).arg("migrate").output().unwrap();
+    let first = run();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("1 migration(s)"));
+    assert!(dir.path().join("data/gongfang.sqlite3").is_file(), "defaults to a SQLite file in ./data");
+    let second = run();
+    assert!(String::from_utf8_lossy(&second.stdout).contains("0 migration(s)"));
+}
+
+#[tokio::test]
+async fn serve_demo_serves_the_marketplace_and_stops_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = gongfang()
+        .current_dir(dir.path())
+        .env("GONGFANG_BIND", format!("127.0.0.1:{port}"))
+        .env("GONGFANG_MEDIA_DIR", shared_media_dir())
+        .args(["serve", "--demo"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let total = loop {
+        if let Ok(res) = client.get(format!("{base}/api/v1/products?per_page=1")).send().await {
+            let v: serde_json::Value = res.json().await.unwrap();
+            break v["total"].as_i64().unwrap();
+        }
+        assert!(Instant::now() < deadline, "the server did not come up");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(total >= 100, "{total} products");
+    let home = client.get(format!("{base}/?lang=en")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("Featured pieces"));
+
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exits cleanly on SIGTERM: {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "did not stop within 15 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+

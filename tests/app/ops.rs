@@ -1,0 +1,39 @@
+//! Operations: health, readiness, request ids and the OpenAPI document.
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn health_readiness_and_request_ids() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().contains_key("x-request-id"));
+    assert_eq!(res.text().await.unwrap(), "ok");
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), 200);
+    let a = app.get("/").await.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let b = app.get("/").await.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_ne!(a, b, "a new id per request");
+    let res = app.get("/").await;
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(res.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
+}
+
+#[tokio::test]
+async fn openapi_document_describes_the_api() {
+    let app = TestApp::spawn().await;
+    let (status, doc) = app.json("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in ["/api/v1/products", "/api/v1/products/{slug}", "/api/v1/workshops/{slug}", "/api/v1/regions/{code}"] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path} documented");
+    }
+    let product = &doc["components"]["schemas"]["ProductView"]["properties"];
+    for field in ["slug", "trace_code", "title", "price_fen", "currency", "workshop", "county_code", "prefecture_code", "province_code", "heritage_item", "makers"] {
+        assert!(product[field].is_object(), "ProductView.{field} documented");
+    }
+    // Every documented path answers.
+    for path in ["/api/v1/products", "/api/v1/products/xide-yi-lacquer-wine-cup-set", "/api/v1/workshops/xide-yi-lacquer", "/api/v1/regions/513400"] {
+        assert_eq!(app.get(path).await.status(), 200, "{path}");
+    }
+}

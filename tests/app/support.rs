@@ -1,0 +1,173 @@
+//! Starting the real application for one test: its own database (a SQLite file, or a fresh
+//! PostgreSQL database when `TEST_DATABASE_URL` names a server), migrations, reference data
+//! and the demo catalogue, served on a free loopback port.
+
+use chrono::TimeZone;
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use gongfang::clock::Clock;
+use gongfang::config::{Config, DatabaseUrl};
+use gongfang::db::Db;
+use gongfang::server::{self, PrepareOptions};
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+/// "Today" in every test: demo certification states are fixed relative to it.
+pub fn test_clock() -> Clock {
+    Clock::Fixed(chrono::Utc.with_ymd_and_hms(2026, 11, 28, 4, 0, 0).single().unwrap_or_default())
+}
+
+/// Demo pictures are deterministic, so every test shares one media directory and draws them
+/// once per machine.
+pub fn shared_media_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("demo-media")
+}
+
+/// The PostgreSQL server to run against, if the run asked for one.
+pub fn postgres_base_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))
+}
+
+/// A database of the backend under test, dropped when the test ends.
+pub struct TestDatabase {
+    pub url: DatabaseUrl,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub fn create(dir: &std::path::Path) -> TestDatabase {
+        match postgres_base_url() {
+            Some(base) => {
+                let name = format!("gf_test_{}_{}", std::process::id(), rand_suffix());
+                let mut admin = diesel::PgConnection::establish(&base).expect("connect to TEST_DATABASE_URL");
+                admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+                let url = replace_db_name(&base, &name);
+                TestDatabase { url: DatabaseUrl::Postgres(url), postgres: Some((base, name)) }
+            }
+            None => TestDatabase { url: DatabaseUrl::Sqlite(dir.join("test.sqlite3")), postgres: None },
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((base, name)) = &self.postgres {
+            if let Ok(mut admin) = diesel::PgConnection::establish(base) {
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{}_{}", NEXT.fetch_add(1, Ordering::Relaxed), nanos % 100_000)
+}
+
+/// `postgres://host/db?x` with the database name replaced.
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (head, query) = url.split_once('?').map_or((url, None), |(h, q)| (h, Some(q)));
+    let scheme_end = head.find("://").map_or(0, |i| i + 3);
+    let base = match head[scheme_end..].find('/') {
+        Some(slash) => &head[..scheme_end + slash],
+        None => head,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// A running application.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    /// A separate handle on the app's database, for arranging and checking rows.
+    pub db: Db,
+    /// Dropped (after the pool above) when the test ends.
+    _database: TestDatabase,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// Starts the app with the demo catalogue.
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(true).await
+    }
+
+    /// Starts the app, with or without the demo catalogue.
+    pub async fn spawn_with(demo: bool) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database = TestDatabase::create(dir.path());
+        let mut config = Config::for_data_dir(dir.path(), database.url.clone());
+        config.media_dir = shared_media_dir();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        let port = listener.local_addr().expect("local address").port();
+        config.bind = listener.local_addr().expect("local address");
+        config.public_url = format!("http://127.0.0.1:{port}");
+        let prepared = config.clone();
+        let state = tokio::task::spawn_blocking(move || {
+            server::prepare(prepared, test_clock(), PrepareOptions { demo, progress: false })
+        })
+        .await
+        .expect("prepare task")
+        .expect("prepare the app");
+        let server = server::start(state, listener, Some(1)).expect("start the server");
+        tokio::spawn(server);
+        let db = Db::connect(&config.database, 2).expect("test db handle");
+        TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+            db,
+            _database: database,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET with an `Accept-Language` header.
+    pub async fn get_lang(&self, path: &str, accept_language: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("Accept-Language", accept_language)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// GET in Chinese (the default language).
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    /// GET a page and return (status, body with HTML entities decoded, so tests can look
+    /// for plain text and URLs).
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        let res = self.get(path).await;
+        let status = res.status().as_u16();
+        (status, unescape(&res.text().await.expect("body")))
+    }
+
+    /// GET JSON and return (status, value).
+    pub async fn json(&self, path: &str) -> (u16, serde_json::Value) {
+        let res = self.get(path).await;
+        let status = res.status().as_u16();
+        (status, res.json().await.expect("json body"))
+    }
+
+    /// Runs SQL on the app's database (for arranging a test's situation).
+    pub fn execute(&self, sql: &str) {
+        let mut conn = self.db.conn().expect("connection");
+        conn.batch_execute(sql).expect("execute");
+    }
+}
+
+/// Decodes the entities tera writes when it escapes text.
+pub fn unescape(html: &str) -> String {
+    html.replace("&#x2F;", "/").replace("&quot;", "\"").replace("&#x27;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
