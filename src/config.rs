@@ -37,10 +37,7 @@ impl DatabaseUrl {
             return Err("empty database path".into());
         }
         if path.contains("://") {
-            return Err(format!(
-                "unsupported scheme in {:?}: use postgres://… or a SQLite file path",
-                redact_url(url)
-            ));
+            return Err(format!("unsupported scheme in {:?}: use postgres://… or a SQLite file path", redact_url(url)));
         }
         Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
     }
@@ -160,7 +157,8 @@ impl Config {
         if data_dir.as_os_str().is_empty() {
             return Err(err("GONGFANG_DATA_DIR", "must not be empty"));
         }
-        let media_dir = pick("GONGFANG_MEDIA_DIR", file.media_dir).map_or_else(|| data_dir.join("media"), PathBuf::from);
+        let media_dir =
+            pick("GONGFANG_MEDIA_DIR", file.media_dir).map_or_else(|| data_dir.join("media"), PathBuf::from);
         let database = match pick("DATABASE_URL", file.database_url) {
             Some(url) => DatabaseUrl::parse(&url).map_err(|m| err("DATABASE_URL", m))?,
             None => DatabaseUrl::Sqlite(data_dir.join("gongfang.sqlite3")),
@@ -188,7 +186,9 @@ impl Config {
         let log_format = match pick("GONGFANG_LOG_FORMAT", file.log_format).as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
-            Some(other) => return Err(err("GONGFANG_LOG_FORMAT", format!("{other:?} is neither \"pretty\" nor \"json\""))),
+            Some(other) => {
+                return Err(err("GONGFANG_LOG_FORMAT", format!("{other:?} is neither \"pretty\" nor \"json\"")))
+            }
         };
         Ok(Config { data_dir, media_dir, database, bind, public_url, db_pool_size, log_format })
     }

@@ -57,9 +57,7 @@ impl Lang {
         for part in header.split(',') {
             let mut pieces = part.split(';');
             let tag = pieces.next().unwrap_or("");
-            let q = pieces
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .map_or(1000, |q| parse_q(q.trim()));
+            let q = pieces.find_map(|p| p.trim().strip_prefix("q=")).map_or(1000, |q| parse_q(q.trim()));
             if let Some(lang) = Lang::parse(tag) {
                 if q > 0 && best.is_none_or(|(bq, _)| q > bq) {
                     best = Some((q, lang));
@@ -75,10 +73,7 @@ impl Lang {
         query_lang(req.query_string())
             .or_else(|| req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())))
             .or_else(|| {
-                req.headers()
-                    .get(ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(Lang::from_accept_language)
+                req.headers().get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)
             })
             .unwrap_or_default()
     }
@@ -150,8 +145,7 @@ impl I18n {
 
     /// A message with `{name}` placeholders filled in.
     pub fn format(&self, lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
-        args.iter()
-            .fold(self.text(lang, key), |s, (name, value)| s.replace(&format!("{{{name}}}"), value))
+        args.iter().fold(self.text(lang, key), |s, (name, value)| s.replace(&format!("{{{name}}}"), value))
     }
 }
 

@@ -9,13 +9,13 @@
 //! - [`web`] and [`routes`]: HTTP handlers and the one route table.
 //! - [`render`] and [`i18n`]: templates and the zh/en text.
 
+pub mod catalog;
+pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
-pub mod catalog;
-pub mod clock;
-pub mod cli;
 pub mod i18n;
 pub mod render;
 pub mod routes;

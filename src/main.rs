@@ -8,6 +8,7 @@ use gongfang::server::{self, PrepareOptions};
 use std::io::IsTerminal;
 use std::net::TcpListener;
 use std::process::ExitCode;
+use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -32,7 +33,9 @@ fn main() -> ExitCode {
 
 fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // A line when each request's span closes: method, route, status, latency and request id.
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_span_events(FmtSpan::CLOSE).with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Pretty => builder.init(),
@@ -58,7 +61,8 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Serve { demo, workers } => {
             let bind = config.bind;
             let state = server::prepare(config, Clock::System, PrepareOptions { demo, progress })?;
-            let listener = TcpListener::bind(bind).map_err(|e| anyhow::anyhow!("GONGFANG_BIND: cannot listen on {bind}: {e}"))?;
+            let listener =
+                TcpListener::bind(bind).map_err(|e| anyhow::anyhow!("GONGFANG_BIND: cannot listen on {bind}: {e}"))?;
             tracing::info!(url = %format!("http://{bind}"), "serving");
             eprintln!("Gongfang is serving at http://{bind}");
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

@@ -60,10 +60,8 @@ impl Renderer {
         ctx.insert("html_lang", lang.tag());
         ctx.insert("m", self.i18n.messages(lang));
         ctx.insert("path", req.path());
-        let links: HashMap<&str, String> = Lang::ALL
-            .iter()
-            .map(|l| (l.code(), url_with(req, &[("lang", Some(l.code()))])))
-            .collect();
+        let links: HashMap<&str, String> =
+            Lang::ALL.iter().map(|l| (l.code(), url_with(req, &[("lang", Some(l.code()))]))).collect();
         ctx.insert("lang_links", &links);
         self.tera
             .render(template, &ctx)
@@ -110,10 +108,7 @@ fn yuan_filter(v: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
 
 /// `{{ 3750 | pct }}` → `37.5%`.
 fn pct_filter(v: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    let bp = v
-        .as_i64()
-        .and_then(ShareBp::new)
-        .ok_or_else(|| tera::Error::msg("pct: not basis points"))?;
+    let bp = v.as_i64().and_then(ShareBp::new).ok_or_else(|| tera::Error::msg("pct: not basis points"))?;
     Ok(Value::String(bp.percent_string()))
 }
 

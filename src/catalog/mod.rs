@@ -89,6 +89,16 @@ pub struct KeyAreaView {
     pub workshops: usize,
 }
 
+/// The choices a product-list filter form offers. Narrower regions appear once the wider
+/// one is chosen, so the form works without script.
+#[derive(Debug, Clone, Serialize)]
+pub struct FilterOptions {
+    pub provinces: Vec<RegionRef>,
+    pub prefectures: Vec<RegionRef>,
+    pub counties: Vec<RegionRef>,
+    pub heritage_items: Vec<reference::HeritageItem>,
+}
+
 /// The catalogue service.
 #[derive(Clone)]
 pub struct Catalog {
@@ -113,12 +123,29 @@ impl Catalog {
         Ok(Reference::from_rows(regions, items, item_regions))
     }
 
+    /// The filter form's choices for a chosen filter.
+    pub fn filter_options(&self, filter: &ProductFilter) -> FilterOptions {
+        let r = &self.reference;
+        let below = |code: Option<crate::domain::RegionCode>, level: crate::domain::RegionLevel| -> Vec<RegionRef> {
+            code.map(|c| {
+                r.children(c.as_str()).into_iter().filter(|x| x.level == level).map(RegionRef::from_region).collect()
+            })
+            .unwrap_or_default()
+        };
+        FilterOptions {
+            provinces: r.provinces().into_iter().map(RegionRef::from_region).collect(),
+            prefectures: below(filter.province, crate::domain::RegionLevel::Prefecture),
+            // Counties of the chosen prefecture, or those directly under a chosen province
+            // (municipalities and province-administered counties).
+            counties: below(filter.prefecture.or(filter.province), crate::domain::RegionLevel::County),
+            heritage_items: r.heritage_items().cloned().collect(),
+        }
+    }
+
     /// A page of listed products matching the query.
     pub async fn products(&self, query: ProductQuery) -> Result<ProductPage, AppError> {
         let (reference, today) = (self.reference.clone(), self.clock.today());
-        self.db
-            .run(move |conn| product_page(conn, &reference, &query.filter, query.page, today))
-            .await
+        self.db.run(move |conn| product_page(conn, &reference, &query.filter, query.page, today)).await
     }
 
     /// A listed product by slug.
@@ -156,10 +183,8 @@ impl Catalog {
             .run(move |conn| {
                 let w = q::workshop_by_slug(conn, slug.as_str())?.ok_or(AppError::NotFound)?;
                 let crafts: Vec<i64> = q::crafts_of_workshops(conn, &[w.id])?.into_iter().map(|(_, h)| h).collect();
-                let artisans = q::named_workers_of(conn, w.id)?
-                    .iter()
-                    .map(|wk| ArtisanView::from_row(wk, &w))
-                    .collect();
+                let artisans =
+                    q::named_workers_of(conn, w.id)?.iter().map(|wk| ArtisanView::from_row(wk, &w)).collect();
                 let filter = ProductFilter { workshop: Some(slug), ..ProductFilter::default() };
                 let products = product_page(conn, &reference, &filter, PageRequest { page: 1, per_page: 100 }, today)?;
                 Ok(WorkshopPage {
@@ -213,7 +238,9 @@ impl Catalog {
                     .map(|r| RegionCount { region: RegionRef::from_region(r), workshops: count_in(&r.code) })
                     .collect();
                 let workshops = workshops_in(conn, &reference, today, |w| {
-                    w.county_code == region.code || w.prefecture_code.as_deref() == Some(&region.code) || w.province_code == region.code
+                    w.county_code == region.code
+                        || w.prefecture_code.as_deref() == Some(&region.code)
+                        || w.province_code == region.code
                 })?;
                 let products = product_page(conn, &reference, &filter, page, today)?;
                 Ok(RegionPage {
@@ -238,12 +265,8 @@ impl Catalog {
                 let workshops = workshops_in(conn, &reference, today, |w| practising.contains(&w.id))?;
                 let filter = ProductFilter { heritage: Some(item.id), ..ProductFilter::default() };
                 let products = product_page(conn, &reference, &filter, page, today)?;
-                let regions = item
-                    .region_codes
-                    .iter()
-                    .filter_map(|c| reference.region(c))
-                    .map(RegionRef::from_region)
-                    .collect();
+                let regions =
+                    item.region_codes.iter().filter_map(|c| reference.region(c)).map(RegionRef::from_region).collect();
                 Ok(CraftPage { item, regions, workshops, products })
             })
             .await
@@ -302,7 +325,11 @@ fn product_page(
 }
 
 /// Builds views for product rows, loading all their makers and images in two queries.
-fn assemble(conn: &mut DbConn, reference: &Reference, rows: Vec<(q::ProductRow, q::WorkshopRow)>) -> Result<Vec<ProductView>, AppError> {
+fn assemble(
+    conn: &mut DbConn,
+    reference: &Reference,
+    rows: Vec<(q::ProductRow, q::WorkshopRow)>,
+) -> Result<Vec<ProductView>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|(p, _)| p.id).collect();
     let makers = q::makers_of(conn, &ids)?;
     let images = q::images_of(conn, &ids)?;

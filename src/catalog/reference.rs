@@ -67,7 +67,11 @@ pub struct Reference {
 
 impl Reference {
     /// Builds the index from database rows.
-    pub fn from_rows(region_rows: Vec<RegionRow>, heritage_rows: Vec<HeritageRow>, heritage_regions: Vec<(i64, String)>) -> Reference {
+    pub fn from_rows(
+        region_rows: Vec<RegionRow>,
+        heritage_rows: Vec<HeritageRow>,
+        heritage_regions: Vec<(i64, String)>,
+    ) -> Reference {
         let mut regions = HashMap::with_capacity(region_rows.len());
         let mut children: HashMap<String, Vec<String>> = HashMap::new();
         let mut provinces = Vec::new();
@@ -162,10 +166,7 @@ impl Reference {
 
     /// The regions directly below `code`.
     pub fn children(&self, code: &str) -> Vec<&Region> {
-        self.children
-            .get(code)
-            .map(|c| c.iter().filter_map(|k| self.regions.get(k)).collect())
-            .unwrap_or_default()
+        self.children.get(code).map(|c| c.iter().filter_map(|k| self.regions.get(k)).collect()).unwrap_or_default()
     }
 
     pub fn provinces(&self) -> Vec<&Region> {
@@ -174,11 +175,7 @@ impl Reference {
 
     /// The 三区三州 areas and key support areas, in code order.
     pub fn key_areas(&self) -> Vec<&Region> {
-        let mut v: Vec<&Region> = self
-            .regions
-            .values()
-            .filter(|r| r.sanqu_sanzhou || r.key_support_area)
-            .collect();
+        let mut v: Vec<&Region> = self.regions.values().filter(|r| r.sanqu_sanzhou || r.key_support_area).collect();
         v.sort_by(|a, b| a.code.cmp(&b.code));
         v
     }

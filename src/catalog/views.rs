@@ -61,7 +61,9 @@ pub struct Place {
 impl Place {
     pub fn of(reference: &Reference, county_code: &str) -> Place {
         let path: Vec<&Region> = reference.path(county_code);
-        let at = |level: crate::domain::RegionLevel| path.iter().find(|r| r.level == level).map(|r| RegionRef::from_region(r));
+        let at = |level: crate::domain::RegionLevel| {
+            path.iter().find(|r| r.level == level).map(|r| RegionRef::from_region(r))
+        };
         Place {
             county: at(crate::domain::RegionLevel::County),
             prefecture: at(crate::domain::RegionLevel::Prefecture),
@@ -259,10 +261,18 @@ pub fn wage_rule_of(p: &ProductRow) -> Option<WageRule> {
 }
 
 impl ProductView {
-    pub fn build(reference: &Reference, p: &ProductRow, w: &WorkshopRow, makers: &[&MakerRow], images: &[&ImageRow]) -> ProductView {
+    pub fn build(
+        reference: &Reference,
+        p: &ProductRow,
+        w: &WorkshopRow,
+        makers: &[&MakerRow],
+        images: &[&ImageRow],
+    ) -> ProductView {
         let shares: Vec<MakerShare> = makers
             .iter()
-            .filter_map(|m| ShareBp::new(i64::from(m.share_bp)).map(|share_bp| MakerShare { worker_id: m.worker.id, share_bp }))
+            .filter_map(|m| {
+                ShareBp::new(i64::from(m.share_bp)).map(|share_bp| MakerShare { worker_id: m.worker.id, share_bp })
+            })
             .collect();
         let per_unit = wage_rule_of(p).map_or(Fen::ZERO, |rule| {
             let commission = ShareBp::new(i64::from(w.commission_bp)).unwrap_or(ShareBp::FULL);

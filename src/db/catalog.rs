@@ -1,7 +1,10 @@
 //! Reads for the storefront and the JSON API: products with their workshop, makers and
 //! images; workshops; workers; region and heritage reference rows.
 
-use super::schema::{heritage_item_regions, heritage_items, product_images, product_makers, products, regions, workers, workshop_heritage_items, workshops};
+use super::schema::{
+    heritage_item_regions, heritage_items, product_images, product_makers, products, regions, workers,
+    workshop_heritage_items, workshops,
+};
 use super::DbConn;
 use crate::domain::listing::{PageRequest, ProductFilter, ProductSort};
 use chrono::{Months, NaiveDate, NaiveDateTime};
@@ -215,7 +218,11 @@ pub fn list_products(
 }
 
 /// A listed product by slug.
-pub fn product_by_slug(conn: &mut DbConn, slug: &str, today: NaiveDate) -> QueryResult<Option<(ProductRow, WorkshopRow)>> {
+pub fn product_by_slug(
+    conn: &mut DbConn,
+    slug: &str,
+    today: NaiveDate,
+) -> QueryResult<Option<(ProductRow, WorkshopRow)>> {
     listed(today)
         .filter(products::slug.eq(slug.to_owned()))
         .select((ProductRow::as_select(), WorkshopRow::as_select()))
@@ -245,7 +252,12 @@ pub fn makers_of(conn: &mut DbConn, product_ids: &[i64]) -> QueryResult<Vec<Make
         .inner_join(workers::table)
         .filter(product_makers::product_id.eq_any(product_ids.to_vec()))
         .order((product_makers::product_id, product_makers::share_bp.desc(), workers::id))
-        .select((product_makers::product_id, product_makers::role, product_makers::share_bp, WorkerPublicRow::as_select()))
+        .select((
+            product_makers::product_id,
+            product_makers::role,
+            product_makers::share_bp,
+            WorkerPublicRow::as_select(),
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
@@ -265,7 +277,8 @@ pub fn images_of(conn: &mut DbConn, product_ids: &[i64]) -> QueryResult<Vec<Imag
         .load(conn)
 }
 
-/// A workshop by slug, whatever its status (the page says when it has lapsed).
+/// An active (not suspended) workshop by slug, whatever its certification: the page says
+/// when it has lapsed.
 pub fn workshop_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<WorkshopRow>> {
     workshops::table
         .filter(workshops::slug.eq(slug))
@@ -328,10 +341,7 @@ pub fn named_worker(conn: &mut DbConn, id: i64) -> QueryResult<Option<(WorkerPub
 
 /// Ids of the listed products a worker made.
 pub fn product_ids_made_by(conn: &mut DbConn, worker_id: i64) -> QueryResult<Vec<i64>> {
-    product_makers::table
-        .filter(product_makers::worker_id.eq(worker_id))
-        .select(product_makers::product_id)
-        .load(conn)
+    product_makers::table.filter(product_makers::worker_id.eq(worker_id)).select(product_makers::product_id).load(conn)
 }
 
 /// Listed products by id (any order).
@@ -355,8 +365,11 @@ pub fn all_regions(conn: &mut DbConn) -> QueryResult<Vec<RegionRow>> {
     regions::table.order(regions::code).select(RegionRow::as_select()).load(conn)
 }
 
+/// `(heritage item id, region code)`.
+pub type HeritageRegion = (i64, String);
+
 /// All heritage items and the region codes of each.
-pub fn all_heritage_items(conn: &mut DbConn) -> QueryResult<(Vec<HeritageRow>, Vec<(i64, String)>)> {
+pub fn all_heritage_items(conn: &mut DbConn) -> QueryResult<(Vec<HeritageRow>, Vec<HeritageRegion>)> {
     let items = heritage_items::table.order(heritage_items::id).select(HeritageRow::as_select()).load(conn)?;
     let regions = heritage_item_regions::table
         .select((heritage_item_regions::heritage_item_id, heritage_item_regions::region_code))
@@ -366,7 +379,10 @@ pub fn all_heritage_items(conn: &mut DbConn) -> QueryResult<(Vec<HeritageRow>, V
 }
 
 /// Listed workshop counts per county, prefecture and province code (for region pages).
-pub fn workshop_region_codes(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<(String, Option<String>, String)>> {
+pub fn workshop_region_codes(
+    conn: &mut DbConn,
+    today: NaiveDate,
+) -> QueryResult<Vec<(String, Option<String>, String)>> {
     let cutoff = lapse_cutoff(today);
     workshops::table
         .filter(workshops::status.eq("active"))

@@ -44,9 +44,9 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
         match &self.url {
-            DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
-                .map(DbConn::Postgresql)
-                .map_err(r2d2::Error::ConnectionError),
+            DatabaseUrl::Postgres(url) => {
+                diesel::PgConnection::establish(url).map(DbConn::Postgresql).map_err(r2d2::Error::ConnectionError)
+            }
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())
                     .map_err(r2d2::Error::ConnectionError)?;
@@ -82,10 +82,8 @@ impl Db {
         manager
             .connect()
             .map_err(|e| anyhow::anyhow!("cannot open the {} database {}: {e}", url.backend_name(), url.redacted()))?;
-        let pool = r2d2::Pool::builder()
-            .max_size(pool_size)
-            .connection_timeout(Duration::from_secs(10))
-            .build(manager)?;
+        let pool =
+            r2d2::Pool::builder().max_size(pool_size).connection_timeout(Duration::from_secs(10)).build(manager)?;
         Ok(Db { pool, backend: url.backend_name() })
     }
 

@@ -219,18 +219,12 @@ fn load_all(conn: &mut DbConn) -> anyhow::Result<ReferenceCounts> {
             if !known.contains(code.as_str()) {
                 bail!("heritage-crafts.csv row {} names unknown region {code}", i + 2);
             }
-            item_regions.push((
-                heritage_item_regions::heritage_item_id.eq(id),
-                heritage_item_regions::region_code.eq(code),
-            ));
+            item_regions
+                .push((heritage_item_regions::heritage_item_id.eq(id), heritage_item_regions::region_code.eq(code)));
         }
     }
     crate::insert_batch!(conn, heritage_items::table, &items)?;
     crate::insert_batch!(conn, heritage_item_regions::table, &item_regions)?;
 
-    Ok(ReferenceCounts {
-        regions: new_regions.len(),
-        poverty_counties: new_poverty.len(),
-        heritage_items: items.len(),
-    })
+    Ok(ReferenceCounts { regions: new_regions.len(), poverty_counties: new_poverty.len(), heritage_items: items.len() })
 }

@@ -1,7 +1,9 @@
 //! Inserts for the catalogue: workshops, workers and their household status, products with
 //! makers and images. Used by the demo seed now and by the workshop portal later.
 
-use super::schema::{product_images, product_makers, products, worker_household_statuses, workers, workshop_heritage_items, workshops};
+use super::schema::{
+    product_images, product_makers, products, worker_household_statuses, workers, workshop_heritage_items, workshops,
+};
 use super::DbConn;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -119,10 +121,7 @@ pub struct NewImage {
 
 /// Inserts a workshop and the heritage items it practises; returns its id.
 pub fn insert_workshop(conn: &mut DbConn, w: &NewWorkshop, heritage_item_ids: &[i64]) -> QueryResult<i64> {
-    let id: i64 = diesel::insert_into(workshops::table)
-        .values(w)
-        .returning(workshops::id)
-        .get_result(conn)?;
+    let id: i64 = diesel::insert_into(workshops::table).values(w).returning(workshops::id).get_result(conn)?;
     for h in heritage_item_ids {
         diesel::insert_into(workshop_heritage_items::table)
             .values((workshop_heritage_items::workshop_id.eq(id), workshop_heritage_items::heritage_item_id.eq(h)))
@@ -133,10 +132,7 @@ pub fn insert_workshop(conn: &mut DbConn, w: &NewWorkshop, heritage_item_ids: &[
 
 /// Inserts a worker with their household-status history; returns the worker's id.
 pub fn insert_worker(conn: &mut DbConn, w: &NewWorker, history: &[NewHouseholdStatus]) -> QueryResult<i64> {
-    let id: i64 = diesel::insert_into(workers::table)
-        .values(w)
-        .returning(workers::id)
-        .get_result(conn)?;
+    let id: i64 = diesel::insert_into(workers::table).values(w).returning(workers::id).get_result(conn)?;
     for h in history {
         let row = NewHouseholdStatus { worker_id: id, ..h.clone() };
         diesel::insert_into(worker_household_statuses::table).values(&row).execute(conn)?;
@@ -146,19 +142,12 @@ pub fn insert_worker(conn: &mut DbConn, w: &NewWorker, history: &[NewHouseholdSt
 
 /// Inserts a product with its makers and images; returns the product's id.
 pub fn insert_product(conn: &mut DbConn, p: &NewProduct, makers: &[NewMaker], images: &[NewImage]) -> QueryResult<i64> {
-    let id: i64 = diesel::insert_into(products::table)
-        .values(p)
-        .returning(products::id)
-        .get_result(conn)?;
+    let id: i64 = diesel::insert_into(products::table).values(p).returning(products::id).get_result(conn)?;
     for m in makers {
-        diesel::insert_into(product_makers::table)
-            .values(&NewMaker { product_id: id, ..m.clone() })
-            .execute(conn)?;
+        diesel::insert_into(product_makers::table).values(&NewMaker { product_id: id, ..m.clone() }).execute(conn)?;
     }
     for i in images {
-        diesel::insert_into(product_images::table)
-            .values(&NewImage { product_id: id, ..i.clone() })
-            .execute(conn)?;
+        diesel::insert_into(product_images::table).values(&NewImage { product_id: id, ..i.clone() }).execute(conn)?;
     }
     Ok(id)
 }

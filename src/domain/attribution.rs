@@ -59,13 +59,10 @@ impl WageRule {
     /// The wage pool for a line with this net and quantity.
     pub fn pool(self, net: Fen, quantity: i64) -> Fen {
         match self {
-            WageRule::ShareOfNet { wage_bp } => Fen(div_round_half_up(
-                i128::from(net.get()) * i128::from(wage_bp.get()),
-                10_000,
-            ) as i64),
-            WageRule::PieceRate { per_unit } => {
-                Fen(per_unit.get().saturating_mul(quantity).min(net.get()))
+            WageRule::ShareOfNet { wage_bp } => {
+                Fen(div_round_half_up(i128::from(net.get()) * i128::from(wage_bp.get()), 10_000) as i64)
             }
+            WageRule::PieceRate { per_unit } => Fen(per_unit.get().saturating_mul(quantity).min(net.get())),
         }
     }
 }
@@ -105,20 +102,11 @@ pub fn attribute_line(
     makers: &[MakerShare],
 ) -> LineAttribution {
     let gross = Fen(unit_price.get() * quantity);
-    let commission = Fen(div_round_half_up(
-        i128::from(gross.get()) * i128::from(commission.get()),
-        10_000,
-    ) as i64);
+    let commission = Fen(div_round_half_up(i128::from(gross.get()) * i128::from(commission.get()), 10_000) as i64);
     let net = Fen(gross.get() - commission.get());
     let wage_pool = rule.pool(net, quantity);
     let shares = split_largest_remainder(wage_pool, makers);
-    LineAttribution {
-        gross,
-        commission,
-        net,
-        wage_pool,
-        shares,
-    }
+    LineAttribution { gross, commission, net, wage_pool, shares }
 }
 
 /// Splits `pool` by basis points: each gets the floor of its exact share, and the fen left
@@ -144,12 +132,7 @@ pub fn split_largest_remainder(pool: Fen, makers: &[MakerShare]) -> Vec<(i64, Fe
     let given: i128 = parts.iter().map(|p| p.2).sum();
     let mut left = pool_i - given;
     let mut order: Vec<usize> = (0..parts.len()).collect();
-    order.sort_by(|&a, &b| {
-        parts[b]
-            .3
-            .cmp(&parts[a].3)
-            .then(parts[a].1.cmp(&parts[b].1))
-    });
+    order.sort_by(|&a, &b| parts[b].3.cmp(&parts[a].3).then(parts[a].1.cmp(&parts[b].1)));
     for idx in order.into_iter().cycle() {
         if left <= 0 {
             break;
@@ -158,10 +141,7 @@ pub fn split_largest_remainder(pool: Fen, makers: &[MakerShare]) -> Vec<(i64, Fe
         left -= 1;
     }
     parts.sort_by_key(|p| p.0);
-    parts
-        .into_iter()
-        .map(|(_, id, amount, _)| (id, Fen(amount as i64)))
-        .collect()
+    parts.into_iter().map(|(_, id, amount, _)| (id, Fen(amount as i64))).collect()
 }
 
 #[cfg(test)]
@@ -181,13 +161,7 @@ mod tests {
             MakerShare { worker_id: 3, share_bp: bp(3000) },
             MakerShare { worker_id: 9, share_bp: bp(2000) },
         ];
-        let a = attribute_line(
-            Fen(12_345),
-            2,
-            bp(1500),
-            WageRule::ShareOfNet { wage_bp: bp(4000) },
-            &makers,
-        );
+        let a = attribute_line(Fen(12_345), 2, bp(1500), WageRule::ShareOfNet { wage_bp: bp(4000) }, &makers);
         assert_eq!(a.gross, Fen(24_690));
         assert_eq!(a.commission, Fen(3_704)); // 3703.5 rounds up
         assert_eq!(a.net, Fen(20_986));

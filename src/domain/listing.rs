@@ -154,13 +154,8 @@ impl ProductQuery {
     /// Parses the query-string pairs of `/products` and `/api/v1/products`. Empty values
     /// count as absent (an HTML form sends `province=` for "any"); unknown names are ignored.
     pub fn parse(pairs: &[(String, String)]) -> Result<ProductQuery, FieldError> {
-        let get = |name: &str| {
-            pairs
-                .iter()
-                .rev()
-                .find(|(k, v)| k == name && !v.trim().is_empty())
-                .map(|(_, v)| v.trim())
-        };
+        let get =
+            |name: &str| pairs.iter().rev().find(|(k, v)| k == name && !v.trim().is_empty()).map(|(_, v)| v.trim());
         let region = |field: &'static str, level: RegionLevel| -> Result<Option<RegionCode>, FieldError> {
             match get(field) {
                 None => Ok(None),
@@ -258,10 +253,7 @@ mod tests {
         assert_eq!(field(q(&[("province", "5134")])), Some(("province", Problem::NotARegionCode)));
         assert_eq!(field(q(&[("province", "513400")])), Some(("province", Problem::WrongRegionLevel)));
         assert_eq!(field(q(&[("min_price", "abc")])), Some(("min_price", Problem::NotAnAmount)));
-        assert_eq!(
-            field(q(&[("min_price", "50"), ("max_price", "10")])),
-            Some(("min_price", Problem::MinAboveMax))
-        );
+        assert_eq!(field(q(&[("min_price", "50"), ("max_price", "10")])), Some(("min_price", Problem::MinAboveMax)));
         assert_eq!(field(q(&[("in_stock", "maybe")])), Some(("in_stock", Problem::NotABoolean)));
         assert_eq!(field(q(&[("workshop", "../etc")])), Some(("workshop", Problem::NotASlug)));
         assert_eq!(field(q(&[("sort", "random")])), Some(("sort", Problem::UnknownSort)));

@@ -20,12 +20,7 @@ impl Fen {
     /// Parses a yuan amount typed by a person ("12", "12.5", "12.50", "¥1,200.00") into fen,
     /// exactly. Rejects negatives, more than two decimals and anything that is not a number.
     pub fn parse_yuan(input: &str) -> Option<Fen> {
-        let s: String = input
-            .trim()
-            .trim_start_matches(['¥', '￥'])
-            .chars()
-            .filter(|c| *c != ',')
-            .collect();
+        let s: String = input.trim().trim_start_matches(['¥', '￥']).chars().filter(|c| *c != ',').collect();
         let (whole, frac) = match s.split_once('.') {
             Some((w, f)) => (w, f),
             None => (s.as_str(), ""),

@@ -100,9 +100,6 @@ mod tests {
         assert_eq!(c("513432"), Some(RegionLevel::County));
         assert_eq!(c("51343"), None);
         assert_eq!(c("51343x"), None);
-        assert_eq!(
-            RegionCode::parse("513432").map(|c| c.province().to_string()),
-            Some("510000".into())
-        );
+        assert_eq!(RegionCode::parse("513432").map(|c| c.province().to_string()), Some("510000".into()));
     }
 }

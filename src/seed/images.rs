@@ -22,7 +22,7 @@ pub fn draw_motif(palette: [[u8; 3]; 3], seed: u64) -> RgbImage {
         // A zigzag border band.
         let edge = x.min(y).min(SIDE - 1 - x).min(SIDE - 1 - y) as f32 / c;
         if edge < 0.08 {
-            let zig = ((x + y) / 12 % 2 == 0) ^ ((x + SIDE - y) / 12 % 2 == 0);
+            let zig = ((x + y) / 12).is_multiple_of(2) ^ ((x + SIDE - y) / 12).is_multiple_of(2);
             return if zig { main } else { accent };
         }
         if edge < 0.1 {
@@ -31,12 +31,12 @@ pub fn draw_motif(palette: [[u8; 3]; 3], seed: u64) -> RgbImage {
         // Petals around the centre.
         let petal = ((a * petals as f32).fract() - 0.5).abs() * 2.0;
         if r < 0.78 && r > 0.3 && petal < 0.55 - (r - 0.3) {
-            return if (a * petals as f32) as u32 % 2 == 0 { main } else { accent };
+            return if ((a * petals as f32) as u32).is_multiple_of(2) { main } else { accent };
         }
         // Concentric rings in the middle.
         if r < 0.3 {
             let band = (r * rings as f32 * 6.0) as u32;
-            return if band % 2 == 0 { accent } else { main };
+            return if band.is_multiple_of(2) { accent } else { main };
         }
         // A faint woven texture on the ground.
         let weave = ((x / 6 + y / 6) % 2) as u8 * 10;
@@ -107,9 +107,6 @@ pub fn draw_all(jobs: &[Job], tick: &(dyn Fn() + Sync)) -> anyhow::Result<usize>
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().map_err(|_| anyhow::anyhow!("a drawing thread panicked"))?)
-            .sum()
+        handles.into_iter().map(|h| h.join().map_err(|_| anyhow::anyhow!("a drawing thread panicked"))?).sum()
     })
 }

@@ -3,8 +3,8 @@
 use super::{page_request, query_pairs};
 use crate::catalog::reference::{AreaFlags, HeritageItem, Region};
 use crate::catalog::views::{
-    ArtisanView, Certification, HeritageRef, ImageView, MakerView, Place, ProductDetail, ProductView, RegionRef, Text, WageView,
-    WorkshopRef, WorkshopView,
+    ArtisanView, Certification, HeritageRef, ImageView, MakerView, Place, ProductDetail, ProductView, RegionRef, Text,
+    WageView, WorkshopRef, WorkshopView,
 };
 use crate::catalog::{ProductPage, RegionCount, RegionPage, WorkshopPage};
 use crate::domain::listing::ProductQuery;
@@ -18,12 +18,35 @@ use utoipa::OpenApi;
 /// The OpenAPI description of `/api/v1`.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Gongfang API", description = "Heritage crafts traced to the workshops and artisans who made them. Amounts are integer fen (1/100 yuan)."),
+    info(
+        title = "Gongfang API",
+        description = "Heritage crafts traced to the workshops and artisans who made them. Amounts are integer fen (1/100 yuan)."
+    ),
     paths(products, product, workshop, region),
     components(schemas(
-        ProductPage, ProductView, ProductDetail, WorkshopPage, WorkshopView, WorkshopRef, ArtisanView, MakerView, ImageView,
-        WageView, Place, RegionRef, RegionPage, RegionCount, Region, AreaFlags, HeritageRef, HeritageItem, Certification, Text,
-        Currency, ApiError, ApiErrorBody
+        ProductPage,
+        ProductView,
+        ProductDetail,
+        WorkshopPage,
+        WorkshopView,
+        WorkshopRef,
+        ArtisanView,
+        MakerView,
+        ImageView,
+        WageView,
+        Place,
+        RegionRef,
+        RegionPage,
+        RegionCount,
+        Region,
+        AreaFlags,
+        HeritageRef,
+        HeritageItem,
+        Certification,
+        Text,
+        Currency,
+        ApiError,
+        ApiErrorBody
     ))
 )]
 pub struct ApiDoc;
@@ -78,7 +101,11 @@ pub async fn workshop(state: web::Data<AppState>, slug: web::Path<String>) -> Re
 #[utoipa::path(get, path = "/api/v1/regions/{code}",
     params(("code" = String, Path, description = "GB/T 2260 code"), ("page" = Option<u32>, Query), ("per_page" = Option<u32>, Query)),
     responses((status = 200, body = RegionPage), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
-pub async fn region(state: web::Data<AppState>, req: HttpRequest, code: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn region(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    code: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let page = page_request(&req)?;
     Ok(HttpResponse::Ok().json(state.catalog.region(&code, page).await?))
 }

@@ -28,9 +28,7 @@ pub async fn static_file(path: web::Path<String>) -> Result<HttpResponse, AppErr
 /// A path under `root` made only of normal components, or `None` (no `..`, no absolute paths).
 fn confined(root: &Path, rel: &str) -> Option<PathBuf> {
     let rel = Path::new(rel);
-    rel.components()
-        .all(|c| matches!(c, Component::Normal(_)))
-        .then(|| root.join(rel))
+    rel.components().all(|c| matches!(c, Component::Normal(_))).then(|| root.join(rel))
 }
 
 /// `GET /media/{path}`

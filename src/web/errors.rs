@@ -69,12 +69,7 @@ pub async fn render_errors(
     if !(status.is_client_error() || status.is_server_error()) {
         return Ok(res.map_into_left_body());
     }
-    let detail = res
-        .response()
-        .extensions()
-        .get::<ErrorDetail>()
-        .cloned()
-        .unwrap_or_else(|| detail_for(status));
+    let detail = res.response().extensions().get::<ErrorDetail>().cloned().unwrap_or_else(|| detail_for(status));
     let (req, old) = res.into_parts();
     let lang = Lang::of_request(&req);
     let state = req.app_data::<web::Data<AppState>>().cloned();
@@ -101,19 +96,23 @@ fn message(state: &AppState, lang: Lang, detail: &ErrorDetail) -> String {
 }
 
 fn json_error(state: &AppState, lang: Lang, status: StatusCode, detail: &ErrorDetail) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::CONTENT_LANGUAGE, lang.tag()))
-        .json(ApiError {
-            error: ApiErrorBody {
-                status: status.as_u16(),
-                code: detail.key.to_owned(),
-                field: detail.field.map(str::to_owned),
-                message: message(state, lang, detail),
-            },
-        })
+    HttpResponse::build(status).insert_header((header::CONTENT_LANGUAGE, lang.tag())).json(ApiError {
+        error: ApiErrorBody {
+            status: status.as_u16(),
+            code: detail.key.to_owned(),
+            field: detail.field.map(str::to_owned),
+            message: message(state, lang, detail),
+        },
+    })
 }
 
-fn html_error(state: &AppState, req: &HttpRequest, lang: Lang, status: StatusCode, detail: &ErrorDetail) -> HttpResponse {
+fn html_error(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    status: StatusCode,
+    detail: &ErrorDetail,
+) -> HttpResponse {
     let mut ctx = tera::Context::new();
     ctx.insert("status", &status.as_u16());
     ctx.insert("message", &message(state, lang, detail));

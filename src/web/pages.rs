@@ -1,7 +1,6 @@
 //! The storefront's main pages: home, the product list with its filters, and a product.
 
 use super::query_pairs;
-use crate::catalog::views::RegionRef;
 use crate::catalog::ProductPage;
 use crate::domain::listing::{ProductQuery, ProductSort};
 use crate::error::AppError;
@@ -62,22 +61,11 @@ pub async fn products(state: web::Data<AppState>, req: HttpRequest, lang: Lang) 
     let pairs = query_pairs(&req);
     let query = ProductQuery::parse(&pairs)?;
     let filter = query.filter.clone();
-    let (page, workshops) = futures_util::future::try_join(state.catalog.products(query), state.catalog.workshops()).await?;
+    let (page, workshops) =
+        futures_util::future::try_join(state.catalog.products(query), state.catalog.workshops()).await?;
 
-    let reference = state.catalog.reference();
+    let options = state.catalog.filter_options(&filter);
     let codes = |c: Option<crate::domain::RegionCode>| c.map(|c| c.to_string()).unwrap_or_default();
-    let provinces: Vec<RegionRef> = reference.provinces().into_iter().map(RegionRef::from_region).collect();
-    // Narrower choices appear once the wider one is chosen, so the form works without script.
-    let prefectures: Vec<RegionRef> = filter
-        .province
-        .map(|p| reference.children(p.as_str()).into_iter().filter(|r| r.level == crate::domain::RegionLevel::Prefecture).map(RegionRef::from_region).collect())
-        .unwrap_or_default();
-    let counties: Vec<RegionRef> = filter
-        .prefecture
-        .or(filter.province)
-        .map(|p| reference.children(p.as_str()).into_iter().filter(|r| r.level == crate::domain::RegionLevel::County).map(RegionRef::from_region).collect())
-        .unwrap_or_default();
-    let heritage: Vec<_> = reference.heritage_items().collect();
     let get = |k: &str| pairs.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let chosen = Chosen {
         province: codes(filter.province),
@@ -96,10 +84,7 @@ pub async fn products(state: web::Data<AppState>, req: HttpRequest, lang: Lang) 
     ctx.insert("pager", &Pager::of(&req, &page));
     ctx.insert("page", &page);
     ctx.insert("chosen", &chosen);
-    ctx.insert("provinces", &provinces);
-    ctx.insert("prefectures", &prefectures);
-    ctx.insert("counties", &counties);
-    ctx.insert("heritage_items", &heritage);
+    ctx.insert("options", &options);
     ctx.insert("workshops", &workshops);
     ctx.insert("sorts", &sorts);
     state.renderer.page(&req, lang, "products.html", ctx)

@@ -121,7 +121,19 @@ async fn product_page_and_api_trace_the_piece_to_its_makers_and_place() {
     let slug = items(&list)[0]["slug"].as_str().unwrap().to_owned();
     let (status, p) = app.json(&format!("/api/v1/products/{slug}")).await;
     assert_eq!(status, 200);
-    for field in ["slug", "trace_code", "title", "price_fen", "currency", "workshop", "county_code", "prefecture_code", "province_code", "heritage_item", "makers"] {
+    for field in [
+        "slug",
+        "trace_code",
+        "title",
+        "price_fen",
+        "currency",
+        "workshop",
+        "county_code",
+        "prefecture_code",
+        "province_code",
+        "heritage_item",
+        "makers",
+    ] {
         assert!(!p[field].is_null(), "{field} present");
     }
     assert_eq!(p["title"]["zh"].as_str().map(str::is_empty), Some(false));
@@ -141,7 +153,17 @@ async fn product_page_and_api_trace_the_piece_to_its_makers_and_place() {
 
     let (status, html) = app.page(&format!("/products/{slug}")).await;
     assert_eq!(status, 200);
-    for text in ["火塘彝漆工坊", "喜德县", "凉山彝族自治州", "四川省", "彝族漆器髹饰技艺", "VIII-128", "三区三州", "用于制作者的工资", "认定有效"] {
+    for text in [
+        "火塘彝漆工坊",
+        "喜德县",
+        "凉山彝族自治州",
+        "四川省",
+        "彝族漆器髹饰技艺",
+        "VIII-128",
+        "三区三州",
+        "用于制作者的工资",
+        "认定有效",
+    ] {
         assert!(html.contains(text), "product page shows {text}");
     }
     let lead = &makers[0];
@@ -186,7 +208,11 @@ async fn workshop_region_craft_and_artisan_pages() {
     assert_eq!(region["flags"]["sanqu_sanzhou"], true);
     assert_eq!(region["flags"]["key_support_area"], true);
     assert_eq!(region["path"][0]["code"], "510000");
-    assert!(region["children"].as_array().unwrap().iter().any(|c| c["region"]["code"] == "513432" && c["workshops"] == 1));
+    assert!(region["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["region"]["code"] == "513432" && c["workshops"] == 1));
     assert!(region["products"]["total"].as_i64().unwrap() >= 16);
 
     let (status, county) = app.json("/api/v1/regions/513432").await;
@@ -211,5 +237,47 @@ async fn static_and_media_files_are_served_and_confined() {
     assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
     for path in ["/static/nope.css", "/media/../Cargo.toml", "/media/%2e%2e/Cargo.toml", "/media/demo/missing.jpg"] {
         assert_eq!(app.get(path).await.status(), 404, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn every_product_names_its_makers_workshop_place_and_craft() {
+    let app = TestApp::spawn().await;
+    let mut products = Vec::new();
+    for page in 1.. {
+        let (_, list) = app.json(&format!("/api/v1/products?per_page=100&page={page}")).await;
+        if items(&list).is_empty() {
+            break;
+        }
+        products.extend(items(&list).iter().cloned());
+    }
+    assert!(products.len() >= 100);
+    for p in &products {
+        let slug = p["slug"].as_str().unwrap();
+        for field in ["county_code", "province_code"] {
+            assert!(p[field].as_str().is_some_and(|c| c.len() == 6), "{slug}: {field}");
+        }
+        assert!(p["prefecture_code"].as_str().is_some(), "{slug}: every demo county has a prefecture");
+        assert!(p["heritage_item"]["name"]["zh"].is_string(), "{slug}: heritage item");
+        assert!(p["workshop"]["name"]["zh"].is_string(), "{slug}: workshop");
+        let makers = p["makers"].as_array().unwrap();
+        assert!(!makers.is_empty(), "{slug}: makers");
+        for m in makers {
+            // A name appears exactly when there is an artisan page to link to.
+            assert_eq!(m["display_name"].is_null(), m["worker_id"].is_null(), "{slug}");
+        }
+        let (status, html) = app.page(&format!("/products/{slug}")).await;
+        assert_eq!(status, 200, "{slug}");
+        let place = &p["place"];
+        for text in [
+            p["workshop"]["name"]["zh"].as_str().unwrap(),
+            place["county"]["name_zh"].as_str().unwrap(),
+            place["prefecture"]["name_zh"].as_str().unwrap(),
+            place["province"]["name_zh"].as_str().unwrap(),
+        ] {
+            assert!(html.contains(text), "{slug}: page shows {text}");
+        }
+        let anonymous = makers.iter().filter(|m| m["display_name"].is_null()).count();
+        assert_eq!(html.matches("的一位手艺人").count(), anonymous, "{slug}: anonymous makers");
     }
 }

@@ -17,7 +17,9 @@ fn gongfang() -> Command {
 #[test]
 fn a_bad_setting_stops_the_start_and_names_the_variable() {
     let dir = tempfile::tempdir().unwrap();
-    for (var, value) in [("GONGFANG_BIND", "not-an-address"), ("DATABASE_URL", "mysql://x/y"), ("GONGFANG_DB_POOL_SIZE", "0")] {
+    for (var, value) in
+        [("GONGFANG_BIND", "not-an-address"), ("DATABASE_URL", "mysql://x/y"), ("GONGFANG_DB_POOL_SIZE", "0")]
+    {
         let out = gongfang().current_dir(dir.path()).env(var, value).arg("migrate").output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{var}");
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -33,7 +35,10 @@ fn a_bad_setting_stops_the_start_and_names_the_variable() {
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("postgres") && !stderr.contains("secret"), "names the backend, hides the password: {stderr}");
+    assert!(
+        stderr.contains("postgres") && !stderr.contains("secret"),
+        "names the backend, hides the password: {stderr}"
+    );
     assert!(start.elapsed() < Duration::from_secs(10), "fails fast");
 }
 
@@ -89,4 +94,3 @@ async fn serve_demo_serves_the_marketplace_and_stops_gracefully() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
-

@@ -97,7 +97,8 @@ async fn household_status_never_reaches_public_pages_or_the_api() {
     let (_, w) = app.json("/api/v1/workshops/xide-yi-lacquer").await;
     let (_, html) = app.page("/workshops/xide-yi-lacquer").await;
     for text in [list.to_string(), w.to_string(), html] {
-        for secret in ["registered_poor", "lifted_out", "monitored", "not_poor", "建档立卡", "乡村振兴局（示例）"] {
+        for secret in ["registered_poor", "lifted_out", "monitored", "not_poor", "建档立卡", "乡村振兴局（示例）"]
+        {
             assert!(!text.contains(secret), "{secret} leaked");
         }
     }

@@ -85,7 +85,9 @@ async fn unknown_things_are_404_in_both_languages_and_both_formats() {
         let res = app.get_lang(path, "en").await;
         assert!(res.text().await.unwrap().contains("Page not found"), "{path}: en 404 page");
     }
-    for path in ["/api/v1/products/no-such-piece", "/api/v1/workshops/none", "/api/v1/regions/000000", "/api/v1/nothing"] {
+    for path in
+        ["/api/v1/products/no-such-piece", "/api/v1/workshops/none", "/api/v1/regions/000000", "/api/v1/nothing"]
+    {
         let (status, body) = app.json(path).await;
         assert_eq!(status, 404, "{path}");
         assert_eq!(body["error"]["code"], "error.not_found");
@@ -101,4 +103,25 @@ async fn wrong_methods_and_undecodable_queries_are_client_errors() {
     assert!(res.status().is_client_error());
     let res = app.get("/products?page=%ZZ").await;
     assert!(res.status().is_client_error(), "undecodable query: {}", res.status());
+}
+
+#[tokio::test]
+async fn internal_errors_show_a_generic_page_in_both_languages_and_leak_nothing() {
+    let app = TestApp::spawn().await;
+    // A real failure: the table the product list reads is gone.
+    app.execute("DROP TABLE product_images");
+    let res = app.get("/products").await;
+    assert_eq!(res.status(), 500);
+    let html = crate::support::unescape(&res.text().await.unwrap());
+    assert!(html.contains("服务器出错了"), "zh 500 page");
+    assert!(!html.contains("product_images") && !html.to_lowercase().contains("sql"), "no internals in the page");
+    let html = app.get_lang("/products", "en").await.text().await.unwrap();
+    assert!(html.contains("Something broke on our side"), "en 500 page");
+    let (status, body) = app.json("/api/v1/products").await;
+    assert_eq!(status, 500);
+    assert_eq!(body["error"]["code"], "error.internal");
+    assert!(!body.to_string().contains("product_images"));
+    // Liveness is unaffected; pages that do not need the table still work.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    assert_eq!(app.get("/regions").await.status(), 200);
 }

@@ -10,7 +10,17 @@ fn html_lang(html: &str) -> &str {
 #[tokio::test]
 async fn every_page_comes_in_both_languages() {
     let app = TestApp::spawn().await;
-    for path in ["/", "/products", "/products/xide-yi-lacquer-wine-cup-set", "/workshops", "/workshops/xide-yi-lacquer", "/regions", "/regions/513400", "/crafts", "/crafts/1"] {
+    for path in [
+        "/",
+        "/products",
+        "/products/xide-yi-lacquer-wine-cup-set",
+        "/workshops",
+        "/workshops/xide-yi-lacquer",
+        "/regions",
+        "/regions/513400",
+        "/crafts",
+        "/crafts/1",
+    ] {
         let zh = app.get(path).await.text().await.unwrap();
         assert_eq!(html_lang(&zh), "zh-CN", "{path}");
         assert!(zh.contains("全部商品"), "{path} zh nav");
@@ -18,8 +28,13 @@ async fn every_page_comes_in_both_languages() {
         assert_eq!(html_lang(&en), "en", "{path}");
         assert!(en.contains("All crafts"), "{path} en nav");
     }
-    let en = unescape(&app.get_lang("/products/xide-yi-lacquer-wine-cup-set", "en-US,en;q=0.9").await.text().await.unwrap());
-    assert!(en.contains("Firepit Yi Lacquer Workshop") && en.contains("Liangshan") && en.contains("goes to the makers' wages"));
+    let en =
+        unescape(&app.get_lang("/products/xide-yi-lacquer-wine-cup-set", "en-US,en;q=0.9").await.text().await.unwrap());
+    assert!(
+        en.contains("Firepit Yi Lacquer Workshop")
+            && en.contains("Liangshan")
+            && en.contains("goes to the makers' wages")
+    );
 }
 
 #[tokio::test]
@@ -36,7 +51,10 @@ async fn accept_language_cookie_and_query_choose_the_language() {
     // The switcher's choice is remembered and beats Accept-Language.
     let res = app.get_lang("/?lang=en", "zh-CN").await;
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(cookie.starts_with("lang=en") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.starts_with("lang=en") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let res = app
         .client
         .get(app.url("/products"))

@@ -29,11 +29,28 @@ async fn openapi_document_describes_the_api() {
         assert!(doc["paths"][path]["get"].is_object(), "{path} documented");
     }
     let product = &doc["components"]["schemas"]["ProductView"]["properties"];
-    for field in ["slug", "trace_code", "title", "price_fen", "currency", "workshop", "county_code", "prefecture_code", "province_code", "heritage_item", "makers"] {
+    for field in [
+        "slug",
+        "trace_code",
+        "title",
+        "price_fen",
+        "currency",
+        "workshop",
+        "county_code",
+        "prefecture_code",
+        "province_code",
+        "heritage_item",
+        "makers",
+    ] {
         assert!(product[field].is_object(), "ProductView.{field} documented");
     }
     // Every documented path answers.
-    for path in ["/api/v1/products", "/api/v1/products/xide-yi-lacquer-wine-cup-set", "/api/v1/workshops/xide-yi-lacquer", "/api/v1/regions/513400"] {
+    for path in [
+        "/api/v1/products",
+        "/api/v1/products/xide-yi-lacquer-wine-cup-set",
+        "/api/v1/workshops/xide-yi-lacquer",
+        "/api/v1/regions/513400",
+    ] {
         assert_eq!(app.get(path).await.status(), 200, "{path}");
     }
 }

@@ -44,10 +44,14 @@ struct Column {
 fn columns(db: &Db) -> BTreeMap<String, Vec<String>> {
     let mut conn = db.conn().unwrap();
     let sql = match db.backend() {
-        "sqlite" => "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m, pragma_table_info(m.name) p \
-                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations'",
-        _ => "SELECT table_name::text AS table_name, column_name::text AS column_name FROM information_schema.columns \
-              WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'",
+        "sqlite" => {
+            "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m, pragma_table_info(m.name) p \
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations'"
+        }
+        _ => {
+            "SELECT table_name::text AS table_name, column_name::text AS column_name FROM information_schema.columns \
+              WHERE table_schema = 'public' AND table_name <> '__diesel_schema_migrations'"
+        }
     };
     let rows: Vec<Column> = diesel::sql_query(sql).load(&mut *conn).unwrap();
     let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -36,7 +36,11 @@ async fn reference_data_is_loaded_in_full() {
     assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM regions WHERE level = 'province'"), 34);
     assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM regions WHERE level = 'prefecture'"), 333);
     assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM poverty_counties"), 832);
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM regions WHERE poverty_county"), 830, "832 rows, one without a code, one code twice");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM regions WHERE poverty_county"),
+        830,
+        "832 rows, one without a code, one code twice"
+    );
     assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM regions WHERE sanqu_sanzhou"), 20);
     assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM regions WHERE key_support_area"), 5);
     assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM heritage_items"), 55);

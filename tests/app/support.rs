@@ -62,7 +62,8 @@ impl Drop for TestDatabase {
 fn rand_suffix() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     format!("{}_{}", NEXT.fetch_add(1, Ordering::Relaxed), nanos % 100_000)
 }
 
@@ -132,12 +133,7 @@ impl TestApp {
 
     /// GET with an `Accept-Language` header.
     pub async fn get_lang(&self, path: &str, accept_language: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .header("Accept-Language", accept_language)
-            .send()
-            .await
-            .expect("request")
+        self.client.get(self.url(path)).header("Accept-Language", accept_language).send().await.expect("request")
     }
 
     /// GET in Chinese (the default language).
@@ -169,5 +165,10 @@ impl TestApp {
 
 /// Decodes the entities tera writes when it escapes text.
 pub fn unescape(html: &str) -> String {
-    html.replace("&#x2F;", "/").replace("&quot;", "\"").replace("&#x27;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    html.replace("&#x2F;", "/")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
