@@ -29,6 +29,19 @@ pub struct ProductPage {
     pub page_count: u32,
 }
 
+/// A page of workshops.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WorkshopList {
+    pub items: Vec<WorkshopView>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+    pub page_count: u32,
+}
+
+/// How many workshops a region or craft page shows before pointing to the full list.
+const WORKSHOPS_ON_A_PAGE: u32 = 24;
+
 /// A workshop's page: its profile, named artisans and products.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WorkshopPage {
@@ -58,7 +71,7 @@ pub struct RegionPage {
     pub path: Vec<RegionRef>,
     pub flags: reference::AreaFlags,
     pub children: Vec<RegionCount>,
-    pub workshops: Vec<WorkshopView>,
+    pub workshops: WorkshopList,
     pub products: ProductPage,
 }
 
@@ -67,7 +80,7 @@ pub struct RegionPage {
 pub struct CraftPage {
     pub item: reference::HeritageItem,
     pub regions: Vec<RegionRef>,
-    pub workshops: Vec<WorkshopView>,
+    pub workshops: WorkshopList,
     pub products: ProductPage,
 }
 
@@ -75,7 +88,7 @@ pub struct CraftPage {
 #[derive(Debug, Clone, Serialize)]
 pub struct HomePage {
     pub featured: Vec<ProductView>,
-    pub workshops: Vec<WorkshopView>,
+    pub workshops: WorkshopList,
     pub key_areas: Vec<KeyAreaView>,
     pub product_count: i64,
 }
@@ -226,22 +239,16 @@ impl Catalog {
                     crate::domain::RegionLevel::County => filter.county = Some(code),
                 }
                 let located = q::workshop_region_codes(conn, today)?;
-                let count_in = |c: &str| {
-                    located
-                        .iter()
-                        .filter(|(county, pref, prov)| county == c || pref.as_deref() == Some(c) || prov == c)
-                        .count()
-                };
                 let children = reference
                     .children(&region.code)
                     .into_iter()
-                    .map(|r| RegionCount { region: RegionRef::from_region(r), workshops: count_in(&r.code) })
+                    .map(|r| RegionCount {
+                        region: RegionRef::from_region(r),
+                        workshops: count_located(&located, &r.code),
+                    })
                     .collect();
-                let workshops = workshops_in(conn, &reference, today, |w| {
-                    w.county_code == region.code
-                        || w.prefecture_code.as_deref() == Some(&region.code)
-                        || w.province_code == region.code
-                })?;
+                let first = PageRequest { page: 1, per_page: WORKSHOPS_ON_A_PAGE };
+                let workshops = workshops_in(conn, &reference, today, &q::WorkshopScope::InRegion(code), first)?;
                 let products = product_page(conn, &reference, &filter, page, today)?;
                 Ok(RegionPage {
                     path: reference.path(&region.code).into_iter().map(RegionRef::from_region).collect(),
@@ -261,8 +268,8 @@ impl Catalog {
         let (reference, today) = (self.reference.clone(), self.clock.today());
         self.db
             .run(move |conn| {
-                let practising = q::workshops_practising(conn, item.id)?;
-                let workshops = workshops_in(conn, &reference, today, |w| practising.contains(&w.id))?;
+                let first = PageRequest { page: 1, per_page: WORKSHOPS_ON_A_PAGE };
+                let workshops = workshops_in(conn, &reference, today, &q::WorkshopScope::Practising(item.id), first)?;
                 let filter = ProductFilter { heritage: Some(item.id), ..ProductFilter::default() };
                 let products = product_page(conn, &reference, &filter, page, today)?;
                 let regions =
@@ -272,10 +279,23 @@ impl Catalog {
             .await
     }
 
-    /// Every listed workshop.
-    pub async fn workshops(&self) -> Result<Vec<WorkshopView>, AppError> {
+    /// A page of listed workshops.
+    pub async fn workshops(&self, page: PageRequest) -> Result<WorkshopList, AppError> {
         let (reference, today) = (self.reference.clone(), self.clock.today());
-        self.db.run(move |conn| workshops_in(conn, &reference, today, |_| true)).await
+        self.db.run(move |conn| workshops_in(conn, &reference, today, &q::WorkshopScope::All, page)).await
+    }
+
+    /// Slugs and names of all listed workshops, for the filter form.
+    pub async fn workshop_choices(&self) -> Result<Vec<views::WorkshopRef>, AppError> {
+        let today = self.clock.today();
+        self.db
+            .run(move |conn| {
+                Ok(q::listed_workshop_names(conn, today)?
+                    .into_iter()
+                    .map(|(slug, zh, en)| views::WorkshopRef { slug, name: views::Text::new(zh, en) })
+                    .collect())
+            })
+            .await
     }
 
     /// The home page: featured pieces, workshops and the key areas they are in.
@@ -285,7 +305,9 @@ impl Catalog {
             .run(move |conn| {
                 let filter = ProductFilter { sort: ProductSort::Featured, ..ProductFilter::default() };
                 let featured = product_page(conn, &reference, &filter, PageRequest { page: 1, per_page: 8 }, today)?;
-                let workshops = workshops_in(conn, &reference, today, |_| true)?;
+                let first = PageRequest { page: 1, per_page: 12 };
+                let workshops = workshops_in(conn, &reference, today, &q::WorkshopScope::All, first)?;
+                let located = q::workshop_region_codes(conn, today)?;
                 let key_areas = reference
                     .key_areas()
                     .into_iter()
@@ -293,7 +315,7 @@ impl Catalog {
                         region: RegionRef::from_region(r),
                         sanqu_sanzhou: r.sanqu_sanzhou,
                         key_support_area: r.key_support_area,
-                        workshops: workshops.iter().filter(|w| w.place.path.iter().any(|p| p.code == r.code)).count(),
+                        workshops: count_located(&located, &r.code),
                     })
                     .collect();
                 Ok(HomePage { featured: featured.items, workshops, key_areas, product_count: featured.total })
@@ -371,20 +393,30 @@ fn detail(
     Ok(ProductDetail { product, description, materials, workshop_profile: profile, heritage })
 }
 
+/// How many of the located workshops lie in the region `code` (at any level).
+fn count_located(located: &[(String, Option<String>, String)], code: &str) -> usize {
+    located
+        .iter()
+        .filter(|(county, pref, prov)| county == code || pref.as_deref() == Some(code) || prov == code)
+        .count()
+}
+
 fn workshops_in(
     conn: &mut DbConn,
     reference: &Reference,
     today: NaiveDate,
-    keep: impl Fn(&q::WorkshopRow) -> bool,
-) -> Result<Vec<WorkshopView>, AppError> {
-    let rows: Vec<q::WorkshopRow> = q::listed_workshops(conn, today)?.into_iter().filter(|w| keep(w)).collect();
+    scope: &q::WorkshopScope,
+    page: PageRequest,
+) -> Result<WorkshopList, AppError> {
+    let (rows, total) = q::listed_workshops(conn, today, scope, page)?;
     let ids: Vec<i64> = rows.iter().map(|w| w.id).collect();
     let crafts = q::crafts_of_workshops(conn, &ids)?;
-    Ok(rows
+    let items = rows
         .iter()
         .map(|w| {
             let mine: Vec<i64> = crafts.iter().filter(|(wid, _)| *wid == w.id).map(|(_, h)| *h).collect();
             WorkshopView::build(reference, w, &mine, today)
         })
-        .collect())
+        .collect();
+    Ok(WorkshopList { items, total, page: page.page, per_page: page.per_page, page_count: page.page_count(total) })
 }

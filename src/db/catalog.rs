@@ -288,15 +288,60 @@ pub fn workshop_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Wor
         .optional()
 }
 
-/// Workshops whose certification keeps them in the storefront, featured first.
-pub fn listed_workshops(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<WorkshopRow>> {
+/// Which listed workshops to read.
+#[derive(Debug, Clone)]
+pub enum WorkshopScope {
+    All,
+    /// In a region: by its code at its level.
+    InRegion(crate::domain::RegionCode),
+    /// Practising a heritage item.
+    Practising(i64),
+}
+
+type WorkshopQuery = diesel::dsl::IntoBoxed<'static, workshops::table, Backend>;
+
+fn listed_workshops_query(today: NaiveDate, scope: &WorkshopScope) -> WorkshopQuery {
     let cutoff = lapse_cutoff(today);
-    workshops::table
+    let q = workshops::table
         .filter(workshops::status.eq("active"))
         .filter(workshops::cert_issued_on.ge(cutoff).or(workshops::cert_last_confirmed_on.ge(cutoff)))
+        .into_boxed();
+    match scope {
+        WorkshopScope::All => q,
+        WorkshopScope::InRegion(code) => {
+            let c = code.to_string();
+            match code.level() {
+                crate::domain::RegionLevel::Province => q.filter(workshops::province_code.eq(c)),
+                crate::domain::RegionLevel::Prefecture => q.filter(workshops::prefecture_code.eq(c)),
+                crate::domain::RegionLevel::County => q.filter(workshops::county_code.eq(c)),
+            }
+        }
+        WorkshopScope::Practising(item) => q.filter(
+            workshops::id.eq_any(
+                workshop_heritage_items::table
+                    .filter(workshop_heritage_items::heritage_item_id.eq(*item))
+                    .select(workshop_heritage_items::workshop_id),
+            ),
+        ),
+    }
+}
+
+/// A page of the workshops whose certification keeps them in the storefront, featured first,
+/// and how many there are in all.
+pub fn listed_workshops(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    scope: &WorkshopScope,
+    page: PageRequest,
+) -> QueryResult<(Vec<WorkshopRow>, i64)> {
+    let total: i64 = listed_workshops_query(today, scope).count().get_result(conn)?;
+    let rows = listed_workshops_query(today, scope)
         .order((workshops::featured.desc(), workshops::province_code, workshops::county_code, workshops::id))
         .select(WorkshopRow::as_select())
-        .load(conn)
+        .limit(i64::from(page.per_page))
+        .offset(page.offset())
+        .load(conn)?;
+    Ok((rows, total))
 }
 
 /// Heritage item ids practised by each of the given workshops.
@@ -305,14 +350,6 @@ pub fn crafts_of_workshops(conn: &mut DbConn, workshop_ids: &[i64]) -> QueryResu
         .filter(workshop_heritage_items::workshop_id.eq_any(workshop_ids.to_vec()))
         .select((workshop_heritage_items::workshop_id, workshop_heritage_items::heritage_item_id))
         .order((workshop_heritage_items::workshop_id, workshop_heritage_items::heritage_item_id))
-        .load(conn)
-}
-
-/// Workshop ids practising a heritage item.
-pub fn workshops_practising(conn: &mut DbConn, heritage_item_id: i64) -> QueryResult<Vec<i64>> {
-    workshop_heritage_items::table
-        .filter(workshop_heritage_items::heritage_item_id.eq(heritage_item_id))
-        .select(workshop_heritage_items::workshop_id)
         .load(conn)
 }
 
@@ -388,6 +425,14 @@ pub fn workshop_region_codes(
         .filter(workshops::status.eq("active"))
         .filter(workshops::cert_issued_on.ge(cutoff).or(workshops::cert_last_confirmed_on.ge(cutoff)))
         .select((workshops::county_code, workshops::prefecture_code, workshops::province_code))
+        .load(conn)
+}
+
+/// `(slug, name_zh, name_en)` of every listed workshop, by name.
+pub fn listed_workshop_names(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<(String, String, String)>> {
+    listed_workshops_query(today, &WorkshopScope::All)
+        .order(workshops::slug)
+        .select((workshops::slug, workshops::name_zh, workshops::name_en))
         .load(conn)
 }
 

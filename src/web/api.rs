@@ -6,7 +6,7 @@ use crate::catalog::views::{
     ArtisanView, Certification, HeritageRef, ImageView, MakerView, Place, ProductDetail, ProductView, RegionRef, Text,
     WageView, WorkshopRef, WorkshopView,
 };
-use crate::catalog::{ProductPage, RegionCount, RegionPage, WorkshopPage};
+use crate::catalog::{ProductPage, RegionCount, RegionPage, WorkshopList, WorkshopPage};
 use crate::domain::listing::ProductQuery;
 use crate::domain::Currency;
 use crate::error::AppError;
@@ -28,6 +28,7 @@ use utoipa::OpenApi;
         ProductView,
         ProductDetail,
         WorkshopPage,
+        WorkshopList,
         WorkshopView,
         WorkshopRef,
         ArtisanView,

@@ -30,15 +30,20 @@ pub struct Pager {
 }
 
 impl Pager {
-    pub fn of(req: &HttpRequest, page: &ProductPage) -> Pager {
+    /// Links to the pages around `page` of `page_count`, keeping the other query parameters.
+    pub fn of(req: &HttpRequest, page: u32, page_count: u32, total: i64) -> Pager {
         let link = |n: u32| url_with(req, &[("page", Some(&n.to_string())), ("lang", None)]);
         Pager {
-            page: page.page,
-            page_count: page.page_count,
-            total: page.total,
-            prev: (page.page > 1).then(|| link((page.page - 1).min(page.page_count))),
-            next: (page.page < page.page_count).then(|| link(page.page + 1)),
+            page,
+            page_count,
+            total,
+            prev: (page > 1).then(|| link((page - 1).min(page_count))),
+            next: (page < page_count).then(|| link(page + 1)),
         }
+    }
+
+    pub fn for_products(req: &HttpRequest, p: &ProductPage) -> Pager {
+        Pager::of(req, p.page, p.page_count, p.total)
     }
 }
 
@@ -62,7 +67,7 @@ pub async fn products(state: web::Data<AppState>, req: HttpRequest, lang: Lang) 
     let query = ProductQuery::parse(&pairs)?;
     let filter = query.filter.clone();
     let (page, workshops) =
-        futures_util::future::try_join(state.catalog.products(query), state.catalog.workshops()).await?;
+        futures_util::future::try_join(state.catalog.products(query), state.catalog.workshop_choices()).await?;
 
     let options = state.catalog.filter_options(&filter);
     let codes = |c: Option<crate::domain::RegionCode>| c.map(|c| c.to_string()).unwrap_or_default();
@@ -81,7 +86,7 @@ pub async fn products(state: web::Data<AppState>, req: HttpRequest, lang: Lang) 
     let sorts: Vec<&str> = ProductSort::ALL.iter().map(|s| s.as_str()).collect();
 
     let mut ctx = Context::new();
-    ctx.insert("pager", &Pager::of(&req, &page));
+    ctx.insert("pager", &Pager::for_products(&req, &page));
     ctx.insert("page", &page);
     ctx.insert("chosen", &chosen);
     ctx.insert("options", &options);

@@ -11,8 +11,10 @@ use tera::Context;
 
 /// `GET /workshops`
 pub async fn workshops(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> Result<HttpResponse, AppError> {
-    let workshops = state.catalog.workshops().await?;
+    let page = page_request(&req)?;
+    let workshops = state.catalog.workshops(page).await?;
     let mut ctx = Context::new();
+    ctx.insert("pager", &Pager::of(&req, workshops.page, workshops.page_count, workshops.total));
     ctx.insert("workshops", &workshops);
     state.renderer.page(&req, lang, "workshops.html", ctx)
 }
@@ -64,7 +66,7 @@ pub async fn region(
     let page_req = page_request(&req)?;
     let page = state.catalog.region(&code, page_req).await?;
     let mut ctx = Context::new();
-    ctx.insert("pager", &Pager::of(&req, &page.products));
+    ctx.insert("pager", &Pager::for_products(&req, &page.products));
     ctx.insert("page", &page);
     state.renderer.page(&req, lang, "region.html", ctx)
 }
@@ -87,7 +89,7 @@ pub async fn craft(
     let page_req = page_request(&req)?;
     let page = state.catalog.craft(*id, page_req).await?;
     let mut ctx = Context::new();
-    ctx.insert("pager", &Pager::of(&req, &page.products));
+    ctx.insert("pager", &Pager::for_products(&req, &page.products));
     ctx.insert("page", &page);
     state.renderer.page(&req, lang, "craft.html", ctx)
 }

@@ -121,19 +121,7 @@ async fn product_page_and_api_trace_the_piece_to_its_makers_and_place() {
     let slug = items(&list)[0]["slug"].as_str().unwrap().to_owned();
     let (status, p) = app.json(&format!("/api/v1/products/{slug}")).await;
     assert_eq!(status, 200);
-    for field in [
-        "slug",
-        "trace_code",
-        "title",
-        "price_fen",
-        "currency",
-        "workshop",
-        "county_code",
-        "prefecture_code",
-        "province_code",
-        "heritage_item",
-        "makers",
-    ] {
+    for field in crate::support::PRODUCT_FIELDS {
         assert!(!p[field].is_null(), "{field} present");
     }
     assert_eq!(p["title"]["zh"].as_str().map(str::is_empty), Some(false));
@@ -196,6 +184,9 @@ async fn workshop_region_craft_and_artisan_pages() {
     let (status, html) = app.page("/workshops").await;
     assert_eq!(status, 200);
     assert!(html.matches("class=\"wcard\"").count() >= 12);
+    let (_, html) = app.page("/workshops?per_page=5&page=3").await;
+    assert_eq!(html.matches("class=\"wcard\"").count(), 4, "14 workshops, 5 a page: the third holds 4");
+    assert!(html.contains("rel=\"prev\" href=\"/workshops?per_page=5&page=2\""));
 
     let (status, html) = app.page(&format!("/artisans/{artisan}")).await;
     assert_eq!(status, 200);

@@ -29,19 +29,7 @@ async fn openapi_document_describes_the_api() {
         assert!(doc["paths"][path]["get"].is_object(), "{path} documented");
     }
     let product = &doc["components"]["schemas"]["ProductView"]["properties"];
-    for field in [
-        "slug",
-        "trace_code",
-        "title",
-        "price_fen",
-        "currency",
-        "workshop",
-        "county_code",
-        "prefecture_code",
-        "province_code",
-        "heritage_item",
-        "makers",
-    ] {
+    for field in crate::support::PRODUCT_FIELDS {
         assert!(product[field].is_object(), "ProductView.{field} documented");
     }
     // Every documented path answers.

@@ -12,6 +12,21 @@ use gongfang::server::{self, PrepareOptions};
 use std::net::TcpListener;
 use std::path::PathBuf;
 
+/// The fields every product carries in the API (issue: foundation, JSON API).
+pub const PRODUCT_FIELDS: [&str; 11] = [
+    "slug",
+    "trace_code",
+    "title",
+    "price_fen",
+    "currency",
+    "workshop",
+    "county_code",
+    "prefecture_code",
+    "province_code",
+    "heritage_item",
+    "makers",
+];
+
 /// "Today" in every test: demo certification states are fixed relative to it.
 pub fn test_clock() -> Clock {
     Clock::Fixed(chrono::Utc.with_ymd_and_hms(2026, 11, 28, 4, 0, 0).single().unwrap_or_default())
