@@ -49,19 +49,8 @@ order=(baseline list list_filtered product api_list)
 results="$data/results.tsv"
 for round in $(seq 1 "$ROUNDS"); do
   for name in "${order[@]}"; do
-    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$base${routes[$name]}")
-    python3 - "$name" "$round" >>"$results" <<PY
-import re, sys
-out = """$out"""
-def ms(v):
-    m = re.match(r"([\d.]+)(us|ms|s)", v)
-    return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-p50 = ms(re.search(r"50%\s+(\S+)", out).group(1))
-p99 = ms(re.search(r"99%\s+(\S+)", out).group(1))
-errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-print(f"{sys.argv[1]}\t{sys.argv[2]}\t{rps}\t{p50}\t{p99}\t{errors.group(1) if errors else 0}")
-PY
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$base${routes[$name]}" >"$data/wrk.txt"
+    python3 bench/parse_wrk.py "$name" "$round" "$data/wrk.txt" >>"$results"
   done
 done
 

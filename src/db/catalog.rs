@@ -201,6 +201,8 @@ pub fn list_products(
     today: NaiveDate,
 ) -> QueryResult<(Vec<(ProductRow, WorkshopRow)>, i64)> {
     let total: i64 = filtered(filter, today).count().get_result(conn)?;
+    // Sort and page on the narrow id alone, then load the wide rows of just that page:
+    // sorting whole rows (descriptions, stories) costs more than the second query.
     let q = filtered(filter, today);
     let q = match filter.sort {
         ProductSort::Featured => q.order((products::featured.desc(), products::created_at.desc(), products::id.desc())),
@@ -209,11 +211,9 @@ pub fn list_products(
         ProductSort::PriceDesc => q.order((products::price_fen.desc(), products::id.desc())),
         ProductSort::BestSelling => q.order((products::sold_count.desc(), products::id.desc())),
     };
-    let rows = q
-        .select((ProductRow::as_select(), WorkshopRow::as_select()))
-        .limit(i64::from(page.per_page))
-        .offset(page.offset())
-        .load(conn)?;
+    let ids: Vec<i64> = q.select(products::id).limit(i64::from(page.per_page)).offset(page.offset()).load(conn)?;
+    let mut rows = listed_products_by_ids(conn, &ids, today)?;
+    rows.sort_by_key(|(p, _)| ids.iter().position(|id| *id == p.id));
     Ok((rows, total))
 }
 

@@ -142,7 +142,11 @@ CREATE TABLE products (
     CHECK (made_to_order = FALSE OR lead_time_days IS NOT NULL)
 );
 CREATE INDEX products_workshop ON products (workshop_id);
+-- One index per storefront sort order.
 CREATE INDEX products_status_price ON products (status, price_fen);
+CREATE INDEX products_status_featured ON products (status, featured, created_at);
+CREATE INDEX products_status_created ON products (status, created_at);
+CREATE INDEX products_status_sold ON products (status, sold_count);
 CREATE INDEX products_heritage ON products (heritage_item_id);
 
 CREATE TABLE product_makers (
