@@ -376,7 +376,7 @@ pub fn named_worker(conn: &mut DbConn, id: i64) -> QueryResult<Option<(WorkerPub
         .optional()
 }
 
-/// Ids of the listed products a worker made.
+/// Ids of every product a worker helped make (listed or not; callers filter).
 pub fn product_ids_made_by(conn: &mut DbConn, worker_id: i64) -> QueryResult<Vec<i64>> {
     product_makers::table.filter(product_makers::worker_id.eq(worker_id)).select(product_makers::product_id).load(conn)
 }

@@ -30,7 +30,7 @@ fn headless(binary: &str, profile: &Path) -> Command {
 #[tokio::test]
 async fn a_phone_browser_can_browse_and_filter_without_script() {
     let Some(binary) = chromium() else {
-        println!("skipped: chromium is not installed (apt-get install chromium)");
+        crate::support::skip("chromium is not installed (apt-get install chromium)");
         return;
     };
     let app = TestApp::spawn().await;

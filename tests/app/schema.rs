@@ -67,7 +67,7 @@ fn columns(db: &Db) -> BTreeMap<String, Vec<String>> {
 #[test]
 fn both_backends_get_the_same_tables_and_columns() {
     if postgres_base_url().is_none() {
-        println!("skipped: TEST_DATABASE_URL is not set, so there is no PostgreSQL to compare with");
+        crate::support::skip("TEST_DATABASE_URL is not set, so there is no PostgreSQL to compare with");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

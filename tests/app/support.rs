@@ -27,6 +27,13 @@ pub const PRODUCT_FIELDS: [&str; 11] = [
     "makers",
 ];
 
+/// Says why a test could not run here. Written straight to stderr, past the test harness's
+/// output capture, so that a skip is always visible in the run's log.
+pub fn skip(reason: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {reason}");
+}
+
 /// "Today" in every test: demo certification states are fixed relative to it.
 pub fn test_clock() -> Clock {
     Clock::Fixed(chrono::Utc.with_ymd_and_hms(2026, 11, 28, 4, 0, 0).single().unwrap_or_default())
