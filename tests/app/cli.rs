@@ -58,13 +58,16 @@ fn migrate_applies_once() {
 async fn serve_demo_serves_the_marketplace_and_stops_gracefully() {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let log_path = dir.path().join("server.log");
     let mut child = gongfang()
         .current_dir(dir.path())
         .env("GONGFANG_BIND", format!("127.0.0.1:{port}"))
         .env("GONGFANG_MEDIA_DIR", shared_media_dir())
+        .env("GONGFANG_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
         .args(["serve", "--demo"])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
@@ -79,8 +82,21 @@ async fn serve_demo_serves_the_marketplace_and_stops_gracefully() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert!(total >= 100, "{total} products");
-    let home = client.get(format!("{base}/?lang=en")).send().await.unwrap().text().await.unwrap();
-    assert!(home.contains("Featured pieces"));
+    let res = client.get(format!("{base}/?lang=en")).send().await.unwrap();
+    let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(res.text().await.unwrap().contains("Featured pieces"));
+
+    // Structured logs: one JSON object per line, the request's line carrying its id.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let request_line = log
+        .lines()
+        .filter(|l| l.contains(&request_id))
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON log line"))
+        .next()
+        .expect("a log line for the request");
+    assert_eq!(request_line["span"]["request_id"], request_id.as_str());
+    assert_eq!(request_line["span"]["http.status_code"], 200);
 
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
