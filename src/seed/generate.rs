@@ -1,8 +1,7 @@
 //! How the demo's workers and products are generated from the hand-written specs in
-//! `demo_data.rs`: deterministic, so every machine gets the same demo.
+//! `demo.toml`: deterministic, so every machine gets the same demo.
 
-use super::demo_data;
-use super::spec::{ProductKind, WorkshopSpec, Ymd};
+use super::spec::{DemoCatalog, ProductKind, WorkshopSpec, Ymd};
 use crate::catalog::reference::HeritageItem;
 use crate::db::writes::{NewHouseholdStatus, NewMaker, NewProduct, NewWorker};
 use crate::domain::household::HouseholdStatus;
@@ -71,8 +70,10 @@ pub fn product_slug(spec: &WorkshopSpec, kind: &ProductKind, edition: u64) -> St
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn demo_worker(
     dice: &mut Dice,
+    demo: &DemoCatalog,
     workshop_id: i64,
     county: &str,
     heritage: &HeritageItem,
@@ -80,9 +81,12 @@ pub fn demo_worker(
     today: NaiveDate,
     now: NaiveDateTime,
 ) -> anyhow::Result<(NewWorker, Vec<NewHouseholdStatus>)> {
-    let (sur_zh, sur_latin) = demo_data::SURNAMES[dice.below(demo_data::SURNAMES.len() as u64) as usize];
-    let (given_zh, given_latin) = demo_data::GIVEN_NAMES[dice.below(demo_data::GIVEN_NAMES.len() as u64) as usize];
-    let (story_zh, story_en) = demo_data::STORY_TEMPLATES[dice.below(demo_data::STORY_TEMPLATES.len() as u64) as usize];
+    let pick = |dice: &mut Dice, list: &[(String, String)]| -> anyhow::Result<(String, String)> {
+        list.get(dice.below(list.len() as u64) as usize).cloned().context("demo.toml: an empty name or story list")
+    };
+    let (sur_zh, sur_latin) = pick(dice, &demo.surnames)?;
+    let (given_zh, given_latin) = pick(dice, &demo.given_names)?;
+    let (story_zh, story_en) = pick(dice, &demo.story_templates)?;
     let level = match position {
         0 if dice.chance(40) => InheritorLevel::Provincial,
         0 => InheritorLevel::Prefectural,
@@ -201,10 +205,10 @@ pub fn demo_product(
         heritage_item_id,
         title_zh,
         title_en,
-        description_zh: kind.description_zh.into(),
-        description_en: kind.description_en.into(),
-        materials_zh: kind.materials_zh.into(),
-        materials_en: kind.materials_en.into(),
+        description_zh: kind.description_zh.clone(),
+        description_en: kind.description_en.clone(),
+        materials_zh: kind.materials_zh.clone(),
+        materials_en: kind.materials_en.clone(),
         price_fen: price_yuan * 100,
         currency: "CNY".into(),
         stock,

@@ -1,7 +1,6 @@
 //! Filling the database: reference data (always, when missing) and the demo catalogue
 //! (only when asked, with `seed --demo` or `serve --demo`). Both are idempotent.
 
-pub mod demo_data;
 mod generate;
 pub mod images;
 pub mod spec;
@@ -16,7 +15,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::Connection;
 use generate::{demo_date, demo_product, demo_worker, product_slug, Dice};
 use indicatif::{ProgressBar, ProgressStyle};
-use spec::WorkshopSpec;
+use spec::{DemoCatalog, WorkshopSpec};
 use std::path::Path;
 
 /// Loads the reference data if the database lacks it.
@@ -46,10 +45,11 @@ pub fn seed_demo(
     today: NaiveDate,
     progress: bool,
 ) -> anyhow::Result<DemoReport> {
+    let demo = DemoCatalog::load()?;
     let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut missing = Vec::new();
-    for (index, spec) in demo_data::WORKSHOPS.iter().enumerate() {
-        if !writes::workshop_exists(&mut conn, spec.slug)? {
+    for (index, spec) in demo.workshops.iter().enumerate() {
+        if !writes::workshop_exists(&mut conn, &spec.slug)? {
             missing.push((index, spec));
         }
     }
@@ -76,7 +76,7 @@ pub fn seed_demo(
 
     let bar = progress_bar(progress, missing.len(), "workshops");
     for (index, spec) in missing {
-        let added = seed_workshop(&mut conn, reference, today, index, spec)
+        let added = seed_workshop(&mut conn, reference, &demo, today, index, spec)
             .with_context(|| format!("demo workshop {}", spec.slug))?;
         report.workshops += 1;
         report.workers += added.workers;
@@ -125,12 +125,13 @@ fn picture_paths(spec: &WorkshopSpec) -> Vec<(String, u64)> {
 fn seed_workshop(
     conn: &mut DbConn,
     reference: &Reference,
+    demo: &DemoCatalog,
     today: NaiveDate,
     index: usize,
     spec: &WorkshopSpec,
 ) -> anyhow::Result<DemoReport> {
     let mut dice = Dice(0x006f_6e67_6661_6e67 ^ (index as u64) << 8);
-    let path = reference.path(spec.county_code);
+    let path = reference.path(&spec.county_code);
     let at = |level: RegionLevel| path.iter().find(|r| r.level == level).map(|r| r.code.clone());
     let county = at(RegionLevel::County).with_context(|| format!("{} is not a county code", spec.county_code))?;
     let province = at(RegionLevel::Province).context("county without a province")?;
@@ -145,16 +146,16 @@ fn seed_workshop(
         let workshop_id = writes::insert_workshop(
             conn,
             &NewWorkshop {
-                slug: spec.slug.into(),
-                name_zh: spec.name_zh.into(),
-                name_en: spec.name_en.into(),
+                slug: spec.slug.clone(),
+                name_zh: spec.name_zh.clone(),
+                name_en: spec.name_en.clone(),
                 county_code: county.clone(),
                 prefecture_code: at(RegionLevel::Prefecture),
                 province_code: province,
-                story_zh: spec.story_zh.into(),
-                story_en: spec.story_en.into(),
-                cert_number: Some(spec.cert_number.into()),
-                cert_authority: Some(spec.cert_authority.into()),
+                story_zh: spec.story_zh.clone(),
+                story_en: spec.story_en.clone(),
+                cert_number: Some(spec.cert_number.clone()),
+                cert_authority: Some(spec.cert_authority.clone()),
                 cert_issued_on: Some(demo_date(spec.cert_issued_on, today)?),
                 cert_last_confirmed_on: spec.cert_last_confirmed_on.map(|d| demo_date(d, today)).transpose()?,
                 commission_bp: spec.commission_bp,
@@ -169,7 +170,7 @@ fn seed_workshop(
 
         let mut worker_ids = Vec::new();
         for w in 0..WORKERS_PER_WORKSHOP {
-            let (new_worker, history) = demo_worker(&mut dice, workshop_id, &county, heritage, w, today, now)?;
+            let (new_worker, history) = demo_worker(&mut dice, demo, workshop_id, &county, heritage, w, today, now)?;
             worker_ids.push(writes::insert_worker(conn, &new_worker, &history)?);
         }
 
@@ -215,10 +216,11 @@ mod tests {
     fn demo_data_is_well_formed() {
         let mut slugs = std::collections::HashSet::new();
         let mut products = 0;
-        for w in demo_data::WORKSHOPS {
-            assert!(crate::domain::Slug::parse(w.slug).is_some(), "{}", w.slug);
+        let demo = DemoCatalog::load().unwrap();
+        for w in &demo.workshops {
+            assert!(crate::domain::Slug::parse(&w.slug).is_some(), "{}", w.slug);
             assert!(slugs.insert(w.slug.to_string()), "duplicate {}", w.slug);
-            for k in w.kinds {
+            for k in &w.kinds {
                 for e in 0..2 {
                     let s = product_slug(w, k, e);
                     assert!(crate::domain::Slug::parse(&s).is_some(), "{s}");
@@ -227,8 +229,8 @@ mod tests {
                 }
             }
         }
-        assert!(demo_data::WORKSHOPS.len() >= 12);
-        assert!(demo_data::WORKSHOPS.len() * WORKERS_PER_WORKSHOP >= 60);
+        assert!(demo.workshops.len() >= 12);
+        assert!(demo.workshops.len() * WORKERS_PER_WORKSHOP >= 60);
         assert!(products >= 100, "{products}");
     }
 }
