@@ -1,6 +1,7 @@
 //! The two languages of the site (zh-CN and en): choosing one for a request, and the message
 //! catalogues in `templates/i18n/`.
 
+use crate::domain::listing::query_value;
 use actix_web::dev::Payload;
 use actix_web::http::header::ACCEPT_LANGUAGE;
 use actix_web::{FromRequest, HttpRequest};
@@ -89,7 +90,7 @@ fn parse_q(q: &str) -> u32 {
 
 /// The `lang` parameter of a query string, if it names a supported language.
 pub fn query_lang(query: &str) -> Option<Lang> {
-    url_pairs(query).into_iter().rev().find(|(k, _)| k == "lang").and_then(|(_, v)| Lang::parse(&v))
+    query_value(&url_pairs(query), "lang").and_then(Lang::parse)
 }
 
 /// Decodes a query string into pairs, dropping malformed ones.

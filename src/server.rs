@@ -61,7 +61,6 @@ pub fn start(state: AppState, listener: TcpListener, workers: Option<usize>) -> 
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
-            .app_data(aw::QueryConfig::default().error_handler(web::errors::bad_query))
             .app_data(aw::PathConfig::default().error_handler(web::errors::bad_path))
             .configure(routes::configure)
             .default_service(aw::to(web::errors::not_found))

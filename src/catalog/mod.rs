@@ -151,7 +151,7 @@ impl Catalog {
                     crate::domain::RegionLevel::Prefecture => filter.prefecture = Some(code),
                     crate::domain::RegionLevel::County => filter.county = Some(code),
                 }
-                let located = q::workshop_region_codes(conn, today)?;
+                let located = q::workshop_counts_by_county(conn, today)?;
                 let children = reference
                     .children(&region.code)
                     .into_iter()
@@ -220,7 +220,7 @@ impl Catalog {
                 let featured = product_page(conn, &reference, &filter, PageRequest { page: 1, per_page: 8 }, today)?;
                 let first = PageRequest { page: 1, per_page: 12 };
                 let workshops = workshops_in(conn, &reference, today, &q::WorkshopScope::All, first)?;
-                let located = q::workshop_region_codes(conn, today)?;
+                let located = q::workshop_counts_by_county(conn, today)?;
                 let key_areas = reference
                     .key_areas()
                     .into_iter()
@@ -307,11 +307,13 @@ fn detail(
 }
 
 /// How many of the located workshops lie in the region `code` (at any level).
-fn count_located(located: &[(String, Option<String>, String)], code: &str) -> usize {
-    located
+fn count_located(located: &[q::WorkshopsInCounty], code: &str) -> usize {
+    let n: i64 = located
         .iter()
-        .filter(|(county, pref, prov)| county == code || pref.as_deref() == Some(code) || prov == code)
-        .count()
+        .filter(|(county, pref, prov, _)| county == code || pref.as_deref() == Some(code) || prov == code)
+        .map(|(_, _, _, n)| n)
+        .sum();
+    usize::try_from(n).unwrap_or(0)
 }
 
 fn workshops_in(

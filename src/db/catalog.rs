@@ -151,16 +151,24 @@ pub fn lapse_cutoff(today: NaiveDate) -> NaiveDate {
     today.checked_sub_months(Months::new(24)).unwrap_or(today)
 }
 
+/// A workshop that may sell: active, and certified within the last two years. The one place
+/// this rule is written for SQL.
+#[diesel::dsl::auto_type]
+fn workshop_is_listed(cutoff: NaiveDate) -> _ {
+    let active: &'static str = "active";
+    workshops::status
+        .eq(active)
+        .and(workshops::cert_issued_on.ge(cutoff).or(workshops::cert_last_confirmed_on.ge(cutoff)))
+}
+
 type ListedQuery<'a> = diesel::dsl::IntoBoxed<'a, diesel::dsl::InnerJoin<products::table, workshops::table>, Backend>;
 
 /// Products a buyer may see: active, from an active workshop whose certification has not lapsed.
 fn listed(today: NaiveDate) -> ListedQuery<'static> {
-    let cutoff = lapse_cutoff(today);
     products::table
         .inner_join(workshops::table)
         .filter(products::status.eq("active"))
-        .filter(workshops::status.eq("active"))
-        .filter(workshops::cert_issued_on.ge(cutoff).or(workshops::cert_last_confirmed_on.ge(cutoff)))
+        .filter(workshop_is_listed(lapse_cutoff(today)))
         .into_boxed()
 }
 
@@ -301,11 +309,7 @@ pub enum WorkshopScope {
 type WorkshopQuery = diesel::dsl::IntoBoxed<'static, workshops::table, Backend>;
 
 fn listed_workshops_query(today: NaiveDate, scope: &WorkshopScope) -> WorkshopQuery {
-    let cutoff = lapse_cutoff(today);
-    let q = workshops::table
-        .filter(workshops::status.eq("active"))
-        .filter(workshops::cert_issued_on.ge(cutoff).or(workshops::cert_last_confirmed_on.ge(cutoff)))
-        .into_boxed();
+    let q = workshops::table.filter(workshop_is_listed(lapse_cutoff(today))).into_boxed();
     match scope {
         WorkshopScope::All => q,
         WorkshopScope::InRegion(code) => {
@@ -415,16 +419,21 @@ pub fn all_heritage_items(conn: &mut DbConn) -> QueryResult<(Vec<HeritageRow>, V
     Ok((items, regions))
 }
 
-/// Listed workshop counts per county, prefecture and province code (for region pages).
-pub fn workshop_region_codes(
-    conn: &mut DbConn,
-    today: NaiveDate,
-) -> QueryResult<Vec<(String, Option<String>, String)>> {
-    let cutoff = lapse_cutoff(today);
+/// `(county, prefecture, province, listed workshops)`: one row per county that has any.
+pub type WorkshopsInCounty = (String, Option<String>, String, i64);
+
+/// How many listed workshops each county holds, grouped in the database so that the rows
+/// are bounded by the counties, not by the workshops (for region and key-area counts).
+pub fn workshop_counts_by_county(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<WorkshopsInCounty>> {
     workshops::table
-        .filter(workshops::status.eq("active"))
-        .filter(workshops::cert_issued_on.ge(cutoff).or(workshops::cert_last_confirmed_on.ge(cutoff)))
-        .select((workshops::county_code, workshops::prefecture_code, workshops::province_code))
+        .filter(workshop_is_listed(lapse_cutoff(today)))
+        .group_by((workshops::county_code, workshops::prefecture_code, workshops::province_code))
+        .select((
+            workshops::county_code,
+            workshops::prefecture_code,
+            workshops::province_code,
+            diesel::dsl::count_star(),
+        ))
         .load(conn)
 }
 

@@ -13,6 +13,12 @@ pub const MAX_PER_PAGE: u32 = 100;
 /// Pages past this are refused: nobody pages this far, and deep offsets are slow.
 pub const MAX_PAGE: u32 = 10_000;
 
+/// The last non-empty value of a query parameter, trimmed. An HTML form sends `province=`
+/// for "any", so an empty value counts as absent.
+pub fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().rev().find(|(k, v)| k == name && !v.trim().is_empty()).map(|(_, v)| v.trim())
+}
+
 /// A problem with one query parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
@@ -154,8 +160,7 @@ impl ProductQuery {
     /// Parses the query-string pairs of `/products` and `/api/v1/products`. Empty values
     /// count as absent (an HTML form sends `province=` for "any"); unknown names are ignored.
     pub fn parse(pairs: &[(String, String)]) -> Result<ProductQuery, FieldError> {
-        let get =
-            |name: &str| pairs.iter().rev().find(|(k, v)| k == name && !v.trim().is_empty()).map(|(_, v)| v.trim());
+        let get = |name: &str| query_value(pairs, name);
         let region = |field: &'static str, level: RegionLevel| -> Result<Option<RegionCode>, FieldError> {
             match get(field) {
                 None => Ok(None),

@@ -18,11 +18,6 @@ pub async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
-/// A query string that does not decode.
-pub fn bad_query(_: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    AppError::BadRequest { field: "query", key: "error.bad_query" }.into()
-}
-
 /// A path segment that does not parse (e.g. a non-numeric id) is simply not found.
 pub fn bad_path(_: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
     AppError::NotFound.into()

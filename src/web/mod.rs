@@ -9,7 +9,7 @@ pub mod pages;
 pub mod places;
 pub mod trace;
 
-use crate::domain::listing::{FieldError, PageRequest};
+use crate::domain::listing::{query_value, FieldError, PageRequest};
 use actix_web::HttpRequest;
 
 /// The query-string pairs of a request (malformed ones dropped; the query extractor's error
@@ -21,6 +21,5 @@ pub fn query_pairs(req: &HttpRequest) -> Vec<(String, String)> {
 /// `page` and `per_page` from the query string.
 pub fn page_request(req: &HttpRequest) -> Result<PageRequest, FieldError> {
     let pairs = query_pairs(req);
-    let get = |k: &str| pairs.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    PageRequest::parse(get("page"), get("per_page"))
+    PageRequest::parse(query_value(&pairs, "page"), query_value(&pairs, "per_page"))
 }

@@ -2,7 +2,7 @@
 
 use super::query_pairs;
 use crate::catalog::ProductPage;
-use crate::domain::listing::{ProductQuery, ProductSort};
+use crate::domain::listing::{query_value, ProductQuery, ProductSort};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::render::url_with;
@@ -71,7 +71,7 @@ pub async fn products(state: web::Data<AppState>, req: HttpRequest, lang: Lang) 
 
     let options = state.catalog.filter_options(&filter);
     let codes = |c: Option<crate::domain::RegionCode>| c.map(|c| c.to_string()).unwrap_or_default();
-    let get = |k: &str| pairs.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let get = |k: &str| query_value(&pairs, k).unwrap_or_default().to_owned();
     let chosen = Chosen {
         province: codes(filter.province),
         prefecture: codes(filter.prefecture),
