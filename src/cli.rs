@@ -1,4 +1,4 @@
-//! The command line: `gongfang [serve|migrate|seed]`.
+//! The command line: `gongfang [serve|migrate|seed|search]`.
 
 use clap::{Parser, Subcommand};
 
@@ -30,4 +30,18 @@ pub enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Manage the search index (Meilisearch when MEILI_URL is set, else the embedded one).
+    Search {
+        #[command(subcommand)]
+        action: SearchAction,
+    },
+}
+
+/// What to do with the search index.
+#[derive(Debug, Subcommand)]
+pub enum SearchAction {
+    /// Apply the settings in search-config/ (idempotent; `serve` does this at start too).
+    Setup,
+    /// Build a fresh index from the catalogue and swap it in; searches keep answering.
+    Reindex,
 }

@@ -2,8 +2,11 @@
 //! `gongfang.toml`. The environment wins over the file. A bad value stops the start with a
 //! message that names the variable.
 
+use crate::search::meili::MeiliConfig;
+use crate::search::SearchConfig;
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::time::Duration;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -99,6 +102,7 @@ pub struct Config {
     /// Database connections in the pool.
     pub db_pool_size: u32,
     pub log_format: LogFormat,
+    pub search: SearchConfig,
 }
 
 /// A configuration error that names the variable at fault.
@@ -124,6 +128,9 @@ struct FileConfig {
     public_url: Option<String>,
     db_pool_size: Option<u32>,
     log_format: Option<String>,
+    meili_url: Option<String>,
+    meili_master_key: Option<String>,
+    meili_index: Option<String>,
 }
 
 impl Config {
@@ -190,7 +197,39 @@ impl Config {
                 return Err(err("GONGFANG_LOG_FORMAT", format!("{other:?} is neither \"pretty\" nor \"json\"")))
             }
         };
-        Ok(Config { data_dir, media_dir, database, bind, public_url, db_pool_size, log_format })
+        let meili = match pick("MEILI_URL", file.meili_url) {
+            None => None,
+            Some(url) => {
+                let url = url.trim().trim_end_matches('/').to_owned();
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(err("MEILI_URL", "must start with http:// or https://"));
+                }
+                let index = pick("MEILI_INDEX", file.meili_index).unwrap_or_else(|| "products".into());
+                if index.is_empty() || !index.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+                    return Err(err("MEILI_INDEX", "may hold only letters, digits, - and _"));
+                }
+                Some(MeiliConfig { url, master_key: pick("MEILI_MASTER_KEY", file.meili_master_key), index })
+            }
+        };
+        let millis = |var: &str, default: u64| -> Result<Duration, ConfigError> {
+            match env.get(var) {
+                None => Ok(Duration::from_millis(default)),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (10..=3_600_000).contains(n))
+                    .map(Duration::from_millis)
+                    .ok_or_else(|| err(var, format!("{v:?} is not a number of milliseconds from 10 to 3600000"))),
+            }
+        };
+        let search = SearchConfig {
+            meili,
+            embedded_dir: data_dir.join("search"),
+            poll: millis("GONGFANG_SEARCH_POLL_MS", 250)?,
+            max_backoff: millis("GONGFANG_SEARCH_RETRY_MAX_MS", 30_000)?,
+        };
+        Ok(Config { data_dir, media_dir, database, bind, public_url, db_pool_size, log_format, search })
     }
 
     /// Makes sure the data directory exists.
@@ -216,6 +255,12 @@ impl Config {
             public_url: "http://127.0.0.1".into(),
             db_pool_size: 4,
             log_format: LogFormat::Pretty,
+            search: SearchConfig {
+                meili: None,
+                embedded_dir: data_dir.join("search"),
+                poll: Duration::from_millis(100),
+                max_backoff: Duration::from_secs(2),
+            },
         }
     }
 }
@@ -250,6 +295,9 @@ mod tests {
         assert_eq!(e(&[("DATABASE_URL", ":memory:")]), Some("DATABASE_URL".into()));
         assert_eq!(e(&[("GONGFANG_DB_POOL_SIZE", "0")]), Some("GONGFANG_DB_POOL_SIZE".into()));
         assert_eq!(e(&[("GONGFANG_LOG_FORMAT", "xml")]), Some("GONGFANG_LOG_FORMAT".into()));
+        assert_eq!(e(&[("MEILI_URL", "localhost:7700")]), Some("MEILI_URL".into()));
+        assert_eq!(e(&[("MEILI_URL", "http://h"), ("MEILI_INDEX", "a b")]), Some("MEILI_INDEX".into()));
+        assert_eq!(e(&[("GONGFANG_SEARCH_POLL_MS", "0")]), Some("GONGFANG_SEARCH_POLL_MS".into()));
         let bad_file = Config::from_sources(&env(&[]), Some("bnd = 1")).err().map(|e| e.variable);
         assert_eq!(bad_file, Some("gongfang.toml".into()));
     }

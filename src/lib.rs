@@ -5,6 +5,7 @@
 //! - [`domain`]: pure types and money rules.
 //! - [`db`]: the pool, migrations, schema and queries (SQLite or PostgreSQL).
 //! - [`catalog`]: the read models the storefront and API show, built from the database.
+//! - [`search`]: product search (Meilisearch or the embedded engine) and its sync worker.
 //! - [`seed`]: reference data and the demo catalogue.
 //! - [`web`] and [`routes`]: HTTP handlers and the one route table.
 //! - [`render`] and [`i18n`]: templates and the zh/en text.
@@ -19,6 +20,7 @@ pub mod error;
 pub mod i18n;
 pub mod render;
 pub mod routes;
+pub mod search;
 pub mod seed;
 pub mod server;
 pub mod state;

@@ -1,7 +1,7 @@
 //! The `gongfang` binary: configuration → logging → the chosen command.
 
 use clap::Parser;
-use gongfang::cli::{Cli, Command};
+use gongfang::cli::{Cli, Command, SearchAction};
 use gongfang::clock::Clock;
 use gongfang::config::{Config, LogFormat};
 use gongfang::server::{self, PrepareOptions};
@@ -58,6 +58,11 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             println!("reference data present{}", if demo { "; demo catalogue present" } else { "" });
             Ok(())
         }
+        Command::Search { action } => {
+            let state = server::prepare(config, Clock::System, PrepareOptions { demo: false, progress })?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(search_command(&state.search, action, progress))
+        }
         Command::Serve { demo, workers } => {
             let bind = config.bind;
             let state = server::prepare(config, Clock::System, PrepareOptions { demo, progress })?;
@@ -66,7 +71,42 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             tracing::info!(url = %format!("http://{bind}"), "serving");
             eprintln!("Gongfang is serving at http://{bind}");
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            rt.block_on(async { server::start(state, listener, workers)?.await.map_err(anyhow::Error::from) })
+            let search = state.search.clone();
+            let served = rt.block_on(async { server::start(state, listener, workers)?.await.map_err(anyhow::Error::from) });
+            search.shutdown();
+            served
         }
     }
+}
+
+async fn search_command(search: &gongfang::search::Search, action: SearchAction, progress: bool) -> anyhow::Result<()> {
+    search.setup().await?;
+    match action {
+        SearchAction::Setup => {
+            println!("search settings applied ({} engine)", search.engine_name());
+        }
+        SearchAction::Reindex => {
+            let bar = progress.then(|| {
+                let bar = indicatif::ProgressBar::new(0);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} {eta}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                bar.set_message("indexing products");
+                bar
+            });
+            let report = search.rebuild(bar.as_ref()).await?;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            println!(
+                "reindexed {} products into a fresh {} index in {:.2} s (engine task time {:.2} s)",
+                report.documents,
+                search.engine_name(),
+                report.elapsed.as_secs_f64(),
+                report.engine_task_time.as_secs_f64()
+            );
+        }
+    }
+    Ok(())
 }

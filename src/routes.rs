@@ -1,6 +1,6 @@
 //! Every URL of the application, in one table.
 
-use crate::web::{api, assets, ops, pages, places, trace};
+use crate::web::{api, assets, ops, pages, places, search, trace};
 use actix_web::web;
 
 /// Registers all routes.
@@ -20,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/regions/{code}", web::get().to(places::region))
         .route("/crafts", web::get().to(places::crafts))
         .route("/crafts/{id}", web::get().to(places::craft))
+        .route("/search", web::get().to(search::search_page))
         // Provenance: the page behind a product tag, and the tag's QR code.
         .route("/t/{code:[0-9A-Za-z]+}.png", web::get().to(trace::qr_png_route))
         .route("/t/{code:[0-9A-Za-z]+}", web::get().to(trace::trace_page))
@@ -29,6 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/products/{slug}", web::get().to(api::product))
         .route("/api/v1/workshops/{slug}", web::get().to(api::workshop))
         .route("/api/v1/regions/{code}", web::get().to(api::region))
+        .route("/api/v1/search", web::get().to(search::api_search))
+        .route("/api/v1/search/suggest", web::get().to(search::api_suggest))
         // Files.
         .route("/static/{path:.*}", web::get().to(assets::static_file))
         .route("/media/{path:.*}", web::get().to(assets::media_file));

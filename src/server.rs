@@ -6,6 +6,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::render::Renderer;
+use crate::search::Search;
 use crate::state::AppState;
 use crate::{routes, seed, web};
 use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
@@ -47,16 +48,20 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
             tracing::info!(?report, "demo catalogue added");
         }
     }
+    let search = Search::open(config.search.clone(), db.clone(), reference.clone(), clock.clone())?;
     Ok(AppState {
+        search,
         catalog: Catalog::new(db, reference, clock),
         renderer: Arc::new(Renderer::load()?),
         config: Arc::new(config),
     })
 }
 
-/// Starts serving on `listener`. The returned server stops gracefully on SIGINT/SIGTERM,
-/// finishing requests in flight for up to 10 seconds.
+/// Starts serving on `listener`, and the search worker beside it. The returned server stops
+/// gracefully on SIGINT/SIGTERM, finishing requests in flight for up to 10 seconds; stop the
+/// worker with [`Search::shutdown`] once it has.
 pub fn start(state: AppState, listener: TcpListener, workers: Option<usize>) -> anyhow::Result<actix_web::dev::Server> {
+    state.search.start_worker()?;
     let data = aw::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()

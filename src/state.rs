@@ -1,9 +1,10 @@
-//! The application state every handler receives: configuration, the catalogue service and
-//! the renderer. Built once by [`crate::server::prepare`]; no global statics.
+//! The application state every handler receives: configuration, the catalogue and search
+//! services and the renderer. Built once by [`crate::server::prepare`]; no global statics.
 
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::render::Renderer;
+use crate::search::Search;
 use std::sync::Arc;
 
 /// Shared, cheaply cloned state.
@@ -12,4 +13,5 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub catalog: Catalog,
     pub renderer: Arc<Renderer>,
+    pub search: Search,
 }

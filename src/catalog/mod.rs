@@ -249,7 +249,8 @@ fn product_page(
     page: PageRequest,
     today: NaiveDate,
 ) -> Result<ProductPage, AppError> {
-    let (rows, total) = q::list_products(conn, filter, page, today)?;
+    let areas = reference.flagged_regions(filter.areas);
+    let (rows, total) = q::list_products(conn, filter, &areas, page, today)?;
     Ok(ProductPage {
         items: assemble(conn, reference, rows)?,
         total,
@@ -260,7 +261,7 @@ fn product_page(
 }
 
 /// Builds views for product rows, loading all their makers and images in two queries.
-fn assemble(
+pub(crate) fn assemble(
     conn: &mut DbConn,
     reference: &Reference,
     rows: Vec<(q::ProductRow, q::WorkshopRow)>,

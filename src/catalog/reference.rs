@@ -1,7 +1,8 @@
 //! Reference data held in memory: every region with its flags and place in the hierarchy, and
 //! every heritage item. Loaded once at start; it changes only with a new release of the CSVs.
 
-use crate::db::catalog::{HeritageRow, RegionRow};
+use crate::db::catalog::{FlaggedRegions, HeritageRow, RegionRow};
+use crate::domain::listing::AreaFilter;
 use crate::domain::RegionLevel;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -178,6 +179,23 @@ impl Reference {
         let mut v: Vec<&Region> = self.regions.values().filter(|r| r.sanqu_sanzhou || r.key_support_area).collect();
         v.sort_by(|a, b| a.code.cmp(&b.code));
         v
+    }
+
+    /// For each key-area flag the filter sets, the codes of the regions that carry it
+    /// themselves; a workshop is in the area when any level of its place is in the list.
+    pub fn flagged_regions(&self, areas: AreaFilter) -> FlaggedRegions {
+        let mut sets = Vec::new();
+        let mut add = |wanted: bool, has: fn(&Region) -> bool| {
+            if wanted {
+                let mut codes: Vec<String> = self.regions.values().filter(|r| has(r)).map(|r| r.code.clone()).collect();
+                codes.sort();
+                sets.push(codes);
+            }
+        };
+        add(areas.sanqu_sanzhou, |r| r.sanqu_sanzhou);
+        add(areas.key_support_area, |r| r.key_support_area);
+        add(areas.poverty_county, |r| r.poverty_county);
+        FlaggedRegions(sets)
     }
 
     pub fn heritage_item(&self, id: i64) -> Option<&HeritageItem> {

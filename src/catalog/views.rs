@@ -246,6 +246,8 @@ pub struct ProductView {
     pub province_code: String,
     pub place: Place,
     pub heritage_item: Option<HeritageRef>,
+    /// What kind of piece it is, e.g. `lacquerware`.
+    pub category: String,
     pub makers: Vec<MakerView>,
     pub images: Vec<ImageView>,
     pub wage: WageView,
@@ -294,6 +296,7 @@ impl ProductView {
             province_code: w.province_code.clone(),
             place: Place::of(reference, &w.county_code),
             heritage_item: reference.heritage_item(p.heritage_item_id).map(HeritageRef::from_item),
+            category: p.category.clone(),
             makers: makers.iter().map(|m| MakerView::from_row(m)).collect(),
             images: images.iter().map(|i| ImageView::from_row(i)).collect(),
             wage: WageView {

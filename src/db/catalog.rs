@@ -100,6 +100,7 @@ pub struct ProductRow {
     pub sold_count: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub category: String,
 }
 
 /// A worker's public-facing columns. Household status is deliberately not here.
@@ -172,8 +173,24 @@ fn listed(today: NaiveDate) -> ListedQuery<'static> {
         .into_boxed()
 }
 
-fn filtered<'a>(filter: &'a ProductFilter, today: NaiveDate) -> ListedQuery<'a> {
+/// Region codes carrying each key-area flag the filter asks for (resolved from the reference
+/// data, since flags apply from any level of a workshop's place).
+#[derive(Debug, Clone, Default)]
+pub struct FlaggedRegions(pub Vec<Vec<String>>);
+
+fn filtered<'a>(filter: &'a ProductFilter, areas: &'a FlaggedRegions, today: NaiveDate) -> ListedQuery<'a> {
     let mut q = listed(today);
+    for codes in &areas.0 {
+        q = q.filter(
+            workshops::province_code
+                .eq_any(codes)
+                .or(workshops::prefecture_code.eq_any(codes).assume_not_null())
+                .or(workshops::county_code.eq_any(codes)),
+        );
+    }
+    if let Some(c) = filter.category {
+        q = q.filter(products::category.eq(c.as_str()));
+    }
     if let Some(c) = &filter.province {
         q = q.filter(workshops::province_code.eq(c.to_string()));
     }
@@ -205,13 +222,14 @@ fn filtered<'a>(filter: &'a ProductFilter, today: NaiveDate) -> ListedQuery<'a> 
 pub fn list_products(
     conn: &mut DbConn,
     filter: &ProductFilter,
+    areas: &FlaggedRegions,
     page: PageRequest,
     today: NaiveDate,
 ) -> QueryResult<(Vec<(ProductRow, WorkshopRow)>, i64)> {
-    let total: i64 = filtered(filter, today).count().get_result(conn)?;
+    let total: i64 = filtered(filter, areas, today).count().get_result(conn)?;
     // Sort and page on the narrow id alone, then load the wide rows of just that page:
     // sorting whole rows (descriptions, stories) costs more than the second query.
-    let q = filtered(filter, today);
+    let q = filtered(filter, areas, today);
     let q = match filter.sort {
         ProductSort::Featured => q.order((products::featured.desc(), products::created_at.desc(), products::id.desc())),
         ProductSort::Newest => q.order((products::created_at.desc(), products::id.desc())),
@@ -399,6 +417,16 @@ pub fn listed_products_by_ids(
         .order(products::id)
         .select((ProductRow::as_select(), WorkshopRow::as_select()))
         .load(conn)
+}
+
+/// Ids of listed products after `after`, in id order (a rebuild reads the catalogue in pages).
+pub fn listed_ids_after(conn: &mut DbConn, after: i64, limit: i64, today: NaiveDate) -> QueryResult<Vec<i64>> {
+    listed(today).filter(products::id.gt(after)).order(products::id).select(products::id).limit(limit).load(conn)
+}
+
+/// How many products are listed.
+pub fn count_listed(conn: &mut DbConn, today: NaiveDate) -> QueryResult<i64> {
+    listed(today).count().get_result(conn)
 }
 
 /// All regions (reference data, loaded once at start).

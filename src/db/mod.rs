@@ -3,6 +3,7 @@
 //! Every call from async code goes through [`Db::run`], which moves it off the async workers.
 
 pub mod catalog;
+pub mod outbox;
 pub mod reference;
 pub mod schema;
 pub mod writes;

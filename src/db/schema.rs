@@ -145,6 +145,7 @@ diesel::table! {
         sold_count -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        category -> Text,
     }
 }
 
@@ -167,6 +168,19 @@ diesel::table! {
         height -> Integer,
         alt_zh -> Text,
         alt_en -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        topic -> Text,
+        item_key -> Text,
+        attempts -> Integer,
+        available_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        done_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 
@@ -193,4 +207,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     products,
     product_makers,
     product_images,
+    outbox,
 );

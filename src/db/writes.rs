@@ -94,6 +94,7 @@ pub struct NewProduct {
     pub sold_count: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub category: String,
 }
 
 /// A maker of a product.

@@ -3,6 +3,7 @@
 //! their own language.
 
 use super::money::Fen;
+use super::product::ProductCategory;
 use super::region::{RegionCode, RegionLevel};
 use super::slug::Slug;
 
@@ -39,6 +40,8 @@ pub enum Problem {
     NotABoolean,
     MinAboveMax,
     UnknownSort,
+    UnknownCategory,
+    QueryTooLong,
 }
 
 impl Problem {
@@ -55,6 +58,8 @@ impl Problem {
             Problem::NotABoolean => "error.not_boolean",
             Problem::MinAboveMax => "error.min_above_max",
             Problem::UnknownSort => "error.unknown_sort",
+            Problem::UnknownCategory => "error.unknown_category",
+            Problem::QueryTooLong => "error.query_too_long",
         }
     }
 }
@@ -141,12 +146,30 @@ pub struct ProductFilter {
     pub prefecture: Option<RegionCode>,
     pub county: Option<RegionCode>,
     pub heritage: Option<i64>,
+    pub category: Option<ProductCategory>,
     pub workshop: Option<Slug>,
     pub min_price: Option<Fen>,
     pub max_price: Option<Fen>,
     /// Only pieces with ready stock.
     pub in_stock: bool,
+    /// Only workshops in the key areas: 三区三州, the national key counties for rural
+    /// revitalisation support, or former poverty counties (flags from any level).
+    pub areas: AreaFilter,
     pub sort: ProductSort,
+}
+
+/// Key-area flags to filter on; each one set narrows the list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AreaFilter {
+    pub sanqu_sanzhou: bool,
+    pub key_support_area: bool,
+    pub poverty_county: bool,
+}
+
+impl AreaFilter {
+    pub fn any(self) -> bool {
+        self.sanqu_sanzhou || self.key_support_area || self.poverty_county
+    }
 }
 
 /// A parsed product-list request.
@@ -160,6 +183,22 @@ impl ProductQuery {
     /// Parses the query-string pairs of `/products` and `/api/v1/products`. Empty values
     /// count as absent (an HTML form sends `province=` for "any"); unknown names are ignored.
     pub fn parse(pairs: &[(String, String)]) -> Result<ProductQuery, FieldError> {
+        let sort = match query_value(pairs, "sort") {
+            None => ProductSort::default(),
+            Some(s) => ProductSort::ALL
+                .into_iter()
+                .find(|o| o.as_str() == s)
+                .ok_or(FieldError { field: "sort", problem: Problem::UnknownSort })?,
+        };
+        let filter = ProductFilter { sort, ..ProductFilter::parse(pairs)? };
+        let page = PageRequest::parse(query_value(pairs, "page"), query_value(pairs, "per_page"))?;
+        Ok(ProductQuery { filter, page })
+    }
+}
+
+impl ProductFilter {
+    /// Parses the filter parameters shared by the product list and search (all but `sort`).
+    pub fn parse(pairs: &[(String, String)]) -> Result<ProductFilter, FieldError> {
         let get = |name: &str| query_value(pairs, name);
         let region = |field: &'static str, level: RegionLevel| -> Result<Option<RegionCode>, FieldError> {
             match get(field) {
@@ -178,6 +217,14 @@ impl ProductQuery {
                 .map(|s| Fen::parse_yuan(s).ok_or(FieldError { field, problem: Problem::NotAnAmount }))
                 .transpose()
         };
+        let flag = |field: &'static str| -> Result<bool, FieldError> {
+            match get(field) {
+                None => Ok(false),
+                Some("1" | "true" | "on" | "yes") => Ok(true),
+                Some("0" | "false" | "off" | "no") => Ok(false),
+                Some(_) => Err(FieldError { field, problem: Problem::NotABoolean }),
+            }
+        };
         let province = region("province", RegionLevel::Province)?;
         let prefecture = region("prefecture", RegionLevel::Prefecture)?;
         let county = region("county", RegionLevel::County)?;
@@ -189,6 +236,9 @@ impl ProductQuery {
                     .ok_or(FieldError { field: "heritage", problem: Problem::NotAnId })
             })
             .transpose()?;
+        let category = get("category")
+            .map(|s| ProductCategory::parse(s).ok_or(FieldError { field: "category", problem: Problem::UnknownCategory }))
+            .transpose()?;
         let workshop = get("workshop")
             .map(|s| Slug::parse(s).ok_or(FieldError { field: "workshop", problem: Problem::NotASlug }))
             .transpose()?;
@@ -199,34 +249,82 @@ impl ProductQuery {
                 return Err(FieldError { field: "min_price", problem: Problem::MinAboveMax });
             }
         }
-        let in_stock = match get("in_stock") {
-            None => false,
-            Some("1" | "true" | "on" | "yes") => true,
-            Some("0" | "false" | "off" | "no") => false,
-            Some(_) => return Err(FieldError { field: "in_stock", problem: Problem::NotABoolean }),
-        };
-        let sort = match get("sort") {
-            None => ProductSort::default(),
-            Some(s) => ProductSort::ALL
+        Ok(ProductFilter {
+            province,
+            prefecture,
+            county,
+            heritage,
+            category,
+            workshop,
+            min_price,
+            max_price,
+            in_stock: flag("in_stock")?,
+            areas: AreaFilter {
+                sanqu_sanzhou: flag("sanqu_sanzhou")?,
+                key_support_area: flag("key_support_area")?,
+                poverty_county: flag("poverty_county")?,
+            },
+            sort: ProductSort::default(),
+        })
+    }
+}
+
+/// The longest search text accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// Search result orders. Relevance is the default; the rest sort like the product list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SearchSort {
+    #[default]
+    Relevance,
+    Newest,
+    PriceAsc,
+    PriceDesc,
+    BestSelling,
+}
+
+impl SearchSort {
+    pub const ALL: [SearchSort; 5] =
+        [SearchSort::Relevance, SearchSort::Newest, SearchSort::PriceAsc, SearchSort::PriceDesc, SearchSort::BestSelling];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchSort::Relevance => "relevance",
+            SearchSort::Newest => "newest",
+            SearchSort::PriceAsc => "price_asc",
+            SearchSort::PriceDesc => "price_desc",
+            SearchSort::BestSelling => "best_selling",
+        }
+    }
+}
+
+/// A parsed search request: the text, the product-list filters, an order and a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// Trimmed; may be empty (then every listed product matches and facets still count).
+    pub text: String,
+    pub filter: ProductFilter,
+    pub sort: SearchSort,
+    pub page: PageRequest,
+}
+
+impl SearchQuery {
+    /// Parses `q`, the product-list filters, `sort`, `page` and `per_page`.
+    pub fn parse(pairs: &[(String, String)]) -> Result<SearchQuery, FieldError> {
+        let text = query_value(pairs, "q").unwrap_or_default().to_owned();
+        if text.chars().count() > MAX_QUERY_CHARS {
+            return Err(FieldError { field: "q", problem: Problem::QueryTooLong });
+        }
+        let sort = match query_value(pairs, "sort") {
+            None | Some("featured") => SearchSort::default(),
+            Some(s) => SearchSort::ALL
                 .into_iter()
                 .find(|o| o.as_str() == s)
                 .ok_or(FieldError { field: "sort", problem: Problem::UnknownSort })?,
         };
-        let page = PageRequest::parse(get("page"), get("per_page"))?;
-        Ok(ProductQuery {
-            filter: ProductFilter {
-                province,
-                prefecture,
-                county,
-                heritage,
-                workshop,
-                min_price,
-                max_price,
-                in_stock,
-                sort,
-            },
-            page,
-        })
+        let filter = ProductFilter::parse(pairs)?;
+        let page = PageRequest::parse(query_value(pairs, "page"), query_value(pairs, "per_page"))?;
+        Ok(SearchQuery { text, filter, sort, page })
     }
 }
 
@@ -262,6 +360,21 @@ mod tests {
         assert_eq!(field(q(&[("in_stock", "maybe")])), Some(("in_stock", Problem::NotABoolean)));
         assert_eq!(field(q(&[("workshop", "../etc")])), Some(("workshop", Problem::NotASlug)));
         assert_eq!(field(q(&[("sort", "random")])), Some(("sort", Problem::UnknownSort)));
+        assert_eq!(field(q(&[("category", "weapons")])), Some(("category", Problem::UnknownCategory)));
+        assert_eq!(field(q(&[("sanqu_sanzhou", "2")])), Some(("sanqu_sanzhou", Problem::NotABoolean)));
+    }
+
+    #[test]
+    fn search_queries() {
+        let pairs = |s: &[(&str, &str)]| -> Vec<(String, String)> {
+            s.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        };
+        let parsed = SearchQuery::parse(&pairs(&[("q", "  苗绣 "), ("category", "embroidery"), ("key_support_area", "1")]));
+        let parsed = parsed.map(|s| (s.text, s.filter.category, s.filter.areas.key_support_area, s.sort));
+        assert_eq!(parsed, Ok(("苗绣".into(), Some(ProductCategory::Embroidery), true, SearchSort::Relevance)));
+        let long = "绣".repeat(MAX_QUERY_CHARS + 1);
+        assert_eq!(SearchQuery::parse(&pairs(&[("q", &long)])).err().map(|e| e.field), Some("q"));
+        assert_eq!(SearchQuery::parse(&pairs(&[("sort", "featured")])).map(|s| s.sort), Ok(SearchSort::Relevance));
     }
 
     #[test]

@@ -74,6 +74,25 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// What kind of piece a product is, for buyers browsing and filtering. Names in every
+    /// language are the `category.*` keys of the message catalogues.
+    ProductCategory {
+        Lacquerware = "lacquerware",
+        Embroidery = "embroidery",
+        Thangka = "thangka",
+        Silver = "silver",
+        Metalwork = "metalwork",
+        Textiles = "textiles",
+        Ceramics = "ceramics",
+        Paper = "paper",
+        Prints = "prints",
+        Carving = "carving",
+        Incense = "incense",
+        Other = "other",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

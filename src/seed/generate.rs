@@ -222,6 +222,7 @@ pub fn demo_product(
         sold_count: dice.below(300) as i64,
         created_at: created,
         updated_at: created,
+        category: kind.category.unwrap_or(spec.category).as_str().into(),
     };
     (product, makers)
 }

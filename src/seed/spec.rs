@@ -1,5 +1,6 @@
 //! The demo catalogue's hand-written data (`demo.toml`, compiled into the binary) and its shape.
 
+use crate::domain::product::ProductCategory;
 use serde::Deserialize;
 
 /// A date as [year, month, day].
@@ -38,6 +39,8 @@ pub struct WorkshopSpec {
     pub county_code: String,
     /// The heritage item's code, `ich-NNN`: its row number in `heritage-crafts.csv`.
     pub heritage_code: String,
+    /// What most of its pieces are, e.g. `lacquerware`; a kind may say otherwise.
+    pub category: ProductCategory,
     pub story_zh: String,
     pub story_en: String,
     /// Fictional certificate number and the issuing authority (a real kind of bureau).
@@ -73,4 +76,6 @@ pub struct ProductKind {
     pub lead_time_days: Option<i32>,
     /// A piece rate per unit in whole yuan; absent means the wage is a share of the net.
     pub piece_rate_yuan: Option<i64>,
+    /// The category when it differs from the workshop's.
+    pub category: Option<ProductCategory>,
 }

@@ -22,7 +22,7 @@ use utoipa::OpenApi;
         title = "Gongfang API",
         description = "Heritage crafts traced to the workshops and artisans who made them. Amounts are integer fen (1/100 yuan)."
     ),
-    paths(products, product, workshop, region),
+    paths(products, product, workshop, region, crate::web::search::api_search, crate::web::search::api_suggest),
     components(schemas(
         ProductPage,
         ProductView,
@@ -47,7 +47,9 @@ use utoipa::OpenApi;
         Text,
         Currency,
         ApiError,
-        ApiErrorBody
+        ApiErrorBody,
+        crate::search::SearchPage,
+        crate::search::Suggestion
     ))
 )]
 pub struct ApiDoc;
@@ -70,6 +72,10 @@ pub async fn openapi() -> HttpResponse {
         ("min_price" = Option<String>, Query, description = "Lowest price in yuan, e.g. 99.5"),
         ("max_price" = Option<String>, Query, description = "Highest price in yuan"),
         ("in_stock" = Option<bool>, Query, description = "Only pieces with ready stock"),
+        ("category" = Option<String>, Query, description = "lacquerware, embroidery, thangka, silver, metalwork, textiles, ceramics, paper, prints, carving, incense, other"),
+        ("sanqu_sanzhou" = Option<bool>, Query, description = "Only workshops in the 三区三州 deep-poverty areas"),
+        ("key_support_area" = Option<bool>, Query, description = "Only workshops in heritage poverty-alleviation key support areas"),
+        ("poverty_county" = Option<bool>, Query, description = "Only workshops in former national poverty counties"),
         ("sort" = Option<String>, Query, description = "featured (default), newest, price_asc, price_desc, best_selling"),
         ("page" = Option<u32>, Query, description = "1-based page, at most 10000"),
         ("per_page" = Option<u32>, Query, description = "Items per page, default 24, capped at 100"),

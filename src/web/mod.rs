@@ -1,4 +1,4 @@
-//! HTTP handlers, thin: extract, call the catalogue, render. No SQL here.
+//! HTTP handlers, thin: extract, call the catalogue or search, render. No SQL here.
 
 pub mod api;
 pub mod assets;
@@ -7,6 +7,7 @@ pub mod lang;
 pub mod ops;
 pub mod pages;
 pub mod places;
+pub mod search;
 pub mod trace;
 
 use crate::domain::listing::{query_value, FieldError, PageRequest};

@@ -11,6 +11,7 @@ mod errors;
 mod i18n;
 mod ops;
 mod schema;
+mod search;
 mod seed;
 mod support;
 mod trace;

@@ -8,6 +8,8 @@ use diesel::Connection;
 use gongfang::clock::Clock;
 use gongfang::config::{Config, DatabaseUrl};
 use gongfang::db::Db;
+use gongfang::search::meili::MeiliConfig;
+use gongfang::search::Search;
 use gongfang::server::{self, PrepareOptions};
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -109,6 +111,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// A separate handle on the app's database, for arranging and checking rows.
     pub db: Db,
+    /// The app's search service (the worker stops when the test ends).
+    pub search: Search,
     /// Dropped (after the pool above) when the test ends.
     _database: TestDatabase,
     _dir: tempfile::TempDir,
@@ -120,12 +124,18 @@ impl TestApp {
         TestApp::spawn_with(true).await
     }
 
-    /// Starts the app, with or without the demo catalogue.
+    /// Starts the app, with or without the demo catalogue, on the embedded search engine.
     pub async fn spawn_with(demo: bool) -> TestApp {
+        TestApp::spawn_search(demo, None).await
+    }
+
+    /// Starts the app with the demo and the given Meilisearch (or the embedded engine).
+    pub async fn spawn_search(demo: bool, meili: Option<MeiliConfig>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = TestDatabase::create(dir.path());
         let mut config = Config::for_data_dir(dir.path(), database.url.clone());
         config.media_dir = shared_media_dir();
+        config.search.meili = meili;
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let port = listener.local_addr().expect("local address").port();
         config.bind = listener.local_addr().expect("local address");
@@ -137,6 +147,7 @@ impl TestApp {
         .await
         .expect("prepare task")
         .expect("prepare the app");
+        let search = state.search.clone();
         let server = server::start(state, listener, Some(1)).expect("start the server");
         tokio::spawn(server);
         let db = Db::connect(&config.database, 2).expect("test db handle");
@@ -144,6 +155,7 @@ impl TestApp {
             base: format!("http://127.0.0.1:{port}"),
             client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
             db,
+            search,
             _database: database,
             _dir: dir,
         }
@@ -182,6 +194,38 @@ impl TestApp {
     pub fn execute(&self, sql: &str) {
         let mut conn = self.db.conn().expect("connection");
         conn.batch_execute(sql).expect("execute");
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.search.shutdown();
+    }
+}
+
+/// The Meilisearch server the run provides (`.ci/run` starts one when the binary exists).
+pub fn meili_from_env() -> Option<(String, Option<String>)> {
+    let url = std::env::var("TEST_MEILI_URL").ok().filter(|u| !u.is_empty())?;
+    Some((url, std::env::var("TEST_MEILI_MASTER_KEY").ok().filter(|k| !k.is_empty())))
+}
+
+/// A Meilisearch config with an index of the test's own.
+pub fn test_meili(url: &str, key: Option<String>) -> MeiliConfig {
+    MeiliConfig { url: url.to_owned(), master_key: key, index: format!("t{}_{}", std::process::id(), rand_suffix()) }
+}
+
+impl TestApp {
+    /// Waits until the search worker has delivered everything in the outbox.
+    pub async fn search_settled(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            self.search.wake();
+            if self.search.pending().await.expect("outbox") == 0 {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "search index did not catch up within a minute");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 }
 

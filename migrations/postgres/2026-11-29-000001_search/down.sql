@@ -1,0 +1,12 @@
+DROP TRIGGER product_images_search ON product_images;
+DROP TRIGGER product_makers_search ON product_makers;
+DROP TRIGGER workers_search ON workers;
+DROP TRIGGER workshops_search ON workshops;
+DROP TRIGGER products_search ON products;
+DROP FUNCTION search_touch_worker();
+DROP FUNCTION search_touch_workshop();
+DROP FUNCTION search_touch_product_part();
+DROP FUNCTION search_touch_product();
+DROP TABLE outbox;
+DROP INDEX products_category;
+ALTER TABLE products DROP COLUMN category;

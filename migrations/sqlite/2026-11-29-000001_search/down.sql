@@ -1,0 +1,14 @@
+DROP TRIGGER product_images_search_delete;
+DROP TRIGGER product_images_search_update;
+DROP TRIGGER product_images_search_insert;
+DROP TRIGGER product_makers_search_delete;
+DROP TRIGGER product_makers_search_update;
+DROP TRIGGER product_makers_search_insert;
+DROP TRIGGER workers_search_update;
+DROP TRIGGER workshops_search_update;
+DROP TRIGGER products_search_delete;
+DROP TRIGGER products_search_update;
+DROP TRIGGER products_search_insert;
+DROP TABLE outbox;
+DROP INDEX products_category;
+ALTER TABLE products DROP COLUMN category;

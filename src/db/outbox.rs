@@ -1,0 +1,85 @@
+//! The outbox: side effects recorded in the same transaction as the change that causes them,
+//! and delivered afterwards by the background worker. Search updates are written by database
+//! triggers (see the `search` migration), so no change can forget them. A delivered row is
+//! marked done and purged a day later; a failed one waits for its next attempt.
+
+use super::schema::outbox;
+use super::DbConn;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// Products whose search document may have changed; the key is the product id.
+pub const SEARCH_TOPIC: &str = "search.product";
+
+/// A row waiting for delivery.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub topic: String,
+    pub item_key: String,
+    pub attempts: i32,
+}
+
+/// Up to `limit` rows of a topic that are due at `now`, oldest first.
+pub fn due(conn: &mut DbConn, topic: &str, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::topic.eq(topic))
+        .filter(outbox::done_at.is_null())
+        .filter(outbox::available_at.le(now))
+        .order(outbox::id)
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)
+}
+
+/// Marks rows delivered.
+pub fn mark_done(conn: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids.to_vec())))
+        .set(outbox::done_at.eq(Some(now)))
+        .execute(conn)
+}
+
+/// Counts a failed attempt and holds the rows back until `next`.
+pub fn retry_later(conn: &mut DbConn, ids: &[i64], next: NaiveDateTime, error: &str) -> QueryResult<usize> {
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids.to_vec())))
+        .set((outbox::attempts.eq(outbox::attempts + 1), outbox::available_at.eq(next), outbox::last_error.eq(error)))
+        .execute(conn)
+}
+
+/// Rows not yet delivered.
+pub fn pending(conn: &mut DbConn, topic: &str) -> QueryResult<i64> {
+    outbox::table.filter(outbox::topic.eq(topic)).filter(outbox::done_at.is_null()).count().get_result(conn)
+}
+
+/// The newest row id of a topic (0 when there is none).
+pub fn last_id(conn: &mut DbConn, topic: &str) -> QueryResult<i64> {
+    outbox::table
+        .filter(outbox::topic.eq(topic))
+        .select(diesel::dsl::max(outbox::id))
+        .first::<Option<i64>>(conn)
+        .map(Option::unwrap_or_default)
+}
+
+/// Queues every product for the search index (after an index was created empty).
+pub fn queue_all_products(conn: &mut DbConn) -> QueryResult<usize> {
+    diesel::sql_query(format!(
+        "INSERT INTO outbox (topic, item_key) SELECT '{SEARCH_TOPIC}', CAST(id AS TEXT) FROM products"
+    ))
+    .execute(conn)
+}
+
+/// Queues again every search change recorded after row `after`, delivered or not: a
+/// rebuild read the catalogue from that point on, so those changes may be missing from it.
+pub fn replay_search_after(conn: &mut DbConn, after: i64) -> QueryResult<usize> {
+    diesel::sql_query(format!(
+        "INSERT INTO outbox (topic, item_key) SELECT topic, item_key FROM outbox \
+         WHERE topic = '{SEARCH_TOPIC}' AND id > {after}"
+    ))
+    .execute(conn)
+}
+
+/// Deletes delivered rows older than `before`.
+pub fn purge_done(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(outbox::table.filter(outbox::done_at.lt(before))).execute(conn)
+}
