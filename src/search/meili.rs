@@ -7,7 +7,7 @@ use super::{EngineHit, EngineQuery, EngineResults, Facets, SearchError, FACETS};
 use crate::domain::listing::SearchSort;
 use meilisearch_sdk::client::{Client, SwapIndexes};
 use meilisearch_sdk::errors::{Error as MeiliError, ErrorCode};
-use meilisearch_sdk::search::Selectors;
+use meilisearch_sdk::search::{MatchingStrategies, Selectors};
 use meilisearch_sdk::task_info::TaskInfo;
 use meilisearch_sdk::tasks::Task;
 use serde::Deserialize;
@@ -186,6 +186,9 @@ impl MeiliEngine {
             .with_sort(sort_of(q.sort))
             .with_offset(q.offset)
             .with_limit(q.limit)
+            // Every word must match, as in the embedded engine: a buyer who types two words
+            // wants pieces with both, and "nothing found" beats pieces matching one.
+            .with_matching_strategy(MatchingStrategies::ALL)
             .with_attributes_to_retrieve(Selectors::Some(&["id", "view"]));
         if han {
             query.with_locales(locales);

@@ -54,14 +54,22 @@ fn detail_for(status: StatusCode) -> ErrorDetail {
     ErrorDetail { key, field: None }
 }
 
-/// Middleware: replaces the body of every 4xx/5xx response with a rendered error.
+/// Marks an error response whose body is already the page the user should see (the search
+/// page that says search is briefly unavailable), so that [`render_errors`] keeps it.
+#[derive(Debug, Clone, Copy)]
+pub struct CompletePage;
+
+/// Middleware: replaces the body of every 4xx/5xx response with a rendered error, unless the
+/// handler marked it a [`CompletePage`].
 pub async fn render_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let res = next.call(req).await?;
     let status = res.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    if !(status.is_client_error() || status.is_server_error())
+        || res.response().extensions().get::<CompletePage>().is_some()
+    {
         return Ok(res.map_into_left_body());
     }
     let detail = res.response().extensions().get::<ErrorDetail>().cloned().unwrap_or_else(|| detail_for(status));

@@ -223,5 +223,6 @@ pub async fn search_page(state: web::Data<AppState>, req: HttpRequest, lang: Lan
     ctx.insert("examples", &examples);
     let mut res = state.renderer.page(&req, lang, "search.html", ctx)?;
     *res.status_mut() = status;
+    res.extensions_mut().insert(crate::web::errors::CompletePage);
     Ok(res)
 }
