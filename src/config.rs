@@ -6,9 +6,9 @@ use crate::search::meili::MeiliConfig;
 use crate::search::SearchConfig;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::time::Duration;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Which database a URL selects.
 #[derive(Debug, Clone, PartialEq, Eq)]

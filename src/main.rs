@@ -72,7 +72,8 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             eprintln!("Gongfang is serving at http://{bind}");
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let search = state.search.clone();
-            let served = rt.block_on(async { server::start(state, listener, workers)?.await.map_err(anyhow::Error::from) });
+            let served =
+                rt.block_on(async { server::start(state, listener, workers)?.await.map_err(anyhow::Error::from) });
             search.shutdown();
             served
         }

@@ -48,7 +48,7 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
             tracing::info!(?report, "demo catalogue added");
         }
     }
-    let search = Search::open(config.search.clone(), db.clone(), reference.clone(), clock.clone())?;
+    let search = Search::open(config.search.clone(), db.clone(), reference.clone(), clock)?;
     Ok(AppState {
         search,
         catalog: Catalog::new(db, reference, clock),

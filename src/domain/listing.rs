@@ -237,7 +237,9 @@ impl ProductFilter {
             })
             .transpose()?;
         let category = get("category")
-            .map(|s| ProductCategory::parse(s).ok_or(FieldError { field: "category", problem: Problem::UnknownCategory }))
+            .map(|s| {
+                ProductCategory::parse(s).ok_or(FieldError { field: "category", problem: Problem::UnknownCategory })
+            })
             .transpose()?;
         let workshop = get("workshop")
             .map(|s| Slug::parse(s).ok_or(FieldError { field: "workshop", problem: Problem::NotASlug }))
@@ -284,8 +286,13 @@ pub enum SearchSort {
 }
 
 impl SearchSort {
-    pub const ALL: [SearchSort; 5] =
-        [SearchSort::Relevance, SearchSort::Newest, SearchSort::PriceAsc, SearchSort::PriceDesc, SearchSort::BestSelling];
+    pub const ALL: [SearchSort; 5] = [
+        SearchSort::Relevance,
+        SearchSort::Newest,
+        SearchSort::PriceAsc,
+        SearchSort::PriceDesc,
+        SearchSort::BestSelling,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -369,7 +376,8 @@ mod tests {
         let pairs = |s: &[(&str, &str)]| -> Vec<(String, String)> {
             s.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
         };
-        let parsed = SearchQuery::parse(&pairs(&[("q", "  苗绣 "), ("category", "embroidery"), ("key_support_area", "1")]));
+        let parsed =
+            SearchQuery::parse(&pairs(&[("q", "  苗绣 "), ("category", "embroidery"), ("key_support_area", "1")]));
         let parsed = parsed.map(|s| (s.text, s.filter.category, s.filter.areas.key_support_area, s.sort));
         assert_eq!(parsed, Ok(("苗绣".into(), Some(ProductCategory::Embroidery), true, SearchSort::Relevance)));
         let long = "绣".repeat(MAX_QUERY_CHARS + 1);

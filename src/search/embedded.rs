@@ -83,7 +83,9 @@ fn schema(settings: &SearchSettings) -> Schema {
     b.add_i64_field("id", INDEXED | STORED | FAST);
     b.add_text_field("view", STORED);
     let text = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default().set_tokenizer(TOKENIZER).set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     for name in settings.searchable() {
         b.add_text_field(name, text.clone());
@@ -156,9 +158,9 @@ impl EmbeddedEngine {
         std::fs::create_dir_all(&self.root).map_err(failed)?;
         let wanted = schema(&self.settings);
         let current = self.current_name();
-        let usable = current.as_ref().filter(|name| {
-            Index::open_in_dir(self.root.join(name)).is_ok_and(|i| same_fields(&i.schema(), &wanted))
-        });
+        let usable = current
+            .as_ref()
+            .filter(|name| Index::open_in_dir(self.root.join(name)).is_ok_and(|i| same_fields(&i.schema(), &wanted)));
         let created = match usable {
             Some(name) => {
                 self.open(name)?;
@@ -346,7 +348,12 @@ impl EmbeddedEngine {
                     .map(|words| {
                         let musts = words
                             .iter()
-                            .map(|w| (Occur::Must, word_query(fields, w, if typos { typo_budget(w, one, two) } else { 0 }, prefix)))
+                            .map(|w| {
+                                (
+                                    Occur::Must,
+                                    word_query(fields, w, if typos { typo_budget(w, one, two) } else { 0 }, prefix),
+                                )
+                            })
                             .collect();
                         (Occur::Should, Box::new(BooleanQuery::new(musts)) as Box<dyn Query>)
                     })
@@ -474,9 +481,13 @@ fn to_tantivy(schema: &Schema, fields: &Fields, d: &ProductDocument) -> Result<T
     keyword("price_band", &d.price_band)?;
     doc.add_facet(fields.facets, Facet::from_path(["heritage", &d.heritage.to_string()]));
     doc.add_facet(fields.facets, Facet::from_path(["in_stock", if d.in_stock { "true" } else { "false" }]));
-    for (name, v) in
-        [("heritage", d.heritage), ("price", d.price), ("created", d.created), ("sold", d.sold), ("listed_until", d.listed_until)]
-    {
+    for (name, v) in [
+        ("heritage", d.heritage),
+        ("price", d.price),
+        ("created", d.created),
+        ("sold", d.sold),
+        ("listed_until", d.listed_until),
+    ] {
         doc.add_i64(field(schema, name)?, v);
     }
     for (name, v) in [

@@ -46,7 +46,9 @@ struct Hit {
 
 fn classify(e: MeiliError) -> SearchError {
     match e {
-        MeiliError::Meilisearch(m) => SearchError::Failed(format!("meilisearch: {} ({:?})", m.error_message, m.error_code)),
+        MeiliError::Meilisearch(m) => {
+            SearchError::Failed(format!("meilisearch: {} ({:?})", m.error_message, m.error_code))
+        }
         other => SearchError::Unavailable(format!("meilisearch: {other}")),
     }
 }
@@ -198,8 +200,7 @@ impl MeiliEngine {
         }
         let results = within(SEARCH_DEADLINE, query.execute::<Hit>()).await?;
         let total = results.total_hits.or(results.estimated_total_hits).unwrap_or(0).min(max);
-        let hits =
-            results.hits.into_iter().map(|h| EngineHit { id: h.result.id, view: h.result.view }).collect();
+        let hits = results.hits.into_iter().map(|h| EngineHit { id: h.result.id, view: h.result.view }).collect();
         let mut facets = Facets::new();
         if q.facets {
             let distribution = results.facet_distribution.unwrap_or_default();

@@ -28,7 +28,8 @@ use std::time::Duration;
 use text::{Analyzer, QueryPlan, Synonyms};
 
 /// The facets every search counts, by name: each maps a value to how many hits have it.
-pub const FACETS: [&str; 8] = ["province", "prefecture", "county", "heritage", "category", "workshop", "price_band", "in_stock"];
+pub const FACETS: [&str; 8] =
+    ["province", "prefecture", "county", "heritage", "category", "workshop", "price_band", "in_stock"];
 
 /// Facet name → value → count.
 pub type Facets = BTreeMap<String, BTreeMap<String, u64>>;
@@ -106,7 +107,9 @@ pub enum Engine {
     Embedded(EmbeddedEngine),
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, SearchError> + Send + 'static) -> Result<T, SearchError> {
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, SearchError> + Send + 'static,
+) -> Result<T, SearchError> {
     tokio::task::spawn_blocking(f).await.map_err(|e| SearchError::Failed(format!("search task: {e}")))?
 }
 
@@ -172,7 +175,9 @@ impl Search {
         let analyzer = Analyzer::new();
         let synonyms = Synonyms::new(&analyzer, &settings.synonym_groups);
         let engine = match &config.meili {
-            Some(m) => Engine::Meili(MeiliEngine::new(m, settings.clone()).map_err(|e| anyhow::anyhow!("MEILI_URL: {e}"))?),
+            Some(m) => {
+                Engine::Meili(MeiliEngine::new(m, settings.clone()).map_err(|e| anyhow::anyhow!("MEILI_URL: {e}"))?)
+            }
             None => {
                 let e = EmbeddedEngine::new(config.embedded_dir.clone(), analyzer.clone(), settings.clone());
                 if e.setup().map_err(|e| anyhow::anyhow!("search index in {}: {e}", config.embedded_dir.display()))? {

@@ -31,8 +31,8 @@ impl SearchSettings {
     }
 
     pub fn parse(settings_json: &str, synonyms_toml: &str) -> anyhow::Result<SearchSettings> {
-        let mut meili: Settings = serde_json::from_str(settings_json)
-            .map_err(|e| anyhow::anyhow!("search-config/settings.json: {e}"))?;
+        let mut meili: Settings =
+            serde_json::from_str(settings_json).map_err(|e| anyhow::anyhow!("search-config/settings.json: {e}"))?;
         let file: SynonymFile =
             toml::from_str(synonyms_toml).map_err(|e| anyhow::anyhow!("search-config/synonyms.toml: {e}"))?;
         if meili.searchable_attributes.as_ref().is_none_or(Vec::is_empty) {

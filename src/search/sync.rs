@@ -27,7 +27,7 @@ pub fn backoff(attempts: i32, max: Duration) -> Duration {
 /// The fresh index a rebuild fills.
 enum Target {
     Meili(super::meili::MeiliRebuild),
-    Embedded(super::embedded::EmbeddedRebuild),
+    Embedded(Box<super::embedded::EmbeddedRebuild>),
 }
 
 /// What a rebuild did.
@@ -132,7 +132,7 @@ impl Search {
         let engine = self.inner.engine.clone();
         let mut target = match &*engine {
             Engine::Meili(m) => Target::Meili(m.begin_rebuild().await?),
-            Engine::Embedded(e) => Target::Embedded(e.begin_rebuild()?),
+            Engine::Embedded(e) => Target::Embedded(Box::new(e.begin_rebuild()?)),
         };
         loop {
             let page = move |conn: &mut crate::db::DbConn| {
@@ -150,7 +150,9 @@ impl Search {
                     }
                     Target::Meili(r)
                 }
-                (Target::Embedded(mut r), _) => Target::Embedded(super::blocking(move || r.add(&docs).map(|()| r)).await?),
+                (Target::Embedded(mut r), _) => {
+                    Target::Embedded(super::blocking(move || r.add(&docs).map(|()| r)).await?)
+                }
                 _ => return Err(SearchError::Failed("rebuild target does not match the engine".into())),
             };
             if let Some(p) = progress {

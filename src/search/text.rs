@@ -40,8 +40,7 @@ impl Analyzer {
         // jieba counts in characters; tokens need byte offsets.
         let char_starts: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
         let byte = |c: usize| char_starts.get(c).copied().unwrap_or(text.len());
-        let tokens =
-            if for_index { self.jieba.cut_for_search(text, true) } else { self.jieba.cut(text, true) };
+        let tokens = if for_index { self.jieba.cut_for_search(text, true) } else { self.jieba.cut(text, true) };
         let mut words = Vec::with_capacity(tokens.len());
         for t in tokens {
             let start = byte(t.start);

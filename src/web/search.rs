@@ -90,10 +90,9 @@ struct FacetGroup {
 }
 
 fn region_label(reference: &Reference, code: &str, lang: Lang) -> String {
-    reference.region(code).map_or_else(
-        || code.to_owned(),
-        |r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_pinyin.clone() },
-    )
+    reference
+        .region(code)
+        .map_or_else(|| code.to_owned(), |r| if lang == Lang::Zh { r.name_zh.clone() } else { r.name_pinyin.clone() })
 }
 
 fn band_bounds(key: &str) -> Option<(String, Option<String>)> {
@@ -145,14 +144,14 @@ fn facet_groups(
                         let url = url_with(req, &[(name, (!chosen).then_some(value.as_str())), ("page", None)]);
                         let label = match name {
                             "province" | "prefecture" | "county" => region_label(reference, value, lang),
-                            "heritage" => value
-                                .parse()
-                                .ok()
-                                .and_then(|id| reference.heritage_item(id))
-                                .map_or_else(|| value.clone(), |h| if lang == Lang::Zh { h.name_zh.clone() } else { h.name_en.clone() }),
-                            "workshop" => workshop_names
-                                .get(value)
-                                .map_or_else(|| value.clone(), |(zh, en)| if lang == Lang::Zh { zh.clone() } else { en.clone() }),
+                            "heritage" => value.parse().ok().and_then(|id| reference.heritage_item(id)).map_or_else(
+                                || value.clone(),
+                                |h| if lang == Lang::Zh { h.name_zh.clone() } else { h.name_en.clone() },
+                            ),
+                            "workshop" => workshop_names.get(value).map_or_else(
+                                || value.clone(),
+                                |(zh, en)| if lang == Lang::Zh { zh.clone() } else { en.clone() },
+                            ),
                             "category" => category_names.get(value).cloned().unwrap_or_else(|| value.clone()),
                             _ => String::new(),
                         };
@@ -187,17 +186,13 @@ pub async fn search_page(state: web::Data<AppState>, req: HttpRequest, lang: Lan
     ctx.insert("sort", sort.as_str());
     ctx.insert("sorts", &SearchSort::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>());
     ctx.insert("filtered", &FILTERS.iter().any(|f| query_value(&pairs, f).is_some()));
-    let clear: Vec<(&str, Option<&str>)> = FILTERS.iter().map(|f| (*f, None)).chain([("page", None), ("sort", None)]).collect();
+    let clear: Vec<(&str, Option<&str>)> =
+        FILTERS.iter().map(|f| (*f, None)).chain([("page", None), ("sort", None)]).collect();
     ctx.insert("clear_url", &url_with(&req, &clear));
     let status = match state.search.search(query).await {
         Ok(page) => {
-            let names: HashMap<String, (String, String)> = state
-                .catalog
-                .workshop_choices()
-                .await?
-                .into_iter()
-                .map(|w| (w.slug, (w.name.zh, w.name.en)))
-                .collect();
+            let names: HashMap<String, (String, String)> =
+                state.catalog.workshop_choices().await?.into_iter().map(|w| (w.slug, (w.name.zh, w.name.en))).collect();
             let categories: HashMap<String, String> = crate::domain::product::ProductCategory::ALL
                 .iter()
                 .map(|c| (c.as_str().to_owned(), state.renderer.i18n().text(lang, &format!("category.{}", c.as_str()))))

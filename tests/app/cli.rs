@@ -7,7 +7,16 @@ use std::time::{Duration, Instant};
 
 fn gongfang() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_gongfang"));
-    for var in ["DATABASE_URL", "GONGFANG_BIND", "GONGFANG_DATA_DIR", "GONGFANG_CONFIG", "GONGFANG_PUBLIC_URL"] {
+    for var in [
+        "DATABASE_URL",
+        "GONGFANG_BIND",
+        "GONGFANG_DATA_DIR",
+        "GONGFANG_CONFIG",
+        "GONGFANG_PUBLIC_URL",
+        "MEILI_URL",
+        "MEILI_MASTER_KEY",
+        "MEILI_INDEX",
+    ] {
         cmd.env_remove(var);
     }
     cmd.env("RUST_LOG", "warn");
@@ -48,7 +57,7 @@ fn migrate_applies_once() {
     let run = || gongfang().current_dir(dir.path()).arg("migrate").output().unwrap();
     let first = run();
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
-    assert!(String::from_utf8_lossy(&first.stdout).contains("1 migration(s)"));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("2 migration(s)"));
     assert!(dir.path().join("data/gongfang.sqlite3").is_file(), "defaults to a SQLite file in ./data");
     let second = run();
     assert!(String::from_utf8_lossy(&second.stdout).contains("0 migration(s)"));
@@ -108,5 +117,41 @@ async fn serve_demo_serves_the_marketplace_and_stops_gracefully() {
         }
         assert!(Instant::now() < deadline, "did not stop within 15 s");
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[test]
+fn search_setup_and_reindex_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], meili: Option<(&str, Option<&str>, &str)>| {
+        let mut cmd = gongfang();
+        cmd.current_dir(dir.path()).args(args);
+        if let Some((url, key, index)) = meili {
+            cmd.env("MEILI_URL", url).env("MEILI_INDEX", index);
+            if let Some(k) = key {
+                cmd.env("MEILI_MASTER_KEY", k);
+            }
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&["seed", "--demo"], None);
+    assert!(run(&["search", "setup"], None).contains("search settings applied (embedded engine)"));
+    let out = run(&["search", "reindex"], None);
+    assert!(out.contains("reindexed 112 products into a fresh embedded index"), "{out}");
+    let live: Vec<_> = std::fs::read_dir(dir.path().join("data/search"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("index-"))
+        .collect();
+    assert_eq!(live.len(), 1, "the old index is removed after the swap");
+    match crate::support::meili_from_env() {
+        Some((url, key)) => {
+            let index = format!("cli{}", std::process::id());
+            let out = run(&["search", "reindex"], Some((&url, key.as_deref(), &index)));
+            assert!(out.contains("reindexed 112 products into a fresh meilisearch index"), "{out}");
+        }
+        None => crate::support::skip("no Meilisearch in this run: the command line reindexed the embedded engine only"),
     }
 }

@@ -181,7 +181,8 @@ async fn facet_counts_add_up_to_the_total(engine: Engine) {
             let sum: u64 = counts.values().map(|v| v.as_u64().unwrap()).sum();
             assert_eq!(sum, total, "{query}: facet {facet} {counts:?}");
         }
-        let prefectures: u64 = body["facets"]["prefecture"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+        let prefectures: u64 =
+            body["facets"]["prefecture"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
         assert!(prefectures <= total, "counties under no prefecture are not counted there");
     }
 }
@@ -362,7 +363,10 @@ async fn the_page_shows_facets_highlights_and_an_empty_state(engine: Engine) {
     let res = app.get_lang("/search?q=embroidery&category=embroidery", "en").await;
     let html = crate::support::unescape(&res.text().await.unwrap());
     assert!(html.contains("aria-current=\"true\" class=\"chosen\">Embroidery"), "the chosen facet value");
-    assert!(html.contains("<mark>Embroidery</mark>") || html.contains("<mark>Embroidered</mark>"), "highlight in English");
+    assert!(
+        html.contains("<mark>Embroidery</mark>") || html.contains("<mark>Embroidered</mark>"),
+        "highlight in English"
+    );
     let (status, html) = app.page("/search?q=%E4%B8%8D%E5%AD%98%E5%9C%A8%E7%9A%84%E4%B8%9C%E8%A5%BF%E5%95%8A").await;
     assert_eq!(status, 200);
     assert!(html.contains("id=\"no-results\"") && html.contains("/search?q="), "empty state suggests searches");
@@ -396,4 +400,95 @@ async fn an_unreachable_meilisearch_never_breaks_browsing() {
     app.search.wake();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(app.search.pending().await.unwrap() > 0, "updates are kept, not dropped");
+}
+
+/// A Meilisearch process of the test's own, so that the test can kill and restart it.
+struct OwnMeili {
+    bin: String,
+    dir: tempfile::TempDir,
+    port: u16,
+    child: Option<std::process::Child>,
+}
+
+const OWN_KEY: &str = "own-meili-master-key-123456";
+
+impl OwnMeili {
+    fn binary() -> Option<String> {
+        std::env::var("MEILI_BIN").ok().filter(|b| std::path::Path::new(b).exists()).or_else(|| {
+            let path = std::env::var("PATH").unwrap_or_default();
+            path.split(':').map(|d| format!("{d}/meilisearch")).find(|p| std::path::Path::new(p).exists())
+        })
+    }
+
+    fn start(&mut self) {
+        let child = std::process::Command::new(&self.bin)
+            .args(["--db-path", &self.dir.path().join("db").display().to_string()])
+            .args(["--http-addr", &format!("127.0.0.1:{}", self.port)])
+            .args(["--master-key", OWN_KEY, "--no-analytics", "--env", "development"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start meilisearch");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "meilisearch did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().expect("kill meilisearch");
+            c.wait().expect("reap meilisearch");
+        }
+    }
+}
+
+impl Drop for OwnMeili {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[tokio::test]
+async fn killing_meilisearch_during_writes_loses_no_update() {
+    let Some(bin) = OwnMeili::binary() else {
+        skip("no meilisearch binary (set MEILI_BIN or put meilisearch on PATH)");
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut meili = OwnMeili { bin, dir: tempfile::tempdir().unwrap(), port, child: None };
+    meili.start();
+    let config = test_meili(&format!("http://127.0.0.1:{port}"), Some(OWN_KEY.to_owned()));
+    let app = TestApp::spawn_search(true, Some(config)).await;
+    app.search_settled().await;
+
+    meili.kill();
+    let renamed = [
+        ("xide-yi-lacquer-soup-bowl", "Axolotl"),
+        ("kangding-thangka-mandala-thangka", "Bandicoot"),
+        ("taijiang-miao-silver-hairpin", "Capybara"),
+    ];
+    for (slug, word) in renamed {
+        app.execute(&format!("UPDATE products SET title_en = '{word} piece' WHERE slug = '{slug}'"));
+        app.search.wake();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.execute("UPDATE products SET status = 'archived' WHERE slug = 'nimu-tibetan-paper-paper-notebook'");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(app.search.pending().await.unwrap() >= 4, "the updates wait in the outbox while Meilisearch is down");
+    let (status, _) = app.json("/api/v1/search?q=axolotl").await;
+    assert_eq!(status, 503, "search says it is unavailable");
+
+    meili.start();
+    for (slug, word) in renamed {
+        let found = eventually(&app, &q(word), Duration::from_secs(30), |b| slugs(b) == [slug.to_string()]).await;
+        assert!(found < Duration::from_secs(30));
+    }
+    eventually(&app, "workshop=nimu-tibetan-paper", Duration::from_secs(30), |b| {
+        !slugs(b).contains(&"nimu-tibetan-paper-paper-notebook".to_string())
+    })
+    .await;
+    app.search_settled().await;
 }
