@@ -29,6 +29,9 @@ pub enum Command {
         /// Add the demo workshops, workers and products.
         #[arg(long)]
         demo: bool,
+        /// For benchmarks: add copies of the demo products until there are this many.
+        #[arg(long, value_name = "PRODUCTS")]
+        scale: Option<usize>,
     },
     /// Manage the search index (Meilisearch when MEILI_URL is set, else the embedded one).
     Search {

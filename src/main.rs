@@ -52,9 +52,18 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             println!("{ran} migration(s) applied to the {} database", db.backend());
             Ok(())
         }
-        Command::Seed { demo } => {
+        Command::Seed { demo, scale } => {
+            let db = gongfang::db::Db::connect(&config.database, 2)?;
             let state = server::prepare(config, Clock::System, PrepareOptions { demo, progress })?;
-            let _ = state;
+            drop(state);
+            if let Some(target) = scale {
+                let bar = progress.then(|| indicatif::ProgressBar::new(0));
+                let added = gongfang::seed::scale::seed_scale(&db, target, bar.as_ref())?;
+                if let Some(bar) = bar {
+                    bar.finish_and_clear();
+                }
+                println!("added {added} generated products (catalogue of {target})");
+            }
             println!("reference data present{}", if demo { "; demo catalogue present" } else { "" });
             Ok(())
         }

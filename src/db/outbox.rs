@@ -79,6 +79,16 @@ pub fn replay_search_after(conn: &mut DbConn, after: i64) -> QueryResult<usize> 
     .execute(conn)
 }
 
+/// Settles undelivered rows up to `through`: a rebuild that read the catalogue after them
+/// already holds what they would deliver.
+pub fn settle_through(conn: &mut DbConn, topic: &str, through: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table.filter(outbox::topic.eq(topic)).filter(outbox::id.le(through)).filter(outbox::done_at.is_null()),
+    )
+    .set(outbox::done_at.eq(Some(now)))
+    .execute(conn)
+}
+
 /// Deletes delivered rows older than `before`.
 pub fn purge_done(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(outbox::table.filter(outbox::done_at.lt(before))).execute(conn)

@@ -168,7 +168,15 @@ impl Search {
             }
             _ => return Err(SearchError::Failed("rebuild target does not match the engine".into())),
         };
-        let replayed = self.inner.db.run(move |conn| Ok(outbox::replay_search_after(conn, mark)?)).await?;
+        let now = crate::db::now();
+        let replayed = self
+            .inner
+            .db
+            .run(move |conn| {
+                outbox::settle_through(conn, SEARCH_TOPIC, mark, now)?;
+                Ok(outbox::replay_search_after(conn, mark)?)
+            })
+            .await?;
         if replayed > 0 {
             self.wake();
         }

@@ -3,6 +3,7 @@
 
 mod generate;
 pub mod images;
+pub mod scale;
 pub mod spec;
 
 use crate::catalog::reference::Reference;
