@@ -53,10 +53,11 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { demo, scale } => {
-            let db = gongfang::db::Db::connect(&config.database, 2)?;
+            let database = config.database.clone();
             let state = server::prepare(config, Clock::System, PrepareOptions { demo, progress })?;
             drop(state);
             if let Some(target) = scale {
+                let db = gongfang::db::Db::connect(&database, 2)?;
                 let bar = progress.then(|| indicatif::ProgressBar::new(0));
                 let added = gongfang::seed::scale::seed_scale(&db, target, bar.as_ref())?;
                 if let Some(bar) = bar {

@@ -94,6 +94,17 @@ async fn serve_demo_serves_the_marketplace_and_stops_gracefully() {
     let res = client.get(format!("{base}/?lang=en")).send().await.unwrap();
     let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert!(res.text().await.unwrap().contains("Featured pieces"));
+    // The README's run command gives real search with no Meilisearch: the embedded engine.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let url = format!("{base}/api/v1/search?q=%E6%BC%86%E5%99%A8");
+        let v: serde_json::Value = client.get(url).send().await.unwrap().json().await.unwrap();
+        if v["total"].as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "search found nothing: {v}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 
     // Structured logs: one JSON object per line, the request's line carrying its id.
     tokio::time::sleep(Duration::from_millis(300)).await;
