@@ -32,7 +32,8 @@ fn main() -> ExitCode {
 }
 
 fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // meilisearch-sdk warns on every 404, including "index not found" answers this app expects.
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,meilisearch_sdk=error"));
     // A line when each request's span closes: method, route, status, latency and request id.
     let builder =
         tracing_subscriber::fmt().with_env_filter(filter).with_span_events(FmtSpan::CLOSE).with_writer(std::io::stderr);

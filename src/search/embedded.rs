@@ -308,8 +308,11 @@ impl EmbeddedEngine {
             for address in addresses {
                 let doc: TantivyDocument = searcher.doc(address).map_err(failed)?;
                 let id = doc.get_first(live.fields.id).and_then(|v| v.as_i64()).unwrap_or_default();
-                let view = doc.get_first(live.fields.view).and_then(|v| v.as_str()).unwrap_or("null");
-                hits.push(EngineHit { id, view: serde_json::from_str(view).map_err(failed)? });
+                let view = doc.get_first(live.fields.view).and_then(|v| v.as_str()).unwrap_or("{}");
+                hits.push(EngineHit {
+                    id,
+                    view: serde_json::value::RawValue::from_string(view.to_owned()).map_err(failed)?,
+                });
             }
         }
         let mut out = super::Facets::new();

@@ -2,6 +2,7 @@
 //! server delays the caller by seconds at most and is reported as unavailable.
 
 use super::document::ProductDocument;
+use super::meili_http::WholeBodyClient;
 use super::settings::SearchSettings;
 use super::{EngineHit, EngineQuery, EngineResults, Facets, SearchError, FACETS};
 use crate::domain::listing::SearchSort;
@@ -33,15 +34,28 @@ pub struct MeiliConfig {
 
 /// The Meilisearch engine.
 pub struct MeiliEngine {
-    client: Client,
+    client: Client<WholeBodyClient>,
+    http: WholeBodyClient,
+    url: String,
     index: String,
     settings: Arc<SearchSettings>,
+}
+
+/// A search answer, read with each hit's view left as JSON text.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Found {
+    hits: Vec<Hit>,
+    total_hits: Option<u64>,
+    estimated_total_hits: Option<u64>,
+    #[serde(default)]
+    facet_distribution: std::collections::HashMap<String, std::collections::BTreeMap<String, u64>>,
 }
 
 #[derive(Deserialize)]
 struct Hit {
     id: i64,
-    view: serde_json::Value,
+    view: Box<serde_json::value::RawValue>,
 }
 
 fn classify(e: MeiliError) -> SearchError {
@@ -125,8 +139,10 @@ fn sort_of(sort: SearchSort) -> &'static [&'static str] {
 
 impl MeiliEngine {
     pub fn new(config: &MeiliConfig, settings: Arc<SearchSettings>) -> Result<MeiliEngine, SearchError> {
-        let client = Client::new(config.url.trim_end_matches('/'), config.master_key.as_deref()).map_err(classify)?;
-        Ok(MeiliEngine { client, index: config.index.clone(), settings })
+        let http = WholeBodyClient::new(config.master_key.as_deref()).map_err(classify)?;
+        let url = config.url.trim_end_matches('/').to_owned();
+        let client = Client::new_with_client(&url, config.master_key.as_deref(), http.clone());
+        Ok(MeiliEngine { client, http, url, index: config.index.clone(), settings })
     }
 
     /// Waits for a task and turns a failed task into an error.
@@ -198,18 +214,19 @@ impl MeiliEngine {
         if q.facets {
             query.with_facets(Selectors::Some(&FACETS));
         }
-        let results = within(SEARCH_DEADLINE, query.execute::<Hit>()).await?;
-        let total = results.total_hits.or(results.estimated_total_hits).unwrap_or(0).min(max);
-        let hits = results.hits.into_iter().map(|h| EngineHit { id: h.result.id, view: h.result.view }).collect();
+        // The SDK builds the request; the answer is read here, because the SDK's typed hits
+        // go through serde's buffered `flatten` and build every view as a value tree.
+        let url = format!("{}/indexes/{}/search", self.url, self.index);
+        let mut found: Found = within(SEARCH_DEADLINE, self.http.post_json(&url, &query)).await?;
+        let total = found.total_hits.or(found.estimated_total_hits).unwrap_or(0).min(max as u64);
+        let hits = found.hits.into_iter().map(|h| EngineHit { id: h.id, view: h.view }).collect();
         let mut facets = Facets::new();
         if q.facets {
-            let distribution = results.facet_distribution.unwrap_or_default();
             for name in FACETS {
-                let values = distribution.get(name).cloned().unwrap_or_default();
-                facets.insert(name.to_owned(), values.into_iter().map(|(k, v)| (k, v as u64)).collect());
+                facets.insert(name.to_owned(), found.facet_distribution.remove(name).unwrap_or_default());
             }
         }
-        Ok(EngineResults { hits, total: total as u64, facets })
+        Ok(EngineResults { hits, total, facets })
     }
 
     /// Sends documents and removals and waits until Meilisearch has applied them.

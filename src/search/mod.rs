@@ -6,6 +6,7 @@
 pub mod document;
 pub mod embedded;
 pub mod meili;
+mod meili_http;
 pub mod settings;
 pub mod sync;
 pub mod text;
@@ -18,8 +19,10 @@ use crate::error::AppError;
 use document::{date_number, ProductDocument};
 use embedded::EmbeddedEngine;
 use meili::{MeiliConfig, MeiliEngine};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use settings::SearchSettings;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -86,11 +89,12 @@ pub struct EngineQuery {
     pub listed_on: i64,
 }
 
-/// One hit: the product id and its list view.
+/// One hit: the product id and its list view as the JSON text the engine stored (passed
+/// through without building a value tree: most of a search's own cost was JSON).
 #[derive(Debug, Clone)]
 pub struct EngineHit {
     pub id: i64,
-    pub view: serde_json::Value,
+    pub view: Box<RawValue>,
 }
 
 /// What an engine found.
@@ -126,7 +130,7 @@ impl Engine {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SearchPage {
     #[schema(value_type = Vec<Object>)]
-    pub hits: Vec<serde_json::Value>,
+    pub hits: Vec<Box<RawValue>>,
     pub total: u64,
     pub page: u32,
     pub per_page: u32,
@@ -134,6 +138,27 @@ pub struct SearchPage {
     /// Facet name → value → number of hits.
     #[schema(value_type = Object)]
     pub facets: Facets,
+}
+
+/// The parts of a stored view that highlighting and suggestions read.
+#[derive(Deserialize)]
+struct ViewTitles<'a> {
+    #[serde(borrow)]
+    slug: Cow<'a, str>,
+    #[serde(borrow)]
+    title: Titles<'a>,
+}
+
+#[derive(Deserialize)]
+struct Titles<'a> {
+    #[serde(borrow)]
+    zh: Cow<'a, str>,
+    #[serde(borrow)]
+    en: Cow<'a, str>,
+}
+
+fn json_failed(e: serde_json::Error) -> SearchError {
+    SearchError::Failed(format!("search hit: {e}"))
 }
 
 /// A search-as-you-type suggestion.
@@ -244,7 +269,8 @@ impl Search {
             listed_on: date_number(self.inner.clock.today()),
         };
         let found = self.run(q).await?;
-        let hits = found.hits.into_iter().map(|h| self.highlighted(h.view, &plan)).collect();
+        let marker = text::Highlighter::new(&plan, self.inner.settings.typo_sizes());
+        let hits = found.hits.into_iter().map(|h| self.highlighted(&h.view, &marker)).collect::<Result<_, _>>()?;
         Ok(SearchPage {
             hits,
             total: found.total,
@@ -272,36 +298,43 @@ impl Search {
             listed_on: date_number(self.inner.clock.today()),
         };
         let found = self.run(q).await?;
-        Ok(found
+        let marker = text::Highlighter::new(&plan, self.inner.settings.typo_sizes());
+        found
             .hits
-            .into_iter()
+            .iter()
             .map(|h| {
-                let v = self.highlighted(h.view, &plan);
-                let s = |path: &[&str]| {
-                    path.iter().try_fold(&v, |v, k| v.get(k)).and_then(|v| v.as_str()).unwrap_or_default().to_owned()
-                };
-                Suggestion {
-                    slug: s(&["slug"]),
-                    title_zh: s(&["title", "zh"]),
-                    title_en: s(&["title", "en"]),
-                    highlight: v.get("highlight").cloned().unwrap_or_default(),
-                }
+                let view: ViewTitles = serde_json::from_str(h.view.get()).map_err(json_failed)?;
+                Ok(Suggestion {
+                    slug: view.slug.into_owned(),
+                    highlight: serde_json::json!({
+                        "title_zh": self.mark(&marker, &view.title.zh),
+                        "title_en": self.mark(&marker, &view.title.en),
+                    }),
+                    title_zh: view.title.zh.into_owned(),
+                    title_en: view.title.en.into_owned(),
+                })
             })
-            .collect())
+            .collect()
     }
 
-    /// Adds `highlight: {title_zh, title_en}` (HTML, escaped, matches in `<mark>`) to a view.
-    fn highlighted(&self, mut view: serde_json::Value, plan: &QueryPlan) -> serde_json::Value {
-        let sizes = self.inner.settings.typo_sizes();
-        let mark = |lang: &str| {
-            let title = view.get("title").and_then(|t| t.get(lang)).and_then(|t| t.as_str()).unwrap_or_default();
-            text::marked_html(title, &text::highlight_ranges(&self.inner.analyzer, title, plan, sizes))
-        };
-        let highlight = serde_json::json!({ "title_zh": mark("zh"), "title_en": mark("en") });
-        if let Some(obj) = view.as_object_mut() {
-            obj.insert("highlight".into(), highlight);
-        }
-        view
+    fn mark(&self, marker: &text::Highlighter, title: &str) -> String {
+        text::marked_html(title, &marker.ranges(&self.inner.analyzer, title))
+    }
+
+    /// The view with `highlight: {title_zh, title_en}` (HTML, escaped, matches in `<mark>`)
+    /// added as its last field.
+    fn highlighted(&self, view: &RawValue, marker: &text::Highlighter) -> Result<Box<RawValue>, SearchError> {
+        let titles: ViewTitles = serde_json::from_str(view.get()).map_err(json_failed)?;
+        let highlight = serde_json::to_string(&serde_json::json!({
+            "title_zh": self.mark(marker, &titles.title.zh),
+            "title_en": self.mark(marker, &titles.title.en),
+        }))
+        .map_err(json_failed)?;
+        let body = view.get().trim_end();
+        let open =
+            body.strip_suffix('}').ok_or_else(|| SearchError::Failed("a stored view is not an object".into()))?;
+        let sep = if open.trim_end().ends_with('{') { "" } else { "," };
+        RawValue::from_string(format!("{open}{sep}\"highlight\":{highlight}}}")).map_err(json_failed)
     }
 
     /// Asks the worker to look at the outbox now rather than at its next poll.

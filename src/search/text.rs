@@ -93,7 +93,12 @@ pub fn typo_budget(word: &str, one: usize, two: usize) -> u8 {
 /// Levenshtein distance with adjacent transpositions counted as one edit, capped at
 /// `max + 1` (the caller only cares whether it is within `max`).
 pub fn edit_distance(a: &str, b: &str, max: u8) -> u8 {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let a: Vec<char> = a.chars().collect();
+    edit_distance_chars(&a, b, max)
+}
+
+fn edit_distance_chars(a: &[char], b: &str, max: u8) -> u8 {
+    let b: Vec<char> = b.chars().collect();
     let cap = usize::from(max) + 1;
     if a.len().abs_diff(b.len()) >= cap {
         return max.saturating_add(1);
@@ -190,47 +195,69 @@ impl Synonyms {
     }
 }
 
-/// The words a highlighter should mark for a plan: every word of every alternative.
-pub fn plan_words(plan: &QueryPlan) -> HashSet<String> {
-    plan.parts.iter().flatten().flatten().cloned().collect()
+/// Marks a plan's words in result titles: exact matches, typo matches within the budget, and
+/// the last word as a prefix. Built once per search and used for every hit.
+#[derive(Debug, Clone)]
+pub struct Highlighter {
+    wanted: HashSet<String>,
+    /// Words that may match with typos, with their budget and length in characters.
+    typo_words: Vec<(Vec<char>, u8)>,
+    prefix: Option<String>,
 }
 
-/// Byte ranges of `text` to mark for a plan's words: exact matches, typo matches within
-/// the budget, and the last word as a prefix.
-pub fn highlight_ranges(
-    analyzer: &Analyzer,
-    text: &str,
-    plan: &QueryPlan,
-    typo_sizes: (usize, usize),
-) -> Vec<Range<usize>> {
-    let wanted = plan_words(plan);
-    if wanted.is_empty() {
-        return Vec::new();
+impl Highlighter {
+    pub fn new(plan: &QueryPlan, typo_sizes: (usize, usize)) -> Highlighter {
+        let wanted: HashSet<String> = plan.parts.iter().flatten().flatten().cloned().collect();
+        let typo_words = wanted
+            .iter()
+            .filter_map(|w| {
+                let budget = typo_budget(w, typo_sizes.0, typo_sizes.1);
+                (budget > 0).then(|| (w.chars().collect(), budget))
+            })
+            .collect();
+        let prefix = plan
+            .parts
+            .last()
+            .and_then(|alts| alts.first())
+            .and_then(|w| w.last())
+            .filter(|w| plan.last_is_prefix && !is_han(w))
+            .cloned();
+        Highlighter { wanted, typo_words, prefix }
     }
-    let last = plan.parts.last().and_then(|alts| alts.first()).and_then(|w| w.last()).filter(|_| plan.last_is_prefix);
-    let mut ranges: Vec<Range<usize>> = analyzer
-        .words(text, true)
-        .into_iter()
-        .filter(|w| {
-            wanted.contains(&w.text)
-                || last.is_some_and(|l| !is_han(l) && w.text.starts_with(l.as_str()))
-                || wanted.iter().any(|q| {
-                    let budget = typo_budget(q, typo_sizes.0, typo_sizes.1);
-                    budget > 0 && edit_distance(q, &w.text, budget) <= budget
-                })
-        })
-        .map(|w| w.bytes)
-        .collect();
-    ranges.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
-    // Search-mode segmentation yields overlapping words: merge them.
-    let mut merged: Vec<Range<usize>> = Vec::new();
-    for r in ranges {
-        match merged.last_mut() {
-            Some(m) if r.start <= m.end => m.end = m.end.max(r.end),
-            _ => merged.push(r),
+
+    /// Byte ranges of `text` to mark.
+    pub fn ranges(&self, analyzer: &Analyzer, text: &str) -> Vec<Range<usize>> {
+        if self.wanted.is_empty() {
+            return Vec::new();
         }
+        let mut ranges: Vec<Range<usize>> = analyzer
+            .words(text, true)
+            .into_iter()
+            .filter(|w| {
+                self.wanted.contains(&w.text)
+                    || self.prefix.as_ref().is_some_and(|p| w.text.starts_with(p.as_str()))
+                    || (!self.typo_words.is_empty() && !is_han(&w.text) && self.near(&w.text))
+            })
+            .map(|w| w.bytes)
+            .collect();
+        ranges.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+        // Search-mode segmentation yields overlapping words: merge them.
+        let mut merged: Vec<Range<usize>> = Vec::new();
+        for r in ranges {
+            match merged.last_mut() {
+                Some(m) if r.start <= m.end => m.end = m.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        merged
     }
-    merged
+
+    fn near(&self, word: &str) -> bool {
+        let n = word.chars().count();
+        self.typo_words.iter().any(|(q, budget)| {
+            q.len().abs_diff(n) <= usize::from(*budget) && edit_distance_chars(q, word, *budget) <= *budget
+        })
+    }
 }
 
 /// `text` as HTML with the ranges wrapped in `<mark>`; everything else escaped.
@@ -317,7 +344,7 @@ mod tests {
         let s = Synonyms::default();
         let plan = s.plan(&["lacquer".to_string()]);
         let text = "<b>Yi</b> Lacquer & \"bowl\"";
-        let html = marked_html(text, &highlight_ranges(&a, text, &plan, (5, 9)));
+        let html = marked_html(text, &Highlighter::new(&plan, (5, 9)).ranges(&a, text));
         assert_eq!(html, "&lt;b&gt;Yi&lt;/b&gt; <mark>Lacquer</mark> &amp; &quot;bowl&quot;");
     }
 }
