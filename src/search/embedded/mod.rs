@@ -6,125 +6,26 @@
 //! new directory and then replaces `CURRENT`, so searches keep answering from the old index
 //! until the new one is complete; a running server notices the change on its next sync tick.
 
+mod query;
+mod schema;
+
 use super::document::ProductDocument;
-use super::text::{typo_budget, Analyzer, QueryPlan};
+use super::text::Analyzer;
 use super::{EngineHit, EngineQuery, EngineResults, SearchError, FACETS};
 use crate::domain::listing::SearchSort;
 use crate::search::settings::SearchSettings;
-use std::ops::Bound;
+use query::{collect, filters, text_query};
+use schema::{fields, same_fields, schema, to_tantivy, IndexTokenizer, TOKENIZER};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
-use tantivy::collector::{Collector, Count, FacetCollector, FacetCounts, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery};
-use tantivy::schema::{
-    Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED,
-    STORED, STRING,
-};
-use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
+use tantivy::collector::{FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query};
+use tantivy::schema::{Facet, Value};
+use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
-const TOKENIZER: &str = "gongfang";
 const WRITER_MEMORY: usize = 50_000_000;
 
-/// The jieba-based analyzer as a tantivy tokenizer.
-#[derive(Clone)]
-struct IndexTokenizer(Analyzer);
-
-struct Words {
-    tokens: Vec<Token>,
-    at: usize,
-}
-
-impl TokenStream for Words {
-    fn advance(&mut self) -> bool {
-        self.at += 1;
-        self.at <= self.tokens.len()
-    }
-    fn token(&self) -> &Token {
-        &self.tokens[self.at - 1]
-    }
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.at - 1]
-    }
-}
-
-impl Tokenizer for IndexTokenizer {
-    type TokenStream<'a> = Words;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Words {
-        let tokens = self
-            .0
-            .words(text, true)
-            .into_iter()
-            .enumerate()
-            .map(|(position, w)| Token {
-                offset_from: w.bytes.start,
-                offset_to: w.bytes.end,
-                position,
-                text: w.text,
-                position_length: 1,
-            })
-            .collect();
-        Words { tokens, at: 0 }
-    }
-}
-
-/// The index's fields, looked up once by name.
-#[derive(Clone)]
-struct Fields {
-    id: Field,
-    view: Field,
-    /// Searchable fields with their weight and whether typos may match them.
-    text: Vec<(Field, f32, bool)>,
-    facets: Field,
-}
-
-fn schema(settings: &SearchSettings) -> Schema {
-    let mut b = Schema::builder();
-    b.add_i64_field("id", INDEXED | STORED | FAST);
-    b.add_text_field("view", STORED);
-    let text = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(TOKENIZER)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-    );
-    for name in settings.searchable() {
-        b.add_text_field(name, text.clone());
-    }
-    for name in ["province", "prefecture", "county", "category", "workshop", "price_band"] {
-        b.add_text_field(&keyword_field(name), STRING);
-    }
-    for name in ["heritage", "price", "created", "sold", "listed_until"] {
-        b.add_i64_field(name, INDEXED | FAST);
-    }
-    for name in ["in_stock", "sanqu_sanzhou", "key_support_area", "poverty_county"] {
-        b.add_bool_field(name, INDEXED);
-    }
-    b.add_facet_field("facets", FacetOptions::default());
-    b.build()
-}
-
-/// The exact-match twin of a field (`category` is also searchable text).
-fn keyword_field(name: &str) -> String {
-    format!("kw_{name}")
-}
-
-fn field(schema: &Schema, name: &str) -> Result<Field, SearchError> {
-    schema.get_field(name).map_err(|e| SearchError::Failed(format!("embedded index: {e}")))
-}
-
-fn fields(schema: &Schema, settings: &SearchSettings) -> Result<Fields, SearchError> {
-    let searchable = settings.searchable();
-    let typo_free = settings.typo_free_fields();
-    let mut text = Vec::with_capacity(searchable.len());
-    for (rank, name) in searchable.iter().enumerate() {
-        // Earlier fields weigh more, as Meilisearch's `attribute` rule ranks them.
-        let weight = 1.0 + (searchable.len() - rank) as f32 / searchable.len() as f32 * 2.0;
-        text.push((field(schema, name)?, weight, !typo_free.contains(name)));
-    }
-    Ok(Fields { id: field(schema, "id")?, view: field(schema, "view")?, text, facets: field(schema, "facets")? })
-}
-
-fn failed(e: impl std::fmt::Display) -> SearchError {
+pub(super) fn failed(e: impl std::fmt::Display) -> SearchError {
     SearchError::Failed(format!("embedded index: {e}"))
 }
 
@@ -133,7 +34,7 @@ struct Live {
     name: String,
     index: Index,
     reader: IndexReader,
-    fields: Fields,
+    fields: schema::Fields,
     /// Opened on first write, so that a read-only process never takes the writer lock.
     writer: Mutex<Option<IndexWriter>>,
 }
@@ -270,7 +171,7 @@ impl EmbeddedEngine {
         let live = self.live()?;
         let schema = live.index.schema();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if let Some(text) = self.text_query(&live.fields, &q.plan) {
+        if let Some(text) = text_query(&self.settings, &live.fields, &q.plan) {
             clauses.push((Occur::Must, text));
         }
         for filter in filters(&schema, q)? {
@@ -330,178 +231,6 @@ impl EmbeddedEngine {
         }
         Ok(EngineResults { hits, total: total as u64, facets: out })
     }
-
-    /// Every part of the plan must match; a part matches through any of its alternatives; a
-    /// word matches exactly, with typos within its budget, or (the last) as a prefix.
-    fn text_query(&self, fields: &Fields, plan: &QueryPlan) -> Option<Box<dyn Query>> {
-        if plan.parts.is_empty() {
-            return None;
-        }
-        let (one, two) = self.settings.typo_sizes();
-        let typos = self.settings.typos_enabled();
-        let last_part = plan.parts.len() - 1;
-        let parts = plan
-            .parts
-            .iter()
-            .enumerate()
-            .map(|(i, alternatives)| {
-                let prefix = plan.last_is_prefix && i == last_part;
-                let alts = alternatives
-                    .iter()
-                    .map(|words| {
-                        let musts = words
-                            .iter()
-                            .map(|w| {
-                                (
-                                    Occur::Must,
-                                    word_query(fields, w, if typos { typo_budget(w, one, two) } else { 0 }, prefix),
-                                )
-                            })
-                            .collect();
-                        (Occur::Should, Box::new(BooleanQuery::new(musts)) as Box<dyn Query>)
-                    })
-                    .collect();
-                (Occur::Must, Box::new(BooleanQuery::new(alts)) as Box<dyn Query>)
-            })
-            .collect();
-        Some(Box::new(BooleanQuery::new(parts)))
-    }
-}
-
-fn word_query(fields: &Fields, word: &str, budget: u8, prefix: bool) -> Box<dyn Query> {
-    let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for (field, weight, typos_ok) in &fields.text {
-        let term = Term::from_field_text(*field, word);
-        any.push((
-            Occur::Should,
-            Box::new(BoostQuery::new(Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)), *weight)),
-        ));
-        if budget > 0 && *typos_ok {
-            let fuzzy = FuzzyTermQuery::new(term.clone(), budget, true);
-            any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), weight * 0.5))));
-        }
-        if prefix && !super::text::is_han(word) {
-            let fuzzy = FuzzyTermQuery::new_prefix(term, 0, true);
-            any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), weight * 0.3))));
-        }
-    }
-    Box::new(BooleanQuery::new(any))
-}
-
-fn filters(schema: &Schema, q: &EngineQuery) -> Result<Vec<Box<dyn Query>>, SearchError> {
-    let f = &q.filter;
-    let mut out: Vec<Box<dyn Query>> = Vec::new();
-    let mut text = |name: &str, value: &str| -> Result<(), SearchError> {
-        let term = Term::from_field_text(field(schema, &keyword_field(name))?, value);
-        out.push(Box::new(TermQuery::new(term, IndexRecordOption::Basic)));
-        Ok(())
-    };
-    if let Some(c) = &f.province {
-        text("province", c.as_str())?;
-    }
-    if let Some(c) = &f.prefecture {
-        text("prefecture", c.as_str())?;
-    }
-    if let Some(c) = &f.county {
-        text("county", c.as_str())?;
-    }
-    if let Some(c) = f.category {
-        text("category", c.as_str())?;
-    }
-    if let Some(s) = &f.workshop {
-        text("workshop", s.as_str())?;
-    }
-    let mut flag = |name: &str, on: bool| -> Result<(), SearchError> {
-        if on {
-            let term = Term::from_field_bool(field(schema, name)?, true);
-            out.push(Box::new(TermQuery::new(term, IndexRecordOption::Basic)));
-        }
-        Ok(())
-    };
-    flag("in_stock", f.in_stock)?;
-    flag("sanqu_sanzhou", f.areas.sanqu_sanzhou)?;
-    flag("key_support_area", f.areas.key_support_area)?;
-    flag("poverty_county", f.areas.poverty_county)?;
-    let heritage = field(schema, "heritage")?;
-    if let Some(h) = f.heritage {
-        out.push(Box::new(TermQuery::new(Term::from_field_i64(heritage, h), IndexRecordOption::Basic)));
-    }
-    let price = field(schema, "price")?;
-    if f.min_price.is_some() || f.max_price.is_some() {
-        let bound = |v: Option<crate::domain::Fen>| {
-            v.map_or(Bound::Unbounded, |p| Bound::Included(Term::from_field_i64(price, p.get())))
-        };
-        out.push(Box::new(RangeQuery::new(bound(f.min_price), bound(f.max_price))));
-    }
-    let until = Term::from_field_i64(field(schema, "listed_until")?, q.listed_on);
-    out.push(Box::new(RangeQuery::new(Bound::Included(until), Bound::Unbounded)));
-    Ok(out)
-}
-
-type Collected = (Vec<DocAddress>, usize, FacetCounts);
-
-fn collect<K, C>(
-    searcher: &tantivy::Searcher,
-    query: &dyn Query,
-    top: C,
-    facets: FacetCollector,
-) -> Result<Collected, SearchError>
-where
-    C: Collector<Fruit = Vec<(K, DocAddress)>>,
-{
-    let (docs, count, facet_counts) = searcher.search(query, &(top, Count, facets)).map_err(failed)?;
-    Ok((docs.into_iter().map(|(_, a)| a).collect(), count, facet_counts))
-}
-
-fn same_fields(a: &Schema, b: &Schema) -> bool {
-    let names = |s: &Schema| s.fields().map(|(_, e)| e.name().to_owned()).collect::<Vec<_>>();
-    names(a) == names(b)
-}
-
-fn to_tantivy(schema: &Schema, fields: &Fields, d: &ProductDocument) -> Result<TantivyDocument, SearchError> {
-    let mut doc = TantivyDocument::default();
-    doc.add_i64(fields.id, d.id);
-    doc.add_text(fields.view, serde_json::to_string(&d.view).map_err(failed)?);
-    for (name, values) in d.text_fields() {
-        if let Ok(f) = schema.get_field(name) {
-            for v in values {
-                doc.add_text(f, v);
-            }
-        }
-    }
-    let mut keyword = |name: &str, value: &str| -> Result<(), SearchError> {
-        doc.add_text(field(schema, &keyword_field(name))?, value);
-        doc.add_facet(fields.facets, Facet::from_path([name, value]));
-        Ok(())
-    };
-    keyword("province", &d.province)?;
-    if let Some(p) = &d.prefecture {
-        keyword("prefecture", p)?;
-    }
-    keyword("county", &d.county)?;
-    keyword("category", &d.category)?;
-    keyword("workshop", &d.workshop)?;
-    keyword("price_band", &d.price_band)?;
-    doc.add_facet(fields.facets, Facet::from_path(["heritage", &d.heritage.to_string()]));
-    doc.add_facet(fields.facets, Facet::from_path(["in_stock", if d.in_stock { "true" } else { "false" }]));
-    for (name, v) in [
-        ("heritage", d.heritage),
-        ("price", d.price),
-        ("created", d.created),
-        ("sold", d.sold),
-        ("listed_until", d.listed_until),
-    ] {
-        doc.add_i64(field(schema, name)?, v);
-    }
-    for (name, v) in [
-        ("in_stock", d.in_stock),
-        ("sanqu_sanzhou", d.sanqu_sanzhou),
-        ("key_support_area", d.key_support_area),
-        ("poverty_county", d.poverty_county),
-    ] {
-        doc.add_bool(field(schema, name)?, v);
-    }
-    Ok(doc)
 }
 
 /// A fresh index being built; [`EmbeddedRebuild::finish`] makes it the live one.
@@ -509,7 +238,7 @@ pub struct EmbeddedRebuild {
     root: PathBuf,
     name: String,
     index: Index,
-    fields: Fields,
+    fields: schema::Fields,
     writer: IndexWriter,
 }
 
