@@ -123,8 +123,15 @@ fn facet_groups(
     let mut groups = Vec::new();
     for name in ["category", "province", "prefecture", "county", "heritage", "workshop", "price_band", "in_stock"] {
         let Some(counts) = page.facets.get(name) else { continue };
-        let mut values: Vec<FacetValue> = counts
-            .iter()
+        // Price bands read cheapest first; other values most common first.
+        let mut entries: Vec<(&String, &u64)> = counts.iter().collect();
+        if name == "price_band" {
+            entries.sort_by_key(|(key, _)| key.split('-').next().and_then(|n| n.parse::<u64>().ok()));
+        } else {
+            entries.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        }
+        let values: Vec<FacetValue> = entries
+            .into_iter()
             .filter(|(v, _)| name != "in_stock" || v.as_str() == "true")
             .map(|(value, count)| {
                 let (label, chosen, url) = match name {
@@ -161,18 +168,11 @@ fn facet_groups(
                 FacetValue { label, count: *count, url, chosen }
             })
             .collect();
-        if name == "price_band" {
-            values.sort_by_key(|v| band_bounds_order(&v.label));
-        }
         if !values.is_empty() {
             groups.push(FacetGroup { name, values });
         }
     }
     groups
-}
-
-fn band_bounds_order(label: &str) -> u64 {
-    label.trim_start_matches('¥').split(['–', '+']).next().and_then(|n| n.parse().ok()).unwrap_or(u64::MAX)
 }
 
 /// `GET /search`
