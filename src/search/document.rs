@@ -34,8 +34,8 @@ pub fn date_number(d: NaiveDate) -> i64 {
 /// The last day a workshop stays listed: two years after its latest certification or
 /// confirmation (the rule in [`crate::domain::certification`]). Searches filter on it, so a
 /// workshop that lapses overnight drops out of results before any update reaches the index.
-pub fn listed_until(w: &WorkshopRow) -> i64 {
-    let latest = w.cert_issued_on.max(w.cert_last_confirmed_on);
+pub fn listed_until(issued: Option<NaiveDate>, last_confirmed: Option<NaiveDate>) -> i64 {
+    let latest = issued.max(last_confirmed);
     latest.and_then(|d| d.checked_add_months(Months::new(24))).map_or(0, date_number)
 }
 
@@ -131,7 +131,7 @@ impl ProductDocument {
             poverty_county: flags.poverty_county,
             created: p.created_at.and_utc().timestamp(),
             sold: p.sold_count,
-            listed_until: listed_until(w),
+            listed_until: listed_until(w.cert_issued_on, w.cert_last_confirmed_on),
             view: serde_json::to_value(view)?,
         })
     }
@@ -175,6 +175,26 @@ mod tests {
         assert_eq!(price_band(299_999), "1000-3000");
         assert_eq!(price_band(300_000), "3000-");
         assert_eq!(price_band(i64::MAX), "3000-");
+    }
+
+    /// The query-time filter `listed_until >= today` agrees with the SQL listing rule
+    /// (certified or confirmed on or after the lapse cutoff) on every day around the edge.
+    #[test]
+    fn listed_until_agrees_with_the_listing_rule() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
+        let dates = [None, Some(d(2024, 2, 29)), Some(d(2024, 3, 31)), Some(d(2024, 11, 28)), Some(d(2025, 6, 1))];
+        for issued in dates {
+            for confirmed in dates {
+                let mut today = d(2026, 1, 1);
+                while today <= d(2027, 7, 1) {
+                    let cutoff = crate::db::catalog::lapse_cutoff(today);
+                    let listed = issued.is_some_and(|i| i >= cutoff) || confirmed.is_some_and(|c| c >= cutoff);
+                    let by_date = listed_until(issued, confirmed) >= date_number(today);
+                    assert_eq!(by_date, listed, "issued {issued:?}, confirmed {confirmed:?}, today {today}");
+                    today = today.succ_opt().unwrap_or(today);
+                }
+            }
+        }
     }
 
     #[test]

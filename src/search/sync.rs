@@ -41,18 +41,12 @@ pub struct RebuildReport {
 
 impl Search {
     /// Applies the engine's settings (and creates its index if missing, queueing every
-    /// product to fill it). Idempotent.
+    /// product to fill it). Idempotent. The embedded engine was set up when it was opened
+    /// ([`Search::open`]): its settings are its schema and query rules.
     pub async fn setup(&self) -> Result<(), SearchError> {
         let created = match &*self.inner.engine {
             Engine::Meili(m) => m.setup().await?,
-            Engine::Embedded(_) => {
-                let engine = self.inner.engine.clone();
-                super::blocking(move || match &*engine {
-                    Engine::Embedded(e) => e.setup(),
-                    Engine::Meili(_) => Ok(false),
-                })
-                .await?
-            }
+            Engine::Embedded(_) => false,
         };
         if created {
             let queued = self.inner.db.run(|conn| Ok(outbox::queue_all_products(conn)?)).await?;
