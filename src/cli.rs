@@ -1,4 +1,4 @@
-//! The command line: `gongfang [serve|migrate|seed|search]`.
+//! The command line: `gongfang [serve|migrate|seed|search|admin|audit|media]`.
 
 use clap::{Parser, Subcommand};
 
@@ -33,10 +33,57 @@ pub enum Command {
         #[arg(long, value_name = "PRODUCTS")]
         scale: Option<usize>,
     },
+    /// Accounts the platform needs before anyone can invite.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+    /// The hash-chained audit log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+    /// Photo processing, as uploads get it (for checking a file or timing the pipeline).
+    Media {
+        #[command(subcommand)]
+        action: MediaAction,
+    },
     /// Manage the search index (Meilisearch when MEILI_URL is set, else the embedded one).
     Search {
         #[command(subcommand)]
         action: SearchAction,
+    },
+}
+
+/// Account administration.
+#[derive(Debug, Subcommand)]
+pub enum AdminAction {
+    /// Create the first operator. The password is read from GONGFANG_OPERATOR_PASSWORD, or
+    /// from the first line of standard input.
+    CreateOperator {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Operator")]
+        name: String,
+    },
+}
+
+/// Audit log commands.
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Check every link of the chain; exits 1 and names the first broken entry if one fails.
+    Verify,
+}
+
+/// Media commands.
+#[derive(Debug, Subcommand)]
+pub enum MediaAction {
+    /// Decode, orient, strip and resize a photo as an upload would, into a temporary
+    /// directory; prints the time of each run.
+    Process {
+        file: std::path::PathBuf,
+        #[arg(long, default_value_t = 1)]
+        repeat: u32,
     },
 }
 

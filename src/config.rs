@@ -2,6 +2,10 @@
 //! `gongfang.toml`. The environment wins over the file. A bad value stops the start with a
 //! message that names the variable.
 
+use crate::accounts::secrets::SecretKey;
+use crate::accounts::AccountsConfig;
+use crate::mail::MailConfig;
+use crate::media::photos::PhotoLimits;
 use crate::search::meili::MeiliConfig;
 use crate::search::SearchConfig;
 use serde::Deserialize;
@@ -103,6 +107,9 @@ pub struct Config {
     pub db_pool_size: u32,
     pub log_format: LogFormat,
     pub search: SearchConfig,
+    pub accounts: AccountsConfig,
+    pub mail: MailConfig,
+    pub photos: PhotoLimits,
 }
 
 /// A configuration error that names the variable at fault.
@@ -229,7 +236,84 @@ impl Config {
             poll: millis("GONGFANG_SEARCH_POLL_MS", 250)?,
             max_backoff: millis("GONGFANG_SEARCH_RETRY_MAX_MS", 30_000)?,
         };
-        Ok(Config { data_dir, media_dir, database, bind, public_url, db_pool_size, log_format, search })
+        let secs = |var: &str, default: u64, max: u64| -> Result<Duration, ConfigError> {
+            match env.get(var) {
+                None => Ok(Duration::from_secs(default)),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=max).contains(n))
+                    .map(Duration::from_secs)
+                    .ok_or_else(|| err(var, format!("{v:?} is not a number of seconds from 1 to {max}"))),
+            }
+        };
+        let count = |var: &str, default: i64| -> Result<i64, ConfigError> {
+            match env.get(var) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (1..=100_000).contains(n))
+                    .ok_or_else(|| err(var, format!("{v:?} is not a number from 1 to 100000"))),
+            }
+        };
+        let secret_key = match env.get("GONGFANG_SECRET_KEY").filter(|v| !v.trim().is_empty()) {
+            Some(v) => Some(
+                SecretKey::parse(v)
+                    .ok_or_else(|| err("GONGFANG_SECRET_KEY", "must be 64 hex digits or the base64 of 32 bytes"))?,
+            ),
+            None => None,
+        };
+        let accounts = AccountsConfig {
+            secret_key,
+            reset_ttl: secs("GONGFANG_RESET_TTL_SECS", 3600, 7 * 86_400)?,
+            login_window: secs("GONGFANG_LOGIN_WINDOW_SECS", 900, 86_400)?,
+            max_failures_per_account: count("GONGFANG_LOGIN_MAX_FAILURES", 5)?,
+            max_failures_per_ip: count("GONGFANG_LOGIN_MAX_FAILURES_IP", 20)?,
+            trust_proxy: matches!(env.get("GONGFANG_TRUST_PROXY").map(String::as_str), Some("1" | "true")),
+            ..AccountsConfig::default()
+        };
+        let smtp_url = env.get("SMTP_URL").filter(|v| !v.trim().is_empty()).cloned();
+        if let Some(url) = &smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(err("SMTP_URL", "must start with smtp:// or smtps://"));
+            }
+        }
+        let from = env.get("GONGFANG_MAIL_FROM").cloned().unwrap_or_else(|| "Gongfang <noreply@gongfang.localhost>".into());
+        if from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(err("GONGFANG_MAIL_FROM", "is not an address like 工坊 <noreply@example.cn>"));
+        }
+        let mail = MailConfig {
+            smtp_url,
+            from,
+            eml_dir: data_dir.join("mail"),
+            poll: millis("GONGFANG_MAIL_POLL_MS", 500)?,
+            max_backoff: millis("GONGFANG_MAIL_RETRY_MAX_MS", 60_000)?,
+        };
+        let photos = PhotoLimits {
+            max_bytes: match env.get("GONGFANG_UPLOAD_MAX_BYTES") {
+                None => PhotoLimits::default().max_bytes,
+                Some(v) => v.trim().parse::<usize>().ok().filter(|n| (1024..=200 * 1024 * 1024).contains(n)).ok_or_else(
+                    || err("GONGFANG_UPLOAD_MAX_BYTES", format!("{v:?} is not a number of bytes from 1024 to 209715200")),
+                )?,
+            },
+            ..PhotoLimits::default()
+        };
+        Ok(Config {
+            data_dir,
+            media_dir,
+            database,
+            bind,
+            public_url,
+            db_pool_size,
+            log_format,
+            search,
+            accounts,
+            mail,
+            photos,
+        })
     }
 
     /// Makes sure the data directory exists.
@@ -261,6 +345,15 @@ impl Config {
                 poll: Duration::from_millis(100),
                 max_backoff: Duration::from_secs(2),
             },
+            accounts: AccountsConfig::default(),
+            mail: MailConfig {
+                smtp_url: None,
+                from: "Gongfang <noreply@gongfang.localhost>".into(),
+                eml_dir: data_dir.join("mail"),
+                poll: Duration::from_millis(100),
+                max_backoff: Duration::from_secs(2),
+            },
+            photos: PhotoLimits::default(),
         }
     }
 }
@@ -298,6 +391,9 @@ mod tests {
         assert_eq!(e(&[("MEILI_URL", "localhost:7700")]), Some("MEILI_URL".into()));
         assert_eq!(e(&[("MEILI_URL", "http://h"), ("MEILI_INDEX", "a b")]), Some("MEILI_INDEX".into()));
         assert_eq!(e(&[("GONGFANG_SEARCH_POLL_MS", "0")]), Some("GONGFANG_SEARCH_POLL_MS".into()));
+        assert_eq!(e(&[("GONGFANG_SECRET_KEY", "short")]), Some("GONGFANG_SECRET_KEY".into()));
+        assert_eq!(e(&[("SMTP_URL", "mail.example.cn")]), Some("SMTP_URL".into()));
+        assert_eq!(e(&[("GONGFANG_LOGIN_MAX_FAILURES", "0")]), Some("GONGFANG_LOGIN_MAX_FAILURES".into()));
         let bad_file = Config::from_sources(&env(&[]), Some("bnd = 1")).err().map(|e| e.variable);
         assert_eq!(bad_file, Some("gongfang.toml".into()));
     }

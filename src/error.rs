@@ -16,6 +16,24 @@ pub enum AppError {
     /// A field of the request is malformed; `key` names the message in the i18n catalogue.
     #[error("bad request: {field}: {key}")]
     BadRequest { field: &'static str, key: &'static str },
+    /// The request needs a signed-in user (pages redirect to the login form).
+    #[error("sign-in required")]
+    Unauthorized,
+    /// The user may not do this; `key` says why in words they understand.
+    #[error("forbidden: {key}")]
+    Forbidden { key: &'static str },
+    /// The request is well-formed but the thing is not in a state that allows it.
+    #[error("conflict: {key}")]
+    Conflict { key: &'static str },
+    /// Too many attempts; try again after `retry_after` seconds.
+    #[error("too many requests: {key}")]
+    TooMany { key: &'static str, retry_after: u64 },
+    /// An upload or body beyond its limit.
+    #[error("too large: {key}")]
+    TooLarge { key: &'static str },
+    /// A field is wrong in a way the message explains with values (e.g. shares summing to 90%).
+    #[error("invalid: {field}: {key}")]
+    Invalid { field: &'static str, key: &'static str, args: Vec<(&'static str, String)> },
     /// A dependency (the database) is not reachable; the request may be retried.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -31,6 +49,15 @@ pub struct ErrorDetail {
     pub key: &'static str,
     /// The request field at fault, if any.
     pub field: Option<&'static str>,
+    /// Values the message names, `{name}` in the text.
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl ErrorDetail {
+    /// A message without a field or values.
+    pub fn key(key: &'static str) -> ErrorDetail {
+        ErrorDetail { key, field: None, args: Vec::new() }
+    }
 }
 
 impl From<FieldError> for AppError {
@@ -39,10 +66,22 @@ impl From<FieldError> for AppError {
     }
 }
 
+impl AppError {
+    /// A field error with values for the message.
+    pub fn invalid(field: &'static str, key: &'static str, args: &[(&'static str, String)]) -> AppError {
+        AppError::Invalid { field, key, args: args.to_vec() }
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => AppError::NotFound,
+            // A unique constraint says the user asked for something that exists already
+            // (an e-mail address, a slug); the caller usually maps it to a clearer message.
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                AppError::Conflict { key: "error.already_exists" }
+            }
             other => AppError::Internal(other.into()),
         }
     }
@@ -64,7 +103,12 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::BadRequest { .. } | AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -72,18 +116,28 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let detail = match self {
-            AppError::NotFound => ErrorDetail { key: "error.not_found", field: None },
-            AppError::BadRequest { field, key } => ErrorDetail { key, field: Some(field) },
+            AppError::NotFound => ErrorDetail::key("error.not_found"),
+            AppError::BadRequest { field, key } => ErrorDetail { key, field: Some(field), args: Vec::new() },
+            AppError::Invalid { field, key, args } => ErrorDetail { key, field: Some(field), args: args.clone() },
+            AppError::Unauthorized => ErrorDetail::key("error.sign_in"),
+            AppError::Forbidden { key }
+            | AppError::Conflict { key }
+            | AppError::TooMany { key, .. }
+            | AppError::TooLarge { key } => ErrorDetail::key(key),
             AppError::Unavailable(cause) => {
                 tracing::warn!(%cause, "service unavailable");
-                ErrorDetail { key: "error.unavailable", field: None }
+                ErrorDetail::key("error.unavailable")
             }
             AppError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "internal error");
-                ErrorDetail { key: "error.internal", field: None }
+                ErrorDetail::key("error.internal")
             }
         };
-        let mut res = HttpResponse::build(self.status_code()).body(detail.key);
+        let mut builder = HttpResponse::build(self.status_code());
+        if let AppError::TooMany { retry_after, .. } = self {
+            builder.insert_header((actix_web::http::header::RETRY_AFTER, retry_after.to_string()));
+        }
+        let mut res = builder.body(detail.key);
         res.extensions_mut().insert(detail);
         res
     }

@@ -6,10 +6,14 @@
 //! - [`db`]: the pool, migrations, schema and queries (SQLite or PostgreSQL).
 //! - [`catalog`]: the read models the storefront and API show, built from the database.
 //! - [`search`]: product search (Meilisearch or the embedded engine) and its sync worker.
+//! - [`accounts`]: users, sessions, the login rate limit, resets, invitations, and the role policy.
+//! - [`portal`]: the workshop portal's actions (profile, roster, products, photos).
+//! - [`mail`] and [`media`]: e-mail through the outbox, and photo processing.
 //! - [`seed`]: reference data and the demo catalogue.
 //! - [`web`] and [`routes`]: HTTP handlers and the one route table.
 //! - [`render`] and [`i18n`]: templates and the zh/en text.
 
+pub mod accounts;
 pub mod catalog;
 pub mod cli;
 pub mod clock;
@@ -18,6 +22,9 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod mail;
+pub mod media;
+pub mod portal;
 pub mod render;
 pub mod routes;
 pub mod search;

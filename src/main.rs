@@ -1,7 +1,7 @@
 //! The `gongfang` binary: configuration → logging → the chosen command.
 
 use clap::Parser;
-use gongfang::cli::{Cli, Command, SearchAction};
+use gongfang::cli::{AdminAction, AuditAction, Cli, Command, MediaAction, SearchAction};
 use gongfang::clock::Clock;
 use gongfang::config::{Config, LogFormat};
 use gongfang::server::{self, PrepareOptions};
@@ -83,12 +83,74 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             eprintln!("Gongfang is serving at http://{bind}");
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let search = state.search.clone();
+            let mailer = state.accounts.mailer().clone();
             let served =
                 rt.block_on(async { server::start(state, listener, workers)?.await.map_err(anyhow::Error::from) });
             search.shutdown();
+            mailer.shutdown();
             served
         }
+        Command::Admin { action: AdminAction::CreateOperator { email, name } } => {
+            let password = match std::env::var("GONGFANG_OPERATOR_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let state = server::prepare(config, Clock::System, PrepareOptions { demo: false, progress })?;
+            let id = gongfang::accounts::admin::create_operator(&state.portal.db().clone(), &email, &name, &password)?;
+            println!("operator {email} created (user {id})");
+            Ok(())
+        }
+        Command::Audit { action: AuditAction::Verify } => {
+            config.ensure_dirs().map_err(|e| anyhow::anyhow!("GONGFANG_DATA_DIR: {e}"))?;
+            let db = gongfang::db::Db::connect(&config.database, 1)?;
+            db.migrate()?;
+            let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let report = gongfang::db::audit::verify(&mut conn)?;
+            match report.first_broken {
+                None => {
+                    println!("audit log intact: {} entries verified", report.entries);
+                    Ok(())
+                }
+                Some((seq, why)) => {
+                    println!("audit log BROKEN at entry {seq}: {why} ({} entries before it verified)", report.entries);
+                    std::process::exit(1);
+                }
+            }
+        }
+        Command::Media { action: MediaAction::Process { file, repeat } } => {
+            let bytes = std::fs::read(&file)?;
+            let limits = config.photos.clone();
+            let dir = tempfile_dir()?;
+            for i in 0..repeat.max(1) {
+                let started = std::time::Instant::now();
+                let photo = gongfang::media::photos::process(&bytes, &limits)?;
+                let processed = started.elapsed();
+                let stored = gongfang::media::photos::store(&photo, &dir, &format!("run-{i}"))?;
+                let total = started.elapsed();
+                println!(
+                    "process_ms={:.3} store_ms={:.3} width={} height={} variants={:?}",
+                    processed.as_secs_f64() * 1000.0,
+                    (total - processed).as_secs_f64() * 1000.0,
+                    stored.width,
+                    stored.height,
+                    stored.variant_widths
+                );
+            }
+            let _ = std::fs::remove_dir_all(&dir);
+            Ok(())
+        }
     }
+}
+
+/// A fresh directory under the system temp dir for `media process`.
+fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("gongfang-media-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }
 
 async fn search_command(search: &gongfang::search::Search, action: SearchAction, progress: bool) -> anyhow::Result<()> {

@@ -6,7 +6,7 @@ use crate::domain::Fen;
 use crate::error::AppError;
 use crate::i18n::{url_pairs, I18n, Lang};
 use actix_web::http::header::{self, ContentType};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use rust_embed::RustEmbed;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -15,6 +15,7 @@ use tera::{Context, Tera};
 #[derive(RustEmbed)]
 #[folder = "$CARGO_MANIFEST_DIR/templates/"]
 #[include = "*.html"]
+#[include = "emails/*.txt"]
 struct Templates;
 
 /// Renders pages in the request's language.
@@ -60,12 +61,31 @@ impl Renderer {
         ctx.insert("html_lang", lang.tag());
         ctx.insert("m", self.i18n.messages(lang));
         ctx.insert("path", req.path());
+        if let Some(csrf) = req.extensions().get::<crate::web::session::CsrfToken>() {
+            ctx.insert("csrf", &csrf.0);
+        }
+        ctx.insert("signed_in", &req.cookie(crate::web::session::SESSION_COOKIE).is_some());
         let links: HashMap<&str, String> =
             Lang::ALL.iter().map(|l| (l.code(), url_with(req, &[("lang", Some(l.code()))]))).collect();
         ctx.insert("lang_links", &links);
         self.tera
             .render(template, &ctx)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering {template}: {}", chain(&e))))
+    }
+}
+
+impl Renderer {
+    /// Renders the e-mail `emails/<name>.txt` in `lang`: its subject (the `mail.<name>.subject`
+    /// message, with the context's values) and its plain-text body.
+    pub fn email(&self, lang: Lang, name: &str, vars: &Context) -> anyhow::Result<(String, String)> {
+        let mut ctx = vars.clone();
+        ctx.insert("lang", lang.code());
+        ctx.insert("m", self.i18n.messages(lang));
+        let template = format!("emails/{name}.txt");
+        let body =
+            self.tera.render(&template, &ctx).map_err(|e| anyhow::anyhow!("rendering {template}: {}", chain(&e)))?;
+        let subject = self.i18n.text(lang, &format!("mail.{name}.subject"));
+        Ok((subject, body))
     }
 }
 

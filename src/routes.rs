@@ -1,6 +1,7 @@
 //! Every URL of the application, in one table.
 
-use crate::web::{api, assets, ops, pages, places, search, trace};
+use crate::web::portal::{actions, photos};
+use crate::web::{api, assets, auth, ops, pages, places, portal, search, trace};
 use actix_web::web;
 
 /// Registers all routes.
@@ -32,6 +33,65 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/regions/{code}", web::get().to(api::region))
         .route("/api/v1/search", web::get().to(search::api_search))
         .route("/api/v1/search/suggest", web::get().to(search::api_suggest))
+        // Accounts.
+        .route("/login", web::get().to(auth::login_page))
+        .route("/login", web::post().to(auth::login))
+        .route("/logout", web::post().to(auth::logout))
+        .route("/register", web::get().to(auth::register_page))
+        .route("/register", web::post().to(auth::register))
+        .route("/account", web::get().to(auth::account))
+        .route("/forgot", web::get().to(auth::forgot_page))
+        .route("/forgot", web::post().to(auth::forgot))
+        .route("/reset/{token}", web::get().to(auth::reset_page))
+        .route("/reset/{token}", web::post().to(auth::reset))
+        .route("/invite/{token}", web::get().to(auth::invitation_page))
+        .route("/invite/{token}", web::post().to(auth::accept_invitation))
+        .route("/api/v1/auth/session", web::get().to(auth::session))
+        .route("/api/v1/auth/login", web::post().to(auth::login))
+        .route("/api/v1/auth/logout", web::post().to(auth::logout))
+        .route("/api/v1/auth/register", web::post().to(auth::register))
+        .route("/api/v1/auth/tokens", web::post().to(auth::create_token))
+        .route("/api/v1/auth/password-reset", web::post().to(auth::forgot))
+        .route("/api/v1/auth/password-reset/{token}", web::post().to(auth::reset))
+        .route("/api/v1/invitations/{token}", web::post().to(auth::accept_invitation))
+        // The workshop portal: each action under /portal (forms) and /api/v1/portal (JSON).
+        .route("/portal", web::get().to(portal::home))
+        .route("/portal/review", web::get().to(portal::review_queue))
+        .route("/portal/workshops/{id}", web::get().to(portal::workshop))
+        .route("/portal/workshops/{id}/workers", web::get().to(portal::workers))
+        .route("/portal/workshops/{id}/products", web::get().to(portal::products))
+        .route("/portal/workers/{id}", web::get().to(portal::worker))
+        .route("/portal/products/{id}", web::get().to(portal::product))
+        .route("/api/v1/portal/workshops", web::get().to(portal::home))
+        .route("/api/v1/portal/review", web::get().to(portal::review_queue))
+        .route("/api/v1/portal/workshops/{id}", web::get().to(portal::workshop))
+        .route("/api/v1/portal/workshops/{id}/workers", web::get().to(portal::workers))
+        .route("/api/v1/portal/workshops/{id}/products", web::get().to(portal::products))
+        .route("/api/v1/portal/workers/{id}", web::get().to(portal::worker))
+        .route("/api/v1/portal/products/{id}", web::get().to(portal::product));
+    for base in ["/portal", "/api/v1/portal"] {
+        let at = |path: &str| format!("{base}{path}");
+        cfg.route(&at("/invitations"), web::post().to(auth::invite))
+            .route(&at("/workshops/{id}/profile"), web::post().to(actions::update_profile))
+            .route(&at("/workshops/{id}/certification"), web::post().to(actions::certify))
+            .route(&at("/workshops/{id}/payout-account"), web::post().to(actions::payout_account))
+            .route(&at("/workshops/{id}/workers"), web::post().to(actions::create_worker))
+            .route(&at("/workshops/{id}/products"), web::post().to(actions::create_product))
+            .route(&at("/workers/{id}"), web::post().to(actions::update_worker))
+            .route(&at("/workers/{id}/consent"), web::post().to(actions::consent))
+            .route(&at("/workers/{id}/household-status"), web::post().to(actions::household_status))
+            .route(&at("/workers/{id}/secrets"), web::post().to(actions::secret))
+            .route(&at("/products/{id}"), web::post().to(actions::update_product))
+            .route(&at("/products/{id}/makers"), web::post().to(actions::makers))
+            .route(&at("/products/{id}/archive"), web::post().to(actions::archive))
+            .route(&at("/products/{id}/submit"), web::post().to(actions::submit))
+            .route(&at("/products/{id}/duplicate"), web::post().to(actions::duplicate))
+            .route(&at("/products/{id}/review"), web::post().to(actions::review))
+            .route(&at("/products/{id}/photos"), web::post().to(photos::upload))
+            .route(&at("/photos/{id}"), web::post().to(photos::set_alt))
+            .route(&at("/photos/{id}/delete"), web::post().to(photos::delete));
+    }
+    cfg
         // Files.
         .route("/static/{path:.*}", web::get().to(assets::static_file))
         .route("/media/{path:.*}", web::get().to(assets::media_file));

@@ -1,11 +1,15 @@
 //! Building and starting the server: prepare the database (migrations, reference data,
 //! optionally the demo), then serve the route table behind the shared middleware.
 
+use crate::accounts::secrets::SecretKey;
+use crate::accounts::Accounts;
 use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::render::Renderer;
+use crate::mail::Mailer;
+use crate::portal::Portal;
 use crate::search::Search;
 use crate::state::AppState;
 use crate::{routes, seed, web};
@@ -49,12 +53,48 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
         }
     }
     let search = Search::open(config.search.clone(), db.clone(), reference.clone(), clock)?;
+    let key = match &config.accounts.secret_key {
+        Some(k) => k.clone(),
+        None => load_or_create_key(&config.data_dir)?,
+    };
+    let renderer = Arc::new(Renderer::load()?);
+    let mailer = Mailer::new(db.clone(), renderer.clone(), config.mail.clone());
+    let accounts =
+        Accounts::new(db.clone(), key.clone(), config.accounts.clone(), clock, mailer, config.public_url.clone())?;
+    if options.demo {
+        let logins = seed::demo_logins(&db, clock)?;
+        seed::print_demo_logins(&logins);
+    }
+    let portal = Portal::new(db.clone(), key, clock, config.media_dir.clone(), config.photos.clone());
     Ok(AppState {
         search,
+        accounts,
+        portal,
         catalog: Catalog::new(db, reference, clock),
-        renderer: Arc::new(Renderer::load()?),
+        renderer,
         config: Arc::new(config),
     })
+}
+
+/// The secret key when `GONGFANG_SECRET_KEY` is not set: `{data_dir}/secret.key`, created
+/// on first start (readable only by its owner). Fine for one machine; production sets the
+/// variable from a secret store, so that a copy of the data dir does not carry its key.
+fn load_or_create_key(data_dir: &std::path::Path) -> anyhow::Result<SecretKey> {
+    let path = data_dir.join("secret.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => SecretKey::parse(&text).ok_or_else(|| anyhow::anyhow!("{} does not hold a key", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let hex = SecretKey::generate_hex();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            std::io::Write::write_all(&mut options.open(&path)?, hex.as_bytes())?;
+            tracing::warn!(path = %path.display(), "GONGFANG_SECRET_KEY is not set: created a key file in the data dir");
+            SecretKey::parse(&hex).ok_or_else(|| anyhow::anyhow!("generated key did not parse"))
+        }
+        Err(e) => Err(anyhow::anyhow!("cannot read {}: {e}", path.display())),
+    }
 }
 
 /// Starts serving on `listener`, and the search worker beside it. The returned server stops
@@ -62,6 +102,7 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
 /// worker with [`Search::shutdown`] once it has.
 pub fn start(state: AppState, listener: TcpListener, workers: Option<usize>) -> anyhow::Result<actix_web::dev::Server> {
     state.search.start_worker()?;
+    state.accounts.mailer().start_worker()?;
     let data = aw::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
@@ -69,6 +110,7 @@ pub fn start(state: AppState, listener: TcpListener, workers: Option<usize>) -> 
             .app_data(aw::PathConfig::default().error_handler(web::errors::bad_path))
             .configure(routes::configure)
             .default_service(aw::to(web::errors::not_found))
+            .wrap(from_fn(web::session::csrf_guard))
             .wrap(from_fn(web::errors::render_errors))
             .wrap(from_fn(web::lang::remember_choice))
             .wrap(Compress::default())

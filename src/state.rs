@@ -1,9 +1,11 @@
-//! The application state every handler receives: configuration, the catalogue and search
-//! services and the renderer. Built once by [`crate::server::prepare`]; no global statics.
+//! The application state every handler receives: configuration, the catalogue, search,
+//! accounts and portal services and the renderer. Built once by [`crate::server::prepare`]; no global statics.
 
+use crate::accounts::Accounts;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::render::Renderer;
+use crate::portal::Portal;
 use crate::search::Search;
 use std::sync::Arc;
 
@@ -14,4 +16,6 @@ pub struct AppState {
     pub catalog: Catalog,
     pub renderer: Arc<Renderer>,
     pub search: Search,
+    pub accounts: Accounts,
+    pub portal: Portal,
 }

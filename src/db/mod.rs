@@ -2,8 +2,11 @@
 //! `DATABASE_URL`, with an r2d2 pool, embedded migrations and one module per table group.
 //! Every call from async code goes through [`Db::run`], which moves it off the async workers.
 
+pub mod accounts;
+pub mod audit;
 pub mod catalog;
 pub mod outbox;
+pub mod portal;
 pub mod reference;
 pub mod schema;
 pub mod writes;

@@ -33,6 +33,19 @@ pub fn due(conn: &mut DbConn, topic: &str, now: NaiveDateTime, limit: i64) -> Qu
         .load(conn)
 }
 
+/// Records a side effect to deliver (call inside the transaction of the change).
+pub fn insert(conn: &mut DbConn, topic: &str, item_key: &str) -> QueryResult<usize> {
+    let now = super::now();
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::topic.eq(topic),
+            outbox::item_key.eq(item_key),
+            outbox::available_at.eq(now),
+            outbox::created_at.eq(now),
+        ))
+        .execute(conn)
+}
+
 /// Marks rows delivered.
 pub fn mark_done(conn: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(outbox::table.filter(outbox::id.eq_any(ids.to_vec())))

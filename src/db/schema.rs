@@ -74,6 +74,7 @@ diesel::table! {
         is_demo -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        payout_account_enc -> Nullable<Text>,
     }
 }
 
@@ -103,6 +104,8 @@ diesel::table! {
         left_on -> Nullable<Date>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        id_number_enc -> Nullable<Text>,
+        bank_account_enc -> Nullable<Text>,
     }
 }
 
@@ -146,6 +149,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         category -> Text,
+        review_note -> Nullable<Text>,
     }
 }
 
@@ -168,6 +172,7 @@ diesel::table! {
         height -> Integer,
         alt_zh -> Text,
         alt_en -> Text,
+        variant_widths -> Text,
     }
 }
 
@@ -184,6 +189,86 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        display_name -> Text,
+        lang -> Text,
+        role -> Text,
+        workshop_id -> Nullable<BigInt>,
+        region_code -> Nullable<Text>,
+        is_demo -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    auth_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        kind -> Text,
+        label -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    one_time_tokens (token_hash) {
+        token_hash -> Text,
+        purpose -> Text,
+        user_id -> Nullable<BigInt>,
+        email -> Text,
+        role -> Nullable<Text>,
+        workshop_id -> Nullable<BigInt>,
+        region_code -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        account -> Text,
+        ip -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        action -> Text,
+        subject -> Text,
+        detail -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    emails (id) {
+        id -> BigInt,
+        to_addr -> Text,
+        lang -> Text,
+        kind -> Text,
+        subject -> Text,
+        body_text -> Text,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(auth_tokens -> users (user_id));
+diesel::joinable!(users -> workshops (workshop_id));
 diesel::joinable!(heritage_item_regions -> heritage_items (heritage_item_id));
 diesel::joinable!(workshop_heritage_items -> workshops (workshop_id));
 diesel::joinable!(workshop_heritage_items -> heritage_items (heritage_item_id));
@@ -208,4 +293,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     product_makers,
     product_images,
     outbox,
+    users,
+    auth_tokens,
+    one_time_tokens,
+    login_failures,
+    audit_log,
+    emails,
 );

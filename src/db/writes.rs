@@ -141,6 +141,11 @@ pub fn insert_worker(conn: &mut DbConn, w: &NewWorker, history: &[NewHouseholdSt
     Ok(id)
 }
 
+/// Adds one entry to a worker's household-status history.
+pub fn insert_status(conn: &mut DbConn, row: &NewHouseholdStatus) -> QueryResult<usize> {
+    diesel::insert_into(worker_household_statuses::table).values(row).execute(conn)
+}
+
 /// Inserts a product with its makers and images; returns the product's id.
 pub fn insert_product(conn: &mut DbConn, p: &NewProduct, makers: &[NewMaker], images: &[NewImage]) -> QueryResult<i64> {
     let id: i64 = diesel::insert_into(products::table).values(p).returning(products::id).get_result(conn)?;

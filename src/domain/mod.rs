@@ -1,6 +1,7 @@
 //! Pure domain types and rules: money, shares, codes and the parsed forms of user input.
 //! Nothing here touches the database or HTTP, so every rule is unit-tested in place.
 
+pub mod account;
 pub mod attribution;
 pub mod certification;
 pub mod household;

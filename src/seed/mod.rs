@@ -1,6 +1,7 @@
 //! Filling the database: reference data (always, when missing) and the demo catalogue
 //! (only when asked, with `seed --demo` or `serve --demo`). Both are idempotent.
 
+mod accounts;
 mod generate;
 pub mod images;
 pub mod scale;
@@ -16,6 +17,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::Connection;
 use generate::{demo_date, demo_product, demo_worker, product_slug, Dice};
 use indicatif::{ProgressBar, ProgressStyle};
+pub use accounts::{demo_logins, print_demo_logins, DemoLogin, DEMO_PASSWORD};
 use spec::{DemoCatalog, WorkshopSpec};
 use std::path::Path;
 

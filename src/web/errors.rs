@@ -44,6 +44,10 @@ pub struct ApiErrorBody {
 fn detail_for(status: StatusCode) -> ErrorDetail {
     let key = match status.as_u16() {
         400 => "error.bad_request",
+        401 => "error.sign_in",
+        403 => "error.forbidden",
+        409 => "error.conflict",
+        429 => "error.too_many",
         404 => "error.not_found",
         405 => "error.method_not_allowed",
         413 => "error.too_large",
@@ -51,7 +55,7 @@ fn detail_for(status: StatusCode) -> ErrorDetail {
         s if s >= 500 => "error.internal",
         _ => "error.bad_request",
     };
-    ErrorDetail { key, field: None }
+    ErrorDetail::key(key)
 }
 
 /// Marks an error response whose body is already the page the user should see (the search
@@ -74,6 +78,16 @@ pub async fn render_errors(
     }
     let detail = res.response().extensions().get::<ErrorDetail>().cloned().unwrap_or_else(|| detail_for(status));
     let (req, old) = res.into_parts();
+    // A page that needs a signed-in user sends the browser to the login form and back.
+    if status == StatusCode::UNAUTHORIZED && !req.path().starts_with("/api/") {
+        let next = match req.query_string() {
+            "" => req.path().to_owned(),
+            q => format!("{}?{q}", req.path()),
+        };
+        let to = format!("/login?{}", serde_urlencoded::to_string([("next", next)]).unwrap_or_default());
+        let new = HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish();
+        return Ok(ServiceResponse::new(req, new).map_into_right_body());
+    }
     let lang = Lang::of_request(&req);
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let mut new = match state {
@@ -83,7 +97,7 @@ pub async fn render_errors(
     };
     // Keep headers the handler meant for the client (e.g. Retry-After).
     for (name, value) in old.headers() {
-        if name == header::RETRY_AFTER {
+        if name == header::RETRY_AFTER || name == header::SET_COOKIE {
             new.headers_mut().insert(name.clone(), value.clone());
         }
     }
@@ -92,10 +106,11 @@ pub async fn render_errors(
 
 fn message(state: &AppState, lang: Lang, detail: &ErrorDetail) -> String {
     let i18n = state.renderer.i18n();
-    match detail.field {
-        Some(field) => i18n.format(lang, detail.key, &[("field", field)]),
-        None => i18n.text(lang, detail.key),
+    let mut args: Vec<(&str, &str)> = detail.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    if let Some(field) = detail.field {
+        args.push(("field", field));
     }
+    i18n.format(lang, detail.key, &args)
 }
 
 fn json_error(state: &AppState, lang: Lang, status: StatusCode, detail: &ErrorDetail) -> HttpResponse {

@@ -1,13 +1,16 @@
 //! HTTP handlers, thin: extract, call the catalogue or search, render. No SQL here.
 
 pub mod api;
+pub mod auth;
 pub mod assets;
 pub mod errors;
 pub mod lang;
 pub mod ops;
 pub mod pages;
 pub mod places;
+pub mod portal;
 pub mod search;
+pub mod session;
 pub mod trace;
 
 use crate::domain::listing::{query_value, FieldError, PageRequest};

@@ -3,6 +3,8 @@
 // Tests state their expectations by panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
+mod authz;
 mod browser;
 mod catalogue;
 mod cli;
@@ -10,8 +12,12 @@ mod consent;
 mod errors;
 mod i18n;
 mod ops;
+mod photo_files;
+mod photos;
+mod portal;
 mod schema;
 mod search;
 mod seed;
 mod support;
 mod trace;
+mod users;

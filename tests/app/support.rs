@@ -113,6 +113,10 @@ pub struct TestApp {
     pub db: Db,
     /// The app's search service (the worker stops when the test ends).
     pub search: Search,
+    /// The app's data directory (e-mails land in `mail/` when no SMTP server is set).
+    pub data_dir: PathBuf,
+    /// The app's mailer (its worker stops when the test ends).
+    pub mailer: gongfang::mail::Mailer,
     /// Dropped (after the pool above) when the test ends.
     _database: TestDatabase,
     _dir: tempfile::TempDir,
@@ -131,11 +135,16 @@ impl TestApp {
 
     /// Starts the app with the demo and the given Meilisearch (or the embedded engine).
     pub async fn spawn_search(demo: bool, meili: Option<MeiliConfig>) -> TestApp {
+        TestApp::spawn_config(demo, |config| config.search.meili = meili).await
+    }
+
+    /// Starts the app with the demo and a configuration adjusted by `adjust`.
+    pub async fn spawn_config(demo: bool, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = TestDatabase::create(dir.path());
         let mut config = Config::for_data_dir(dir.path(), database.url.clone());
         config.media_dir = shared_media_dir();
-        config.search.meili = meili;
+        adjust(&mut config);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let port = listener.local_addr().expect("local address").port();
         config.bind = listener.local_addr().expect("local address");
@@ -148,6 +157,7 @@ impl TestApp {
         .expect("prepare task")
         .expect("prepare the app");
         let search = state.search.clone();
+        let mailer = state.accounts.mailer().clone();
         let server = server::start(state, listener, Some(1)).expect("start the server");
         tokio::spawn(server);
         let db = Db::connect(&config.database, 2).expect("test db handle");
@@ -156,6 +166,8 @@ impl TestApp {
             client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
             db,
             search,
+            data_dir: dir.path().to_path_buf(),
+            mailer,
             _database: database,
             _dir: dir,
         }
@@ -163,6 +175,14 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// The app's `DATABASE_URL`, for running the binary against the same database.
+    pub fn database_url(&self) -> String {
+        match &self._database.url {
+            DatabaseUrl::Sqlite(path) => path.display().to_string(),
+            DatabaseUrl::Postgres(url) => url.clone(),
+        }
     }
 
     /// GET with an `Accept-Language` header.
@@ -200,6 +220,7 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.search.shutdown();
+        self.mailer.shutdown();
     }
 }
 

@@ -1,0 +1,11 @@
+ALTER TABLE product_images DROP COLUMN variant_widths;
+ALTER TABLE products DROP COLUMN review_note;
+ALTER TABLE workshops DROP COLUMN payout_account_enc;
+ALTER TABLE workers DROP COLUMN bank_account_enc;
+ALTER TABLE workers DROP COLUMN id_number_enc;
+DROP TABLE emails;
+DROP TABLE audit_log;
+DROP TABLE login_failures;
+DROP TABLE one_time_tokens;
+DROP TABLE auth_tokens;
+DROP TABLE users;

@@ -1,0 +1,589 @@
+//! Product photos: checking an upload, turning it upright, stripping its metadata, making the resized
+//! JPEG and WebP variants that pages serve, and writing them to the media directory in one step.
+//!
+//! [`process`] is pure CPU work on bytes already in memory; [`store`] does the file I/O. Both block, so
+//! request handlers run them off the async workers (e.g. `actix_web::web::block`).
+
+use std::fs;
+use std::io::{self, Cursor, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::webp::WebPEncoder;
+use image::metadata::Orientation;
+use image::ImageEncoder;
+use image::{DynamicImage, ExtendedColorType, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage};
+
+/// What an upload may be: its size in bytes, and the size of the picture it declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoLimits {
+    /// Largest accepted upload, in bytes.
+    pub max_bytes: usize,
+    /// Largest accepted width × height, as declared by the file's header.
+    pub max_pixels: u64,
+    /// Largest accepted width or height.
+    pub max_side: u32,
+    /// Most memory the decoder may allocate, in bytes.
+    pub max_alloc: u64,
+}
+
+impl Default for PhotoLimits {
+    fn default() -> Self {
+        Self { max_bytes: 15 * 1024 * 1024, max_pixels: 50_000_000, max_side: 12_000, max_alloc: 512 * 1024 * 1024 }
+    }
+}
+
+/// Why a photo was refused or could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum PhotoError {
+    /// The upload is larger than [`PhotoLimits::max_bytes`].
+    #[error("the file is larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    /// The bytes are not in any image format we know.
+    #[error("the file is not an image")]
+    NotAnImage,
+    /// An image, but not JPEG, PNG or WebP.
+    #[error("the image format is not supported")]
+    Unsupported,
+    /// The header declares a picture larger than the limits allow; refused before decoding any pixel.
+    #[error("the image is too large ({width}×{height} pixels)")]
+    TooManyPixels { width: u32, height: u32 },
+    /// Truncated or corrupt image data.
+    #[error("the image is damaged")]
+    Damaged,
+    /// Encoding or writing the variants failed: the server's fault, not the upload's.
+    #[error("storing the photo failed: {0}")]
+    Io(#[from] io::Error),
+}
+
+impl PhotoError {
+    /// The i18n key of the message shown to the person who uploaded the photo.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            Self::TooLarge { .. } => "photo.too_large",
+            Self::NotAnImage => "photo.not_image",
+            Self::Unsupported => "photo.unsupported",
+            Self::TooManyPixels { .. } => "photo.too_many_pixels",
+            Self::Damaged => "photo.damaged",
+            Self::Io(_) => "photo.io",
+        }
+    }
+}
+
+/// Widths of the variants made for every photo, narrowest first.
+pub const VARIANT_WIDTHS: [u32; 3] = [320, 800, 1600];
+
+/// One resized copy of a photo, encoded twice.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub width: u32,
+    pub height: u32,
+    /// Baseline JPEG, quality 82.
+    pub jpeg: Vec<u8>,
+    /// Lossless WebP.
+    pub webp: Vec<u8>,
+}
+
+/// A checked photo, upright and free of metadata, with its variants narrowest first.
+#[derive(Debug, Clone)]
+pub struct ProcessedPhoto {
+    /// Width of the upright original.
+    pub width: u32,
+    /// Height of the upright original.
+    pub height: u32,
+    pub variants: Vec<Variant>,
+}
+
+/// Decode under limits, turn upright by EXIF orientation, drop all metadata, resize, encode.
+///
+/// CPU only, no I/O; it blocks for a few hundred milliseconds on a 12-megapixel photo and briefly uses every
+/// core (scoped threads for resizing and for the JPEG encodes), so run it on a blocking thread.
+pub fn process(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhoto, PhotoError> {
+    if bytes.len() > limits.max_bytes {
+        return Err(PhotoError::TooLarge { limit: limits.max_bytes });
+    }
+    let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format()?;
+    let format = match reader.format() {
+        None => return Err(PhotoError::NotAnImage),
+        Some(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP)) => f,
+        Some(_) => return Err(PhotoError::Unsupported),
+    };
+    let mut decode_limits = Limits::default();
+    decode_limits.max_image_width = Some(limits.max_side);
+    decode_limits.max_image_height = Some(limits.max_side);
+    decode_limits.max_alloc = Some(limits.max_alloc);
+    reader.limits(decode_limits);
+
+    // Only the header has been read so far: a decompression bomb is refused here, before any pixel buffer.
+    let mut decoder = match reader.into_decoder() {
+        Ok(decoder) => decoder,
+        Err(ImageError::Limits(_)) => {
+            let (width, height) = declared_dimensions(bytes, format);
+            return Err(PhotoError::TooManyPixels { width, height });
+        }
+        Err(e) => return Err(decode_error(e, (0, 0))),
+    };
+    let (width, height) = decoder.dimensions();
+    if width == 0 || height == 0 {
+        return Err(PhotoError::Damaged);
+    }
+    if u64::from(width) * u64::from(height) > limits.max_pixels || width.max(height) > limits.max_side {
+        return Err(PhotoError::TooManyPixels { width, height });
+    }
+    // zune-jpeg decodes leniently and fills a cut-off scan with grey rather than failing.
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+        return Err(PhotoError::Damaged);
+    }
+    // Unreadable orientation metadata is no reason to refuse the pixels: show them as stored.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let decoded = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(e, (width, height)))?;
+    let rgb = flatten_onto_white(decoded);
+
+    let swaps = matches!(
+        orientation,
+        Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH
+    );
+    let (up_w, up_h) = if swaps { (height, width) } else { (width, height) };
+    let variants = encode_variants(rgb, orientation, swaps, up_w, up_h)?;
+    Ok(ProcessedPhoto { width: up_w, height: up_h, variants })
+}
+
+/// Where the variants of one photo went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPhoto {
+    /// Relative to the media directory, e.g. `photos/<key>`.
+    pub dir: String,
+    pub width: u32,
+    pub height: u32,
+    /// Widths of the stored variants, narrowest first.
+    pub variant_widths: Vec<u32>,
+}
+
+/// Writes `<media_dir>/photos/<key>/{w}.jpg` and `{w}.webp` for each variant. All files are written into a
+/// temporary sibling directory first, then renamed into place in one step, so a failure leaves nothing behind
+/// (the temporary directory is removed on error). An existing photo under `key` is never replaced.
+///
+/// `key` must be a safe token, `[0-9a-z-]+`; anything else is refused with `Io(InvalidInput)`.
+pub fn store(photo: &ProcessedPhoto, media_dir: &Path, key: &str) -> Result<StoredPhoto, PhotoError> {
+    if key.is_empty() || !key.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase() || b == b'-') {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "photo key must be [0-9a-z-]+").into());
+    }
+    let parent = media_dir.join("photos");
+    fs::create_dir_all(&parent)?;
+    // A leading dot keeps the temporary name out of the key space; the counter keeps concurrent stores apart.
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let tmp = parent.join(format!(".tmp-{key}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+    fs::create_dir(&tmp)?;
+    let written = write_variants(photo, &tmp).and_then(|()| fs::rename(&tmp, parent.join(key)));
+    if let Err(e) = written {
+        // Best effort: the write error is the one worth reporting.
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(e.into());
+    }
+    Ok(StoredPhoto {
+        dir: format!("photos/{key}"),
+        width: photo.width,
+        height: photo.height,
+        variant_widths: photo.variants.iter().map(|v| v.width).collect(),
+    })
+}
+
+/// File name of a variant inside the photo's dir: "800.jpg" / "800.webp".
+pub fn variant_file(width: u32, ext: &str) -> String {
+    format!("{width}.{ext}")
+}
+
+fn write_variants(photo: &ProcessedPhoto, dir: &Path) -> io::Result<()> {
+    for variant in &photo.variants {
+        for (ext, data) in [("jpg", &variant.jpeg), ("webp", &variant.webp)] {
+            let mut file = fs::File::create(dir.join(variant_file(variant.width, ext)))?;
+            file.write_all(data)?;
+            // On disk before the rename publishes it, so a crash cannot leave a named but empty file.
+            file.sync_all()?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads just the header again, without limits, to say how large a refused image claimed to be.
+fn declared_dimensions(bytes: &[u8], format: ImageFormat) -> (u32, u32) {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    reader.no_limits();
+    reader.into_dimensions().unwrap_or((0, 0))
+}
+
+fn decode_error(error: ImageError, (width, height): (u32, u32)) -> PhotoError {
+    match error {
+        ImageError::Limits(_) => PhotoError::TooManyPixels { width, height },
+        ImageError::Unsupported(_) => PhotoError::Unsupported,
+        // Unexpected end of data arrives as IoError: the upload's fault, not the server's.
+        _ => PhotoError::Damaged,
+    }
+}
+
+/// Whether a JPEG's segments and entropy-coded scans run all the way to an End Of Image marker.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let mut i = 2; // past Start Of Image
+    while i + 1 < bytes.len() {
+        if bytes[i] != 0xFF || bytes[i + 1] == 0xFF {
+            i += 1; // fill bytes, or garbage between segments that decoders skip
+            continue;
+        }
+        let marker = bytes[i + 1];
+        let Some(len) = bytes.get(i + 2..i + 4).map(|l| usize::from(u16::from_be_bytes([l[0], l[1]]))) else {
+            return marker == 0xD9;
+        };
+        i = match marker {
+            0xD9 => return true,
+            0x01 | 0xD0..=0xD7 => i + 2,
+            // Start Of Scan: skip its header, then the entropy-coded data up to the next real marker.
+            0xDA => {
+                let mut j = i + 2 + len;
+                loop {
+                    match bytes.get(j..).and_then(|rest| rest.iter().position(|&b| b == 0xFF)) {
+                        None => return false,
+                        Some(p) => j += p,
+                    }
+                    match bytes.get(j + 1) {
+                        None => return false,
+                        Some(0x00 | 0xD0..=0xD7 | 0xFF) => j += 1,
+                        Some(_) => break j,
+                    }
+                }
+            }
+            _ => i + 2 + len,
+        };
+    }
+    false
+}
+
+/// RGB8 pixels; transparency is laid onto white, as JPEG has none and product pages are white.
+fn flatten_onto_white(image: DynamicImage) -> RgbImage {
+    if !image.color().has_alpha() {
+        return image.into_rgb8();
+    }
+    let rgba = image.into_rgba8();
+    let mut out = RgbImage::new(rgba.width(), rgba.height());
+    for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
+        let a = u32::from(p[3]);
+        for c in 0..3 {
+            o[c] = ((u32::from(p[c]) * a + 255 * (255 - a) + 127) / 255) as u8;
+        }
+    }
+    out
+}
+
+/// Height of a `width`-wide copy of an `up_w`×`up_h` picture, at least 1.
+fn scaled_height(up_w: u32, up_h: u32, width: u32) -> u32 {
+    let h = (u64::from(up_h) * u64::from(width) + u64::from(up_w) / 2) / u64::from(up_w);
+    u32::try_from(h).unwrap_or(u32::MAX).max(1)
+}
+
+fn encode_variants(
+    stored: RgbImage,
+    orientation: Orientation,
+    swaps: bool,
+    up_w: u32,
+    up_h: u32,
+) -> Result<Vec<Variant>, PhotoError> {
+    let mut widths: Vec<u32> = VARIANT_WIDTHS.into_iter().filter(|&w| w <= up_w).collect();
+    if widths.is_empty() {
+        widths.push(up_w);
+    }
+    // Widest first, straight from the original by area averaging (exact for large reductions, and fast), then
+    // each narrower one from the one before with Catmull-Rom. Turning upright at the widest variant's size is far
+    // cheaper than rotating the original.
+    let widest = widths.last().copied().unwrap_or(up_w);
+    let first = if widest == up_w {
+        stored
+    } else {
+        let height = scaled_height(up_w, up_h, widest);
+        let (w, h) = if swaps { (height, widest) } else { (widest, height) };
+        resample(&stored, w, h, Filter::Area)
+    };
+    let mut pictures = vec![upright(first, orientation)];
+    for &width in widths.iter().rev().skip(1) {
+        let larger = &pictures[pictures.len() - 1];
+        let next = resample(larger, width, scaled_height(up_w, up_h, width), Filter::CatmullRom);
+        pictures.push(next);
+    }
+    pictures.reverse();
+    // Encoding from bare pixels writes no metadata at all: no EXIF (so no GPS or camera), no ICC, no XMP.
+    // The JPEG encoder is the slowest step; each JPEG gets a thread while this one makes the WebPs.
+    thread::scope(|scope| {
+        let jpegs: Vec<_> = pictures.iter().map(|p| scope.spawn(move || encode(p, Codec::Jpeg))).collect();
+        let webps: Vec<_> = pictures.iter().map(|p| encode(p, Codec::WebP)).collect();
+        pictures
+            .iter()
+            .zip(jpegs.into_iter().zip(webps))
+            .map(|(p, (jpeg, webp))| {
+                let jpeg = jpeg.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                Ok(Variant { width: p.width(), height: p.height(), jpeg, webp: webp? })
+            })
+            .collect()
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Codec {
+    Jpeg,
+    WebP,
+}
+
+fn encode(picture: &RgbImage, codec: Codec) -> Result<Vec<u8>, PhotoError> {
+    let (width, height) = picture.dimensions();
+    let mut out = Vec::new();
+    match codec {
+        Codec::Jpeg => {
+            JpegEncoder::new_with_quality(&mut out, 82).write_image(picture, width, height, ExtendedColorType::Rgb8)
+        }
+        Codec::WebP => WebPEncoder::new_lossless(&mut out).write_image(picture, width, height, ExtendedColorType::Rgb8),
+    }
+    .map_err(|e| PhotoError::Io(io::Error::other(e)))?;
+    Ok(out)
+}
+
+#[derive(Clone, Copy)]
+enum Filter {
+    /// Each output pixel the exact average of the source area it covers.
+    Area,
+    /// Catmull-Rom cubic: sharper, for the smaller steps.
+    CatmullRom,
+}
+
+/// Sampling weights along one axis: output `i` reads `n` source pixels from `starts[i]`, with weights
+/// `weights[i * n..][..n]` in 1/16384ths, summing to 16384.
+struct Taps {
+    n: usize,
+    starts: Vec<usize>,
+    weights: Vec<i32>,
+}
+
+const ONE: f64 = 16384.0;
+
+fn taps(src: u32, dst: u32, filter: Filter) -> Taps {
+    let scale = f64::from(src) / f64::from(dst);
+    let spread = scale.max(1.0);
+    let support = spread * if let Filter::Area = filter { 0.5 } else { 2.0 };
+    let n = (support.ceil() as usize * 2 + 1).min(src as usize);
+    let (mut starts, mut weights) = (Vec::with_capacity(dst as usize), Vec::with_capacity(n * dst as usize));
+    for i in 0..dst {
+        let center = (f64::from(i) + 0.5) * scale;
+        let start = ((center - support).floor().max(0.0) as usize).min(src as usize - n);
+        let w: Vec<f64> = (start..start + n)
+            .map(|x| {
+                let d = x as f64 + 0.5 - center;
+                match filter {
+                    Filter::Area => ((d + 0.5).min(scale / 2.0) - (d - 0.5).max(-scale / 2.0)).max(0.0),
+                    Filter::CatmullRom => match (d / spread).abs() {
+                        t if t < 1.0 => (1.5 * t - 2.5) * t * t + 1.0,
+                        t if t < 2.0 => ((-0.5 * t + 2.5) * t - 4.0) * t + 2.0,
+                        _ => 0.0,
+                    },
+                }
+            })
+            .collect();
+        let sum: f64 = w.iter().sum();
+        starts.push(start);
+        weights.extend(w.iter().map(|w| (w / sum * ONE).round() as i32));
+    }
+    Taps { n, starts, weights }
+}
+
+fn to_u8(acc: i32) -> u8 {
+    ((acc + (1 << 13)) >> 14).clamp(0, 255) as u8
+}
+
+/// Resizes in two separable passes in fixed point (vertical into one row, then horizontal), output rows shared
+/// out among the available cores.
+fn resample(src: &RgbImage, width: u32, height: u32, filter: Filter) -> RgbImage {
+    let (xs, ys) = (taps(src.width(), width, filter), taps(src.height(), height, filter));
+    let (src_row, dst_row) = (src.width() as usize * 3, width as usize * 3);
+    let pixels = src.as_raw();
+    let fill = |first: usize, rows: &mut [u8]| {
+        let (mut sums, mut line) = (vec![0i32; src_row], vec![0u8; src_row]);
+        for (y, out) in (first..).zip(rows.chunks_exact_mut(dst_row)) {
+            sums.fill(0);
+            for (k, &w) in ys.weights[y * ys.n..][..ys.n].iter().enumerate() {
+                let row = &pixels[(ys.starts[y] + k) * src_row..][..src_row];
+                sums.iter_mut().zip(row).for_each(|(s, &p)| *s += w * i32::from(p));
+            }
+            line.iter_mut().zip(&sums).for_each(|(l, &s)| *l = to_u8(s));
+            for (x, px) in out.chunks_exact_mut(3).enumerate() {
+                let mut acc = [0i32; 3];
+                let from = &line[xs.starts[x] * 3..][..xs.n * 3];
+                for (&w, p) in xs.weights[x * xs.n..][..xs.n].iter().zip(from.chunks_exact(3)) {
+                    acc.iter_mut().zip(p).for_each(|(a, &p)| *a += w * i32::from(p));
+                }
+                px.iter_mut().zip(acc).for_each(|(p, a)| *p = to_u8(a));
+            }
+        }
+    };
+    let mut out = RgbImage::new(width, height);
+    let threads = thread::available_parallelism().map_or(1, |n| n.get());
+    let rows_each = (height as usize).div_ceil(threads).max(1);
+    thread::scope(|scope| {
+        for (i, rows) in out.chunks_mut(rows_each * dst_row).enumerate() {
+            scope.spawn(move || fill(i * rows_each, rows));
+        }
+    });
+    out
+}
+
+fn upright(picture: RgbImage, orientation: Orientation) -> RgbImage {
+    if orientation == Orientation::NoTransforms {
+        return picture;
+    }
+    let mut image = DynamicImage::ImageRgb8(picture);
+    image.apply_orientation(orientation);
+    image.into_rgb8()
+}
+
+// The integration tests' picture makers, shared so both kinds of test use the same files.
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../../tests/app/photo_files.rs"]
+mod test_files;
+
+#[cfg(test)]
+mod tests {
+    use super::test_files as files;
+    use super::*;
+
+    const RED: (u8, u8, u8) = (220, 20, 20);
+    const BLUE: (u8, u8, u8) = (20, 40, 220);
+
+    fn near((r, g, b): (u8, u8, u8), (er, eg, eb): (u8, u8, u8)) -> bool {
+        r.abs_diff(er) < 40 && g.abs_diff(eg) < 40 && b.abs_diff(eb) < 40
+    }
+
+    #[test]
+    fn exif_oriented_jpegs_come_out_upright() {
+        // Stored 400×300, red top-left; which corner is red once displayed as each EXIF orientation says.
+        let red_corner = [(1, "TL"), (2, "TR"), (3, "BR"), (4, "BL"), (5, "TL"), (6, "TR"), (7, "BR"), (8, "BL")];
+        for (orientation, corner) in red_corner {
+            let photo = process(&files::jpeg_with_exif(400, 300, orientation), &PhotoLimits::default()).unwrap();
+            let (w, h) = if orientation >= 5 { (300, 400) } else { (400, 300) };
+            assert_eq!((photo.width, photo.height), (w, h), "orientation {orientation}");
+            // Narrower than the smallest variant: one variant at its own size.
+            let [v] = &photo.variants[..] else { panic!("one variant") };
+            assert_eq!((v.width, v.height), if w < 320 { (w, h) } else { (320, 240) });
+            let (x, y) = (v.width / 4, v.height / 4);
+            let (rx, ry) = (
+                if corner.ends_with('R') { v.width - 1 - x } else { x },
+                if corner.starts_with('B') { v.height - 1 - y } else { y },
+            );
+            for file in [&v.jpeg, &v.webp] {
+                assert!(near(files::pixel(file, rx, ry), RED), "orientation {orientation}: red at ({rx}, {ry})");
+                assert!(near(files::pixel(file, v.width - 1 - rx, v.height - 1 - ry), BLUE), "{orientation}");
+            }
+        }
+    }
+
+    #[test]
+    fn variants_carry_no_metadata() {
+        let original = files::jpeg_with_exif(1700, 1100, 6);
+        assert!(!files::metadata_found(&original).is_empty());
+        let photo = process(&original, &PhotoLimits::default()).unwrap();
+        assert_eq!((photo.width, photo.height), (1100, 1700));
+        let widths: Vec<_> = photo.variants.iter().map(|v| (v.width, v.height)).collect();
+        assert_eq!(widths, [(320, 495), (800, 1236)]);
+        for v in &photo.variants {
+            assert_eq!(files::metadata_found(&v.jpeg), Vec::<String>::new(), "{} JPEG", v.width);
+            assert_eq!(files::metadata_found(&v.webp), Vec::<String>::new(), "{} WebP", v.width);
+            assert!(v.jpeg.starts_with(&[0xFF, 0xD8]) && v.webp.starts_with(b"RIFF"));
+        }
+    }
+
+    #[test]
+    fn png_and_webp_inputs_make_variants() {
+        let photo = process(&files::png(500, 400), &PhotoLimits::default()).unwrap();
+        assert_eq!(photo.variants.iter().map(|v| (v.width, v.height)).collect::<Vec<_>>(), [(320, 256)]);
+        let photo = process(&files::webp(1000, 600), &PhotoLimits::default()).unwrap();
+        assert_eq!(photo.variants.iter().map(|v| (v.width, v.height)).collect::<Vec<_>>(), [(320, 192), (800, 480)]);
+        let v = &photo.variants[1];
+        assert!(near(files::pixel(&v.webp, 100, 100), RED) && near(files::pixel(&v.jpeg, 700, 400), BLUE));
+    }
+
+    #[test]
+    fn transparency_is_laid_onto_white() {
+        let rgba = image::RgbaImage::from_fn(40, 30, |x, _| image::Rgba([0, 0, 0, if x < 20 { 0 } else { 255 }]));
+        let mut png = Vec::new();
+        image::codecs::png::PngEncoder::new(&mut png)
+            .write_image(rgba.as_raw(), 40, 30, ExtendedColorType::Rgba8)
+            .unwrap();
+        let photo = process(&png, &PhotoLimits::default()).unwrap();
+        let v = &photo.variants[0];
+        assert_eq!(
+            (v.width, files::pixel(&v.webp, 5, 5), files::pixel(&v.webp, 35, 5)),
+            (40, (255, 255, 255), (0, 0, 0))
+        );
+    }
+
+    #[test]
+    fn bad_uploads_are_refused_with_their_reason() {
+        let limits = PhotoLimits::default();
+        let refusal = |bytes: &[u8], limits: &PhotoLimits| process(bytes, limits).unwrap_err();
+        assert!(matches!(refusal(&files::truncated_jpeg(), &limits), PhotoError::Damaged));
+        assert!(matches!(refusal(&files::text_as_jpg(), &limits), PhotoError::NotAnImage));
+        assert!(matches!(refusal(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", &limits), PhotoError::Unsupported));
+        let small = PhotoLimits { max_bytes: 1000, ..PhotoLimits::default() };
+        let too_large = refusal(&files::png(400, 300).repeat(4), &small);
+        assert!(matches!(too_large, PhotoError::TooLarge { limit: 1000 }), "{too_large:?}");
+        let bomb = files::png_bomb();
+        assert!(bomb.len() < 400);
+        let err = refusal(&bomb, &limits);
+        assert!(matches!(err, PhotoError::TooManyPixels { width: 100_000, height: 100_000 }), "{err:?}");
+        // Within each side's limit but over the pixel budget: refused from the header too.
+        let few = PhotoLimits { max_pixels: 10_000, ..PhotoLimits::default() };
+        assert!(matches!(refusal(&files::png(200, 100), &few), PhotoError::TooManyPixels { width: 200, height: 100 }));
+        assert_eq!(err.message_key(), "photo.too_many_pixels");
+        assert_eq!(PhotoError::Damaged.message_key(), "photo.damaged");
+    }
+
+    /// Every file below `root`, as sorted relative paths.
+    fn files_under(root: &Path) -> Vec<String> {
+        let (mut names, mut dirs) = (Vec::new(), vec![root.to_path_buf()]);
+        while let Some(dir) = dirs.pop() {
+            for path in fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()) {
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    names.push(path.strip_prefix(root).unwrap().display().to_string());
+                }
+            }
+        }
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn store_writes_two_files_per_variant_or_nothing() {
+        let photo = process(&files::webp(900, 700), &PhotoLimits::default()).unwrap();
+        let media = tempfile::tempdir().unwrap();
+        let stored = store(&photo, media.path(), "p-0001").unwrap();
+        assert_eq!((stored.dir.as_str(), stored.variant_widths.as_slice()), ("photos/p-0001", &[320, 800][..]));
+        let written = ["p-0001/320.jpg", "p-0001/320.webp", "p-0001/800.jpg", "p-0001/800.webp"];
+        assert_eq!(files_under(&media.path().join("photos")), written);
+        let dir = media.path().join(&stored.dir);
+        assert_eq!(fs::read(dir.join(variant_file(800, "webp"))).unwrap(), photo.variants[1].webp);
+
+        // The key is taken: the rename fails, and the temporary directory goes with it.
+        let err = store(&photo, media.path(), "p-0001").unwrap_err();
+        assert!(matches!(err, PhotoError::Io(_)), "{err:?}");
+        assert_eq!(files_under(&media.path().join("photos")), written);
+
+        // A media "directory" that is a file: nothing can be written, and nothing is.
+        let file = media.path().join("not-a-dir");
+        fs::write(&file, b"x").unwrap();
+        assert!(matches!(store(&photo, &file, "p-0002"), Err(PhotoError::Io(_))));
+        assert_eq!(fs::read(&file).unwrap(), b"x");
+
+        for bad in ["", "../etc", "P-1", "a/b", "a.b"] {
+            let err = store(&photo, media.path(), bad).unwrap_err();
+            assert!(matches!(&err, PhotoError::Io(e) if e.kind() == io::ErrorKind::InvalidInput), "{bad:?}: {err:?}");
+        }
+    }
+}

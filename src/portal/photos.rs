@@ -1,0 +1,93 @@
+//! Product photos in the portal: upload (decoded and resized off the request workers),
+//! alt text in zh and en, and removal.
+
+use super::input::bounded;
+use super::{authorized, Owned, Portal};
+use crate::accounts::authz::Action;
+use crate::db::portal as q;
+use crate::domain::account::Principal;
+use crate::error::AppError;
+use crate::media::photos::{self, PhotoError, VARIANT_WIDTHS};
+
+/// Alt text of a photo.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct AltInput {
+    #[serde(default)]
+    pub alt_zh: String,
+    #[serde(default)]
+    pub alt_en: String,
+}
+
+impl From<PhotoError> for AppError {
+    fn from(e: PhotoError) -> Self {
+        match e {
+            PhotoError::TooLarge { .. } => AppError::TooLarge { key: e.message_key() },
+            PhotoError::Io(io) => AppError::Internal(anyhow::anyhow!("storing a photo: {io}")),
+            other => AppError::BadRequest { field: "photo", key: other.message_key() },
+        }
+    }
+}
+
+impl Portal {
+    /// Checks the user may add photos to the product, before the upload is read.
+    pub async fn may_edit_product(&self, who: &Principal, product: i64) -> Result<(), AppError> {
+        let who = who.clone();
+        self.db.run(move |conn| authorized(conn, &who, Action::EditProducts, Owned::Product(product)).map(|_| ())).await
+    }
+
+    /// Processes and stores an uploaded photo; returns the new photo's id. Nothing is left
+    /// on disk when the file is refused.
+    pub async fn add_photo(&self, who: &Principal, product: i64, bytes: Vec<u8>, alt: AltInput) -> Result<i64, AppError> {
+        let alt_zh = bounded("alt_zh", &alt.alt_zh, 200)?;
+        let alt_en = bounded("alt_en", &alt.alt_en, 300)?;
+        self.may_edit_product(who, product).await?;
+        let (limits, media) = (self.photo_limits.clone(), self.media_dir.clone());
+        // Decoding and encoding take a processor for a while: off the async workers.
+        let stored = actix_web::web::block(move || {
+            let processed = photos::process(&bytes, &limits)?;
+            let key = format!("p{product}-{}", crate::accounts::secrets::new_token().to_lowercase().replace('_', "-"));
+            let key: String = key.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(40).collect();
+            photos::store(&processed, &media, &key)
+        })
+        .await??;
+        let largest = stored.variant_widths.iter().copied().filter(|w| *w <= 800).max().or(stored.variant_widths.first().copied());
+        let main = format!("{}/{}", stored.dir, photos::variant_file(largest.unwrap_or(VARIANT_WIDTHS[0]), "jpg"));
+        let widths = stored.variant_widths.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        let (w, h) = (stored.width as i32, stored.height as i32);
+        let (media, dir) = (self.media_dir.clone(), stored.dir.clone());
+        let result = self.db.run(move |conn| Ok(q::insert_photo(conn, product, &main, w, h, (&alt_zh, &alt_en), &widths)?)).await;
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(media.join(dir));
+        }
+        result
+    }
+
+    pub async fn set_photo_alt(&self, who: &Principal, photo: i64, alt: AltInput) -> Result<(), AppError> {
+        let alt_zh = bounded("alt_zh", &alt.alt_zh, 200)?;
+        let alt_en = bounded("alt_en", &alt.alt_en, 300)?;
+        let who = who.clone();
+        self.db
+            .run(move |conn| {
+                authorized(conn, &who, Action::EditProducts, Owned::Photo(photo))?;
+                Ok(q::set_photo_alt(conn, photo, &alt_zh, &alt_en).map(|_| ())?)
+            })
+            .await
+    }
+
+    /// Removes a photo and its files.
+    pub async fn delete_photo(&self, who: &Principal, photo: i64) -> Result<(), AppError> {
+        let who = who.clone();
+        let path = self
+            .db
+            .run(move |conn| {
+                authorized(conn, &who, Action::EditProducts, Owned::Photo(photo))?;
+                Ok(q::delete_photo(conn, photo)?)
+            })
+            .await?;
+        // Uploaded photos live in their own directory; demo pictures are shared files and stay.
+        if let Some(dir) = path.as_deref().and_then(|p| p.rsplit_once('/')).map(|(d, _)| d).filter(|d| d.starts_with("photos/")) {
+            let _ = std::fs::remove_dir_all(self.media_dir.join(dir));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,269 @@
+//! Sign-up, login and logout, password reset and invitations: the pages and their JSON twins.
+
+use super::session::{client_ip, cookie, removal, SignedIn, Viewer, SESSION_COOKIE};
+use crate::accounts::flows::{InviteInput, SignedIn as Session, TokenKind};
+use crate::domain::account::{Principal, Role};
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::{web, Either, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use tera::Context;
+
+/// Email and password.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+    /// Where to go after logging in (a path on this site).
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+/// A new buyer account.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Registration {
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct EmailOnly {
+    pub email: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewPasswordInput {
+    pub password: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// The signed-in user, as the API shows them.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub workshop_id: Option<i64>,
+    pub region_code: Option<String>,
+}
+
+impl From<&Principal> for UserView {
+    fn from(p: &Principal) -> Self {
+        UserView {
+            id: p.user_id.get(),
+            email: p.email.clone(),
+            display_name: p.display_name.clone(),
+            role: p.role.name().to_owned(),
+            workshop_id: p.role.workshop().map(|w| w.get()),
+            region_code: p.role.region().map(|r| r.as_str().to_owned()),
+        }
+    }
+}
+
+/// The session as the API shows it: the user (or null) and the CSRF token for cookie-based calls.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionView {
+    pub user: Option<UserView>,
+    pub csrf_token: Option<String>,
+}
+
+fn is_api(req: &HttpRequest) -> bool {
+    req.path().starts_with("/api/")
+}
+
+fn body<T>(input: Either<web::Json<T>, web::Form<T>>) -> T {
+    match input {
+        Either::Left(j) => j.into_inner(),
+        Either::Right(f) => f.into_inner(),
+    }
+}
+
+/// Only paths on this site, so a crafted link cannot send a user elsewhere after login.
+fn safe_next(next: Option<&str>) -> Option<String> {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).map(str::to_owned)
+}
+
+/// Where a user lands after signing in.
+fn home_of(p: &Principal) -> &'static str {
+    match p.role {
+        Role::Manager(_) | Role::Editor(_) | Role::Operator => "/portal",
+        Role::Official(_) | Role::Buyer => "/account",
+    }
+}
+
+fn signed_in_response(req: &HttpRequest, state: &AppState, session: Session, next: Option<String>) -> HttpResponse {
+    let c = cookie(req, state, SESSION_COOKIE, session.token.clone());
+    if is_api(req) {
+        let csrf = req.extensions().get::<super::session::CsrfToken>().map(|t| t.0.clone());
+        return HttpResponse::Ok().cookie(c).json(SessionView { user: Some((&session.principal).into()), csrf_token: csrf });
+    }
+    let to = next.unwrap_or_else(|| home_of(&session.principal).to_owned());
+    HttpResponse::SeeOther().cookie(c).insert_header((header::LOCATION, to)).finish()
+}
+
+use actix_web::HttpMessage;
+
+fn page(state: &AppState, req: &HttpRequest, template: &str, ctx: Context) -> Result<HttpResponse, AppError> {
+    state.renderer.page(req, Lang::of_request(req), template, ctx)
+}
+
+/// A page that only says something (e.g. "check your e-mail").
+fn message(state: &AppState, req: &HttpRequest, key: &str) -> Result<HttpResponse, AppError> {
+    let mut ctx = Context::new();
+    ctx.insert("message_key", key);
+    page(state, req, "auth/message.html", ctx)
+}
+
+pub async fn login_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let mut ctx = Context::new();
+    let pairs = super::query_pairs(&req);
+    ctx.insert("next", &safe_next(crate::domain::listing::query_value(&pairs, "next")));
+    page(&state, &req, "auth/login.html", ctx)
+}
+
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    input: Either<web::Json<Credentials>, web::Form<Credentials>>,
+) -> Result<HttpResponse, AppError> {
+    let input = body(input);
+    let ip = client_ip(&req, &state);
+    let session = state.accounts.login(&input.email, &input.password, ip, TokenKind::Session).await?;
+    Ok(signed_in_response(&req, &state, session, safe_next(input.next.as_deref())))
+}
+
+/// Issues a bearer token for an API client (mobile apps, mini-programs).
+pub async fn create_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    input: web::Json<Credentials>,
+) -> Result<HttpResponse, AppError> {
+    let ip = client_ip(&req, &state);
+    let s = state.accounts.login(&input.email, &input.password, ip, TokenKind::Bearer).await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({ "token": s.token, "user": UserView::from(&s.principal) })))
+}
+
+pub async fn logout(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned)
+        .or_else(|| req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()));
+    if let Some(t) = token {
+        state.accounts.logout(t).await?;
+    }
+    let gone = removal(&req, &state, SESSION_COOKIE);
+    if is_api(&req) {
+        return Ok(HttpResponse::NoContent().cookie(gone).finish());
+    }
+    Ok(HttpResponse::SeeOther().cookie(gone).insert_header((header::LOCATION, "/")).finish())
+}
+
+pub async fn session(req: HttpRequest, viewer: Viewer) -> Result<HttpResponse, AppError> {
+    let csrf = req.extensions().get::<super::session::CsrfToken>().map(|t| t.0.clone());
+    Ok(HttpResponse::Ok().json(SessionView { user: viewer.0.as_ref().map(UserView::from), csrf_token: csrf }))
+}
+
+pub async fn register_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    page(&state, &req, "auth/register.html", Context::new())
+}
+
+pub async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    input: Either<web::Json<Registration>, web::Form<Registration>>,
+) -> Result<HttpResponse, AppError> {
+    let input = body(input);
+    let lang = Lang::of_request(&req);
+    let session = state.accounts.register(&input.email, &input.password, &input.display_name, lang).await?;
+    Ok(signed_in_response(&req, &state, session, None))
+}
+
+pub async fn account(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
+    let mut ctx = Context::new();
+    ctx.insert("user", &UserView::from(&who.0));
+    page(&state, &req, "auth/account.html", ctx)
+}
+
+pub async fn forgot_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    page(&state, &req, "auth/forgot.html", Context::new())
+}
+
+pub async fn forgot(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    input: Either<web::Json<EmailOnly>, web::Form<EmailOnly>>,
+) -> Result<HttpResponse, AppError> {
+    state.accounts.request_reset(&body(input).email).await?;
+    if is_api(&req) {
+        return Ok(HttpResponse::Accepted().json(serde_json::json!({"sent": true})));
+    }
+    message(&state, &req, "auth.reset_sent")
+}
+
+pub async fn reset_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    if !state.accounts.reset_link_valid(token.into_inner()).await? {
+        return Err(AppError::NotFound);
+    }
+    page(&state, &req, "auth/reset.html", Context::new())
+}
+
+pub async fn reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    input: Either<web::Json<NewPasswordInput>, web::Form<NewPasswordInput>>,
+) -> Result<HttpResponse, AppError> {
+    state.accounts.reset_password(token.into_inner(), &body(input).password).await?;
+    if is_api(&req) {
+        return Ok(HttpResponse::NoContent().finish());
+    }
+    message(&state, &req, "auth.reset_done")
+}
+
+pub async fn invite(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    input: Either<web::Json<InviteInput>, web::Form<InviteInput>>,
+) -> Result<HttpResponse, AppError> {
+    state.accounts.invite(&who.0, body(input)).await?;
+    if is_api(&req) {
+        return Ok(HttpResponse::Accepted().json(serde_json::json!({"sent": true})));
+    }
+    message(&state, &req, "auth.invite_sent")
+}
+
+pub async fn invitation_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let view = state.accounts.invitation(token.into_inner()).await?;
+    let mut ctx = Context::new();
+    ctx.insert("invitation", &view);
+    page(&state, &req, "auth/invite.html", ctx)
+}
+
+pub async fn accept_invitation(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    input: Either<web::Json<NewPasswordInput>, web::Form<NewPasswordInput>>,
+) -> Result<HttpResponse, AppError> {
+    let input = body(input);
+    let name = input.display_name.unwrap_or_default();
+    let session = state.accounts.accept_invitation(token.into_inner(), &name, &input.password).await?;
+    Ok(signed_in_response(&req, &state, session, None))
+}

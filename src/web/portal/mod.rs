@@ -1,0 +1,145 @@
+//! The workshop portal (`/portal`, mobile-first) and its JSON twin under `/api/v1/portal`.
+//! Every action is one handler serving both: a form post answers with a redirect to the page
+//! that shows the result, a JSON call with the result. Authorisation is in the portal service.
+
+pub mod actions;
+pub mod photos;
+
+use super::session::SignedIn;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::{web, Either, HttpRequest, HttpResponse};
+use serde::Serialize;
+use tera::Context;
+
+pub(crate) fn is_api(req: &HttpRequest) -> bool {
+    req.path().starts_with("/api/")
+}
+
+pub(crate) fn body<T>(input: Either<web::Json<T>, web::Form<T>>) -> T {
+    match input {
+        Either::Left(j) => j.into_inner(),
+        Either::Right(f) => f.into_inner(),
+    }
+}
+
+/// The answer to an action: JSON for the API, otherwise a redirect to `to`.
+pub(crate) fn done(req: &HttpRequest, to: String, json: impl Serialize) -> HttpResponse {
+    if is_api(req) {
+        HttpResponse::Ok().json(json)
+    } else {
+        HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
+    }
+}
+
+/// A page for people, or the same data as JSON.
+fn show(
+    state: &AppState,
+    req: &HttpRequest,
+    template: &str,
+    name: &str,
+    data: impl Serialize,
+    extra: Context,
+) -> Result<HttpResponse, AppError> {
+    if is_api(req) {
+        return Ok(HttpResponse::Ok().json(data));
+    }
+    let mut ctx = extra;
+    ctx.insert(name, &data);
+    state.renderer.page(req, Lang::of_request(req), template, ctx)
+}
+
+/// `/portal`: staff go to their workshop; operators see every workshop and the review queue.
+pub async fn home(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
+    let workshops = state.portal.workshops(&who.0).await?;
+    if let (Some(own), false) = (who.0.role.workshop(), is_api(&req)) {
+        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/portal/workshops/{own}"))).finish());
+    }
+    let mut ctx = Context::new();
+    ctx.insert("is_operator", &(who.0.role == crate::domain::account::Role::Operator));
+    show(&state, &req, "portal/home.html", "workshops", workshops, ctx)
+}
+
+/// A workshop's dashboard: profile, certification, links to products and workers.
+pub async fn workshop(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let view = state.portal.workshop(&who.0, *id).await?;
+    let mut ctx = Context::new();
+    ctx.insert("role", who.0.role.name());
+    show(&state, &req, "portal/workshop.html", "workshop", view, ctx)
+}
+
+pub async fn workers(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let list = state.portal.workers(&who.0, *id).await?;
+    let mut ctx = Context::new();
+    ctx.insert("workshop_id", &*id);
+    ctx.insert("levels", &crate::domain::product::InheritorLevel::ALL);
+    ctx.insert("role", who.0.role.name());
+    show(&state, &req, "portal/workers.html", "workers", list, ctx)
+}
+
+pub async fn worker(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let view = state.portal.worker(&who.0, *id).await?;
+    let mut ctx = Context::new();
+    ctx.insert("levels", &crate::domain::product::InheritorLevel::ALL);
+    ctx.insert("statuses", &["registered_poor", "lifted_out", "monitored", "not_poor"]);
+    ctx.insert("role", who.0.role.name());
+    show(&state, &req, "portal/worker.html", "worker", view, ctx)
+}
+
+pub async fn products(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let list = state.portal.products(&who.0, *id).await?;
+    let mut ctx = Context::new();
+    ctx.insert("workshop_id", &*id);
+    ctx.insert("categories", crate::domain::product::ProductCategory::ALL);
+    ctx.insert("heritage_items", &state.catalog.reference().heritage_items().collect::<Vec<_>>());
+    show(&state, &req, "portal/products.html", "products", list, ctx)
+}
+
+pub async fn product(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let edit = state.portal.product(&who.0, *id).await?;
+    if is_api(&req) {
+        return Ok(HttpResponse::Ok().json(edit));
+    }
+    let workers = state.portal.workers(&who.0, edit.product.workshop_id).await?;
+    let mut ctx = Context::new();
+    ctx.insert("workers", &workers);
+    ctx.insert("categories", crate::domain::product::ProductCategory::ALL);
+    ctx.insert("maker_roles", crate::domain::product::MakerRole::ALL);
+    ctx.insert("heritage_items", &state.catalog.reference().heritage_items().collect::<Vec<_>>());
+    ctx.insert("is_operator", &(who.0.role == crate::domain::account::Role::Operator));
+    ctx.insert("upload_limit_mb", &(state.portal.photo_limits().max_bytes / (1024 * 1024)));
+    show(&state, &req, "portal/product.html", "p", edit, ctx)
+}
+
+/// The operators' review queue.
+pub async fn review_queue(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
+    let list = state.portal.review_queue(&who.0).await?;
+    show(&state, &req, "portal/review.html", "products", list, Context::new())
+}

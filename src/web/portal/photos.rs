@@ -1,0 +1,63 @@
+//! Photo upload (multipart: `photo`, `alt_zh`, `alt_en`), alt text and removal. The upload is
+//! read only after the user is known to be allowed, and never beyond the byte limit.
+
+use super::{body, done};
+use crate::error::AppError;
+use crate::portal::photos::AltInput;
+use crate::state::AppState;
+use crate::web::session::SignedIn;
+use actix_multipart::Multipart;
+use actix_web::{web, Either, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde_json::json;
+
+pub async fn upload(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+    mut form: Multipart,
+) -> Result<HttpResponse, AppError> {
+    state.portal.may_edit_product(&who.0, *id).await?;
+    let limit = state.portal.photo_limits().max_bytes;
+    let mut photo: Option<Vec<u8>> = None;
+    let mut alt = AltInput::default();
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|_| AppError::BadRequest { field: "photo", key: "photo.damaged" })?;
+        let name = field.name().unwrap_or("").to_owned();
+        let cap = if name == "photo" { limit } else { 4096 };
+        let mut buf = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| AppError::BadRequest { field: "photo", key: "photo.damaged" })?;
+            if buf.len() + chunk.len() > cap {
+                return Err(AppError::TooLarge { key: "photo.too_large" });
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "photo" => photo = Some(buf),
+            "alt_zh" => alt.alt_zh = String::from_utf8_lossy(&buf).into_owned(),
+            "alt_en" => alt.alt_en = String::from_utf8_lossy(&buf).into_owned(),
+            _ => {}
+        }
+    }
+    let bytes = photo.filter(|b| !b.is_empty()).ok_or(AppError::BadRequest { field: "photo", key: "error.required" })?;
+    let photo_id = state.portal.add_photo(&who.0, *id, bytes, alt).await?;
+    Ok(done(&req, format!("/portal/products/{id}"), json!({"id": photo_id})))
+}
+
+pub async fn set_alt(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+    input: Either<web::Json<AltInput>, web::Form<AltInput>>,
+) -> Result<HttpResponse, AppError> {
+    state.portal.set_photo_alt(&who.0, *id, body(input)).await?;
+    Ok(done(&req, "/portal".to_owned(), json!({"ok": true})))
+}
+
+pub async fn delete(state: web::Data<AppState>, req: HttpRequest, who: SignedIn, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    state.portal.delete_photo(&who.0, *id).await?;
+    Ok(done(&req, "/portal".to_owned(), json!({"ok": true})))
+}
