@@ -281,7 +281,8 @@ impl Config {
                 return Err(err("SMTP_URL", "must start with smtp:// or smtps://"));
             }
         }
-        let from = env.get("GONGFANG_MAIL_FROM").cloned().unwrap_or_else(|| "Gongfang <noreply@gongfang.localhost>".into());
+        let from =
+            env.get("GONGFANG_MAIL_FROM").cloned().unwrap_or_else(|| "Gongfang <noreply@gongfang.localhost>".into());
         if from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(err("GONGFANG_MAIL_FROM", "is not an address like 工坊 <noreply@example.cn>"));
         }
@@ -295,9 +296,16 @@ impl Config {
         let photos = PhotoLimits {
             max_bytes: match env.get("GONGFANG_UPLOAD_MAX_BYTES") {
                 None => PhotoLimits::default().max_bytes,
-                Some(v) => v.trim().parse::<usize>().ok().filter(|n| (1024..=200 * 1024 * 1024).contains(n)).ok_or_else(
-                    || err("GONGFANG_UPLOAD_MAX_BYTES", format!("{v:?} is not a number of bytes from 1024 to 209715200")),
-                )?,
+                Some(v) => {
+                    v.trim().parse::<usize>().ok().filter(|n| (1024..=200 * 1024 * 1024).contains(n)).ok_or_else(
+                        || {
+                            err(
+                                "GONGFANG_UPLOAD_MAX_BYTES",
+                                format!("{v:?} is not a number of bytes from 1024 to 209715200"),
+                            )
+                        },
+                    )?
+                }
             },
             ..PhotoLimits::default()
         };

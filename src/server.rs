@@ -7,9 +7,9 @@ use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
-use crate::render::Renderer;
 use crate::mail::Mailer;
 use crate::portal::Portal;
+use crate::render::Renderer;
 use crate::search::Search;
 use crate::state::AppState;
 use crate::{routes, seed, web};
@@ -59,8 +59,7 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
     };
     let renderer = Arc::new(Renderer::load()?);
     let mailer = Mailer::new(db.clone(), renderer.clone(), config.mail.clone());
-    let accounts =
-        Accounts::new(db.clone(), key.clone(), config.accounts.clone(), clock, mailer, config.public_url.clone())?;
+    let accounts = Accounts::new(db.clone(), key.clone(), config.accounts.clone(), mailer, config.public_url.clone())?;
     if options.demo {
         let logins = seed::demo_logins(&db, clock)?;
         seed::print_demo_logins(&logins);

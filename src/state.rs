@@ -4,8 +4,8 @@
 use crate::accounts::Accounts;
 use crate::catalog::Catalog;
 use crate::config::Config;
-use crate::render::Renderer;
 use crate::portal::Portal;
+use crate::render::Renderer;
 use crate::search::Search;
 use std::sync::Arc;
 

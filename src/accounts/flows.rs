@@ -82,8 +82,10 @@ fn later(now: NaiveDateTime, d: std::time::Duration) -> NaiveDateTime {
 }
 
 impl Accounts {
+    /// Sessions, links and lockouts run on the wall clock, not the injectable business
+    /// clock: a fixed "today" in tests must not stop a link from expiring.
     fn now(&self) -> NaiveDateTime {
-        self.clock.now().naive_utc()
+        crate::db::now()
     }
 
     fn start_session(&self, conn: &mut DbConn, principal: &Principal, kind: TokenKind) -> Result<String, AppError> {
@@ -218,9 +220,7 @@ impl Accounts {
     /// Whether a reset link is still good (for showing its form).
     pub async fn reset_link_valid(&self, token: String) -> Result<bool, AppError> {
         let now = self.now();
-        self.db
-            .run(move |conn| Ok(q::peek_one_time(conn, &token_hash(&token), "password_reset", now)?.is_some()))
-            .await
+        self.db.run(move |conn| Ok(q::peek_one_time(conn, &token_hash(&token), "password_reset", now)?.is_some())).await
     }
 
     /// Sets a new password through a reset link; the link then stops working and every
@@ -243,7 +243,12 @@ impl Accounts {
                     q::delete_user_tokens(c, user)?;
                     audit::append(
                         c,
-                        AuditEvent::new(Some(user), "user.password_reset", format!("user:{}", user.get()), serde_json::json!({})),
+                        AuditEvent::new(
+                            Some(user),
+                            "user.password_reset",
+                            format!("user:{}", user.get()),
+                            serde_json::json!({}),
+                        ),
                         now,
                     )?;
                     Ok(())
@@ -265,7 +270,8 @@ impl Accounts {
             }
             "manager" => {
                 authorize(Some(who), Action::InviteManagerOrOfficial, None)?;
-                let w = input.workshop_id.ok_or(AppError::BadRequest { field: "workshop_id", key: "error.required" })?;
+                let w =
+                    input.workshop_id.ok_or(AppError::BadRequest { field: "workshop_id", key: "error.required" })?;
                 Role::Manager(WorkshopId(w))
             }
             "official" => {
@@ -358,8 +364,12 @@ impl Accounts {
                 let now = this.now();
                 let hash = token_hash(&token);
                 let link = q::peek_one_time(conn, &hash, "invitation", now)?.ok_or(AppError::NotFound)?;
-                let role = Role::from_columns(link.role.as_deref().unwrap_or(""), link.workshop_id, link.region_code.as_deref())
-                    .ok_or(AppError::NotFound)?;
+                let role = Role::from_columns(
+                    link.role.as_deref().unwrap_or(""),
+                    link.workshop_id,
+                    link.region_code.as_deref(),
+                )
+                .ok_or(AppError::NotFound)?;
                 let password_hash = hash_password(password.expose())?;
                 let principal = conn.transaction(|c| {
                     if !q::take_one_time(c, &hash, "invitation", now)? {

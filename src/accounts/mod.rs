@@ -7,7 +7,6 @@ pub mod authz;
 pub mod flows;
 pub mod secrets;
 
-use crate::clock::Clock;
 use crate::db::Db;
 use crate::mail::Mailer;
 use argon2::password_hash::rand_core::OsRng;
@@ -53,7 +52,6 @@ pub struct Accounts {
     pub(crate) db: Db,
     pub(crate) key: SecretKey,
     pub(crate) config: AccountsConfig,
-    pub(crate) clock: Clock,
     pub(crate) mailer: Mailer,
     /// Where links in e-mails point, e.g. `https://gongfang.example`.
     pub(crate) public_url: String,
@@ -67,12 +65,11 @@ impl Accounts {
         db: Db,
         key: SecretKey,
         config: AccountsConfig,
-        clock: Clock,
         mailer: Mailer,
         public_url: String,
     ) -> anyhow::Result<Self> {
         let dummy_hash = std::sync::Arc::new(hash_password(&secrets::new_token())?);
-        Ok(Accounts { db, key, config, clock, mailer, public_url, dummy_hash })
+        Ok(Accounts { db, key, config, mailer, public_url, dummy_hash })
     }
 
     pub fn mailer(&self) -> &Mailer {

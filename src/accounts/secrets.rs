@@ -75,8 +75,8 @@ impl SecretKey {
 
     /// The CSRF token for a browser's nonce (the `gf_csrf` cookie): only this server can make it.
     pub fn csrf_token(&self, nonce: &str) -> String {
-        let mut mac =
-            <HmacSha256 as Mac>::new_from_slice(&self.derive("csrf")).unwrap_or_else(|_| unreachable!("any key length"));
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.derive("csrf"))
+            .unwrap_or_else(|_| unreachable!("any key length"));
         mac.update(nonce.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
@@ -86,8 +86,8 @@ impl SecretKey {
         let Ok(given) = URL_SAFE_NO_PAD.decode(token) else {
             return false;
         };
-        let mut mac =
-            <HmacSha256 as Mac>::new_from_slice(&self.derive("csrf")).unwrap_or_else(|_| unreachable!("any key length"));
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.derive("csrf"))
+            .unwrap_or_else(|_| unreachable!("any key length"));
         mac.update(nonce.as_bytes());
         mac.verify_slice(&given).is_ok()
     }

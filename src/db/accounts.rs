@@ -218,7 +218,12 @@ pub fn recent_failures(conn: &mut DbConn, account: &str, ip: &str, since: NaiveD
 }
 
 /// The newest failure for an account or an address since `since` (the lockout ends a window after it).
-pub fn newest_failure(conn: &mut DbConn, account: &str, ip: &str, since: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
+pub fn newest_failure(
+    conn: &mut DbConn,
+    account: &str,
+    ip: &str,
+    since: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
     login_failures::table
         .filter(login_failures::account.eq(account).or(login_failures::ip.eq(ip)))
         .filter(login_failures::at.gt(since))

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// An advisory lock number that serialises appends on PostgreSQL (SQLite has one writer).
-const APPEND_LOCK: i64 = 0x6766_6175_6469_74; // "gfaudit"
+const APPEND_LOCK: i64 = 0x0067_6661_7564_6974; // "gfaudit"
 
 /// What happened, before it is chained.
 #[derive(Debug, Clone)]
@@ -71,8 +71,11 @@ pub fn append(conn: &mut DbConn, event: AuditEvent, now: NaiveDateTime) -> Query
     if let DbConn::Postgresql(pg) = conn {
         diesel::sql_query(format!("SELECT pg_advisory_xact_lock({APPEND_LOCK})")).execute(pg)?;
     }
-    let head: Option<(i64, String)> =
-        audit_log::table.order(audit_log::seq.desc()).select((audit_log::seq, audit_log::hash)).first(conn).optional()?;
+    let head: Option<(i64, String)> = audit_log::table
+        .order(audit_log::seq.desc())
+        .select((audit_log::seq, audit_log::hash))
+        .first(conn)
+        .optional()?;
     let (seq, prev_hash) = head.map_or((1, GENESIS.to_owned()), |(s, h)| (s + 1, h));
     let mut row = AuditRow {
         seq,

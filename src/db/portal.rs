@@ -338,8 +338,7 @@ pub fn set_photo_alt(conn: &mut DbConn, id: i64, alt_zh: &str, alt_en: &str) -> 
 
 /// Removes a photo row; returns its path so the caller can remove the files.
 pub fn delete_photo(conn: &mut DbConn, id: i64) -> QueryResult<Option<String>> {
-    let path: Option<String> =
-        product_images::table.find(id).select(product_images::path).first(conn).optional()?;
+    let path: Option<String> = product_images::table.find(id).select(product_images::path).first(conn).optional()?;
     diesel::delete(product_images::table.find(id)).execute(conn)?;
     Ok(path)
 }

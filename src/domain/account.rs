@@ -166,7 +166,7 @@ mod tests {
             Role::Manager(WorkshopId(3)),
             Role::Editor(WorkshopId(4)),
             Role::Operator,
-            Role::Official(code.clone().unwrap_or_else(|| unreachable!())),
+            Role::Official(code.unwrap_or_else(|| unreachable!())),
         ];
         for r in roles {
             let back = Role::from_columns(r.name(), r.workshop().map(|w| w.get()), r.region().map(|c| c.as_str()));

@@ -37,7 +37,13 @@ impl Portal {
 
     /// Processes and stores an uploaded photo; returns the new photo's id. Nothing is left
     /// on disk when the file is refused.
-    pub async fn add_photo(&self, who: &Principal, product: i64, bytes: Vec<u8>, alt: AltInput) -> Result<i64, AppError> {
+    pub async fn add_photo(
+        &self,
+        who: &Principal,
+        product: i64,
+        bytes: Vec<u8>,
+        alt: AltInput,
+    ) -> Result<i64, AppError> {
         let alt_zh = bounded("alt_zh", &alt.alt_zh, 200)?;
         let alt_en = bounded("alt_en", &alt.alt_en, 300)?;
         self.may_edit_product(who, product).await?;
@@ -50,12 +56,21 @@ impl Portal {
             photos::store(&processed, &media, &key)
         })
         .await??;
-        let largest = stored.variant_widths.iter().copied().filter(|w| *w <= 800).max().or(stored.variant_widths.first().copied());
+        let largest = stored
+            .variant_widths
+            .iter()
+            .copied()
+            .filter(|w| *w <= 800)
+            .max()
+            .or(stored.variant_widths.first().copied());
         let main = format!("{}/{}", stored.dir, photos::variant_file(largest.unwrap_or(VARIANT_WIDTHS[0]), "jpg"));
         let widths = stored.variant_widths.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
         let (w, h) = (stored.width as i32, stored.height as i32);
         let (media, dir) = (self.media_dir.clone(), stored.dir.clone());
-        let result = self.db.run(move |conn| Ok(q::insert_photo(conn, product, &main, w, h, (&alt_zh, &alt_en), &widths)?)).await;
+        let result = self
+            .db
+            .run(move |conn| Ok(q::insert_photo(conn, product, &main, w, h, (&alt_zh, &alt_en), &widths)?))
+            .await;
         if result.is_err() {
             let _ = std::fs::remove_dir_all(media.join(dir));
         }
@@ -85,7 +100,9 @@ impl Portal {
             })
             .await?;
         // Uploaded photos live in their own directory; demo pictures are shared files and stay.
-        if let Some(dir) = path.as_deref().and_then(|p| p.rsplit_once('/')).map(|(d, _)| d).filter(|d| d.starts_with("photos/")) {
+        if let Some(dir) =
+            path.as_deref().and_then(|p| p.rsplit_once('/')).map(|(d, _)| d).filter(|d| d.starts_with("photos/"))
+        {
             let _ = std::fs::remove_dir_all(self.media_dir.join(dir));
         }
         Ok(())

@@ -151,7 +151,7 @@ fn money(field: &'static str, fen: Option<i64>, yuan: Option<&str>) -> Result<Op
         (None, None) => None,
     };
     match value {
-        Some(f) if !(1..=100_000_000_00).contains(&f.get()) => Err(AppError::BadRequest { field, key: "error.amount" }),
+        Some(f) if !(1..=10_000_000_000).contains(&f.get()) => Err(AppError::BadRequest { field, key: "error.amount" }),
         v => Ok(v),
     }
 }
@@ -170,9 +170,14 @@ pub fn product_change(input: &ProductInput) -> Result<ProductChange, AppError> {
         None => ProductCategory::Other,
     };
     let (stock, lead) = if input.made_to_order {
-        let lead = input.lead_time_days.ok_or(AppError::BadRequest { field: "lead_time_days", key: "error.required" })?;
+        let lead =
+            input.lead_time_days.ok_or(AppError::BadRequest { field: "lead_time_days", key: "error.required" })?;
         if !(1..=365).contains(&lead) {
-            return Err(AppError::invalid("lead_time_days", "error.between", &[("min", "1".into()), ("max", "365".into())]));
+            return Err(AppError::invalid(
+                "lead_time_days",
+                "error.between",
+                &[("min", "1".into()), ("max", "365".into())],
+            ));
         }
         (0, Some(lead as i32))
     } else {
@@ -205,7 +210,9 @@ pub fn product_change(input: &ProductInput) -> Result<ProductChange, AppError> {
         }
     };
     Ok(ProductChange {
-        heritage_item_id: input.heritage_item_id.ok_or(AppError::BadRequest { field: "heritage_item_id", key: "error.required" })?,
+        heritage_item_id: input
+            .heritage_item_id
+            .ok_or(AppError::BadRequest { field: "heritage_item_id", key: "error.required" })?,
         category: category.as_str().to_owned(),
         title_zh: required("title_zh", &input.title_zh, 80)?,
         title_en: bounded("title_en", &input.title_en, 160)?,
@@ -238,7 +245,8 @@ pub fn check_makers(makers: &[MakerInput], current_workers: &[i64]) -> Result<Ve
         if !seen.insert(m.worker_id) {
             return Err(AppError::invalid("makers", "error.maker_twice", &[("worker", m.worker_id.to_string())]));
         }
-        let role = MakerRole::parse(m.role.trim()).ok_or(AppError::BadRequest { field: "role", key: "error.choice" })?;
+        let role =
+            MakerRole::parse(m.role.trim()).ok_or(AppError::BadRequest { field: "role", key: "error.choice" })?;
         if !(1..=10_000).contains(&m.share_bp) {
             return Err(AppError::BadRequest { field: "share", key: "error.percent" });
         }
@@ -311,11 +319,17 @@ impl Portal {
                 }
                 conn.transaction(|t| {
                     q::update_product(t, id, &c, now)?;
-                    if (before.wage_rule.as_str(), before.wage_bp, before.piece_rate_fen) != (c.wage_rule.as_str(), c.wage_bp, c.piece_rate_fen) {
+                    if (before.wage_rule.as_str(), before.wage_bp, before.piece_rate_fen)
+                        != (c.wage_rule.as_str(), c.wage_bp, c.piece_rate_fen)
+                    {
                         let detail = serde_json::json!({
                             "wage_rule": c.wage_rule, "wage_bp": c.wage_bp, "piece_rate_fen": c.piece_rate_fen,
                         });
-                        audit::append(t, AuditEvent::new(Some(who.user_id), "product.wage_rule", format!("product:{id}"), detail), now)?;
+                        audit::append(
+                            t,
+                            AuditEvent::new(Some(who.user_id), "product.wage_rule", format!("product:{id}"), detail),
+                            now,
+                        )?;
                     }
                     Ok(())
                 })
@@ -333,12 +347,27 @@ impl Portal {
                 let checked = check_makers(&makers, &current)?;
                 let rows: Vec<NewMaker> = checked
                     .iter()
-                    .map(|(w, role, bp)| NewMaker { product_id: id, worker_id: *w, role: role.as_str().to_owned(), share_bp: *bp })
+                    .map(|(w, role, bp)| NewMaker {
+                        product_id: id,
+                        worker_id: *w,
+                        role: role.as_str().to_owned(),
+                        share_bp: *bp,
+                    })
                     .collect();
                 conn.transaction(|t| {
                     q::replace_makers(t, id, &rows)?;
-                    let detail: Vec<_> = checked.iter().map(|(w, r, bp)| serde_json::json!([w, r.as_str(), bp])).collect();
-                    audit::append(t, AuditEvent::new(Some(who.user_id), "product.maker_shares", format!("product:{id}"), serde_json::json!(detail)), now)?;
+                    let detail: Vec<_> =
+                        checked.iter().map(|(w, r, bp)| serde_json::json!([w, r.as_str(), bp])).collect();
+                    audit::append(
+                        t,
+                        AuditEvent::new(
+                            Some(who.user_id),
+                            "product.maker_shares",
+                            format!("product:{id}"),
+                            serde_json::json!(detail),
+                        ),
+                        now,
+                    )?;
                     Ok(())
                 })
             })
@@ -362,8 +391,14 @@ impl Portal {
         if !has_makers {
             return Err(AppError::BadRequest { field: "makers", key: "error.makers_empty" });
         }
-        self.transition(who, id, Action::EditProducts, |s| (s == ProductStatus::Draft).then_some(ProductStatus::InReview), None)
-            .await
+        self.transition(
+            who,
+            id,
+            Action::EditProducts,
+            |s| (s == ProductStatus::Draft).then_some(ProductStatus::InReview),
+            None,
+        )
+        .await
     }
 
     /// Approves (the product goes live) or rejects (back to draft, with the reason).
@@ -371,14 +406,26 @@ impl Portal {
         authorize(Some(who), Action::ReviewProducts, None)?;
         match input.decision.as_str() {
             "approve" => {
-                self.transition(who, id, Action::ReviewProducts, |s| (s == ProductStatus::InReview).then_some(ProductStatus::Active), None)
-                    .await
+                self.transition(
+                    who,
+                    id,
+                    Action::ReviewProducts,
+                    |s| (s == ProductStatus::InReview).then_some(ProductStatus::Active),
+                    None,
+                )
+                .await
             }
             "reject" => {
                 let reason = input.reason.ok_or(AppError::BadRequest { field: "reason", key: "error.required" })?;
                 let reason = bounded("reason", &reason, 1000)?;
-                self.transition(who, id, Action::ReviewProducts, |s| (s == ProductStatus::InReview).then_some(ProductStatus::Draft), Some(reason))
-                    .await
+                self.transition(
+                    who,
+                    id,
+                    Action::ReviewProducts,
+                    |s| (s == ProductStatus::InReview).then_some(ProductStatus::Draft),
+                    Some(reason),
+                )
+                .await
             }
             _ => Err(AppError::BadRequest { field: "decision", key: "error.choice" }),
         }

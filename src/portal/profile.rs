@@ -145,7 +145,10 @@ impl Portal {
         };
         if let (Some(i), Some(c)) = (change.cert_issued_on, change.cert_last_confirmed_on) {
             if c < i {
-                return Err(AppError::BadRequest { field: "cert_last_confirmed_on", key: "error.confirmed_before_issue" });
+                return Err(AppError::BadRequest {
+                    field: "cert_last_confirmed_on",
+                    key: "error.confirmed_before_issue",
+                });
             }
         }
         let (who, now) = (who.clone(), self.now());
@@ -160,7 +163,11 @@ impl Portal {
                     let detail = serde_json::json!({
                         "issued_on": change.cert_issued_on, "last_confirmed_on": change.cert_last_confirmed_on,
                     });
-                    audit::append(c, AuditEvent::new(Some(who.user_id), "workshop.certification", format!("workshop:{id}"), detail), now)?;
+                    audit::append(
+                        c,
+                        AuditEvent::new(Some(who.user_id), "workshop.certification", format!("workshop:{id}"), detail),
+                        now,
+                    )?;
                     Ok(())
                 })
             })
@@ -168,7 +175,12 @@ impl Portal {
     }
 
     /// Seals the payout account (manager or operator); the audit entry records only that it changed.
-    pub async fn set_payout_account(&self, who: &Principal, id: i64, input: PayoutAccountInput) -> Result<(), AppError> {
+    pub async fn set_payout_account(
+        &self,
+        who: &Principal,
+        id: i64,
+        input: PayoutAccountInput,
+    ) -> Result<(), AppError> {
         let account: String = input.account.chars().filter(|c| !c.is_whitespace()).collect();
         if !account.is_empty() && !(8..=34).contains(&account.len()) {
             return Err(AppError::BadRequest { field: "account", key: "error.account_number" });

@@ -91,7 +91,9 @@ fn change(input: WorkerInput) -> Result<WorkerChange, AppError> {
     let level = InheritorLevel::parse(input.inheritor_level.trim())
         .ok_or(AppError::BadRequest { field: "inheritor_level", key: "error.choice" })?;
     let county = match input.home_county_code.as_deref() {
-        Some(c) => Some(RegionCode::parse(c).ok_or(AppError::BadRequest { field: "home_county_code", key: "error.region_code" })?),
+        Some(c) => Some(
+            RegionCode::parse(c).ok_or(AppError::BadRequest { field: "home_county_code", key: "error.region_code" })?,
+        ),
         None => None,
     };
     Ok(WorkerChange {
@@ -119,7 +121,13 @@ impl Portal {
                 for w in rows {
                     let history = if sensitive { Some(q::status_history(conn, w.id)?) } else { None };
                     let current = w.joined_on <= today && w.left_on.is_none_or(|l| l > today);
-                    out.push(WorkerView { worker: w, current, household_status: history, id_number: None, bank_account: None });
+                    out.push(WorkerView {
+                        worker: w,
+                        current,
+                        household_status: history,
+                        id_number: None,
+                        bank_account: None,
+                    });
                 }
                 Ok(out)
             })
@@ -138,11 +146,26 @@ impl Portal {
                 let today = this.clock.today();
                 let current = w.joined_on <= today && w.left_on.is_none_or(|l| l > today);
                 if !sensitive {
-                    return Ok(WorkerView { worker: w, current, household_status: None, id_number: None, bank_account: None });
+                    return Ok(WorkerView {
+                        worker: w,
+                        current,
+                        household_status: None,
+                        id_number: None,
+                        bank_account: None,
+                    });
                 }
                 let now = this.now();
                 conn.transaction(|c| {
-                    audit::append(c, AuditEvent::new(Some(who.user_id), "worker.sensitive_viewed", format!("worker:{id}"), serde_json::json!({})), now)?;
+                    audit::append(
+                        c,
+                        AuditEvent::new(
+                            Some(who.user_id),
+                            "worker.sensitive_viewed",
+                            format!("worker:{id}"),
+                            serde_json::json!({}),
+                        ),
+                        now,
+                    )?;
                     let open = |s: &Option<String>| s.as_deref().and_then(|s| this.key.open(s)).map(|p| mask(&p));
                     Ok(WorkerView {
                         id_number: open(&w.id_number_enc),
@@ -213,7 +236,11 @@ impl Portal {
                 conn.transaction(|c| {
                     q::set_consent(c, id, item, input.given, now)?;
                     let detail = serde_json::json!({"item": item, "given": input.given});
-                    audit::append(c, AuditEvent::new(Some(who.user_id), "worker.consent", format!("worker:{id}"), detail), now)?;
+                    audit::append(
+                        c,
+                        AuditEvent::new(Some(who.user_id), "worker.consent", format!("worker:{id}"), detail),
+                        now,
+                    )?;
                     Ok(())
                 })
             })
@@ -249,7 +276,11 @@ impl Portal {
                         "change": "status_recorded", "valid_from": row.valid_from, "valid_until": row.valid_until,
                         "verified_by": row.verified_by,
                     });
-                    audit::append(c, AuditEvent::new(Some(who.user_id), "worker.household_status", format!("worker:{id}"), detail), now)?;
+                    audit::append(
+                        c,
+                        AuditEvent::new(Some(who.user_id), "worker.household_status", format!("worker:{id}"), detail),
+                        now,
+                    )?;
                     Ok(())
                 })
             })
@@ -265,12 +296,18 @@ impl Portal {
         };
         let value: String = input.value.chars().filter(|c| !c.is_whitespace()).collect();
         let valid = match field {
-            "id_number" => value.len() == 18 && value[..17].bytes().all(|b| b.is_ascii_digit())
-                && value[17..].bytes().all(|b| b.is_ascii_digit() || b == b'X' || b == b'x'),
+            "id_number" => {
+                value.len() == 18
+                    && value[..17].bytes().all(|b| b.is_ascii_digit())
+                    && value[17..].bytes().all(|b| b.is_ascii_digit() || b == b'X' || b == b'x')
+            }
             _ => (8..=34).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric()),
         };
         if !value.is_empty() && !valid {
-            return Err(AppError::BadRequest { field: "value", key: if field == "id_number" { "error.id_number" } else { "error.account_number" } });
+            return Err(AppError::BadRequest {
+                field: "value",
+                key: if field == "id_number" { "error.id_number" } else { "error.account_number" },
+            });
         }
         let sealed = (!value.is_empty()).then(|| self.key.seal(&value.to_uppercase()));
         let (who, now) = (who.clone(), self.now());
@@ -281,7 +318,16 @@ impl Portal {
                     let change = if sealed.is_some() { "set" } else { "cleared" };
                     q::set_worker_secret(c, id, field, sealed)?;
                     let action = if field == "id_number" { "worker.id_number" } else { "worker.payout_details" };
-                    audit::append(c, AuditEvent::new(Some(who.user_id), action, format!("worker:{id}"), serde_json::json!({"change": change})), now)?;
+                    audit::append(
+                        c,
+                        AuditEvent::new(
+                            Some(who.user_id),
+                            action,
+                            format!("worker:{id}"),
+                            serde_json::json!({"change": change}),
+                        ),
+                        now,
+                    )?;
                     Ok(())
                 })
             })

@@ -12,12 +12,12 @@ use crate::db::reference::{ensure_reference_data, ReferenceCounts};
 use crate::db::writes::{self, NewImage, NewWorkshop};
 use crate::db::{Db, DbConn};
 use crate::domain::RegionLevel;
+pub use accounts::{demo_logins, print_demo_logins, DemoLogin, DEMO_PASSWORD};
 use anyhow::Context;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::Connection;
 use generate::{demo_date, demo_product, demo_worker, product_slug, Dice};
 use indicatif::{ProgressBar, ProgressStyle};
-pub use accounts::{demo_logins, print_demo_logins, DemoLogin, DEMO_PASSWORD};
 use spec::{DemoCatalog, WorkshopSpec};
 use std::path::Path;
 

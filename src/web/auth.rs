@@ -100,7 +100,9 @@ fn signed_in_response(req: &HttpRequest, state: &AppState, session: Session, nex
     let c = cookie(req, state, SESSION_COOKIE, session.token.clone());
     if is_api(req) {
         let csrf = req.extensions().get::<super::session::CsrfToken>().map(|t| t.0.clone());
-        return HttpResponse::Ok().cookie(c).json(SessionView { user: Some((&session.principal).into()), csrf_token: csrf });
+        return HttpResponse::Ok()
+            .cookie(c)
+            .json(SessionView { user: Some((&session.principal).into()), csrf_token: csrf });
     }
     let to = next.unwrap_or_else(|| home_of(&session.principal).to_owned());
     HttpResponse::SeeOther().cookie(c).insert_header((header::LOCATION, to)).finish()

@@ -1,8 +1,8 @@
 //! HTTP handlers, thin: extract, call the catalogue or search, render. No SQL here.
 
 pub mod api;
-pub mod auth;
 pub mod assets;
+pub mod auth;
 pub mod errors;
 pub mod lang;
 pub mod ops;

@@ -67,12 +67,11 @@ pub async fn csrf_guard(
     // Creating a bearer token needs the password itself, which a forged request lacks.
     let exempt = req.path() == "/api/v1/auth/tokens";
     if changing && !exempt && bearer(req.request()).is_none() {
-        let mut given = req
-            .headers()
-            .get("X-CSRF-Token")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .or_else(|| crate::domain::listing::query_value(&crate::i18n::url_pairs(req.query_string()), "csrf").map(str::to_owned));
+        let mut given =
+            req.headers().get("X-CSRF-Token").and_then(|v| v.to_str().ok()).map(str::to_owned).or_else(|| {
+                crate::domain::listing::query_value(&crate::i18n::url_pairs(req.query_string()), "csrf")
+                    .map(str::to_owned)
+            });
         let is_form = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -81,7 +80,9 @@ pub async fn csrf_guard(
         if given.is_none() && is_form {
             let body = match req.extract::<web::Bytes>().await {
                 Ok(b) if b.len() <= FORM_LIMIT => b,
-                _ => return Ok(req.error_response(AppError::TooLarge { key: "error.too_large" }).map_into_right_body()),
+                _ => {
+                    return Ok(req.error_response(AppError::TooLarge { key: "error.too_large" }).map_into_right_body())
+                }
             };
             given = crate::i18n::url_pairs(std::str::from_utf8(&body).unwrap_or(""))
                 .into_iter()

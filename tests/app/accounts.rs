@@ -10,17 +10,20 @@ use std::time::Duration;
 async fn register_login_logout_and_the_pages_that_need_a_login() {
     let app = TestApp::spawn().await;
     let anon = User::anonymous(&app).await;
-    let (status, to) = anon.form("/register", &[("email", "Mei@Example.cn"), ("password", "短"), ("display_name", "梅")]).await;
+    let (status, to) =
+        anon.form("/register", &[("email", "Mei@Example.cn"), ("password", "短"), ("display_name", "梅")]).await;
     assert_eq!(status, 400);
     assert!(to.contains("10 到 128"), "the password rule is explained: {to}");
-    let (status, to) =
-        anon.form("/register", &[("email", "Mei@Example.cn"), ("password", "lacquer and silver"), ("display_name", "梅")]).await;
+    let (status, to) = anon
+        .form("/register", &[("email", "Mei@Example.cn"), ("password", "lacquer and silver"), ("display_name", "梅")])
+        .await;
     assert_eq!((status, to.as_str()), (303, "/account"));
     let (_, page) = anon.page("/account").await;
     assert!(page.contains("mei@example.cn") && page.contains("买家"), "{page}");
     let again = User::anonymous(&app).await;
-    let (status, body) =
-        again.form("/register", &[("email", "mei@example.cn"), ("password", "lacquer and silver"), ("display_name", "x")]).await;
+    let (status, body) = again
+        .form("/register", &[("email", "mei@example.cn"), ("password", "lacquer and silver"), ("display_name", "x")])
+        .await;
     assert_eq!(status, 400);
     assert!(body.contains("已经注册"), "a taken address is a user error, not a 500: {body}");
     let (status, _) = anon.form("/logout", &[]).await;
@@ -35,8 +38,9 @@ async fn register_login_logout_and_the_pages_that_need_a_login() {
     let (status, body) = anon.form("/login", &[("email", "mei@example.cn"), ("password", "wrong password!")]).await;
     assert_eq!(status, 400);
     assert!(body.contains("邮箱或密码不对"));
-    let (status, to) =
-        anon.form("/login", &[("email", "mei@example.cn"), ("password", "lacquer and silver"), ("next", "//evil.example/")]).await;
+    let (status, to) = anon
+        .form("/login", &[("email", "mei@example.cn"), ("password", "lacquer and silver"), ("next", "//evil.example/")])
+        .await;
     assert_eq!((status, to.as_str()), (303, "/account"), "an off-site next is ignored");
 }
 
@@ -61,7 +65,13 @@ async fn a_form_post_without_a_valid_csrf_token_is_refused() {
     let res = manager.client.post(manager.url(&path)).form(&stolen).send().await.unwrap();
     assert_eq!(res.status(), 403);
     // JSON with the session cookie needs the header too.
-    let res = manager.client.post(manager.url(&format!("/api/v1{path}"))).json(&json!({"name_zh": "x", "name_en": "y"})).send().await.unwrap();
+    let res = manager
+        .client
+        .post(manager.url(&format!("/api/v1{path}")))
+        .json(&json!({"name_zh": "x", "name_en": "y"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     let (_, page) = manager.page(&format!("/portal/workshops/{w}")).await;
     assert!(!page.contains("改过的名字"), "nothing changed");
@@ -244,14 +254,23 @@ async fn invitations_give_roles_and_leave_eml_files_without_smtp() {
     let manager = User::demo(&app, "manager").await;
     let w = manager.workshop_id().await;
     // The manager invites an editor; the mail is written as an .eml file.
-    let (status, body) = manager.form("/portal/invitations", &[("email", "new.editor@example.cn"), ("role", "editor"), ("lang", "en")]).await;
+    let (status, body) = manager
+        .form("/portal/invitations", &[("email", "new.editor@example.cn"), ("role", "editor"), ("lang", "en")])
+        .await;
     assert_eq!(status, 200, "{body}");
     // A manager may not invite a manager; an operator may, and an official.
-    let (status, _) =
-        manager.post_json("/api/v1/portal/invitations", &json!({"email": "m2@example.cn", "role": "manager", "workshop_id": w})).await;
+    let (status, _) = manager
+        .post_json(
+            "/api/v1/portal/invitations",
+            &json!({"email": "m2@example.cn", "role": "manager", "workshop_id": w}),
+        )
+        .await;
     assert_eq!(status, 403);
     let (status, _) = operator
-        .post_json("/api/v1/portal/invitations", &json!({"email": "gov@example.cn", "role": "official", "region_code": "513400"}))
+        .post_json(
+            "/api/v1/portal/invitations",
+            &json!({"email": "gov@example.cn", "role": "official", "region_code": "513400"}),
+        )
         .await;
     assert_eq!(status, 202);
     let eml = app.data_dir.join("mail");
@@ -287,7 +306,9 @@ async fn audit_verify_passes_on_the_demo_and_names_an_edited_row() {
     let (_, workers) = manager.get_json(&format!("/api/v1/portal/workshops/{w}/workers")).await;
     let worker = workers[0]["id"].as_i64().unwrap();
     for given in [false, true, false] {
-        let (status, _) = manager.post_json(&format!("/api/v1/portal/workers/{worker}/consent"), &json!({"item": "photo", "given": given})).await;
+        let (status, _) = manager
+            .post_json(&format!("/api/v1/portal/workers/{worker}/consent"), &json!({"item": "photo", "given": given}))
+            .await;
         assert_eq!(status, 200);
     }
     let mut conn = app.db.conn().unwrap();

@@ -16,48 +16,80 @@ async fn a_manager_runs_the_roster_and_the_profile() {
     let app = TestApp::spawn().await;
     let manager = User::demo(&app, "manager").await;
     let w = manager.workshop_id().await;
-    assert_eq!(manager.page("/portal").await.1, format!("/portal/workshops/{w}"), "staff land on their workshop");
+    let res = manager.client.get(manager.url("/portal")).send().await.unwrap();
+    assert_eq!(
+        res.headers()["location"].to_str().unwrap(),
+        format!("/portal/workshops/{w}"),
+        "staff land on their workshop"
+    );
     let (status, page) = manager.page(&format!("/portal/workshops/{w}")).await;
     assert_eq!(status, 200);
     assert!(page.contains("认定信息"));
 
     // Profile by form, payout account sealed and masked.
     let (status, _) = manager
-        .form(&format!("/portal/workshops/{w}/profile"), &[("name_zh", "新名字工坊"), ("name_en", "New Name"), ("story_zh", "故事"), ("story_en", "Story")])
+        .form(
+            &format!("/portal/workshops/{w}/profile"),
+            &[("name_zh", "新名字工坊"), ("name_en", "New Name"), ("story_zh", "故事"), ("story_en", "Story")],
+        )
         .await;
     assert_eq!(status, 303);
-    let (status, _) = manager.form(&format!("/portal/workshops/{w}/payout-account"), &[("account", "6222 0212 3456 7890")]).await;
+    let (status, _) =
+        manager.form(&format!("/portal/workshops/{w}/payout-account"), &[("account", "6222 0212 3456 7890")]).await;
     assert_eq!(status, 303);
     let (_, view) = manager.get_json(&format!("/api/v1/portal/workshops/{w}")).await;
     assert_eq!(view["name_zh"], "新名字工坊");
     assert_eq!(view["payout_account"], "************7890");
-    let (status, _) = manager.form(&format!("/portal/workshops/{w}/profile"), &[("name_zh", ""), ("name_en", "x")]).await;
+    let (status, _) =
+        manager.form(&format!("/portal/workshops/{w}/profile"), &[("name_zh", ""), ("name_en", "x")]).await;
     assert_eq!(status, 400);
 
     // A new worker: bad dates are explained; then consent, status and numbers.
     let (status, body) = manager
-        .form(&format!("/portal/workshops/{w}/workers"), &[("name_zh", "阿依"), ("inheritor_level", "craftsman"), ("joined_on", "2025-03-01"), ("left_on", "2024-01-01")])
+        .form(
+            &format!("/portal/workshops/{w}/workers"),
+            &[
+                ("name_zh", "阿依"),
+                ("inheritor_level", "craftsman"),
+                ("joined_on", "2025-03-01"),
+                ("left_on", "2024-01-01"),
+            ],
+        )
         .await;
     assert_eq!(status, 400);
     assert!(body.contains("离职日期不能早于入职日期"), "{body}");
     let (status, created) = manager
-        .post_json(&format!("/api/v1/portal/workshops/{w}/workers"), &json!({"name_zh": "阿依", "name_latin": "Ayi", "inheritor_level": "craftsman", "joined_on": "2025-03-01"}))
+        .post_json(
+            &format!("/api/v1/portal/workshops/{w}/workers"),
+            &json!({"name_zh": "阿依", "name_latin": "Ayi", "inheritor_level": "craftsman", "joined_on": "2025-03-01"}),
+        )
         .await;
     assert_eq!(status, 200, "{created}");
     let worker = created["id"].as_i64().unwrap();
     for (item, given) in [("name", "true"), ("story", "true"), ("story", "false")] {
-        let (status, _) = manager.form(&format!("/portal/workers/{worker}/consent"), &[("item", item), ("given", given)]).await;
+        let (status, _) =
+            manager.form(&format!("/portal/workers/{worker}/consent"), &[("item", item), ("given", given)]).await;
         assert_eq!(status, 303);
     }
     let (status, _) = manager
-        .form(&format!("/portal/workers/{worker}/household-status"), &[("status", "lifted_out"), ("valid_from", "2025-01-01"), ("verified_by", "瓦吉村委会"), ("verified_on", "2025-01-05")])
+        .form(
+            &format!("/portal/workers/{worker}/household-status"),
+            &[
+                ("status", "lifted_out"),
+                ("valid_from", "2025-01-01"),
+                ("verified_by", "瓦吉村委会"),
+                ("verified_on", "2025-01-05"),
+            ],
+        )
         .await;
     assert_eq!(status, 303);
-    let (status, body) = manager.form(&format!("/portal/workers/{worker}/secrets"), &[("field", "id_number"), ("value", "12345")]).await;
+    let (status, body) =
+        manager.form(&format!("/portal/workers/{worker}/secrets"), &[("field", "id_number"), ("value", "12345")]).await;
     assert_eq!(status, 400);
     assert!(body.contains("18 位"));
     for (field, value) in [("id_number", "51340119900101123X"), ("bank_account", "6222021234567890")] {
-        let (status, _) = manager.form(&format!("/portal/workers/{worker}/secrets"), &[("field", field), ("value", value)]).await;
+        let (status, _) =
+            manager.form(&format!("/portal/workers/{worker}/secrets"), &[("field", field), ("value", value)]).await;
         assert_eq!(status, 303);
     }
     let (_, v) = manager.get_json(&format!("/api/v1/portal/workers/{worker}")).await;
@@ -95,7 +127,15 @@ async fn a_manager_runs_the_roster_and_the_profile() {
     assert!(v["household_status"].is_null() && v["id_number"].is_null());
     // Leaving: the worker is no longer current.
     let (status, _) = manager
-        .form(&format!("/portal/workers/{worker}"), &[("name_zh", "阿依"), ("inheritor_level", "apprentice"), ("joined_on", "2025-03-01"), ("left_on", "2026-10-01")])
+        .form(
+            &format!("/portal/workers/{worker}"),
+            &[
+                ("name_zh", "阿依"),
+                ("inheritor_level", "apprentice"),
+                ("joined_on", "2025-03-01"),
+                ("left_on", "2026-10-01"),
+            ],
+        )
         .await;
     assert_eq!(status, 303);
     let (_, v) = manager.get_json(&format!("/api/v1/portal/workers/{worker}")).await;
@@ -111,7 +151,15 @@ async fn products_go_from_draft_through_review_to_the_storefront_and_back_out() 
     let (_, products) = editor.get_json(&format!("/api/v1/portal/workshops/{w}/products")).await;
     let heritage = products[0]["heritage_item_id"].as_i64().unwrap().to_string();
     let fields = |title: &'static str| {
-        vec![("title_zh", title), ("title_en", "Test lacquer bowl"), ("category", "lacquerware"), ("price", "199.99"), ("stock", "3"), ("wage_rule", "share_of_net"), ("wage_percent", "60")]
+        vec![
+            ("title_zh", title),
+            ("title_en", "Test lacquer bowl"),
+            ("category", "lacquerware"),
+            ("price", "199.99"),
+            ("stock", "3"),
+            ("wage_rule", "share_of_net"),
+            ("wage_percent", "60"),
+        ]
     };
     let mut create = fields("测试漆碗");
     create.push(("heritage_item_id", &heritage));
@@ -125,22 +173,58 @@ async fn products_go_from_draft_through_review_to_the_storefront_and_back_out() 
     assert_eq!(status, 303);
     let id: i64 = to.rsplit('/').next().unwrap().parse().unwrap();
     let (_, p) = editor.get_json(&format!("/api/v1/portal/products/{id}")).await;
-    assert_eq!((p["status"].clone(), p["price_fen"].clone(), p["wage_bp"].clone()), (json!("draft"), json!(19999), json!(6000)));
+    assert_eq!(
+        (p["status"].clone(), p["price_fen"].clone(), p["wage_bp"].clone()),
+        (json!("draft"), json!(19999), json!(6000))
+    );
 
     // Submitting without makers is refused; makers must sum to 100% and be current workers.
     assert_eq!(editor.form(&format!("/portal/products/{id}/submit"), &[]).await.0, 400);
     let a = first_current_worker(&editor, w).await["id"].as_i64().unwrap().to_string();
     let (_, all) = editor.get_json(&format!("/api/v1/portal/workshops/{w}/workers")).await;
-    let b = all.as_array().unwrap().iter().filter(|x| x["current"] == true).nth(1).unwrap()["id"].as_i64().unwrap().to_string();
-    let (status, body) = editor.form(&format!("/portal/products/{id}/makers"), &[("worker_id", &a), ("role", "lead"), ("share", "50"), ("worker_id", &b), ("role", "maker"), ("share", "40")]).await;
+    let b = all.as_array().unwrap().iter().filter(|x| x["current"] == true).nth(1).unwrap()["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let (status, body) = editor
+        .form(
+            &format!("/portal/products/{id}/makers"),
+            &[
+                ("worker_id", &a),
+                ("role", "lead"),
+                ("share", "50"),
+                ("worker_id", &b),
+                ("role", "maker"),
+                ("share", "40"),
+            ],
+        )
+        .await;
     assert_eq!(status, 400);
     assert!(body.contains("合计 90%"), "{body}");
     let (status, body) = editor
-        .post_json(&format!("/api/v1/portal/products/{id}/makers"), &json!({"makers": [{"worker_id": 999999, "role": "lead", "share_bp": 10000}]}))
+        .post_json(
+            &format!("/api/v1/portal/products/{id}/makers"),
+            &json!({"makers": [{"worker_id": 999999, "role": "lead", "share_bp": 10000}]}),
+        )
         .await;
     assert_eq!(status, 400);
     assert!(body["error"]["message"].as_str().unwrap().contains("999999"));
-    let (status, _) = editor.form(&format!("/portal/products/{id}/makers"), &[("worker_id", &a), ("role", "lead"), ("share", "62.5"), ("worker_id", &b), ("role", "maker"), ("share", "37.5"), ("worker_id", ""), ("role", "maker"), ("share", "")]).await;
+    let (status, _) = editor
+        .form(
+            &format!("/portal/products/{id}/makers"),
+            &[
+                ("worker_id", &a),
+                ("role", "lead"),
+                ("share", "62.5"),
+                ("worker_id", &b),
+                ("role", "maker"),
+                ("share", "37.5"),
+                ("worker_id", ""),
+                ("role", "maker"),
+                ("share", ""),
+            ],
+        )
+        .await;
     assert_eq!(status, 303);
     let (_, p) = editor.get_json(&format!("/api/v1/portal/products/{id}")).await;
     assert_eq!(p["makers"].as_array().unwrap().iter().map(|m| m["share_bp"].as_i64().unwrap()).sum::<i64>(), 10000);
@@ -150,13 +234,26 @@ async fn products_go_from_draft_through_review_to_the_storefront_and_back_out() 
     assert_eq!(editor.form(&format!("/portal/products/{id}/review"), &[("decision", "approve")]).await.0, 403);
     let (_, queue) = operator.get_json("/api/v1/portal/review").await;
     assert!(queue.as_array().unwrap().iter().any(|q| q["id"] == id));
-    assert_eq!(operator.form(&format!("/portal/products/{id}/review"), &[("decision", "reject")]).await.0, 400, "a reason is required");
-    assert_eq!(operator.form(&format!("/portal/products/{id}/review"), &[("decision", "reject"), ("reason", "请补充英文介绍")]).await.0, 303);
+    assert_eq!(
+        operator.form(&format!("/portal/products/{id}/review"), &[("decision", "reject")]).await.0,
+        400,
+        "a reason is required"
+    );
+    assert_eq!(
+        operator
+            .form(&format!("/portal/products/{id}/review"), &[("decision", "reject"), ("reason", "请补充英文介绍")])
+            .await
+            .0,
+        303
+    );
     let (_, page) = editor.page(&format!("/portal/products/{id}")).await;
     assert!(page.contains("请补充英文介绍"));
     assert_eq!(editor.form(&format!("/portal/products/{id}/submit"), &[]).await.0, 303);
     assert_eq!(editor.form(&format!("/portal/products/{id}/submit"), &[]).await.0, 409, "already in review");
-    assert_eq!(operator.post_json(&format!("/api/v1/portal/products/{id}/review"), &json!({"decision": "approve"})).await.0, 200);
+    assert_eq!(
+        operator.post_json(&format!("/api/v1/portal/products/{id}/review"), &json!({"decision": "approve"})).await.0,
+        200
+    );
     let slug = p["slug"].as_str().unwrap().to_owned();
     let (status, page) = app.page(&format!("/products/{slug}")).await;
     assert_eq!(status, 200);
@@ -194,14 +291,16 @@ async fn withdrawing_consent_in_the_portal_reaches_pages_api_and_search_within_t
     let product = products.as_array().unwrap().iter().find(|p| p["status"] == "active").unwrap();
     let slug = product["slug"].as_str().unwrap().to_owned();
     let (_, public) = app.json(&format!("/api/v1/products/{slug}")).await;
-    let named = public["makers"].as_array().unwrap().iter().find(|m| !m["worker_id"].is_null()).expect("a named maker").clone();
+    let named =
+        public["makers"].as_array().unwrap().iter().find(|m| !m["worker_id"].is_null()).expect("a named maker").clone();
     let (worker, name) = (named["worker_id"].as_i64().unwrap(), named["display_name"].as_str().unwrap().to_owned());
     app.search_settled().await;
     let (_, hits) = app.json(&format!("/api/v1/search?q={name}")).await;
     assert!(hits["total"].as_i64().unwrap() > 0, "searchable by name before");
 
     let started = std::time::Instant::now();
-    let (status, _) = manager.form(&format!("/portal/workers/{worker}/consent"), &[("item", "name"), ("given", "false")]).await;
+    let (status, _) =
+        manager.form(&format!("/portal/workers/{worker}/consent"), &[("item", "name"), ("given", "false")]).await;
     assert_eq!(status, 303);
     let trace = public["trace_code"].as_str().unwrap();
     for path in [format!("/products/{slug}"), format!("/t/{trace}"), format!("/api/v1/products/{slug}")] {

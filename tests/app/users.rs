@@ -16,11 +16,8 @@ pub struct User {
 impl User {
     /// A browser that has visited the site (so it holds a CSRF cookie) but not logged in.
     pub async fn anonymous(app: &TestApp) -> User {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let client =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let session: Value = client.get(app.url("/api/v1/auth/session")).send().await.unwrap().json().await.unwrap();
         let csrf = session["csrf_token"].as_str().expect("a CSRF token").to_owned();
         User { client, csrf, base: app.base.clone() }
@@ -29,7 +26,8 @@ impl User {
     /// Logs in through the JSON API.
     pub async fn login(app: &TestApp, email: &str, password: &str) -> User {
         let user = User::anonymous(app).await;
-        let (status, body) = user.post_json("/api/v1/auth/login", &serde_json::json!({"email": email, "password": password})).await;
+        let (status, body) =
+            user.post_json("/api/v1/auth/login", &serde_json::json!({"email": email, "password": password})).await;
         assert_eq!(status, 200, "login of {email}: {body}");
         user
     }
@@ -76,8 +74,10 @@ impl User {
     /// Uploads a photo (multipart) to a product, through the form route or the API.
     pub async fn upload(&self, path: &str, file_name: &str, bytes: Vec<u8>) -> (u16, Value) {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned());
-        let form = reqwest::multipart::Form::new().part("photo", part).text("alt_zh", "漆碗").text("alt_en", "A lacquer bowl");
-        let res = self.client.post(self.url(path)).header("X-CSRF-Token", &self.csrf).multipart(form).send().await.unwrap();
+        let form =
+            reqwest::multipart::Form::new().part("photo", part).text("alt_zh", "漆碗").text("alt_en", "A lacquer bowl");
+        let res =
+            self.client.post(self.url(path)).header("X-CSRF-Token", &self.csrf).multipart(form).send().await.unwrap();
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
     }
@@ -102,7 +102,8 @@ fn decode_body(mail: &str) -> String {
     let decoded = if head.to_ascii_lowercase().contains("content-transfer-encoding: base64") {
         use base64::Engine;
         let joined: String = body.split_whitespace().collect();
-        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(joined).unwrap_or_default()).unwrap_or_default()
+        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(joined).unwrap_or_default())
+            .unwrap_or_default()
     } else if head.to_ascii_lowercase().contains("quoted-printable") {
         let soft = body.replace("=\r\n", "").replace("=\n", "");
         let mut out = Vec::new();

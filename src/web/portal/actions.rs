@@ -1,10 +1,10 @@
 //! The portal's state-changing actions, each serving a form post and a JSON call.
 
 use super::{body, done};
+use crate::error::AppError;
 use crate::portal::products::{MakerInput, ProductInput, ReviewInput};
 use crate::portal::profile::{CertificationInput, PayoutAccountInput, ProfileInput};
 use crate::portal::workers::{ConsentInput, SecretInput, StatusInput, WorkerInput};
-use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::session::SignedIn;
 use actix_web::{web, Either, HttpRequest, HttpResponse};
@@ -165,17 +165,32 @@ fn form_makers(form: &str) -> Result<Vec<MakerInput>, AppError> {
     Ok(out)
 }
 
-pub async fn archive(state: web::Data<AppState>, req: HttpRequest, who: SignedIn, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn archive(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     state.portal.archive_product(&who.0, *id).await?;
     Ok(done(&req, format!("/portal/products/{id}"), json!({"status": "archived"})))
 }
 
-pub async fn submit(state: web::Data<AppState>, req: HttpRequest, who: SignedIn, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     state.portal.submit_product(&who.0, *id).await?;
     Ok(done(&req, format!("/portal/products/{id}"), json!({"status": "in_review"})))
 }
 
-pub async fn duplicate(state: web::Data<AppState>, req: HttpRequest, who: SignedIn, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn duplicate(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let new_id = state.portal.duplicate_product(&who.0, *id).await?;
     Ok(done(&req, format!("/portal/products/{new_id}"), json!({"id": new_id})))
 }

@@ -55,7 +55,9 @@ fn show(
 pub async fn home(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
     let workshops = state.portal.workshops(&who.0).await?;
     if let (Some(own), false) = (who.0.role.workshop(), is_api(&req)) {
-        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/portal/workshops/{own}"))).finish());
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/portal/workshops/{own}")))
+            .finish());
     }
     let mut ctx = Context::new();
     ctx.insert("is_operator", &(who.0.role == crate::domain::account::Role::Operator));
@@ -139,7 +141,11 @@ pub async fn product(
 }
 
 /// The operators' review queue.
-pub async fn review_queue(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
+pub async fn review_queue(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
     let list = state.portal.review_queue(&who.0).await?;
     show(&state, &req, "portal/review.html", "products", list, Context::new())
 }

@@ -41,7 +41,8 @@ pub async fn upload(
             _ => {}
         }
     }
-    let bytes = photo.filter(|b| !b.is_empty()).ok_or(AppError::BadRequest { field: "photo", key: "error.required" })?;
+    let bytes =
+        photo.filter(|b| !b.is_empty()).ok_or(AppError::BadRequest { field: "photo", key: "error.required" })?;
     let photo_id = state.portal.add_photo(&who.0, *id, bytes, alt).await?;
     Ok(done(&req, format!("/portal/products/{id}"), json!({"id": photo_id})))
 }
@@ -57,7 +58,12 @@ pub async fn set_alt(
     Ok(done(&req, "/portal".to_owned(), json!({"ok": true})))
 }
 
-pub async fn delete(state: web::Data<AppState>, req: HttpRequest, who: SignedIn, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     state.portal.delete_photo(&who.0, *id).await?;
     Ok(done(&req, "/portal".to_owned(), json!({"ok": true})))
 }
