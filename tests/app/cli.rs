@@ -57,7 +57,7 @@ fn migrate_applies_once() {
     let run = || gongfang().current_dir(dir.path()).arg("migrate").output().unwrap();
     let first = run();
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
-    assert!(String::from_utf8_lossy(&first.stdout).contains("2 migration(s)"));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("3 migration(s)"));
     assert!(dir.path().join("data/gongfang.sqlite3").is_file(), "defaults to a SQLite file in ./data");
     let second = run();
     assert!(String::from_utf8_lossy(&second.stdout).contains("0 migration(s)"));

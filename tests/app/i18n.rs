@@ -50,7 +50,13 @@ async fn accept_language_cookie_and_query_choose_the_language() {
 
     // The switcher's choice is remembered and beats Accept-Language.
     let res = app.get_lang("/?lang=en", "zh-CN").await;
-    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("lang="))
+        .expect("the language cookie");
     assert!(
         cookie.starts_with("lang=en") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
