@@ -317,3 +317,47 @@ async fn withdrawing_consent_in_the_portal_reaches_pages_api_and_search_within_t
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn every_portal_and_account_page_renders_in_both_languages() {
+    let app = TestApp::spawn().await;
+    let manager = User::demo(&app, "manager").await;
+    let operator = User::demo(&app, "operator").await;
+    let w = manager.workshop_id().await;
+    let product = manager.get_json(&format!("/api/v1/portal/workshops/{w}/products")).await.1[0]["id"].as_i64().unwrap();
+    let worker = first_current_worker(&manager, w).await["id"].as_i64().unwrap();
+    let anon = User::anonymous(&app).await;
+    let pages: Vec<(&User, String, &str)> = vec![
+        (&anon, "/login".into(), "password"),
+        (&anon, "/register".into(), "display_name"),
+        (&anon, "/forgot".into(), "email"),
+        (&manager, "/account".into(), "manager@demo.gongfang.cn"),
+        (&manager, format!("/portal/workshops/{w}"), "payout-account"),
+        (&manager, format!("/portal/workshops/{w}/workers"), "joined_on"),
+        (&manager, format!("/portal/workshops/{w}/products"), "heritage_item_id"),
+        (&manager, format!("/portal/workers/{worker}"), "household-status"),
+        (&manager, format!("/portal/products/{product}"), "multipart/form-data"),
+        (&operator, "/portal".into(), "/portal/review"),
+        (&operator, "/portal/review".into(), "<h1>"),
+        (&operator, format!("/portal/workshops/{w}"), "certification"),
+    ];
+    for lang in ["zh", "en"] {
+        for (user, path, marker) in &pages {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let (status, html) = user.page(&format!("{path}{sep}lang={lang}")).await;
+            assert_eq!(status, 200, "{path} in {lang}: {html}");
+            assert!(html.contains(marker), "{path} in {lang} lacks {marker}");
+            assert!(html.contains("viewport"), "{path} is laid out for phones");
+            let forms = html.matches("method=\"post\"").count();
+            let tokens = html.matches(&format!("name=\"csrf\" value=\"{}\"", user.csrf)).count()
+                + html.matches(&format!("csrf={}", user.csrf)).count();
+            assert_eq!(forms, tokens, "{path}: every form carries the CSRF token");
+            // No message key left untranslated.
+            for key in ["portal.", "auth.", "error.", "status.", "household."] {
+                assert!(!html.contains(&format!(">{key}")), "{path} in {lang} shows a raw key {key}");
+            }
+        }
+    }
+    let (_, en) = manager.page(&format!("/portal/workers/{worker}?lang=en")).await;
+    assert!(en.contains("Household status") && en.contains("Consent to publish"));
+}
