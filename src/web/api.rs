@@ -22,7 +22,23 @@ use utoipa::OpenApi;
         title = "Gongfang API",
         description = "Heritage crafts traced to the workshops and artisans who made them. Amounts are integer fen (1/100 yuan)."
     ),
-    paths(products, product, workshop, region, crate::web::search::api_search, crate::web::search::api_suggest),
+    paths(
+        products, product, workshop, region, crate::web::search::api_search, crate::web::search::api_suggest,
+        crate::web::auth::session, crate::web::auth::login, crate::web::auth::create_token, crate::web::auth::logout,
+        crate::web::auth::register, crate::web::auth::forgot, crate::web::auth::reset, crate::web::auth::invite,
+        crate::web::auth::accept_invitation,
+        crate::web::portal::home, crate::web::portal::workshop, crate::web::portal::workers, crate::web::portal::worker,
+        crate::web::portal::products, crate::web::portal::product, crate::web::portal::review_queue,
+        crate::web::portal::actions::update_profile, crate::web::portal::actions::certify,
+        crate::web::portal::actions::payout_account, crate::web::portal::actions::create_worker,
+        crate::web::portal::actions::update_worker, crate::web::portal::actions::consent,
+        crate::web::portal::actions::household_status, crate::web::portal::actions::secret,
+        crate::web::portal::actions::create_product, crate::web::portal::actions::update_product,
+        crate::web::portal::actions::makers, crate::web::portal::actions::archive, crate::web::portal::actions::submit,
+        crate::web::portal::actions::duplicate, crate::web::portal::actions::review,
+        crate::web::portal::photos::upload, crate::web::portal::photos::set_alt, crate::web::portal::photos::delete,
+    ),
+    modifiers(&Security),
     components(schemas(
         ProductPage,
         ProductView,
@@ -49,10 +65,54 @@ use utoipa::OpenApi;
         ApiError,
         ApiErrorBody,
         crate::search::SearchPage,
-        crate::search::Suggestion
+        crate::search::Suggestion,
+        crate::web::auth::Credentials,
+        crate::web::auth::Registration,
+        crate::web::auth::EmailOnly,
+        crate::web::auth::NewPasswordInput,
+        crate::web::auth::UserView,
+        crate::web::auth::SessionView,
+        crate::accounts::flows::InviteInput,
+        crate::portal::profile::WorkshopView,
+        crate::portal::profile::ProfileInput,
+        crate::portal::profile::CertificationInput,
+        crate::portal::profile::PayoutAccountInput,
+        crate::portal::workers::WorkerInput,
+        crate::portal::workers::WorkerView,
+        crate::portal::workers::ConsentInput,
+        crate::portal::workers::StatusInput,
+        crate::portal::workers::SecretInput,
+        crate::portal::products::ProductInput,
+        crate::portal::products::MakerInput,
+        crate::portal::products::ReviewInput,
+        crate::portal::products::ProductEdit,
+        crate::portal::photos::AltInput,
+        crate::web::portal::actions::MakersBody
     ))
 )]
 pub struct ApiDoc;
+
+/// The two ways to call the portal API: a bearer token (`POST /api/v1/auth/tokens`), or the
+/// session cookie plus the `X-CSRF-Token` header from `GET /api/v1/auth/session`.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "gf_session",
+                "The session cookie; state-changing calls also send X-CSRF-Token",
+            ))),
+        );
+    }
+}
 
 /// `GET /api/openapi.json`
 pub async fn openapi() -> HttpResponse {

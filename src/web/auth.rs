@@ -128,6 +128,7 @@ pub async fn login_page(state: web::Data<AppState>, req: HttpRequest) -> Result<
     page(&state, &req, "auth/login.html", ctx)
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/login", description = "Log in with a session cookie (send the CSRF token from /api/v1/auth/session). Rate-limited per account and per address.", request_body = Credentials, responses((status = 200, body = SessionView), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 429, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -139,6 +140,7 @@ pub async fn login(
     Ok(signed_in_response(&req, &state, session, safe_next(input.next.as_deref())))
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/tokens", description = "A bearer token for apps; no CSRF token needed. Answers {token, user}.", request_body = Credentials, responses((status = 201), (status = 400, body = crate::web::errors::ApiError), (status = 429, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 /// Issues a bearer token for an API client (mobile apps, mini-programs).
 pub async fn create_token(
     state: web::Data<AppState>,
@@ -150,6 +152,7 @@ pub async fn create_token(
     Ok(HttpResponse::Created().json(serde_json::json!({ "token": s.token, "user": UserView::from(&s.principal) })))
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/logout", description = "End the session or revoke the bearer token.", responses((status = 204), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn logout(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let token = req
         .headers()
@@ -168,6 +171,7 @@ pub async fn logout(state: web::Data<AppState>, req: HttpRequest) -> Result<Http
     Ok(HttpResponse::SeeOther().cookie(gone).insert_header((header::LOCATION, "/")).finish())
 }
 
+#[utoipa::path(get, path = "/api/v1/auth/session", description = "The signed-in user (or null) and the CSRF token to send as X-CSRF-Token with cookie-based calls.", responses((status = 200, body = SessionView)))]
 pub async fn session(req: HttpRequest, viewer: Viewer) -> Result<HttpResponse, AppError> {
     let csrf = req.extensions().get::<super::session::CsrfToken>().map(|t| t.0.clone());
     Ok(HttpResponse::Ok().json(SessionView { user: viewer.0.as_ref().map(UserView::from), csrf_token: csrf }))
@@ -177,6 +181,7 @@ pub async fn register_page(state: web::Data<AppState>, req: HttpRequest) -> Resu
     page(&state, &req, "auth/register.html", Context::new())
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/register", description = "Create a buyer account and sign it in.", request_body = Registration, responses((status = 200, body = SessionView), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -198,6 +203,7 @@ pub async fn forgot_page(state: web::Data<AppState>, req: HttpRequest) -> Result
     page(&state, &req, "auth/forgot.html", Context::new())
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", description = "E-mail a reset link if the address has an account (the answer is the same either way).", request_body = EmailOnly, responses((status = 202), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn forgot(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -221,6 +227,7 @@ pub async fn reset_page(
     page(&state, &req, "auth/reset.html", Context::new())
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/{token}", description = "Set a new password with a reset link's token; works once.", request_body = NewPasswordInput, params(("token" = String, Path)), responses((status = 204), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn reset(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -234,6 +241,7 @@ pub async fn reset(
     message(&state, &req, "auth.reset_done")
 }
 
+#[utoipa::path(post, path = "/api/v1/portal/invitations", description = "Invite an editor (manager), or a manager or official (operator).", request_body = crate::accounts::flows::InviteInput, responses((status = 202), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn invite(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -258,6 +266,7 @@ pub async fn invitation_page(
     page(&state, &req, "auth/invite.html", ctx)
 }
 
+#[utoipa::path(post, path = "/api/v1/invitations/{token}", description = "Accept an invitation: set name and password, sign in.", request_body = NewPasswordInput, params(("token" = String, Path)), responses((status = 200, body = SessionView), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn accept_invitation(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -324,7 +324,8 @@ async fn every_portal_and_account_page_renders_in_both_languages() {
     let manager = User::demo(&app, "manager").await;
     let operator = User::demo(&app, "operator").await;
     let w = manager.workshop_id().await;
-    let product = manager.get_json(&format!("/api/v1/portal/workshops/{w}/products")).await.1[0]["id"].as_i64().unwrap();
+    let product =
+        manager.get_json(&format!("/api/v1/portal/workshops/{w}/products")).await.1[0]["id"].as_i64().unwrap();
     let worker = first_current_worker(&manager, w).await["id"].as_i64().unwrap();
     let anon = User::anonymous(&app).await;
     let pages: Vec<(&User, String, &str)> = vec![

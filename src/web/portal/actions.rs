@@ -12,6 +12,13 @@ use serde_json::json;
 
 type In<T> = Either<web::Json<T>, web::Form<T>>;
 
+/// The makers of a product, as JSON.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct MakersBody {
+    pub makers: Vec<MakerInput>,
+}
+
+#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/profile", description = "Edit the workshop's profile and story (manager, operator).", request_body = crate::portal::profile::ProfileInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn update_profile(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -23,6 +30,7 @@ pub async fn update_profile(
     Ok(done(&req, format!("/portal/workshops/{id}"), json!({"ok": true})))
 }
 
+#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/certification", description = "Record the certificate and yearly confirmation (operator).", request_body = crate::portal::profile::CertificationInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn certify(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -34,6 +42,7 @@ pub async fn certify(
     Ok(done(&req, format!("/portal/workshops/{id}"), json!({"ok": true})))
 }
 
+#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/payout-account", description = "Seal the payout bank account (manager, operator); shown masked.", request_body = crate::portal::profile::PayoutAccountInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn payout_account(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -45,6 +54,7 @@ pub async fn payout_account(
     Ok(done(&req, format!("/portal/workshops/{id}"), json!({"ok": true})))
 }
 
+#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/workers", description = "Add a worker to the roster; answers {id}.", request_body = crate::portal::workers::WorkerInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn create_worker(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -56,6 +66,7 @@ pub async fn create_worker(
     Ok(done(&req, format!("/portal/workers/{id}"), json!({"id": id})))
 }
 
+#[utoipa::path(post, path = "/api/v1/portal/workers/{id}", description = "Edit a worker's roster fields.", request_body = crate::portal::workers::WorkerInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn update_worker(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -67,6 +78,7 @@ pub async fn update_worker(
     Ok(done(&req, format!("/portal/workers/{id}"), json!({"ok": true})))
 }
 
+#[utoipa::path(post, path = "/api/v1/portal/workers/{id}/consent", description = "Give or withdraw one consent item (name, photo, story).", request_body = crate::portal::workers::ConsentInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn consent(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -78,6 +90,7 @@ pub async fn consent(
     Ok(done(&req, format!("/portal/workers/{id}"), json!({"ok": true})))
 }
 
+#[utoipa::path(post, path = "/api/v1/portal/workers/{id}/household-status", description = "Record a verified household status.", request_body = crate::portal::workers::StatusInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn household_status(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -89,6 +102,7 @@ pub async fn household_status(
     Ok(done(&req, format!("/portal/workers/{id}"), json!({"ok": true})))
 }
 
+#[utoipa::path(post, path = "/api/v1/portal/workers/{id}/secrets", description = "Seal a worker's ID or bank number.", request_body = crate::portal::workers::SecretInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn secret(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -100,6 +114,7 @@ pub async fn secret(
     Ok(done(&req, format!("/portal/workers/{id}"), json!({"ok": true})))
 }
 
+#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/products", description = "Create a draft product; answers {id}.", request_body = crate::portal::products::ProductInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn create_product(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -111,6 +126,7 @@ pub async fn create_product(
     Ok(done(&req, format!("/portal/products/{id}"), json!({"id": id})))
 }
 
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}", description = "Edit a product (not once archived).", request_body = crate::portal::products::ProductInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn update_product(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -122,6 +138,7 @@ pub async fn update_product(
     Ok(done(&req, format!("/portal/products/{id}"), json!({"ok": true})))
 }
 
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/makers", description = "Replace the makers; shares in basis points sum to 10000, makers are current workers.", request_body = crate::web::portal::actions::MakersBody, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 /// The makers, as JSON `{"makers": [{worker_id, role, share_bp}]}` or as form rows of
 /// `worker_id`, `role` and `share` (a percentage), blank rows ignored.
 pub async fn makers(
@@ -132,11 +149,7 @@ pub async fn makers(
     raw: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let makers = if super::is_api(&req) {
-        #[derive(serde::Deserialize)]
-        struct Body {
-            makers: Vec<MakerInput>,
-        }
-        serde_json::from_slice::<Body>(&raw)
+        serde_json::from_slice::<MakersBody>(&raw)
             .map_err(|_| AppError::BadRequest { field: "makers", key: "error.bad_request" })?
             .makers
     } else {
@@ -165,6 +178,7 @@ fn form_makers(form: &str) -> Result<Vec<MakerInput>, AppError> {
     Ok(out)
 }
 
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/archive", description = "Archive a product.", params(("id" = i64, Path)), responses((status = 200), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn archive(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -175,6 +189,7 @@ pub async fn archive(
     Ok(done(&req, format!("/portal/products/{id}"), json!({"status": "archived"})))
 }
 
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/submit", description = "Send a draft for review.", params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -185,6 +200,7 @@ pub async fn submit(
     Ok(done(&req, format!("/portal/products/{id}"), json!({"status": "in_review"})))
 }
 
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/duplicate", description = "Copy a product as a new draft; answers {id}.", params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn duplicate(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -195,6 +211,7 @@ pub async fn duplicate(
     Ok(done(&req, format!("/portal/products/{new_id}"), json!({"id": new_id})))
 }
 
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/review", description = "Approve or reject with a reason (operator).", request_body = crate::portal::products::ReviewInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn review(
     state: web::Data<AppState>,
     req: HttpRequest,

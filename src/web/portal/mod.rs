@@ -51,6 +51,7 @@ fn show(
     state.renderer.page(req, Lang::of_request(req), template, ctx)
 }
 
+#[utoipa::path(get, path = "/api/v1/portal/workshops", description = "The workshops the user may open: their own, or all for operators.", responses((status = 200, body = Vec<crate::portal::profile::WorkshopView>), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 /// `/portal`: staff go to their workshop; operators see every workshop and the review queue.
 pub async fn home(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
     let workshops = state.portal.workshops(&who.0).await?;
@@ -64,6 +65,7 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -
     show(&state, &req, "portal/home.html", "workshops", workshops, ctx)
 }
 
+#[utoipa::path(get, path = "/api/v1/portal/workshops/{id}", params(("id" = i64, Path)), responses((status = 200, body = crate::portal::profile::WorkshopView), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 /// A workshop's dashboard: profile, certification, links to products and workers.
 pub async fn workshop(
     state: web::Data<AppState>,
@@ -77,6 +79,7 @@ pub async fn workshop(
     show(&state, &req, "portal/workshop.html", "workshop", view, ctx)
 }
 
+#[utoipa::path(get, path = "/api/v1/portal/workshops/{id}/workers", description = "The roster; household status only for managers and operators.", params(("id" = i64, Path)), responses((status = 200, body = Vec<crate::portal::workers::WorkerView>), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn workers(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -91,6 +94,7 @@ pub async fn workers(
     show(&state, &req, "portal/workers.html", "workers", list, ctx)
 }
 
+#[utoipa::path(get, path = "/api/v1/portal/workers/{id}", description = "One worker; for managers and operators with status history and masked numbers (the access is audited).", params(("id" = i64, Path)), responses((status = 200, body = crate::portal::workers::WorkerView), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn worker(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -105,6 +109,7 @@ pub async fn worker(
     show(&state, &req, "portal/worker.html", "worker", view, ctx)
 }
 
+#[utoipa::path(get, path = "/api/v1/portal/workshops/{id}/products", params(("id" = i64, Path)), responses((status = 200), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn products(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -119,6 +124,7 @@ pub async fn products(
     show(&state, &req, "portal/products.html", "products", list, ctx)
 }
 
+#[utoipa::path(get, path = "/api/v1/portal/products/{id}", params(("id" = i64, Path)), responses((status = 200, body = crate::portal::products::ProductEdit), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn product(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -140,6 +146,7 @@ pub async fn product(
     show(&state, &req, "portal/product.html", "p", edit, ctx)
 }
 
+#[utoipa::path(get, path = "/api/v1/portal/review", description = "Products waiting for review (operator).", responses((status = 200), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 /// The operators' review queue.
 pub async fn review_queue(
     state: web::Data<AppState>,

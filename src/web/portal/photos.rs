@@ -11,6 +11,7 @@ use actix_web::{web, Either, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde_json::json;
 
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/photos", description = "Upload a photo as multipart/form-data: photo (JPEG, PNG or WebP), alt_zh, alt_en. It is turned upright, stripped of metadata and stored in 320/800/1600 px JPEG and WebP.", params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 413, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn upload(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -47,6 +48,7 @@ pub async fn upload(
     Ok(done(&req, format!("/portal/products/{id}"), json!({"id": photo_id})))
 }
 
+#[utoipa::path(post, path = "/api/v1/portal/photos/{id}", description = "Set a photo's alt text.", request_body = crate::portal::photos::AltInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn set_alt(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -58,6 +60,7 @@ pub async fn set_alt(
     Ok(done(&req, "/portal".to_owned(), json!({"ok": true})))
 }
 
+#[utoipa::path(post, path = "/api/v1/portal/photos/{id}/delete", description = "Remove a photo and its files.", params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,
