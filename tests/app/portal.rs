@@ -362,3 +362,34 @@ async fn every_portal_and_account_page_renders_in_both_languages() {
     let (_, en) = manager.page(&format!("/portal/workers/{worker}?lang=en")).await;
     assert!(en.contains("Household status") && en.contains("Consent to publish"));
 }
+
+#[tokio::test]
+async fn two_missed_yearly_confirmations_show_as_lapsed_and_take_the_products_off_the_storefront() {
+    let app = TestApp::spawn().await;
+    let operator = User::demo(&app, "operator").await;
+    let manager = User::demo(&app, "manager").await;
+    let w = manager.workshop_id().await;
+    let (_, view) = manager.get_json(&format!("/api/v1/portal/workshops/{w}")).await;
+    let slug = view["slug"].as_str().unwrap().to_owned();
+    let (_, listed) = app.json(&format!("/api/v1/products?workshop={slug}")).await;
+    assert!(listed["total"].as_i64().unwrap() > 0);
+    // Managers cannot certify themselves.
+    let body = json!({"cert_number": "LS-2021-07", "cert_authority": "凉山州文化广播电视和旅游局", "cert_issued_on": "2021-05-01", "cert_last_confirmed_on": "2023-06-01"});
+    assert_eq!(manager.post_json(&format!("/api/v1/portal/workshops/{w}/certification"), &body).await.0, 403);
+    assert_eq!(operator.post_json(&format!("/api/v1/portal/workshops/{w}/certification"), &body).await.0, 200);
+    // Confirmed for 2023 on 2023-06-01; the 2024 and 2025 confirmations are missed by "today" (2026-11-28).
+    let (_, view) = manager.get_json(&format!("/api/v1/portal/workshops/{w}")).await;
+    assert_eq!(view["certification"], "lapsed", "{view}");
+    let (_, page) = manager.page(&format!("/portal/workshops/{w}")).await;
+    assert!(page.contains("认定已失效"), "the portal says so");
+    let (_, listed) = app.json(&format!("/api/v1/products?workshop={slug}")).await;
+    assert_eq!(listed["total"], 0, "its products leave the storefront");
+    // A new confirmation brings them back.
+    let renewed = json!({"cert_number": "LS-2021-07", "cert_issued_on": "2021-05-01", "cert_last_confirmed_on": "2026-05-01"});
+    assert_eq!(operator.post_json(&format!("/api/v1/portal/workshops/{w}/certification"), &renewed).await.0, 200);
+    let (_, listed) = app.json(&format!("/api/v1/products?workshop={slug}")).await;
+    assert!(listed["total"].as_i64().unwrap() > 0);
+    let mut conn = app.db.conn().unwrap();
+    let history = gongfang::db::audit::for_subject(&mut conn, &format!("workshop:{w}"), 10).unwrap();
+    assert_eq!(history.iter().filter(|h| h.action == "workshop.certification").count(), 2);
+}
