@@ -203,15 +203,28 @@ pub struct ImageView {
     pub width: i32,
     pub height: i32,
     pub alt: Text,
+    /// For `<img srcset>`: the JPEG copies of an uploaded photo with their widths.
+    pub srcset: Option<String>,
 }
 
 impl ImageView {
     pub fn from_row(i: &ImageRow) -> ImageView {
+        // An uploaded photo's main file is one of its copies, `photos/<key>/<width>.jpg`.
+        let srcset = i.path.rsplit_once('/').filter(|_| !i.variant_widths.is_empty()).map(|(dir, _)| {
+            i.variant_widths
+                .split(',')
+                .map(|w| {
+                    format!("/media/{dir}/{} {w}w", crate::media::photos::variant_file(w.parse().unwrap_or(0), "jpg"))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
         ImageView {
             url: format!("/media/{}", i.path),
             width: i.width,
             height: i.height,
             alt: Text::new(&i.alt_zh, &i.alt_en),
+            srcset,
         }
     }
 }

@@ -385,7 +385,8 @@ async fn two_missed_yearly_confirmations_show_as_lapsed_and_take_the_products_of
     let (_, listed) = app.json(&format!("/api/v1/products?workshop={slug}")).await;
     assert_eq!(listed["total"], 0, "its products leave the storefront");
     // A new confirmation brings them back.
-    let renewed = json!({"cert_number": "LS-2021-07", "cert_issued_on": "2021-05-01", "cert_last_confirmed_on": "2026-05-01"});
+    let renewed =
+        json!({"cert_number": "LS-2021-07", "cert_issued_on": "2021-05-01", "cert_last_confirmed_on": "2026-05-01"});
     assert_eq!(operator.post_json(&format!("/api/v1/portal/workshops/{w}/certification"), &renewed).await.0, 200);
     let (_, listed) = app.json(&format!("/api/v1/products?workshop={slug}")).await;
     assert!(listed["total"].as_i64().unwrap() > 0);

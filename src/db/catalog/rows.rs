@@ -135,4 +135,7 @@ pub struct ImageRow {
     pub height: i32,
     pub alt_zh: String,
     pub alt_en: String,
+    /// The widths of an uploaded photo's resized copies, e.g. `320,800,1600`; empty for a
+    /// single picture (the demo's).
+    pub variant_widths: String,
 }
