@@ -100,7 +100,7 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 }
             };
             let state = server::prepare(config, Clock::System, PrepareOptions { demo: false, progress })?;
-            let id = gongfang::accounts::admin::create_operator(&state.portal.db().clone(), &email, &name, &password)?;
+            let (id, email) = gongfang::accounts::admin::create_operator(state.portal.db(), &email, &name, &password)?;
             println!("operator {email} created (user {id})");
             Ok(())
         }

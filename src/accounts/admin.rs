@@ -7,8 +7,9 @@ use crate::db::Db;
 use crate::domain::account::{EmailAddress, NewPassword, Role};
 use diesel::Connection;
 
-/// Creates an operator account; returns its id. Refuses a taken address or a weak password.
-pub fn create_operator(db: &Db, email: &str, name: &str, password: &str) -> anyhow::Result<i64> {
+/// Creates an operator account; returns its id and address (lower-cased). Refuses a taken
+/// address or a weak password.
+pub fn create_operator(db: &Db, email: &str, name: &str, password: &str) -> anyhow::Result<(i64, String)> {
     let email = EmailAddress::parse(email).ok_or_else(|| anyhow::anyhow!("{email:?} is not an e-mail address"))?;
     let password = NewPassword::parse(password).ok_or_else(|| {
         anyhow::anyhow!("the password must have {} to {} characters", NewPassword::MIN_CHARS, NewPassword::MAX_CHARS)
@@ -25,5 +26,5 @@ pub fn create_operator(db: &Db, email: &str, name: &str, password: &str) -> anyh
         audit::append(c, AuditEvent::new(None, "user.role", format!("user:{id}"), detail), now)?;
         Ok::<_, diesel::result::Error>(id)
     })?;
-    Ok(id)
+    Ok((id, email.as_str().to_owned()))
 }

@@ -83,65 +83,11 @@ pub struct ReviewInput {
 pub struct ProductEdit {
     #[serde(flatten)]
     #[schema(value_type = Object)]
-    pub product: ProductRowView,
+    pub product: ProductRow,
     pub makers: Vec<MakerInput>,
     #[schema(value_type = Vec<Object>)]
     pub photos: Vec<PhotoRow>,
     pub review_note: Option<String>,
-}
-
-/// The stored columns of a product, for the portal.
-#[derive(Debug, Clone, Serialize)]
-pub struct ProductRowView {
-    pub id: i64,
-    pub slug: String,
-    pub trace_code: String,
-    pub workshop_id: i64,
-    pub heritage_item_id: i64,
-    pub category: String,
-    pub title_zh: String,
-    pub title_en: String,
-    pub description_zh: String,
-    pub description_en: String,
-    pub materials_zh: String,
-    pub materials_en: String,
-    pub price_fen: i64,
-    pub currency: String,
-    pub stock: i64,
-    pub made_to_order: bool,
-    pub lead_time_days: Option<i32>,
-    pub wage_rule: String,
-    pub wage_bp: Option<i32>,
-    pub piece_rate_fen: Option<i64>,
-    pub status: String,
-}
-
-impl From<ProductRow> for ProductRowView {
-    fn from(p: ProductRow) -> Self {
-        ProductRowView {
-            id: p.id,
-            slug: p.slug,
-            trace_code: p.trace_code,
-            workshop_id: p.workshop_id,
-            heritage_item_id: p.heritage_item_id,
-            category: p.category,
-            title_zh: p.title_zh,
-            title_en: p.title_en,
-            description_zh: p.description_zh,
-            description_en: p.description_en,
-            materials_zh: p.materials_zh,
-            materials_en: p.materials_en,
-            price_fen: p.price_fen,
-            currency: p.currency,
-            stock: p.stock,
-            made_to_order: p.made_to_order,
-            lead_time_days: p.lead_time_days,
-            wage_rule: p.wage_rule,
-            wage_bp: p.wage_bp,
-            piece_rate_fen: p.piece_rate_fen,
-            status: p.status,
-        }
-    }
 }
 
 fn money(field: &'static str, fen: Option<i64>, yuan: Option<&str>) -> Result<Option<Fen>, AppError> {
@@ -272,12 +218,12 @@ fn new_codes(title_en: &str) -> (String, String) {
 
 impl Portal {
     /// A workshop's products, any status.
-    pub async fn products(&self, who: &Principal, workshop: i64) -> Result<Vec<ProductRowView>, AppError> {
+    pub async fn products(&self, who: &Principal, workshop: i64) -> Result<Vec<ProductRow>, AppError> {
         let who = who.clone();
         self.db
             .run(move |conn| {
                 authorized(conn, &who, Action::ViewWorkshop, Owned::Workshop(workshop))?;
-                Ok(q::products_of(conn, workshop)?.into_iter().map(Into::into).collect())
+                Ok(q::products_of(conn, workshop)?)
             })
             .await
     }
@@ -497,9 +443,9 @@ impl Portal {
     }
 
     /// Products waiting for review (operators).
-    pub async fn review_queue(&self, who: &Principal) -> Result<Vec<ProductRowView>, AppError> {
+    pub async fn review_queue(&self, who: &Principal) -> Result<Vec<ProductRow>, AppError> {
         authorize(Some(who), Action::ReviewProducts, None)?;
-        self.db.run(|conn| Ok(q::products_in_review(conn)?.into_iter().map(Into::into).collect())).await
+        self.db.run(|conn| Ok(q::products_in_review(conn)?)).await
     }
 }
 
@@ -551,7 +497,7 @@ fn load_edit(conn: &mut crate::db::DbConn, id: i64) -> Result<ProductEdit, AppEr
         .into_iter()
         .map(|(worker_id, role, share_bp)| MakerInput { worker_id, role, share_bp: share_bp.into() })
         .collect();
-    Ok(ProductEdit { product: p.into(), makers, photos: q::photos(conn, id)?, review_note: q::review_note(conn, id)? })
+    Ok(ProductEdit { product: p, makers, photos: q::photos(conn, id)?, review_note: q::review_note(conn, id)? })
 }
 
 #[cfg(test)]

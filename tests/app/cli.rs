@@ -106,9 +106,46 @@ async fn serve_demo_serves_the_marketplace_and_stops_gracefully() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
+    // A manager signs in and records a worker's ID number: neither it nor the password may
+    // reach the logs.
+    let browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let session: serde_json::Value =
+        browser.get(format!("{base}/api/v1/auth/session")).send().await.unwrap().json().await.unwrap();
+    let csrf = session["csrf_token"].as_str().unwrap().to_owned();
+    let login = serde_json::json!({"email": "manager@demo.gongfang.cn", "password": "gongfang-demo"});
+    let res = browser
+        .post(format!("{base}/api/v1/auth/login"))
+        .header("X-CSRF-Token", &csrf)
+        .json(&login)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let me: serde_json::Value = res.json().await.unwrap();
+    let w = me["user"]["workshop_id"].as_i64().unwrap();
+    let workers: serde_json::Value =
+        browser.get(format!("{base}/api/v1/portal/workshops/{w}/workers")).send().await.unwrap().json().await.unwrap();
+    let worker = workers[0]["id"].as_i64().unwrap();
+    let secret = serde_json::json!({"field": "id_number", "value": "51340119870512631X"});
+    let res = browser
+        .post(format!("{base}/api/v1/portal/workers/{worker}/secrets"))
+        .header("X-CSRF-Token", &csrf)
+        .json(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    browser.get(format!("{base}/api/v1/portal/workers/{worker}")).send().await.unwrap();
+
     // Structured logs: one JSON object per line, the request's line carrying its id.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let log = std::fs::read_to_string(&log_path).unwrap();
+    for role in ["operator", "manager", "editor", "official", "buyer"] {
+        assert!(log.contains(&format!("{role}@demo.gongfang.cn")), "the demo login of the {role} is printed");
+    }
+    for secret in ["51340119870512631X", "631X\"", "gongfang-demo\","] {
+        assert!(!log.contains(secret), "the log holds {secret}");
+    }
     let request_line = log
         .lines()
         .filter(|l| l.contains(&request_id))
@@ -129,6 +166,32 @@ async fn serve_demo_serves_the_marketplace_and_stops_gracefully() {
         assert!(Instant::now() < deadline, "did not stop within 15 s");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test]
+async fn admin_create_operator_makes_the_first_operator() {
+    let app = crate::support::TestApp::spawn_with(false).await;
+    let run = |password: &str| {
+        gongfang()
+            .env("DATABASE_URL", app.database_url())
+            .env("GONGFANG_DATA_DIR", &app.data_dir)
+            .env("GONGFANG_MEDIA_DIR", shared_media_dir())
+            .env("GONGFANG_OPERATOR_PASSWORD", password)
+            .args(["admin", "create-operator", "--email", "Ops@Example.cn", "--name", "平台运营"])
+            .output()
+            .unwrap()
+    };
+    let weak = run("short");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("10 to 128 characters"));
+    let made = run("a long operator password");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(String::from_utf8_lossy(&made.stdout).contains("operator ops@example.cn created"));
+    let again = run("a long operator password");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+    let operator = crate::users::User::login(&app, "ops@example.cn", "a long operator password").await;
+    let (status, _) = operator.get_json("/api/v1/portal/review").await;
+    assert_eq!(status, 200, "the new operator reaches the review queue");
 }
 
 #[test]

@@ -64,8 +64,8 @@ pub struct WorkshopRow {
     pub updated_at: NaiveDateTime,
 }
 
-/// A product row.
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// A product row (serialised as is for the portal, which shows every column).
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = products)]
 pub struct ProductRow {
     pub id: i64,
