@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod authz;
 pub mod flows;
+pub mod invitations;
 pub mod secrets;
 
 use crate::db::Db;

@@ -77,26 +77,30 @@ impl Portal {
         result
     }
 
-    pub async fn set_photo_alt(&self, who: &Principal, photo: i64, alt: AltInput) -> Result<(), AppError> {
+    /// Sets a photo's alt text; returns its product's id.
+    pub async fn set_photo_alt(&self, who: &Principal, photo: i64, alt: AltInput) -> Result<i64, AppError> {
         let alt_zh = bounded("alt_zh", &alt.alt_zh, 200)?;
         let alt_en = bounded("alt_en", &alt.alt_en, 300)?;
         let who = who.clone();
         self.db
             .run(move |conn| {
                 authorized(conn, &who, Action::EditProducts, Owned::Photo(photo))?;
-                Ok(q::set_photo_alt(conn, photo, &alt_zh, &alt_en).map(|_| ())?)
+                let (product, _) = q::image_owner(conn, photo)?.ok_or(AppError::NotFound)?;
+                q::set_photo_alt(conn, photo, &alt_zh, &alt_en)?;
+                Ok(product)
             })
             .await
     }
 
-    /// Removes a photo and its files.
-    pub async fn delete_photo(&self, who: &Principal, photo: i64) -> Result<(), AppError> {
+    /// Removes a photo and its files; returns its product's id.
+    pub async fn delete_photo(&self, who: &Principal, photo: i64) -> Result<i64, AppError> {
         let who = who.clone();
-        let path = self
+        let (product, path) = self
             .db
             .run(move |conn| {
                 authorized(conn, &who, Action::EditProducts, Owned::Photo(photo))?;
-                Ok(q::delete_photo(conn, photo)?)
+                let (product, _) = q::image_owner(conn, photo)?.ok_or(AppError::NotFound)?;
+                Ok((product, q::delete_photo(conn, photo)?))
             })
             .await?;
         // Uploaded photos live in their own directory; demo pictures are shared files and stay.
@@ -105,6 +109,6 @@ impl Portal {
         {
             let _ = std::fs::remove_dir_all(self.media_dir.join(dir));
         }
-        Ok(())
+        Ok(product)
     }
 }

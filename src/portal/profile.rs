@@ -27,7 +27,8 @@ pub struct WorkshopView {
     pub cert_authority: Option<String>,
     pub cert_issued_on: Option<chrono::NaiveDate>,
     pub cert_last_confirmed_on: Option<chrono::NaiveDate>,
-    /// `certified`, `due` (confirmation overdue by less than two years), `lapsed` or `uncertified`.
+    /// `active`, `confirmation_due` (a yearly confirmation is overdue), `lapsed` (two missed)
+    /// or `uncertified`.
     pub certification: String,
     pub next_confirmation_due: Option<chrono::NaiveDate>,
     /// The payout account, masked; only for the manager and operators.

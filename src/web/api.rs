@@ -72,7 +72,7 @@ use utoipa::OpenApi;
         crate::web::auth::NewPasswordInput,
         crate::web::auth::UserView,
         crate::web::auth::SessionView,
-        crate::accounts::flows::InviteInput,
+        crate::accounts::invitations::InviteInput,
         crate::portal::profile::WorkshopView,
         crate::portal::profile::ProfileInput,
         crate::portal::profile::CertificationInput,

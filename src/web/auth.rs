@@ -1,13 +1,14 @@
 //! Sign-up, login and logout, password reset and invitations: the pages and their JSON twins.
 
 use super::session::{client_ip, cookie, removal, SignedIn, Viewer, SESSION_COOKIE};
-use crate::accounts::flows::{InviteInput, SignedIn as Session, TokenKind};
+use crate::accounts::flows::{SignedIn as Session, TokenKind};
+use crate::accounts::invitations::InviteInput;
 use crate::domain::account::{Principal, Role};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::{web, Either, HttpRequest, HttpResponse};
+use actix_web::{web, Either, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
@@ -107,8 +108,6 @@ fn signed_in_response(req: &HttpRequest, state: &AppState, session: Session, nex
     let to = next.unwrap_or_else(|| home_of(&session.principal).to_owned());
     HttpResponse::SeeOther().cookie(c).insert_header((header::LOCATION, to)).finish()
 }
-
-use actix_web::HttpMessage;
 
 fn page(state: &AppState, req: &HttpRequest, template: &str, ctx: Context) -> Result<HttpResponse, AppError> {
     state.renderer.page(req, Lang::of_request(req), template, ctx)
@@ -241,7 +240,7 @@ pub async fn reset(
     message(&state, &req, "auth.reset_done")
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/invitations", description = "Invite an editor (manager), or a manager or official (operator).", request_body = crate::accounts::flows::InviteInput, responses((status = 202), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/invitations", description = "Invite an editor (manager), or a manager or official (operator).", request_body = crate::accounts::invitations::InviteInput, responses((status = 202), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn invite(
     state: web::Data<AppState>,
     req: HttpRequest,

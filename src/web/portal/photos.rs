@@ -56,8 +56,8 @@ pub async fn set_alt(
     id: web::Path<i64>,
     input: Either<web::Json<AltInput>, web::Form<AltInput>>,
 ) -> Result<HttpResponse, AppError> {
-    state.portal.set_photo_alt(&who.0, *id, body(input)).await?;
-    Ok(done(&req, "/portal".to_owned(), json!({"ok": true})))
+    let product = state.portal.set_photo_alt(&who.0, *id, body(input)).await?;
+    Ok(done(&req, format!("/portal/products/{product}"), json!({"ok": true})))
 }
 
 #[utoipa::path(post, path = "/api/v1/portal/photos/{id}/delete", description = "Remove a photo and its files.", params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
@@ -67,6 +67,6 @@ pub async fn delete(
     who: SignedIn,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    state.portal.delete_photo(&who.0, *id).await?;
-    Ok(done(&req, "/portal".to_owned(), json!({"ok": true})))
+    let product = state.portal.delete_photo(&who.0, *id).await?;
+    Ok(done(&req, format!("/portal/products/{product}"), json!({"ok": true})))
 }
