@@ -284,7 +284,24 @@ async fn products_go_from_draft_through_review_to_the_storefront_and_back_out() 
 
 #[tokio::test]
 async fn withdrawing_consent_in_the_portal_reaches_pages_api_and_search_within_two_seconds() {
-    let app = TestApp::spawn().await;
+    consent_reaches_search_within_two_seconds(TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn withdrawing_consent_reaches_meilisearch_within_two_seconds() {
+    let Some((url, key)) = crate::support::meili_from_env() else {
+        crate::support::skip(
+            "no Meilisearch in this run (TEST_MEILI_URL): the consent test ran on the embedded engine only",
+        );
+        return;
+    };
+    consent_reaches_search_within_two_seconds(
+        TestApp::spawn_search(true, Some(crate::support::test_meili(&url, key))).await,
+    )
+    .await;
+}
+
+async fn consent_reaches_search_within_two_seconds(app: TestApp) {
     let manager = User::demo(&app, "manager").await;
     let w = manager.workshop_id().await;
     let (_, products) = manager.get_json(&format!("/api/v1/portal/workshops/{w}/products")).await;

@@ -57,7 +57,18 @@ impl Portal {
             .run(move |conn| {
                 authorized(conn, &who, Action::EditProducts, Owned::Workshop(workshop))?;
                 let (slug, trace_code) = new_codes(&c.title_en);
-                insert_from_change(conn, workshop, slug, trace_code, c, now)
+                let detail = serde_json::json!({
+                    "wage_rule": c.wage_rule, "wage_bp": c.wage_bp, "piece_rate_fen": c.piece_rate_fen, "created": true,
+                });
+                conn.transaction(|t| {
+                    let id = insert_from_change(t, workshop, slug, trace_code, c, now)?;
+                    audit::append(
+                        t,
+                        AuditEvent::new(Some(who.user_id), "product.wage_rule", format!("product:{id}"), detail),
+                        now,
+                    )?;
+                    Ok(id)
+                })
             })
             .await
     }

@@ -23,8 +23,14 @@ pub async fn upload(
     let limit = state.portal.photo_limits().max_bytes;
     let mut photo: Option<Vec<u8>> = None;
     let mut alt = AltInput::default();
+    let mut fields = 0;
     while let Some(field) = form.next().await {
         let mut field = field.map_err(|_| AppError::BadRequest { field: "photo", key: "photo.damaged" })?;
+        // The form has three fields; a flood of them is not a photo upload.
+        fields += 1;
+        if fields > 8 {
+            return Err(AppError::BadRequest { field: "photo", key: "error.bad_request" });
+        }
         let name = field.name().unwrap_or("").to_owned();
         let cap = if name == "photo" { limit } else { 4096 };
         let mut buf = Vec::new();
