@@ -45,6 +45,35 @@ async fn register_login_logout_and_the_pages_that_need_a_login() {
 }
 
 #[tokio::test]
+async fn cookies_are_http_only_same_site_and_secure_behind_tls() {
+    let app = TestApp::spawn_config(true, |c| c.public_url = "https://gongfang.example".into()).await;
+    let anon = User::anonymous(&app).await;
+    let res = anon
+        .client
+        .post(anon.url("/api/v1/auth/login"))
+        .header("X-CSRF-Token", &anon.csrf)
+        .json(&json!({"email": "buyer@demo.gongfang.cn", "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("gf_session="));
+    let cookie = cookie.expect("a session cookie");
+    for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(cookie.contains(flag), "{flag} missing: {cookie}");
+    }
+    // Without TLS the cookie cannot be Secure (the browser would drop it), but keeps the rest.
+    let plain = TestApp::spawn().await;
+    let res = reqwest::get(plain.url("/login")).await.unwrap();
+    let csrf = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(csrf.starts_with("gf_csrf=") && csrf.contains("HttpOnly") && !csrf.contains("Secure"), "{csrf}");
+}
+
+#[tokio::test]
 async fn a_form_post_without_a_valid_csrf_token_is_refused() {
     let app = TestApp::spawn().await;
     let manager = User::demo(&app, "manager").await;
@@ -311,6 +340,18 @@ async fn audit_verify_passes_on_the_demo_and_names_an_edited_row() {
             .await;
         assert_eq!(status, 200);
     }
+    let verify_cli = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gongfang"))
+            .args(["audit", "verify"])
+            .env("DATABASE_URL", app.database_url())
+            .env("GONGFANG_DATA_DIR", &app.data_dir)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, text) = verify_cli();
+    assert_eq!((code, text.trim()), (Some(0), "audit log intact: 9 entries verified"));
     let mut conn = app.db.conn().unwrap();
     let report = gongfang::db::audit::verify(&mut conn).unwrap();
     assert!(report.entries >= 9, "demo roles and the three consent changes: {report:?}");
@@ -329,14 +370,7 @@ async fn audit_verify_passes_on_the_demo_and_names_an_edited_row() {
     let report = gongfang::db::audit::verify(&mut conn).unwrap();
     assert_eq!(report.first_broken.as_ref().map(|(seq, _)| *seq), Some(8), "{report:?}");
     assert_eq!(report.entries, 7);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gongfang"))
-        .args(["audit", "verify"])
-        .env("DATABASE_URL", app.database_url())
-        .env("GONGFANG_DATA_DIR", &app.data_dir)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{text}");
+    let (code, text) = verify_cli();
+    assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("BROKEN at entry 8"), "{text}");
 }

@@ -144,11 +144,11 @@ impl TestApp {
         let database = TestDatabase::create(dir.path());
         let mut config = Config::for_data_dir(dir.path(), database.url.clone());
         config.media_dir = shared_media_dir();
-        adjust(&mut config);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let port = listener.local_addr().expect("local address").port();
         config.bind = listener.local_addr().expect("local address");
         config.public_url = format!("http://127.0.0.1:{port}");
+        adjust(&mut config);
         let prepared = config.clone();
         let state = tokio::task::spawn_blocking(move || {
             server::prepare(prepared, test_clock(), PrepareOptions { demo, progress: false })
