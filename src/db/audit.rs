@@ -68,8 +68,17 @@ impl AuditRow {
 /// Appends an entry. Call it inside the transaction that makes the change, so that the
 /// change and its record commit together.
 pub fn append(conn: &mut DbConn, event: AuditEvent, now: NaiveDateTime) -> QueryResult<i64> {
-    if let DbConn::Postgresql(pg) = conn {
-        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({APPEND_LOCK})")).execute(pg)?;
+    match conn {
+        DbConn::Postgresql(pg) => {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({APPEND_LOCK})")).execute(pg)?;
+        }
+        // Take SQLite's write lock before reading the head: a transaction that reads first and
+        // writes later fails at once with SQLITE_BUSY if another writer committed in between
+        // (WAL mode does not wait there). A write touching no rows takes the lock, waiting
+        // out the busy timeout like any write.
+        DbConn::Sqlite(lite) => {
+            diesel::sql_query("UPDATE audit_log SET seq = seq WHERE seq < 0").execute(lite)?;
+        }
     }
     let head: Option<(i64, String)> = audit_log::table
         .order(audit_log::seq.desc())

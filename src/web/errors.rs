@@ -135,6 +135,7 @@ fn html_error(
     ctx.insert("status", &status.as_u16());
     ctx.insert("message", &message(state, lang, detail));
     ctx.insert("field", &detail.field);
+    ctx.insert("back", &back_link(req));
     match state.renderer.html(req, lang, "error.html", ctx) {
         Ok(html) => HttpResponse::build(status)
             .content_type(ContentType::html())
@@ -145,4 +146,14 @@ fn html_error(
             HttpResponse::build(status).content_type(ContentType::plaintext()).body(message(state, lang, detail))
         }
     }
+}
+
+/// The page the user came from on this site, so that a refused form can be corrected:
+/// the path of a same-host `Referer`, never another site.
+fn back_link(req: &HttpRequest) -> Option<String> {
+    let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
+    let host = req.connection_info().host().to_owned();
+    let rest = referer.strip_prefix("https://").or_else(|| referer.strip_prefix("http://"))?;
+    let path = rest.strip_prefix(host.as_str())?;
+    (path.starts_with('/') && !path.starts_with("//")).then(|| path.to_owned())
 }

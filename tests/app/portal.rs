@@ -58,6 +58,24 @@ async fn a_manager_runs_the_roster_and_the_profile() {
         .await;
     assert_eq!(status, 400);
     assert!(body.contains("离职日期不能早于入职日期"), "{body}");
+    let res = manager
+        .client
+        .post(manager.url(&format!("/portal/workshops/{w}/workers")))
+        .header("Referer", manager.url(&format!("/portal/workshops/{w}/workers")))
+        .form(&[
+            ("csrf", manager.csrf.as_str()),
+            ("name_zh", ""),
+            ("inheritor_level", "craftsman"),
+            ("joined_on", "2025-03-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let page = crate::support::unescape(&res.text().await.unwrap());
+    assert!(
+        page.contains(&format!("href=\"/portal/workshops/{w}/workers\"")) && page.contains("返回修改"),
+        "a way back to the form"
+    );
     let (status, created) = manager
         .post_json(
             &format!("/api/v1/portal/workshops/{w}/workers"),
