@@ -19,6 +19,9 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use tracing_actix_web::TracingLogger;
 
+/// The largest form body accepted (the CSRF guard reads no further either).
+pub const FORM_LIMIT: usize = 256 * 1024;
+
 /// Options for [`prepare`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PrepareOptions {
@@ -107,6 +110,9 @@ pub fn start(state: AppState, listener: TcpListener, workers: Option<usize>) -> 
         App::new()
             .app_data(data.clone())
             .app_data(aw::PathConfig::default().error_handler(web::errors::bad_path))
+            // Product descriptions run to thousands of Chinese characters, three times as many
+            // bytes once percent-encoded; actix's 16 KiB default for forms would refuse them.
+            .app_data(aw::FormConfig::default().limit(FORM_LIMIT))
             .configure(routes::configure)
             .default_service(aw::to(web::errors::not_found))
             .wrap(from_fn(web::session::csrf_guard))

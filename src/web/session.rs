@@ -7,6 +7,7 @@ use crate::accounts::flows::TokenKind;
 use crate::accounts::secrets::new_token;
 use crate::domain::account::Principal;
 use crate::error::AppError;
+use crate::server::FORM_LIMIT;
 use crate::state::AppState;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
@@ -21,8 +22,6 @@ use std::pin::Pin;
 pub const SESSION_COOKIE: &str = "gf_session";
 /// This browser's CSRF nonce; forms carry the server's MAC of it.
 pub const CSRF_COOKIE: &str = "gf_csrf";
-/// Form bodies larger than this are not searched for a CSRF token (and are refused).
-const FORM_LIMIT: usize = 256 * 1024;
 
 /// The CSRF token for this request's browser, for templates (`{{ csrf }}`).
 #[derive(Debug, Clone)]

@@ -181,6 +181,9 @@ async fn products_go_from_draft_through_review_to_the_storefront_and_back_out() 
     };
     let mut create = fields("测试漆碗");
     create.push(("heritage_item_id", &heritage));
+    // A long story, as workshops write them: 3,000 Chinese characters are 27 KB in a form.
+    let long = "彝族漆器以木为胎，".repeat(333);
+    create.push(("description_zh", &long));
     let mut bad = create.clone();
     bad.retain(|(k, _)| *k != "price");
     bad.push(("price", "12.345"));
