@@ -130,7 +130,7 @@ pub fn start(state: AppState, listener: TcpListener, workers: Option<usize>) -> 
                     )),
             )
             .wrap(from_fn(web::ops::request_id_header))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<web::ops::RedactedSpans>::new())
     })
     .shutdown_timeout(10)
     .listen(listener)?;

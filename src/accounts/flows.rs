@@ -109,11 +109,16 @@ impl Accounts {
                 let now = this.now();
                 let window = chrono::Duration::from_std(this.config.login_window).unwrap_or_default();
                 let since = now - window;
+                // The attempt counts as a failure before the password is checked, so that
+                // parallel guesses cannot all slip under the limit; it is taken back when the
+                // password is right, or when the attempt is refused unchecked.
+                let attempt = q::record_failure(conn, &account, &ip, now)?;
                 let (by_account, by_ip) = q::recent_failures(conn, &account, &ip, since)?;
-                if by_account >= this.config.max_failures_per_account || by_ip >= this.config.max_failures_per_ip {
+                if by_account > this.config.max_failures_per_account || by_ip > this.config.max_failures_per_ip {
+                    q::delete_failure(conn, attempt)?;
                     let newest = q::newest_failure(conn, &account, &ip, since)?.unwrap_or(now);
                     let wait = (newest + window - now).num_seconds().max(1);
-                    let key = if by_account >= this.config.max_failures_per_account {
+                    let key = if by_account > this.config.max_failures_per_account {
                         "error.login_locked"
                     } else {
                         "error.login_locked_ip"
@@ -126,14 +131,12 @@ impl Accounts {
                 let ok = verify_password(&password, stored) && user.is_some();
                 match user.and_then(|u| u.principal().map(|p| (p, u.lang))).filter(|_| ok) {
                     Some((principal, lang)) => {
+                        q::delete_failure(conn, attempt)?;
                         q::clear_failures(conn, &account, since)?;
                         let token = this.start_session(conn, &principal, kind)?;
                         Ok(SignedIn { principal, token, lang: Lang::parse(&lang).unwrap_or_default() })
                     }
-                    None => {
-                        q::record_failure(conn, &account, &ip, now)?;
-                        Err(AppError::BadRequest { field: "password", key: "error.login_failed" })
-                    }
+                    None => Err(AppError::BadRequest { field: "password", key: "error.login_failed" }),
                 }
             })
             .await
@@ -166,6 +169,10 @@ impl Accounts {
                 let Some(user) = q::user_by_email(conn, email.as_str())? else {
                     return Ok(());
                 };
+                // Three live links are plenty: more would only flood the inbox.
+                if q::live_resets(conn, user.id, this.now())? >= 3 {
+                    return Ok(());
+                }
                 let token = new_token();
                 let now = this.now();
                 let lang = Lang::parse(&user.lang).unwrap_or_default();
@@ -220,6 +227,7 @@ impl Accounts {
                     if !q::take_one_time(c, &hash, "password_reset", now)? {
                         return Err(AppError::NotFound);
                     }
+                    q::end_resets(c, user.get(), now)?;
                     q::set_password(c, user, &new_hash)?;
                     q::delete_user_tokens(c, user)?;
                     audit::append(

@@ -23,10 +23,13 @@ pub struct InviteInput {
     /// `manager`, `editor` or `official`.
     pub role: String,
     /// The workshop of a manager or editor (an editor's inviter's own by default).
+    #[serde(default, deserialize_with = "crate::portal::input::opt_i64")]
     pub workshop_id: Option<i64>,
     /// The region of an official.
+    #[serde(default, deserialize_with = "crate::portal::input::opt_text")]
     pub region_code: Option<String>,
     /// The language of the e-mail: `zh` (default) or `en`.
+    #[serde(default, deserialize_with = "crate::portal::input::opt_text")]
     pub lang: Option<String>,
 }
 

@@ -231,10 +231,39 @@ pub fn newest_failure(
         .first(conn)
 }
 
-pub fn record_failure(conn: &mut DbConn, account: &str, ip: &str, at: NaiveDateTime) -> QueryResult<usize> {
+/// Records a failed (or not yet checked) login; returns its id.
+pub fn record_failure(conn: &mut DbConn, account: &str, ip: &str, at: NaiveDateTime) -> QueryResult<i64> {
     diesel::insert_into(login_failures::table)
         .values((login_failures::account.eq(account), login_failures::ip.eq(ip), login_failures::at.eq(at)))
-        .execute(conn)
+        .returning(login_failures::id)
+        .get_result(conn)
+}
+
+pub fn delete_failure(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(login_failures::table.find(id)).execute(conn)
+}
+
+/// Reset links of a user that still work.
+pub fn live_resets(conn: &mut DbConn, user: i64, now: NaiveDateTime) -> QueryResult<i64> {
+    one_time_tokens::table
+        .filter(one_time_tokens::user_id.eq(user))
+        .filter(one_time_tokens::purpose.eq("password_reset"))
+        .filter(one_time_tokens::used_at.is_null())
+        .filter(one_time_tokens::expires_at.gt(now))
+        .count()
+        .get_result(conn)
+}
+
+/// Ends every reset link of a user (after one of them was used).
+pub fn end_resets(conn: &mut DbConn, user: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        one_time_tokens::table
+            .filter(one_time_tokens::user_id.eq(user))
+            .filter(one_time_tokens::purpose.eq("password_reset"))
+            .filter(one_time_tokens::used_at.is_null()),
+    )
+    .set(one_time_tokens::used_at.eq(Some(now)))
+    .execute(conn)
 }
 
 /// Forgets an account's failures after it signs in, and failures older than `before`.

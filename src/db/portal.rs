@@ -247,15 +247,17 @@ pub fn update_product(conn: &mut DbConn, id: i64, change: &ProductChange, now: N
     diesel::update(products::table.find(id)).set((change, products::updated_at.eq(now))).execute(conn)
 }
 
-/// Moves a product to `status`, with the reviewer's note (or none).
+/// Moves a product from status `from` to `to`, with the reviewer's note (or none). Returns 0
+/// when the product was no longer in `from` (someone else moved it first).
 pub fn set_status(
     conn: &mut DbConn,
     id: i64,
-    status: &str,
+    (from, to): (&str, &str),
     note: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(products::table.find(id))
+    let status = to;
+    diesel::update(products::table.find(id).filter(products::status.eq(from)))
         .set((products::status.eq(status), products::review_note.eq(note), products::updated_at.eq(now)))
         .execute(conn)
 }

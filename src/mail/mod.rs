@@ -179,7 +179,11 @@ impl Mailer {
             match self.send(&email) {
                 Ok(()) => {
                     conn.transaction(|c| {
-                        diesel::update(emails::table.find(email.id)).set(emails::sent_at.eq(Some(now))).execute(c)?;
+                        // A sent body is not kept: reset and invitation links in it would
+                        // outlive the mail in every database backup.
+                        diesel::update(emails::table.find(email.id))
+                            .set((emails::sent_at.eq(Some(now)), emails::body_text.eq("")))
+                            .execute(c)?;
                         outbox::mark_done(c, &[row.id], now)
                     })?;
                     sent += 1;

@@ -28,6 +28,8 @@ pub struct Portal {
     pub(crate) clock: Clock,
     pub(crate) media_dir: PathBuf,
     pub(crate) photo_limits: PhotoLimits,
+    /// Photo decodes running at once (each may take `max_alloc` of memory).
+    pub(crate) uploads: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// What kind of row an id names, to find its workshop.
@@ -41,7 +43,8 @@ pub enum Owned {
 
 impl Portal {
     pub fn new(db: Db, key: SecretKey, clock: Clock, media_dir: PathBuf, photo_limits: PhotoLimits) -> Portal {
-        Portal { db, key, clock, media_dir, photo_limits }
+        let uploads = std::sync::Arc::new(tokio::sync::Semaphore::new(2));
+        Portal { db, key, clock, media_dir, photo_limits, uploads }
     }
 
     pub(crate) fn now(&self) -> chrono::NaiveDateTime {

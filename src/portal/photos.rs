@@ -8,6 +8,7 @@ use crate::db::portal as q;
 use crate::domain::account::Principal;
 use crate::error::AppError;
 use crate::media::photos::{self, PhotoError, VARIANT_WIDTHS};
+use diesel::Connection;
 
 /// Alt text of a photo.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -48,7 +49,9 @@ impl Portal {
         let alt_en = bounded("alt_en", &alt.alt_en, 300)?;
         self.may_edit_product(who, product).await?;
         let (limits, media) = (self.photo_limits.clone(), self.media_dir.clone());
-        // Decoding and encoding take a processor for a while: off the async workers.
+        // Decoding takes up to `max_alloc` of memory and every core for a while: a few at a
+        // time, and off the async workers.
+        let _permit = self.uploads.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
         let stored = actix_web::web::block(move || {
             let processed = photos::process(&bytes, &limits)?;
             let key = format!("p{product}-{}", crate::accounts::secrets::new_token().to_lowercase().replace('_', "-"));
@@ -67,9 +70,24 @@ impl Portal {
         let widths = stored.variant_widths.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
         let (w, h) = (stored.width as i32, stored.height as i32);
         let (media, dir) = (self.media_dir.clone(), stored.dir.clone());
+        let (who, now) = (who.clone(), self.now());
         let result = self
             .db
-            .run(move |conn| Ok(q::insert_photo(conn, product, &main, w, h, (&alt_zh, &alt_en), &widths)?))
+            .run(move |conn| {
+                // Two uploads at once may pick the same position; the loser takes the next.
+                let mut attempt = 0;
+                loop {
+                    let inserted = conn.transaction(|t| {
+                        let id = q::insert_photo(t, product, &main, w, h, (&alt_zh, &alt_en), &widths)?;
+                        super::products::reopen_review(t, &who, product, now)?;
+                        Ok::<_, AppError>(id)
+                    });
+                    match inserted {
+                        Err(AppError::Conflict { .. }) if attempt < 3 => attempt += 1,
+                        other => return other,
+                    }
+                }
+            })
             .await;
         if result.is_err() {
             let _ = std::fs::remove_dir_all(media.join(dir));
@@ -94,13 +112,17 @@ impl Portal {
 
     /// Removes a photo and its files; returns its product's id.
     pub async fn delete_photo(&self, who: &Principal, photo: i64) -> Result<i64, AppError> {
-        let who = who.clone();
+        let (who, now) = (who.clone(), self.now());
         let (product, path) = self
             .db
             .run(move |conn| {
                 authorized(conn, &who, Action::EditProducts, Owned::Photo(photo))?;
                 let (product, _) = q::image_owner(conn, photo)?.ok_or(AppError::NotFound)?;
-                Ok((product, q::delete_photo(conn, photo)?))
+                conn.transaction(|t| {
+                    let path = q::delete_photo(t, photo)?;
+                    super::products::reopen_review(t, &who, product, now)?;
+                    Ok((product, path))
+                })
             })
             .await?;
         // Uploaded photos live in their own directory; demo pictures are shared files and stay.

@@ -86,7 +86,15 @@ fn body<T>(input: Either<web::Json<T>, web::Form<T>>) -> T {
 
 /// Only paths on this site, so a crafted link cannot send a user elsewhere after login.
 fn safe_next(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).map(str::to_owned)
+    // Browsers drop tabs and newlines inside URLs, so `/\t/evil.example` would become
+    // `//evil.example`: no control characters, spaces or backslashes at all.
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && n.len() <= 2000
+            && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    })
+    .map(str::to_owned)
 }
 
 /// Where a user lands after signing in.

@@ -33,3 +33,32 @@ pub async fn request_id_header(
     }
     Ok(res)
 }
+
+/// The root span of every request, as tracing-actix-web's default but without the raw path
+/// and query: paths like `/reset/{token}` and `/invite/{token}`, and `?csrf=` on uploads,
+/// carry secrets, so the log names the matched route pattern instead.
+pub struct RedactedSpans;
+
+impl tracing_actix_web::RootSpanBuilder for RedactedSpans {
+    fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
+        let route = request.match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
+        let request_id = request.extensions().get::<RequestId>().map(ToString::to_string).unwrap_or_default();
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.route = %route,
+            http.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            request_id = %request_id,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: actix_web::body::MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
+    ) {
+        tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}

@@ -152,8 +152,11 @@ impl FromRequest for SignedIn {
 /// hop when the app is configured to sit behind a proxy.
 pub fn client_ip(req: &HttpRequest, state: &AppState) -> String {
     if state.accounts.config().trust_proxy {
-        if let Some(ip) = req.connection_info().realip_remote_addr() {
-            return ip.to_owned();
+        // The right-most hop is the one our own proxy added; the ones before it are whatever
+        // the client claimed.
+        let forwarded = req.headers().get("X-Forwarded-For").and_then(|v| v.to_str().ok());
+        if let Some(hop) = forwarded.and_then(|v| v.rsplit(',').next()).map(str::trim).filter(|h| !h.is_empty()) {
+            return hop.to_owned();
         }
     }
     req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())

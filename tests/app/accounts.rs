@@ -42,6 +42,10 @@ async fn register_login_logout_and_the_pages_that_need_a_login() {
         .form("/login", &[("email", "mei@example.cn"), ("password", "lacquer and silver"), ("next", "//evil.example/")])
         .await;
     assert_eq!((status, to.as_str()), (303, "/account"), "an off-site next is ignored");
+    let tab = [("email", "mei@example.cn"), ("password", "lacquer and silver"), ("next", "/\t/evil.example/")];
+    assert_eq!(anon.form("/login", &tab).await, (303, "/account".to_owned()), "a next with a tab is ignored");
+    let local = [("email", "mei@example.cn"), ("password", "lacquer and silver"), ("next", "/portal?x=1")];
+    assert_eq!(anon.form("/login", &local).await, (303, "/portal?x=1".to_owned()), "a path on this site is followed");
 }
 
 #[tokio::test]
@@ -231,15 +235,20 @@ async fn a_reset_link_arrives_by_smtp_works_once_and_expires() {
     let link = link_in(mail, &app.url("/reset/"));
     let path = link.strip_prefix(&app.base).unwrap().to_owned();
     assert_eq!(anon.page(&path).await.0, 200, "the link opens its form");
+    // Ask for a second link before using the first: using one ends both.
+    anon.form("/forgot", &[("email", "buyer@demo.gongfang.cn")]).await;
+    let mails = wait_for_mail(&maildir.path().join("new"), 2).await;
+    let other = link_in(&mails[1], &app.url("/reset/")).strip_prefix(&app.base).unwrap().to_owned();
     let (status, body) = anon.form(&path, &[("password", "a brand new password")]).await;
+    assert_eq!(anon.page(&other).await.0, 404, "the other link ended with the reset");
     assert_eq!(status, 200, "{body}");
     assert_eq!(anon.form(&path, &[("password", "another new password")]).await.0, 404, "it works once");
     User::login(&app, "buyer@demo.gongfang.cn", "a brand new password").await;
 
-    // A second link expires after its two seconds.
+    // A new link expires after its two seconds.
     anon.form("/forgot", &[("email", "buyer@demo.gongfang.cn")]).await;
-    let mails = wait_for_mail(&maildir.path().join("new"), 2).await;
-    let link = link_in(&mails[1], &app.url("/reset/"));
+    let mails = wait_for_mail(&maildir.path().join("new"), 3).await;
+    let link = link_in(&mails[2], &app.url("/reset/"));
     tokio::time::sleep(Duration::from_millis(2200)).await;
     let path = link.strip_prefix(&app.base).unwrap();
     assert_eq!(anon.page(path).await.0, 404);
@@ -295,13 +304,16 @@ async fn invitations_give_roles_and_leave_eml_files_without_smtp() {
         )
         .await;
     assert_eq!(status, 403);
-    let (status, _) = operator
-        .post_json(
-            "/api/v1/portal/invitations",
-            &json!({"email": "gov@example.cn", "role": "official", "region_code": "513400"}),
-        )
-        .await;
-    assert_eq!(status, 202);
+    // The operator's form sends every field, the unused workshop id empty.
+    let fields = [
+        ("email", "gov@example.cn"),
+        ("role", "official"),
+        ("workshop_id", ""),
+        ("region_code", "513400"),
+        ("lang", "zh"),
+    ];
+    let (status, body) = operator.form("/portal/invitations", &fields).await;
+    assert_eq!(status, 200, "{body}");
     let eml = app.data_dir.join("mail");
     let mut mails = Vec::new();
     for _ in 0..100 {

@@ -51,10 +51,21 @@ async fn uploads_are_upright_stripped_resized_and_bad_files_leave_nothing() {
         checked += 1;
     }
     assert_eq!(checked, 4, "two sizes in JPEG and WebP");
-    // The page serves the variant.
+    // The files are served. A new photo on a live product sends it back to review; once
+    // approved, the product page offers the sizes to the browser.
     let res =
         editor.client.get(editor.url(&format!("/media/{}", photo["path"].as_str().unwrap()))).send().await.unwrap();
     assert_eq!(res.status(), 200);
+    let (_, p) = editor.get_json(&format!("/api/v1/portal/products/{product}")).await;
+    assert_eq!(p["status"], "in_review");
+    let slug = p["slug"].as_str().unwrap().to_owned();
+    assert_eq!(app.page(&format!("/products/{slug}")).await.0, 404, "off the storefront while in review");
+    let operator = User::demo(&app, "operator").await;
+    let approve = serde_json::json!({"decision": "approve"});
+    assert_eq!(operator.post_json(&format!("/api/v1/portal/products/{product}/review"), &approve).await.0, 200);
+    let (_, html) = app.page(&format!("/products/{slug}")).await;
+    let dir_url = format!("/media/{}", photo["path"].as_str().unwrap().rsplit_once('/').unwrap().0);
+    assert!(html.contains(&format!("{dir_url}/320.jpg 320w, {dir_url}/800.jpg 800w")), "srcset on the product page");
 
     for (name, bytes) in [("a.png", photo_files::png(640, 480)), ("a.webp", photo_files::webp(640, 480))] {
         let (status, body) = editor.upload(&url, name, bytes).await;
@@ -78,8 +89,26 @@ async fn uploads_are_upright_stripped_resized_and_bad_files_leave_nothing() {
         assert_eq!(files_under(&photos_dir), before, "{name} left files behind");
     }
     let (_, p) = editor.get_json(&format!("/api/v1/portal/products/{product}")).await;
-    assert_eq!(
-        p["photos"].as_array().unwrap().iter().filter(|ph| ph["path"].as_str().unwrap().starts_with("photos/")).count(),
-        3
-    );
+    let uploaded: Vec<_> = p["photos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|ph| ph["path"].as_str().unwrap().starts_with("photos/"))
+        .cloned()
+        .collect();
+    assert_eq!(uploaded.len(), 3);
+
+    // Alt text and removal by form lead back to the product; removal takes the files along.
+    let last = &uploaded[2];
+    let (status, to) =
+        editor.form(&format!("/portal/photos/{}", last["id"]), &[("alt_zh", "银饰"), ("alt_en", "Silver")]).await;
+    assert_eq!((status, to), (303, format!("/portal/products/{product}")));
+    let (_, p) = editor.get_json(&format!("/api/v1/portal/products/{product}")).await;
+    assert!(p["photos"].as_array().unwrap().iter().any(|ph| ph["alt_en"] == "Silver"));
+    let (status, _) = editor.form(&format!("/portal/photos/{}/delete", last["id"]), &[]).await;
+    assert_eq!(status, 303);
+    let dir = app.data_dir.join("media").join(last["path"].as_str().unwrap()).parent().unwrap().to_path_buf();
+    assert!(!dir.exists(), "the photo's files are gone");
+    let sizes = last["variant_widths"].as_str().unwrap().split(',').count();
+    assert_eq!(files_under(&photos_dir), before - 2 * sizes, "a JPEG and a WebP per size");
 }

@@ -101,10 +101,12 @@ async fn a_manager_runs_the_roster_and_the_profile() {
         )
         .await;
     assert_eq!(status, 303);
-    let (status, body) =
-        manager.form(&format!("/portal/workers/{worker}/secrets"), &[("field", "id_number"), ("value", "12345")]).await;
-    assert_eq!(status, 400);
-    assert!(body.contains("18 位"));
+    for bad in ["12345", "1234567890123456é"] {
+        let (status, body) =
+            manager.form(&format!("/portal/workers/{worker}/secrets"), &[("field", "id_number"), ("value", bad)]).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(body.contains("18 位"));
+    }
     for (field, value) in [("id_number", "51340119900101123X"), ("bank_account", "6222021234567890")] {
         let (status, _) =
             manager.form(&format!("/portal/workers/{worker}/secrets"), &[("field", field), ("value", value)]).await;
@@ -289,6 +291,18 @@ async fn products_go_from_draft_through_review_to_the_storefront_and_back_out() 
     edit.retain(|(k, _)| *k != "wage_percent");
     edit.push(("wage_percent", "55"));
     assert_eq!(editor.form(&format!("/portal/products/{id}"), &edit).await.0, 303);
+    // The live product's content changed: back to review and off the storefront until approved.
+    let (_, p) = editor.get_json(&format!("/api/v1/portal/products/{id}")).await;
+    assert_eq!(p["status"], "in_review");
+    assert_eq!(app.page(&format!("/products/{slug}")).await.0, 404);
+    assert_eq!(operator.form(&format!("/portal/products/{id}/review"), &[("decision", "approve")]).await.0, 303);
+    assert_eq!(app.page(&format!("/products/{slug}")).await.0, 200);
+    // A stock change alone stays live.
+    let mut restock = edit.clone();
+    restock.retain(|(k, _)| *k != "stock");
+    restock.push(("stock", "9"));
+    assert_eq!(editor.form(&format!("/portal/products/{id}"), &restock).await.0, 303);
+    assert_eq!(editor.get_json(&format!("/api/v1/portal/products/{id}")).await.1["status"], "active");
     let (status, dup) = editor.post_json(&format!("/api/v1/portal/products/{id}/duplicate"), &json!({})).await;
     assert_eq!(status, 200);
     let (_, copy) = editor.get_json(&format!("/api/v1/portal/products/{}", dup["id"])).await;

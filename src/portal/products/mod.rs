@@ -86,6 +86,10 @@ impl Portal {
                 }
                 conn.transaction(|t| {
                     q::update_product(t, id, &c, now)?;
+                    // Stock and lead time are day-to-day; anything a buyer reads goes back to review.
+                    if content_changed(&before, &c) {
+                        reopen_review(t, &who, id, now)?;
+                    }
                     if (before.wage_rule.as_str(), before.wage_bp, before.piece_rate_fen)
                         != (c.wage_rule.as_str(), c.wage_bp, c.piece_rate_fen)
                     {
@@ -123,6 +127,7 @@ impl Portal {
                     .collect();
                 conn.transaction(|t| {
                     q::replace_makers(t, id, &rows)?;
+                    reopen_review(t, &who, id, now)?;
                     let detail: Vec<_> =
                         checked.iter().map(|(w, r, bp)| serde_json::json!([w, r.as_str(), bp])).collect();
                     audit::append(
@@ -218,8 +223,19 @@ impl Portal {
                 let from = ProductStatus::parse(&p.status).ok_or(AppError::NotFound)?;
                 let to = if from == ProductStatus::Archived { None } else { next(from) };
                 let to = to.ok_or(AppError::Conflict { key: "error.product_state" })?;
-                q::set_status(conn, id, to.as_str(), note.as_deref(), now)?;
-                Ok(())
+                conn.transaction(|t| {
+                    // Conditional on the status just read: of two racing decisions one wins.
+                    if q::set_status(t, id, (from.as_str(), to.as_str()), note.as_deref(), now)? == 0 {
+                        return Err(AppError::Conflict { key: "error.product_state" });
+                    }
+                    let detail = serde_json::json!({"from": from.as_str(), "to": to.as_str(), "note": note});
+                    audit::append(
+                        t,
+                        AuditEvent::new(Some(who.user_id), "product.status", format!("product:{id}"), detail),
+                        now,
+                    )?;
+                    Ok(())
+                })
             })
             .await
     }
@@ -268,6 +284,56 @@ impl Portal {
         authorize(Some(who), Action::ReviewProducts, None)?;
         self.db.run(|conn| Ok(q::products_in_review(conn)?)).await
     }
+}
+
+/// Whether an edit changes what buyers read or pay (not just stock or lead time).
+fn content_changed(before: &ProductRow, c: &ProductChange) -> bool {
+    (
+        before.heritage_item_id,
+        &before.category,
+        &before.title_zh,
+        &before.title_en,
+        &before.description_zh,
+        &before.description_en,
+        &before.materials_zh,
+        &before.materials_en,
+        before.price_fen,
+        &before.wage_rule,
+        before.wage_bp,
+        before.piece_rate_fen,
+    ) != (
+        c.heritage_item_id,
+        &c.category,
+        &c.title_zh,
+        &c.title_en,
+        &c.description_zh,
+        &c.description_en,
+        &c.materials_zh,
+        &c.materials_en,
+        c.price_fen,
+        &c.wage_rule,
+        c.wage_bp,
+        c.piece_rate_fen,
+    )
+}
+
+/// A live product whose content changed goes back to review (and off the storefront) until
+/// an operator approves the change: operators approve what goes live.
+pub(crate) fn reopen_review(
+    conn: &mut crate::db::DbConn,
+    who: &Principal,
+    id: i64,
+    now: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
+    if q::set_status(conn, id, (ProductStatus::Active.as_str(), ProductStatus::InReview.as_str()), None, now)? == 1 {
+        let detail = serde_json::json!({"from": "active", "to": "in_review", "reason": "edited"});
+        audit::append(
+            conn,
+            AuditEvent::new(Some(who.user_id), "product.status", format!("product:{id}"), detail),
+            now,
+        )?;
+    }
+    Ok(())
 }
 
 fn insert_from_change(
