@@ -325,6 +325,9 @@ async fn invitations_give_roles_and_leave_eml_files_without_smtp() {
     }
     let mail = mails.iter().find(|m| m.contains("new.editor@example.cn")).expect("the editor's invitation");
     assert!(mail.contains("invites you to Gongfang as workshop editor"), "{mail}");
+    assert!(mail.contains("Content-Language: en") && mail.contains("Subject: You are invited to Gongfang"), "{mail}");
+    let official = mails.iter().find(|m| m.contains("gov@example.cn")).expect("the official's invitation");
+    assert!(official.contains("Content-Language: zh") && official.contains("以政府工作人员身份加入工坊"), "{official}");
     let path = link_in(mail, &app.url("/invite/")).strip_prefix(&app.base).unwrap().to_owned();
     let anon = User::anonymous(&app).await;
     let (status, page) = anon.page(&path).await;
