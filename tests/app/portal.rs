@@ -312,9 +312,20 @@ async fn products_go_from_draft_through_review_to_the_storefront_and_back_out() 
     assert_eq!(app.page(&format!("/products/{slug}")).await.0, 404);
     assert_eq!(editor.form(&format!("/portal/products/{id}"), &edit).await.0, 409, "archived is read-only");
     let mut conn = app.db.conn().unwrap();
-    let history = gongfang::db::audit::for_subject(&mut conn, &format!("product:{id}"), 10).unwrap();
+    let history = gongfang::db::audit::for_subject(&mut conn, &format!("product:{id}"), 50).unwrap();
     let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
     assert!(actions.contains(&"product.wage_rule") && actions.contains(&"product.maker_shares"), "{actions:?}");
+    let moves: Vec<String> = history
+        .iter()
+        .filter(|h| h.action == "product.status")
+        .map(|h| {
+            let d: serde_json::Value = serde_json::from_str(&h.detail).unwrap();
+            format!("{}>{}", d["from"].as_str().unwrap(), d["to"].as_str().unwrap())
+        })
+        .collect();
+    for step in ["draft>in_review", "in_review>draft", "in_review>active", "active>in_review", "active>archived"] {
+        assert!(moves.iter().any(|m| m == step), "{step} not audited: {moves:?}");
+    }
 }
 
 #[tokio::test]
