@@ -76,6 +76,9 @@ struct StoredEmail {
 struct Shared {
     stop: AtomicBool,
     wake: (Mutex<bool>, Condvar),
+    /// The worker thread, joined by `shutdown` so that it never outlives the process's
+    /// database and TLS libraries.
+    worker: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 /// Composes, queues and sends mail.
@@ -89,7 +92,11 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn new(db: Db, renderer: Arc<Renderer>, config: MailConfig) -> Mailer {
-        let shared = Arc::new(Shared { stop: AtomicBool::new(false), wake: (Mutex::new(false), Condvar::new()) });
+        let shared = Arc::new(Shared {
+            stop: AtomicBool::new(false),
+            wake: (Mutex::new(false), Condvar::new()),
+            worker: Mutex::new(None),
+        });
         Mailer { db, renderer, config, shared }
     }
 
@@ -122,16 +129,24 @@ impl Mailer {
         }
     }
 
-    /// Stops the worker after its current batch.
+    /// Stops the worker after its current batch and waits for it.
     pub fn shutdown(&self) {
         self.shared.stop.store(true, Ordering::SeqCst);
         self.wake();
+        let handle = self.shared.worker.lock().ok().and_then(|mut slot| slot.take());
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
     }
 
     /// Starts the sending worker on its own thread.
-    pub fn start_worker(&self) -> std::io::Result<std::thread::JoinHandle<()>> {
+    pub fn start_worker(&self) -> std::io::Result<()> {
         let mailer = self.clone();
-        std::thread::Builder::new().name("mail".into()).spawn(move || mailer.work())
+        let handle = std::thread::Builder::new().name("mail".into()).spawn(move || mailer.work())?;
+        if let Ok(mut slot) = self.shared.worker.lock() {
+            *slot = Some(handle);
+        }
+        Ok(())
     }
 
     fn work(&self) {

@@ -189,6 +189,9 @@ struct Inner {
     config: SearchConfig,
     wake: tokio::sync::Notify,
     stop: AtomicBool,
+    /// The worker thread, joined by `shutdown` so that it never outlives the process's
+    /// database and TLS libraries.
+    worker: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Search {
@@ -225,6 +228,7 @@ impl Search {
                 config,
                 wake: tokio::sync::Notify::new(),
                 stop: AtomicBool::new(false),
+                worker: std::sync::Mutex::new(None),
             }),
         })
     }

@@ -178,9 +178,9 @@ impl Search {
     }
 
     /// Starts the background worker on its own thread; it runs until [`Search::shutdown`].
-    pub fn start_worker(&self) -> std::io::Result<std::thread::JoinHandle<()>> {
+    pub fn start_worker(&self) -> std::io::Result<()> {
         let search = self.clone();
-        std::thread::Builder::new().name("search-sync".into()).spawn(move || {
+        let handle = std::thread::Builder::new().name("search-sync".into()).spawn(move || {
             let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(rt) => rt,
                 Err(e) => {
@@ -189,13 +189,21 @@ impl Search {
                 }
             };
             rt.block_on(search.work());
-        })
+        })?;
+        if let Ok(mut slot) = self.inner.worker.lock() {
+            *slot = Some(handle);
+        }
+        Ok(())
     }
 
-    /// Stops the worker after its current batch.
+    /// Stops the worker after its current batch and waits for it.
     pub fn shutdown(&self) {
         self.inner.stop.store(true, Ordering::SeqCst);
         self.inner.wake.notify_one();
+        let handle = self.inner.worker.lock().ok().and_then(|mut slot| slot.take());
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
     }
 
     async fn work(&self) {
