@@ -25,6 +25,9 @@ pub enum AppError {
     /// The request is well-formed but the thing is not in a state that allows it.
     #[error("conflict: {key}")]
     Conflict { key: &'static str },
+    /// As `Conflict`, with values the message names (e.g. which product sold out).
+    #[error("conflict: {key}")]
+    ConflictWith { key: &'static str, args: Vec<(&'static str, String)> },
     /// Too many attempts; try again after `retry_after` seconds.
     #[error("too many requests: {key}")]
     TooMany { key: &'static str, retry_after: u64 },
@@ -106,7 +109,7 @@ impl ResponseError for AppError {
             AppError::BadRequest { .. } | AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. } | AppError::ConflictWith { .. } => StatusCode::CONFLICT,
             AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -119,6 +122,7 @@ impl ResponseError for AppError {
             AppError::NotFound => ErrorDetail::key("error.not_found"),
             AppError::BadRequest { field, key } => ErrorDetail { key, field: Some(field), args: Vec::new() },
             AppError::Invalid { field, key, args } => ErrorDetail { key, field: Some(field), args: args.clone() },
+            AppError::ConflictWith { key, args } => ErrorDetail { key, field: None, args: args.clone() },
             AppError::Unauthorized => ErrorDetail::key("error.sign_in"),
             AppError::Forbidden { key }
             | AppError::Conflict { key }

@@ -8,6 +8,7 @@
 //! - [`search`]: product search (Meilisearch or the embedded engine) and its sync worker.
 //! - [`accounts`]: users, sessions, the login rate limit, resets, invitations, and the role policy.
 //! - [`portal`]: the workshop portal's actions (profile, roster, products, photos).
+//! - [`orders`] and [`payments`]: carts, checkout, the order lifecycle, refunds; Stripe.
 //! - [`mail`] and [`media`]: e-mail through the outbox, and photo processing.
 //! - [`seed`]: reference data and the demo catalogue.
 //! - [`web`] and [`routes`]: HTTP handlers and the one route table.
@@ -24,6 +25,8 @@ pub mod error;
 pub mod i18n;
 pub mod mail;
 pub mod media;
+pub mod orders;
+pub mod payments;
 pub mod portal;
 pub mod render;
 pub mod routes;

@@ -84,8 +84,10 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let search = state.search.clone();
             let mailer = state.accounts.mailer().clone();
+            let orders = state.orders.clone();
             let served =
                 rt.block_on(async { server::start(state, listener, workers)?.await.map_err(anyhow::Error::from) });
+            orders.shutdown();
             search.shutdown();
             mailer.shutdown();
             served

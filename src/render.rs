@@ -84,7 +84,10 @@ impl Renderer {
         let template = format!("emails/{name}.txt");
         let body =
             self.tera.render(&template, &ctx).map_err(|e| anyhow::anyhow!("rendering {template}: {}", chain(&e)))?;
-        let subject = self.i18n.text(lang, &format!("mail.{name}.subject"));
+        let mut subject = self.i18n.text(lang, &format!("mail.{name}.subject"));
+        if let Some(number) = vars.get("number").and_then(|n| n.as_str()) {
+            subject = subject.replace("{number}", number);
+        }
         Ok((subject, body))
     }
 }

@@ -8,6 +8,8 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::mail::Mailer;
+use crate::orders::Orders;
+use crate::payments::Payments;
 use crate::portal::Portal;
 use crate::render::Renderer;
 use crate::search::Search;
@@ -68,10 +70,20 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
         seed::print_demo_logins(&logins);
     }
     let portal = Portal::new(db.clone(), key, clock, config.media_dir.clone(), config.photos.clone());
+    let orders = Orders::new(
+        db.clone(),
+        clock,
+        config.orders.clone(),
+        accounts.mailer().clone(),
+        Payments::new(config.stripe.clone())?,
+        reference.clone(),
+        config.public_url.clone(),
+    );
     Ok(AppState {
         search,
         accounts,
         portal,
+        orders,
         catalog: Catalog::new(db, reference, clock),
         renderer,
         config: Arc::new(config),
@@ -105,6 +117,7 @@ fn load_or_create_key(data_dir: &std::path::Path) -> anyhow::Result<SecretKey> {
 pub fn start(state: AppState, listener: TcpListener, workers: Option<usize>) -> anyhow::Result<actix_web::dev::Server> {
     state.search.start_worker()?;
     state.accounts.mailer().start_worker()?;
+    state.orders.start_worker()?;
     let data = aw::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()

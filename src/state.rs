@@ -4,6 +4,7 @@
 use crate::accounts::Accounts;
 use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::orders::Orders;
 use crate::portal::Portal;
 use crate::render::Renderer;
 use crate::search::Search;
@@ -18,4 +19,5 @@ pub struct AppState {
     pub search: Search,
     pub accounts: Accounts,
     pub portal: Portal,
+    pub orders: Orders,
 }

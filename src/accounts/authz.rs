@@ -28,12 +28,23 @@ pub enum Action {
     Certify,
     /// Invite workshop managers and officials.
     InviteManagerOrOfficial,
+    /// See the workshop's order queue, ship parcels and mark them delivered.
+    FulfilOrders,
+    /// Confirm an offline payment (cash on delivery) of an order of this workshop.
+    ConfirmPayments,
+    /// Refund part of an order line, and decide return requests.
+    Refund,
+    /// Search every order (operators).
+    SearchOrders,
 }
 
 impl Action {
     /// Whether the action concerns one workshop (and so needs its id).
     pub fn is_workshop_scoped(self) -> bool {
-        !matches!(self, Action::ReviewProducts | Action::Certify | Action::InviteManagerOrOfficial)
+        !matches!(
+            self,
+            Action::ReviewProducts | Action::Certify | Action::InviteManagerOrOfficial | Action::SearchOrders
+        )
     }
 }
 
@@ -81,9 +92,14 @@ pub fn authorize(who: Option<&Principal>, action: Action, workshop: Option<Works
         return Err(Denial::NotFound);
     }
     let allowed = match action {
-        Action::ViewWorkshop | Action::EditProducts => true,
-        Action::EditProfile | Action::ManageWorkers | Action::ViewSensitive | Action::InviteEditor => is_manager,
-        Action::ReviewProducts | Action::Certify | Action::InviteManagerOrOfficial => false,
+        Action::ViewWorkshop | Action::EditProducts | Action::FulfilOrders => true,
+        Action::EditProfile
+        | Action::ManageWorkers
+        | Action::ViewSensitive
+        | Action::InviteEditor
+        | Action::ConfirmPayments
+        | Action::Refund => is_manager,
+        Action::ReviewProducts | Action::Certify | Action::InviteManagerOrOfficial | Action::SearchOrders => false,
     };
     if allowed {
         Ok(())
@@ -125,6 +141,12 @@ mod tests {
         assert_eq!(authorize(Some(&manager), Action::ReviewProducts, None), Err(Forbidden));
         assert_eq!(authorize(Some(&operator), Action::ReviewProducts, None), Ok(()));
         assert_eq!(authorize(Some(&operator), Action::EditProfile, a), Ok(()));
+        assert_eq!(authorize(Some(&editor), Action::FulfilOrders, a), Ok(()));
+        assert_eq!(authorize(Some(&editor), Action::Refund, a), Err(Forbidden));
+        assert_eq!(authorize(Some(&manager), Action::Refund, a), Ok(()));
+        assert_eq!(authorize(Some(&other), Action::FulfilOrders, a), Err(NotFound));
+        assert_eq!(authorize(Some(&manager), Action::SearchOrders, None), Err(Forbidden));
+        assert_eq!(authorize(Some(&operator), Action::SearchOrders, None), Ok(()));
         assert_eq!(may_enter_portal(Some(&buyer)).err(), Some(Forbidden));
         assert!(may_enter_portal(Some(&editor)).is_ok());
     }

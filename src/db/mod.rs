@@ -4,7 +4,10 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod carts;
 pub mod catalog;
+pub mod order_views;
+pub mod orders;
 pub mod outbox;
 pub mod portal;
 pub mod reference;
@@ -136,6 +139,18 @@ macro_rules! insert_batch {
             $crate::db::DbConn::Postgresql(c) => diesel::insert_into($table).values($rows).execute(c),
         }
     };
+}
+
+/// Takes SQLite's write lock at the start of a transaction that reads and then writes. In WAL
+/// mode such a transaction fails at once with SQLITE_BUSY if another writer committed after its
+/// first read; a write touching no rows first takes the lock (waiting out the busy timeout like
+/// any write), so the reads that follow are current. PostgreSQL needs nothing: its row locks
+/// and conditional updates do this work.
+pub fn lock_for_write(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Sqlite(lite) = conn {
+        diesel::sql_query("UPDATE outbox SET id = id WHERE id < 0").execute(lite)?;
+    }
+    Ok(())
 }
 
 /// The current time as stored in the database (UTC, naive).

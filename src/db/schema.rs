@@ -75,6 +75,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         payout_account_enc -> Nullable<Text>,
+        shipping_flat_fen -> BigInt,
+        free_shipping_over_fen -> Nullable<BigInt>,
     }
 }
 
@@ -267,6 +269,162 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    carts (id) {
+        id -> BigInt,
+        token_hash -> Nullable<Text>,
+        user_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cart_items (cart_id, product_id) {
+        cart_id -> BigInt,
+        product_id -> BigInt,
+        quantity -> Integer,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> BigInt,
+        number -> Text,
+        user_id -> BigInt,
+        idempotency_key -> Text,
+        request_digest -> Text,
+        status -> Text,
+        payment_method -> Text,
+        currency -> Text,
+        items_fen -> BigInt,
+        shipping_fen -> BigInt,
+        total_fen -> BigInt,
+        refunded_fen -> BigInt,
+        buyer_email -> Text,
+        lang -> Text,
+        recipient -> Text,
+        phone -> Text,
+        country -> Text,
+        region_code -> Nullable<Text>,
+        region_text -> Text,
+        address_line -> Text,
+        postal_code -> Text,
+        reserved_until -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        paid_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+        cancel_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    shipments (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        workshop_id -> BigInt,
+        status -> Text,
+        shipping_fen -> BigInt,
+        shipping_refunded_fen -> BigInt,
+        carrier -> Nullable<Text>,
+        tracking_number -> Nullable<Text>,
+        shipped_at -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        delivered_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    order_lines (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        shipment_id -> BigInt,
+        product_id -> BigInt,
+        workshop_id -> BigInt,
+        heritage_item_id -> BigInt,
+        county_code -> Text,
+        title_zh -> Text,
+        title_en -> Text,
+        trace_code -> Text,
+        unit_price_fen -> BigInt,
+        quantity -> Integer,
+        commission_bp -> Integer,
+        wage_rule -> Text,
+        wage_bp -> Nullable<Integer>,
+        piece_rate_fen -> Nullable<BigInt>,
+        made_to_order -> Bool,
+        lead_time_days -> Nullable<Integer>,
+        refunded_quantity -> Integer,
+        refunded_fen -> BigInt,
+    }
+}
+
+diesel::table! {
+    order_line_makers (order_line_id, worker_id) {
+        order_line_id -> BigInt,
+        worker_id -> BigInt,
+        role -> Text,
+        share_bp -> Integer,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        provider -> Text,
+        provider_ref -> Text,
+        amount_fen -> BigInt,
+        currency -> Text,
+        status -> Text,
+        confirmed_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refunds (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        order_line_id -> Nullable<BigInt>,
+        shipment_id -> Nullable<BigInt>,
+        quantity -> Integer,
+        amount_fen -> BigInt,
+        reason -> Text,
+        status -> Text,
+        provider_ref -> Nullable<Text>,
+        requested_by -> Nullable<BigInt>,
+        decided_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_events (event_id) {
+        event_id -> Text,
+        provider -> Text,
+        kind -> Text,
+        object_ref -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(cart_items -> carts (cart_id));
+diesel::joinable!(cart_items -> products (product_id));
+diesel::joinable!(orders -> users (user_id));
+diesel::joinable!(shipments -> orders (order_id));
+diesel::joinable!(shipments -> workshops (workshop_id));
+diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(order_lines -> shipments (shipment_id));
+diesel::joinable!(order_lines -> products (product_id));
+diesel::joinable!(order_line_makers -> order_lines (order_line_id));
+diesel::joinable!(order_line_makers -> workers (worker_id));
+diesel::joinable!(payments -> orders (order_id));
+diesel::joinable!(refunds -> orders (order_id));
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(users -> workshops (workshop_id));
 diesel::joinable!(heritage_item_regions -> heritage_items (heritage_item_id));
@@ -299,4 +457,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     audit_log,
     emails,
+    carts,
+    cart_items,
+    orders,
+    shipments,
+    order_lines,
+    order_line_makers,
+    payments,
+    refunds,
+    webhook_events,
 );

@@ -33,4 +33,12 @@ id_type!(
     ProductId,
     /// A heritage (ICH) item's id: its row number in the reference data.
     HeritageItemId,
+    /// An order's row id (buyers see its number instead).
+    OrderId,
+    /// One workshop's parcel of an order.
+    ShipmentId,
+    /// A line of an order.
+    OrderLineId,
+    /// A refund or return request.
+    RefundId,
 );

@@ -1,29 +1,5 @@
 //! Product vocabulary: status, stock, maker roles and inheritor levels.
 
-use serde::{Deserialize, Serialize};
-
-macro_rules! text_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $($(#[$vdoc])* #[serde(rename = $text)] $variant),*
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            /// The stored and serialised text.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),* }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                match s { $($text => Some($name::$variant),)* _ => None }
-            }
-        }
-    };
-}
 
 text_enum!(
     /// Where a product is in its life: draft → in review → active ⇄ suspended → archived.

@@ -40,6 +40,12 @@ pub struct MailConfig {
 pub enum MailKind {
     PasswordReset,
     Invitation,
+    OrderPlaced,
+    OrderPaid,
+    ParcelShipped,
+    Refunded,
+    /// To a workshop's managers: a paid order to pack.
+    WorkshopNewOrder,
 }
 
 impl MailKind {
@@ -47,6 +53,11 @@ impl MailKind {
         match self {
             MailKind::PasswordReset => "password_reset",
             MailKind::Invitation => "invitation",
+            MailKind::OrderPlaced => "order_placed",
+            MailKind::OrderPaid => "order_paid",
+            MailKind::ParcelShipped => "parcel_shipped",
+            MailKind::Refunded => "refunded",
+            MailKind::WorkshopNewOrder => "workshop_new_order",
         }
     }
 }

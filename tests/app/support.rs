@@ -117,6 +117,8 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     /// The app's mailer (its worker stops when the test ends).
     pub mailer: gongfang::mail::Mailer,
+    /// The app's orders service (its worker stops when the test ends).
+    pub orders: gongfang::orders::Orders,
     /// Dropped (after the pool above) when the test ends.
     _database: TestDatabase,
     _dir: tempfile::TempDir,
@@ -158,6 +160,7 @@ impl TestApp {
         .expect("prepare the app");
         let search = state.search.clone();
         let mailer = state.accounts.mailer().clone();
+        let orders = state.orders.clone();
         let server = server::start(state, listener, Some(1)).expect("start the server");
         tokio::spawn(server);
         let db = Db::connect(&config.database, 2).expect("test db handle");
@@ -168,6 +171,7 @@ impl TestApp {
             search,
             data_dir: dir.path().to_path_buf(),
             mailer,
+            orders,
             _database: database,
             _dir: dir,
         }
@@ -219,6 +223,7 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        self.orders.shutdown();
         self.search.shutdown();
         self.mailer.shutdown();
     }

@@ -2,6 +2,10 @@
 //! `gongfang.toml`. The environment wins over the file. A bad value stops the start with a
 //! message that names the variable.
 
+pub mod commerce;
+
+pub use commerce::{OrdersConfig, StripeConfig};
+
 use crate::accounts::secrets::SecretKey;
 use crate::accounts::AccountsConfig;
 use crate::mail::MailConfig;
@@ -110,6 +114,9 @@ pub struct Config {
     pub accounts: AccountsConfig,
     pub mail: MailConfig,
     pub photos: PhotoLimits,
+    pub orders: OrdersConfig,
+    /// Stripe payments; without it orders are paid offline, confirmed by staff.
+    pub stripe: Option<StripeConfig>,
 }
 
 /// A configuration error that names the variable at fault.
@@ -321,6 +328,8 @@ impl Config {
             accounts,
             mail,
             photos,
+            orders: commerce::orders_from_env(env)?,
+            stripe: commerce::stripe_from_env(env)?,
         })
     }
 
@@ -362,6 +371,8 @@ impl Config {
                 max_backoff: Duration::from_secs(2),
             },
             photos: PhotoLimits::default(),
+            orders: OrdersConfig::default(),
+            stripe: None,
         }
     }
 }

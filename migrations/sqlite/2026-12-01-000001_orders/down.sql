@@ -1,0 +1,11 @@
+DROP TABLE webhook_events;
+DROP TABLE refunds;
+DROP TABLE payments;
+DROP TABLE order_line_makers;
+DROP TABLE order_lines;
+DROP TABLE shipments;
+DROP TABLE orders;
+DROP TABLE cart_items;
+DROP TABLE carts;
+ALTER TABLE workshops DROP COLUMN free_shipping_over_fen;
+ALTER TABLE workshops DROP COLUMN shipping_flat_fen;

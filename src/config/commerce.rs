@@ -1,0 +1,181 @@
+//! The settings of orders and payments: how long stock is held for an unpaid order, when a
+//! shipped parcel counts as delivered, the return window, and Stripe when it is configured.
+
+use super::{err, ConfigError};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// How orders behave over time.
+#[derive(Debug, Clone)]
+pub struct OrdersConfig {
+    /// How long an unpaid order holds its stock (`GONGFANG_RESERVATION_MINUTES`, 30).
+    pub reservation: Duration,
+    /// A shipped parcel nobody confirmed counts as delivered after this many days
+    /// (`GONGFANG_AUTO_DELIVER_DAYS`, 15).
+    pub auto_deliver_days: i64,
+    /// The no-reason return window after delivery (`GONGFANG_RETURN_WINDOW_DAYS`, 7).
+    pub return_window_days: i64,
+    /// How often the order worker looks for expired reservations and due refunds
+    /// (`GONGFANG_ORDER_SWEEP_MS`, 5000).
+    pub sweep: Duration,
+    /// The most pieces of one made-to-order product in one order (`GONGFANG_MADE_TO_ORDER_MAX`, 5):
+    /// each is made by hand after the order.
+    pub made_to_order_max: i64,
+    /// The most pieces of one product in one order, so that a typo cannot reserve a whole stock.
+    pub line_max: i64,
+    /// The most distinct products in one cart.
+    pub cart_max_items: usize,
+}
+
+impl Default for OrdersConfig {
+    fn default() -> Self {
+        OrdersConfig {
+            reservation: Duration::from_secs(30 * 60),
+            auto_deliver_days: 15,
+            return_window_days: 7,
+            sweep: Duration::from_secs(5),
+            made_to_order_max: 5,
+            line_max: 99,
+            cart_max_items: 50,
+        }
+    }
+}
+
+/// Stripe, when `STRIPE_SECRET_KEY` is set.
+#[derive(Clone)]
+pub struct StripeConfig {
+    pub secret_key: String,
+    /// The signing secret of the webhook endpoint (`STRIPE_WEBHOOK_SECRET`, required with the key).
+    pub webhook_secret: String,
+    /// For Stripe.js on the pay page (`STRIPE_PUBLISHABLE_KEY`).
+    pub publishable_key: Option<String>,
+    /// The API's base URL (`STRIPE_API_BASE`); tests point it at a local Stripe-compatible server.
+    pub api_base: Option<String>,
+    /// Lowercase ISO currency of PaymentIntents (`STRIPE_CURRENCY`, `cny`).
+    pub currency: String,
+    /// Payment method types offered (`STRIPE_PAYMENT_METHODS`, `card`; e.g. `card,alipay,wechat_pay`).
+    pub method_types: Vec<String>,
+}
+
+impl std::fmt::Debug for StripeConfig {
+    // Never print the secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StripeConfig")
+            .field("api_base", &self.api_base)
+            .field("currency", &self.currency)
+            .field("method_types", &self.method_types)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The payment method types Stripe accepts here that a buyer in China might use.
+const METHOD_TYPES: [&str; 3] = ["card", "alipay", "wechat_pay"];
+
+fn number(env: &HashMap<String, String>, var: &str, default: i64, max: i64) -> Result<i64, ConfigError> {
+    match env.get(var).filter(|v| !v.trim().is_empty()) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| err(var, format!("{v:?} is not a number from 1 to {max}"))),
+    }
+}
+
+/// Reads the order settings.
+pub fn orders_from_env(env: &HashMap<String, String>) -> Result<OrdersConfig, ConfigError> {
+    let minutes = number(env, "GONGFANG_RESERVATION_MINUTES", 30, 7 * 24 * 60)?;
+    let sweep_ms = number(env, "GONGFANG_ORDER_SWEEP_MS", 5000, 3_600_000)?;
+    Ok(OrdersConfig {
+        reservation: Duration::from_secs(minutes.unsigned_abs() * 60),
+        auto_deliver_days: number(env, "GONGFANG_AUTO_DELIVER_DAYS", 15, 365)?,
+        return_window_days: number(env, "GONGFANG_RETURN_WINDOW_DAYS", 7, 365)?,
+        sweep: Duration::from_millis(sweep_ms.unsigned_abs().max(10)),
+        made_to_order_max: number(env, "GONGFANG_MADE_TO_ORDER_MAX", 5, 1000)?,
+        ..OrdersConfig::default()
+    })
+}
+
+/// Reads the Stripe settings: none without `STRIPE_SECRET_KEY`, and an error when the key is
+/// set without the webhook secret (payments would never be confirmed).
+pub fn stripe_from_env(env: &HashMap<String, String>) -> Result<Option<StripeConfig>, ConfigError> {
+    let get = |var: &str| env.get(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let Some(secret_key) = get("STRIPE_SECRET_KEY") else {
+        return Ok(None);
+    };
+    if !(secret_key.starts_with("sk_") || secret_key.starts_with("rk_")) {
+        return Err(err("STRIPE_SECRET_KEY", "must be a secret key starting sk_ (or a restricted key rk_)"));
+    }
+    let webhook_secret = get("STRIPE_WEBHOOK_SECRET").ok_or_else(|| {
+        err("STRIPE_WEBHOOK_SECRET", "is required with STRIPE_SECRET_KEY: without it no payment is ever confirmed")
+    })?;
+    let api_base = match get("STRIPE_API_BASE") {
+        Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+            Some(format!("{}/", url.trim_end_matches('/')))
+        }
+        Some(_) => return Err(err("STRIPE_API_BASE", "must start with http:// or https://")),
+        None => None,
+    };
+    let currency = get("STRIPE_CURRENCY").unwrap_or_else(|| "cny".into()).to_ascii_lowercase();
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(err("STRIPE_CURRENCY", "must be a three-letter ISO currency code"));
+    }
+    let method_types: Vec<String> = get("STRIPE_PAYMENT_METHODS")
+        .unwrap_or_else(|| "card".into())
+        .split(',')
+        .map(|m| m.trim().to_ascii_lowercase())
+        .filter(|m| !m.is_empty())
+        .collect();
+    if method_types.is_empty() || method_types.iter().any(|m| !METHOD_TYPES.contains(&m.as_str())) {
+        return Err(err("STRIPE_PAYMENT_METHODS", format!("must be a comma-separated list of {}", METHOD_TYPES.join(", "))));
+    }
+    Ok(Some(StripeConfig {
+        secret_key,
+        webhook_secret,
+        publishable_key: get("STRIPE_PUBLISHABLE_KEY"),
+        api_base,
+        currency,
+        method_types,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn orders_defaults_and_errors() {
+        let c = orders_from_env(&env(&[])).map(|c| (c.reservation, c.return_window_days, c.auto_deliver_days));
+        assert_eq!(c.ok(), Some((Duration::from_secs(1800), 7, 15)));
+        let bad = orders_from_env(&env(&[("GONGFANG_RESERVATION_MINUTES", "0")])).err().map(|e| e.variable);
+        assert_eq!(bad.as_deref(), Some("GONGFANG_RESERVATION_MINUTES"));
+    }
+
+    #[test]
+    fn stripe_needs_a_webhook_secret_and_known_methods() {
+        assert!(matches!(stripe_from_env(&env(&[])), Ok(None)));
+        let no_secret = stripe_from_env(&env(&[("STRIPE_SECRET_KEY", "sk_test_1")])).err().map(|e| e.variable);
+        assert_eq!(no_secret.as_deref(), Some("STRIPE_WEBHOOK_SECRET"));
+        let ok = stripe_from_env(&env(&[
+            ("STRIPE_SECRET_KEY", "sk_test_1"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_1"),
+            ("STRIPE_API_BASE", "http://127.0.0.1:8420"),
+            ("STRIPE_PAYMENT_METHODS", "card, alipay,wechat_pay"),
+        ]));
+        let ok = ok.ok().flatten().map(|c| (c.api_base, c.currency, c.method_types.len()));
+        assert_eq!(ok, Some((Some("http://127.0.0.1:8420/".into()), "cny".into(), 3)));
+        let bad = stripe_from_env(&env(&[
+            ("STRIPE_SECRET_KEY", "sk_test_1"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_1"),
+            ("STRIPE_PAYMENT_METHODS", "card,bitcoin"),
+        ]));
+        assert_eq!(bad.err().map(|e| e.variable).as_deref(), Some("STRIPE_PAYMENT_METHODS"));
+        let debug = format!("{:?}", stripe_from_env(&env(&[("STRIPE_SECRET_KEY", "sk_test_secret"), ("STRIPE_WEBHOOK_SECRET", "whsec_x")])));
+        assert!(!debug.contains("sk_test_secret") && !debug.contains("whsec_x"), "{debug}");
+    }
+}

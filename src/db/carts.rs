@@ -1,0 +1,160 @@
+//! Carts: one per account, or per browser through a cookie token, and their items with what
+//! the cart page shows of each product (price, stock, workshop and its shipping rule).
+
+use super::schema::{cart_items, carts, products, workshops};
+use super::DbConn;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// Whose cart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CartOwner {
+    User(i64),
+    /// The SHA-256 of a browser's cart cookie.
+    Browser(String),
+}
+
+/// Finds the owner's cart id.
+pub fn find(conn: &mut DbConn, owner: &CartOwner) -> QueryResult<Option<i64>> {
+    let query = carts::table.select(carts::id).into_boxed();
+    let query = match owner {
+        CartOwner::User(id) => query.filter(carts::user_id.eq(*id)),
+        CartOwner::Browser(hash) => query.filter(carts::token_hash.eq(hash.clone())),
+    };
+    query.first(conn).optional()
+}
+
+/// The owner's cart id, created when there is none.
+pub fn find_or_create(conn: &mut DbConn, owner: &CartOwner, now: NaiveDateTime) -> QueryResult<i64> {
+    if let Some(id) = find(conn, owner)? {
+        return Ok(id);
+    }
+    let (user, token) = match owner {
+        CartOwner::User(id) => (Some(*id), None),
+        CartOwner::Browser(hash) => (None, Some(hash.clone())),
+    };
+    diesel::insert_into(carts::table)
+        .values((
+            carts::user_id.eq(user),
+            carts::token_hash.eq(token),
+            carts::created_at.eq(now),
+            carts::updated_at.eq(now),
+        ))
+        .returning(carts::id)
+        .get_result(conn)
+}
+
+/// Sets a product's quantity in a cart (0 removes it).
+pub fn set_quantity(conn: &mut DbConn, cart: i64, product: i64, quantity: i64, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::delete(cart_items::table.filter(cart_items::cart_id.eq(cart)).filter(cart_items::product_id.eq(product)))
+        .execute(conn)?;
+    if quantity > 0 {
+        diesel::insert_into(cart_items::table)
+            .values((
+                cart_items::cart_id.eq(cart),
+                cart_items::product_id.eq(product),
+                cart_items::quantity.eq(i32::try_from(quantity).unwrap_or(i32::MAX)),
+                cart_items::added_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    diesel::update(carts::table.find(cart)).set(carts::updated_at.eq(now)).execute(conn)?;
+    Ok(())
+}
+
+/// The quantity of a product in a cart (0 when absent).
+pub fn quantity(conn: &mut DbConn, cart: i64, product: i64) -> QueryResult<i64> {
+    cart_items::table
+        .filter(cart_items::cart_id.eq(cart))
+        .filter(cart_items::product_id.eq(product))
+        .select(cart_items::quantity)
+        .first::<i32>(conn)
+        .optional()
+        .map(|q| i64::from(q.unwrap_or(0)))
+}
+
+/// How many products a cart holds.
+pub fn count(conn: &mut DbConn, cart: i64) -> QueryResult<i64> {
+    cart_items::table.filter(cart_items::cart_id.eq(cart)).count().get_result(conn)
+}
+
+/// Empties a cart (after checkout).
+pub fn clear(conn: &mut DbConn, cart: i64) -> QueryResult<usize> {
+    diesel::delete(cart_items::table.filter(cart_items::cart_id.eq(cart))).execute(conn)
+}
+
+/// Deletes a cart and its items (a browser's cart once merged into an account).
+pub fn delete(conn: &mut DbConn, cart: i64) -> QueryResult<usize> {
+    clear(conn, cart)?;
+    diesel::delete(carts::table.find(cart)).execute(conn)
+}
+
+/// Deletes browser carts untouched since `before`.
+pub fn purge_abandoned(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    let stale: Vec<i64> = carts::table
+        .filter(carts::user_id.is_null())
+        .filter(carts::updated_at.lt(before))
+        .select(carts::id)
+        .limit(500)
+        .load(conn)?;
+    diesel::delete(cart_items::table.filter(cart_items::cart_id.eq_any(stale.clone()))).execute(conn)?;
+    diesel::delete(carts::table.filter(carts::id.eq_any(stale))).execute(conn)
+}
+
+/// One cart item with what the cart shows and checks of its product.
+#[derive(Debug, Clone, Queryable)]
+pub struct CartItemRow {
+    pub product_id: i64,
+    pub quantity: i32,
+    pub slug: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub price_fen: i64,
+    pub stock: i64,
+    pub made_to_order: bool,
+    pub lead_time_days: Option<i32>,
+    pub status: String,
+    pub workshop_id: i64,
+    pub workshop_slug: String,
+    pub workshop_name_zh: String,
+    pub workshop_name_en: String,
+    pub shipping_flat_fen: i64,
+    pub free_shipping_over_fen: Option<i64>,
+}
+
+/// A cart's items, by workshop then by when they were added.
+pub fn items(conn: &mut DbConn, cart: i64) -> QueryResult<Vec<CartItemRow>> {
+    cart_items::table
+        .inner_join(products::table.inner_join(workshops::table))
+        .filter(cart_items::cart_id.eq(cart))
+        .order((workshops::id, cart_items::added_at, products::id))
+        .select((
+            products::id,
+            cart_items::quantity,
+            products::slug,
+            products::title_zh,
+            products::title_en,
+            products::price_fen,
+            products::stock,
+            products::made_to_order,
+            products::lead_time_days,
+            products::status,
+            workshops::id,
+            workshops::slug,
+            workshops::name_zh,
+            workshops::name_en,
+            workshops::shipping_flat_fen,
+            workshops::free_shipping_over_fen,
+        ))
+        .load(conn)
+}
+
+/// `(product_id, quantity)` of a cart.
+pub fn lines(conn: &mut DbConn, cart: i64) -> QueryResult<Vec<(i64, i64)>> {
+    let rows: Vec<(i64, i32)> = cart_items::table
+        .filter(cart_items::cart_id.eq(cart))
+        .order(cart_items::product_id)
+        .select((cart_items::product_id, cart_items::quantity))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(p, q)| (p, i64::from(q))).collect())
+}

@@ -1,0 +1,246 @@
+//! The cart: what a buyer means to buy, kept in the database for an account or for a browser
+//! (cookie), merged into the account at login. Quantities are checked against stock, or for
+//! made-to-order pieces against how many one order may ask the makers for. The cart shows each
+//! workshop's parcel with its subtotal and shipping.
+
+use diesel::Connection;
+use super::Orders;
+use crate::db::carts::{self as q, CartItemRow, CartOwner};
+use crate::domain::order::ShippingRule;
+use crate::domain::Fen;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// The cart as the page and the API show it.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct CartView {
+    /// One parcel per workshop.
+    pub parcels: Vec<CartParcel>,
+    pub items_fen: i64,
+    pub shipping_fen: i64,
+    pub total_fen: i64,
+    /// Pieces in the cart.
+    pub count: i64,
+    /// Whether some line cannot be bought as it is (checkout is refused until fixed).
+    pub has_problems: bool,
+}
+
+/// One workshop's part of the cart.
+#[derive(Debug, Clone, Serialize)]
+pub struct CartParcel {
+    pub workshop_id: i64,
+    pub workshop_slug: String,
+    pub workshop_name: String,
+    pub lines: Vec<CartLine>,
+    pub subtotal_fen: i64,
+    pub shipping_fen: i64,
+    /// The subtotal from which shipping is free, if there is one.
+    pub free_shipping_over_fen: Option<i64>,
+    /// How much more would make shipping free (0 when it already is).
+    pub short_of_free_fen: i64,
+}
+
+/// One product in the cart.
+#[derive(Debug, Clone, Serialize)]
+pub struct CartLine {
+    pub product_id: i64,
+    pub slug: String,
+    pub title: String,
+    pub unit_price_fen: i64,
+    pub quantity: i64,
+    pub line_fen: i64,
+    pub made_to_order: bool,
+    /// For made-to-order pieces: the day they should be ready if ordered today.
+    pub ready_by: Option<NaiveDate>,
+    /// In stock now (stocked products).
+    pub available: i64,
+    /// The most this line may hold.
+    pub max_quantity: i64,
+    /// `cart.problem.*` when the line cannot be bought as it is.
+    pub problem: Option<&'static str>,
+}
+
+impl Orders {
+    /// The most of one product an order may hold, given its stock (or made-to-order).
+    pub(crate) fn max_quantity(&self, made_to_order: bool, stock: i64) -> i64 {
+        if made_to_order {
+            self.config.made_to_order_max.min(self.config.line_max)
+        } else {
+            stock.clamp(0, self.config.line_max)
+        }
+    }
+
+    /// The cart, priced, with each line's problems.
+    pub async fn cart(&self, owner: CartOwner, lang: Lang) -> Result<CartView, AppError> {
+        let today = self.clock.today();
+        let this = self.clone();
+        self.db
+            .run(move |conn| {
+                let Some(cart) = q::find(conn, &owner)? else {
+                    return Ok(CartView::default());
+                };
+                Ok(this.price(q::items(conn, cart)?, lang, today))
+            })
+            .await
+    }
+
+    fn price(&self, rows: Vec<CartItemRow>, lang: Lang, today: NaiveDate) -> CartView {
+        let mut view = CartView::default();
+        for row in rows {
+            let quantity = i64::from(row.quantity);
+            let max_quantity = self.max_quantity(row.made_to_order, row.stock);
+            let problem = if row.status != "active" {
+                Some("cart.problem.unavailable")
+            } else if !row.made_to_order && row.stock == 0 {
+                Some("cart.problem.sold_out")
+            } else if quantity > max_quantity {
+                Some(if row.made_to_order { "cart.problem.too_many_made_to_order" } else { "cart.problem.not_enough" })
+            } else {
+                None
+            };
+            let line = CartLine {
+                product_id: row.product_id,
+                slug: row.slug,
+                title: if lang == Lang::En && !row.title_en.is_empty() { row.title_en } else { row.title_zh },
+                unit_price_fen: row.price_fen,
+                quantity,
+                line_fen: row.price_fen * quantity,
+                made_to_order: row.made_to_order,
+                ready_by: row
+                    .made_to_order
+                    .then(|| today + chrono::TimeDelta::days(i64::from(row.lead_time_days.unwrap_or(0)))),
+                available: row.stock,
+                max_quantity,
+                problem,
+            };
+            view.has_problems |= problem.is_some();
+            view.count += quantity;
+            let parcel = match view.parcels.last_mut() {
+                Some(p) if p.workshop_id == row.workshop_id => p,
+                _ => {
+                    view.parcels.push(CartParcel {
+                        workshop_id: row.workshop_id,
+                        workshop_slug: row.workshop_slug,
+                        workshop_name: if lang == Lang::En { row.workshop_name_en } else { row.workshop_name_zh },
+                        lines: Vec::new(),
+                        subtotal_fen: 0,
+                        shipping_fen: row.shipping_flat_fen,
+                        free_shipping_over_fen: row.free_shipping_over_fen,
+                        short_of_free_fen: 0,
+                    });
+                    view.parcels.last_mut().unwrap_or_else(|| unreachable!("just pushed"))
+                }
+            };
+            parcel.subtotal_fen += line.line_fen;
+            parcel.lines.push(line);
+        }
+        for p in &mut view.parcels {
+            let rule = ShippingRule { flat: Fen(p.shipping_fen), free_over: p.free_shipping_over_fen.map(Fen) };
+            p.shipping_fen = rule.fee(Fen(p.subtotal_fen)).get();
+            p.short_of_free_fen = p.free_shipping_over_fen.map_or(0, |t| (t - p.subtotal_fen).max(0));
+            view.items_fen += p.subtotal_fen;
+            view.shipping_fen += p.shipping_fen;
+        }
+        view.total_fen = view.items_fen + view.shipping_fen;
+        view
+    }
+
+    /// Adds `quantity` of a product (on top of what the cart holds).
+    pub async fn add_to_cart(&self, owner: CartOwner, product: i64, quantity: i64) -> Result<(), AppError> {
+        self.change_cart(owner, product, move |held| held + quantity).await
+    }
+
+    /// Sets a product's quantity; 0 removes it.
+    pub async fn set_in_cart(&self, owner: CartOwner, product: i64, quantity: i64) -> Result<(), AppError> {
+        self.change_cart(owner, product, move |_| quantity).await
+    }
+
+    async fn change_cart(
+        &self,
+        owner: CartOwner,
+        product: i64,
+        new_quantity: impl FnOnce(i64) -> i64 + Send + 'static,
+    ) -> Result<(), AppError> {
+        let this = self.clone();
+        let now = self.now();
+        self.db
+            .run(move |conn| {
+                conn.transaction(|conn| {
+                    crate::db::lock_for_write(conn)?;
+                    let cart = q::find_or_create(conn, &owner, now)?;
+                    let wanted = new_quantity(q::quantity(conn, cart, product)?);
+                    if wanted < 0 {
+                        return Err(AppError::BadRequest { field: "quantity", key: "error.not_positive_integer" });
+                    }
+                    if wanted > 0 {
+                        this.check_quantity(conn, product, wanted)?;
+                        if q::quantity(conn, cart, product)? == 0
+                            && q::count(conn, cart)? >= i64::try_from(this.config.cart_max_items).unwrap_or(i64::MAX)
+                        {
+                            return Err(AppError::Conflict { key: "cart.error.full" });
+                        }
+                    }
+                    q::set_quantity(conn, cart, product, wanted, now)?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// Whether `quantity` of a product may go in a cart now.
+    fn check_quantity(&self, conn: &mut crate::db::DbConn, product: i64, quantity: i64) -> Result<(), AppError> {
+        let rows = crate::db::orders::sale_products(conn, &[product])?;
+        let p = rows.first().ok_or(AppError::NotFound)?;
+        if p.status != "active" {
+            return Err(AppError::Conflict { key: "cart.problem.unavailable" });
+        }
+        if !p.made_to_order && p.stock == 0 {
+            return Err(AppError::Conflict { key: "cart.problem.sold_out" });
+        }
+        let max = self.max_quantity(p.made_to_order, p.stock);
+        if quantity > max {
+            let key = if p.made_to_order { "cart.error.made_to_order_max" } else { "cart.error.only_left" };
+            return Err(AppError::invalid("quantity", key, &[("max", max.to_string())]));
+        }
+        Ok(())
+    }
+
+    /// Moves a browser's cart into the account that just signed in: quantities add up to what
+    /// each product allows, and the browser's cart is gone.
+    pub async fn merge_cart(&self, browser: CartOwner, user: i64) -> Result<(), AppError> {
+        let this = self.clone();
+        let now = self.now();
+        self.db
+            .run(move |conn| {
+                conn.transaction(|conn| {
+                    crate::db::lock_for_write(conn)?;
+                    let Some(from) = q::find(conn, &browser)? else {
+                        return Ok(());
+                    };
+                    let into = q::find_or_create(conn, &CartOwner::User(user), now)?;
+                    for (product, quantity) in q::lines(conn, from)? {
+                        let held = q::quantity(conn, into, product)?;
+                        let rows = crate::db::orders::sale_products(conn, &[product])?;
+                        let Some(p) = rows.first() else { continue };
+                        let max = this.max_quantity(p.made_to_order, p.stock).max(held);
+                        q::set_quantity(conn, into, product, (held + quantity).min(max).max(held), now)?;
+                    }
+                    q::delete(conn, from)?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// Pieces in the cart, for the header badge.
+    pub async fn cart_count(&self, owner: CartOwner) -> Result<i64, AppError> {
+        self.db
+            .run(move |conn| {
+                let Some(cart) = q::find(conn, &owner)? else { return Ok(0) };
+                Ok(q::lines(conn, cart)?.iter().map(|(_, n)| n).sum())
+            })
+            .await
+    }
+}

@@ -1,0 +1,317 @@
+//! Checkout: one transaction takes the stock (a conditional update per product, in id order so
+//! that concurrent checkouts never deadlock), freezes each line's numbers, opens one parcel per
+//! workshop and queues the buyer's e-mail. A retry with the same idempotency key returns the
+//! order the first attempt made.
+
+use diesel::Connection;
+use super::Orders;
+use crate::db::orders::{self as q, NewLine, NewOrder, SaleProduct};
+use crate::db::{carts, DbConn};
+use crate::domain::account::Principal;
+use crate::domain::address::{Destination, ShippingAddress};
+use crate::domain::certification::certification_status;
+use crate::domain::order::{order_number, OrderStatus, PaymentMethod, ShippingRule};
+use crate::domain::Fen;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// What the buyer asked for.
+#[derive(Debug, Clone)]
+pub struct CheckoutRequest {
+    /// `(product id, quantity)`; `None` buys the signed-in buyer's cart.
+    pub items: Option<Vec<(i64, i64)>>,
+    pub address: ShippingAddress,
+    pub payment_method: PaymentMethod,
+    /// Chosen by the client once per checkout attempt (the form carries one; API clients send
+    /// the `Idempotency-Key` header or field).
+    pub idempotency_key: String,
+    pub lang: Lang,
+}
+
+/// The order a checkout made or found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Placed {
+    pub number: String,
+    /// False when this was a retry that found the order made before.
+    pub created: bool,
+}
+
+/// Checks an idempotency key's shape: 8 to 100 letters, digits, `-` or `_`.
+pub fn valid_key(key: &str) -> bool {
+    (8..=100).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl Orders {
+    /// Places an order for `who`.
+    pub async fn checkout(&self, who: &Principal, request: CheckoutRequest) -> Result<Placed, AppError> {
+        if !valid_key(&request.idempotency_key) {
+            return Err(AppError::BadRequest { field: "idempotency_key", key: "checkout.error.key" });
+        }
+        if request.payment_method == PaymentMethod::Stripe && !self.payments.stripe_enabled() {
+            return Err(AppError::BadRequest { field: "payment_method", key: "checkout.error.no_stripe" });
+        }
+        let region_text = self.region_text(&request.address)?;
+        let this = self.clone();
+        let who = who.clone();
+        self.db
+            .run(move |conn| {
+                // A random order number may (very rarely) collide; a concurrent retry with the
+                // same key loses the race on the unique key. Both are settled by looking again.
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    match conn.transaction(|conn| this.place(conn, &who, &request, &region_text)) {
+                        Err(AppError::Conflict { key: "error.already_exists" }) if attempt < 3 => {
+                            if let Some(found) = this.find_retry(conn, &who, &request)? {
+                                return Ok(found);
+                            }
+                        }
+                        other => return other,
+                    }
+                }
+            })
+            .await
+    }
+
+    /// "四川省 凉山彝族自治州 喜德县" for a Chinese county; the typed region for overseas.
+    fn region_text(&self, address: &ShippingAddress) -> Result<String, AppError> {
+        match &address.destination {
+            Destination::China { county } => {
+                let path = self.reference.path(county.as_str());
+                let is_county = path.last().is_some_and(|r| r.code == county.as_str() && path.len() >= 2);
+                if !is_county {
+                    return Err(AppError::BadRequest { field: "county_code", key: "address.error.county" });
+                }
+                Ok(path.iter().map(|r| r.name_zh.as_str()).collect::<Vec<_>>().join(" "))
+            }
+            Destination::Overseas { region, .. } => Ok(region.clone()),
+        }
+    }
+
+    fn find_retry(
+        &self,
+        conn: &mut DbConn,
+        who: &Principal,
+        request: &CheckoutRequest,
+    ) -> Result<Option<Placed>, AppError> {
+        match q::by_idempotency_key(conn, who.user_id.get(), &request.idempotency_key)? {
+            Some((number, digest)) if digest == request_digest(request, None) || request.items.is_none() => {
+                Ok(Some(Placed { number, created: false }))
+            }
+            Some(_) => Err(AppError::Conflict { key: "checkout.error.key_reused" }),
+            None => Ok(None),
+        }
+    }
+
+    /// The transaction of a checkout.
+    fn place(
+        &self,
+        conn: &mut DbConn,
+        who: &Principal,
+        request: &CheckoutRequest,
+        region_text: &str,
+    ) -> Result<Placed, AppError> {
+        crate::db::lock_for_write(conn)?;
+        let user = who.user_id.get();
+        let cart = match request.items {
+            Some(_) => None,
+            None => carts::find(conn, &carts::CartOwner::User(user))?,
+        };
+        let wanted = match (&request.items, cart) {
+            (Some(items), _) => merge_items(items)?,
+            (None, Some(cart)) => carts::lines(conn, cart)?,
+            (None, None) => Vec::new(),
+        };
+        let digest = request_digest(request, Some(&wanted));
+        if let Some((number, first_digest)) = q::by_idempotency_key(conn, user, &request.idempotency_key)? {
+            // The cart is emptied by the first attempt, so a retry of a cart checkout cannot
+            // be compared item by item; its key alone identifies it.
+            if first_digest == digest || request.items.is_none() {
+                return Ok(Placed { number, created: false });
+            }
+            return Err(AppError::Conflict { key: "checkout.error.key_reused" });
+        }
+        if wanted.is_empty() {
+            return Err(AppError::Conflict { key: "checkout.error.empty" });
+        }
+        let ids: Vec<i64> = wanted.iter().map(|(id, _)| *id).collect();
+        let products: BTreeMap<i64, SaleProduct> =
+            q::sale_products(conn, &ids)?.into_iter().map(|p| (p.id, p)).collect();
+        let today = self.clock.today();
+        let title = |p: &SaleProduct| if request.lang == Lang::En { p.title_en.clone() } else { p.title_zh.clone() };
+        // Check everything first, then take the stock in id order.
+        for (id, quantity) in &wanted {
+            let p = products.get(id).ok_or(AppError::ConflictWith {
+                key: "checkout.error.unavailable",
+                args: vec![("title", format!("#{id}"))],
+            })?;
+            if !on_sale(p, today) {
+                return Err(AppError::ConflictWith { key: "checkout.error.unavailable", args: vec![("title", title(p))] });
+            }
+            let max = self.max_quantity(p.made_to_order, i64::MAX);
+            if *quantity > max {
+                let key = if p.made_to_order { "cart.error.made_to_order_max" } else { "cart.error.only_left" };
+                return Err(AppError::invalid("quantity", key, &[("max", max.to_string())]));
+            }
+        }
+        for (id, quantity) in &wanted {
+            let p = &products[id];
+            let taken =
+                if p.made_to_order { q::count_made_to_order(conn, *id, *quantity)? } else { q::take_stock(conn, *id, *quantity)? };
+            if !taken {
+                let left = q::sale_products(conn, &[*id])?.first().map_or(0, |p| p.stock);
+                let key = if left == 0 { "checkout.error.sold_out" } else { "checkout.error.not_enough" };
+                return Err(AppError::ConflictWith {
+                    key,
+                    args: vec![("title", title(p)), ("left", left.to_string())],
+                });
+            }
+        }
+        // One parcel per workshop, each with its own shipping rule.
+        let mut parcels: BTreeMap<i64, Vec<(i64, i64)>> = BTreeMap::new();
+        for (id, quantity) in &wanted {
+            parcels.entry(products[id].workshop_id).or_default().push((*id, *quantity));
+        }
+        let mut shipping_by_workshop = Vec::new();
+        let (mut items_fen, mut shipping_fen) = (0i64, 0i64);
+        for (workshop, lines) in &parcels {
+            let subtotal: i64 = lines.iter().map(|(id, q)| products[id].price_fen * q).sum();
+            let first = &products[&lines[0].0];
+            let rule = ShippingRule { flat: Fen(first.shipping_flat_fen), free_over: first.free_shipping_over_fen.map(Fen) };
+            let fee = rule.fee(Fen(subtotal)).get();
+            shipping_by_workshop.push((*workshop, fee));
+            items_fen += subtotal;
+            shipping_fen += fee;
+        }
+        let now = self.now();
+        let number = order_number(today, &rand::random::<[u8; 6]>());
+        let (region_code, country) = match &request.address.destination {
+            Destination::China { county } => (Some(county.as_str().to_owned()), "CN".to_owned()),
+            Destination::Overseas { country, .. } => (None, country.clone()),
+        };
+        let order_id = q::insert_order(
+            conn,
+            &NewOrder {
+                number: number.clone(),
+                user_id: user,
+                idempotency_key: request.idempotency_key.clone(),
+                request_digest: digest,
+                status: OrderStatus::PendingPayment.as_str().into(),
+                payment_method: request.payment_method.as_str().into(),
+                currency: "CNY".into(),
+                items_fen,
+                shipping_fen,
+                total_fen: items_fen + shipping_fen,
+                buyer_email: who.email.clone(),
+                lang: request.lang.code().into(),
+                recipient: request.address.recipient.clone(),
+                phone: request.address.phone.clone(),
+                country,
+                region_code,
+                region_text: region_text.to_owned(),
+                address_line: request.address.line.clone(),
+                postal_code: request.address.postal_code.clone(),
+                reserved_until: now
+                    + chrono::Duration::from_std(self.config.reservation).unwrap_or(chrono::TimeDelta::minutes(30)),
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        let makers = q::makers_of(conn, &ids)?;
+        for (workshop, fee) in shipping_by_workshop {
+            let shipment = q::insert_shipment(conn, order_id, workshop, fee)?;
+            for (id, quantity) in &parcels[&workshop] {
+                let p = &products[id];
+                let line = q::insert_line(conn, &frozen_line(order_id, shipment, p, *quantity))?;
+                for (_, worker, role, share) in makers.iter().filter(|m| m.0 == *id) {
+                    q::insert_line_maker(conn, line, *worker, role, *share)?;
+                }
+            }
+        }
+        if let Some(cart) = cart {
+            carts::clear(conn, cart)?;
+        }
+        self.queue_order_mail(conn, order_id, super::notify::OrderMail::Placed)?;
+        Ok(Placed { number, created: true })
+    }
+}
+
+/// Whether a product may be bought today: active, its workshop active and certified.
+fn on_sale(p: &SaleProduct, today: NaiveDate) -> bool {
+    p.status == "active"
+        && p.workshop_status == "active"
+        && certification_status(p.cert_issued_on, p.cert_last_confirmed_on, today).is_listable()
+}
+
+/// The line as sold: everything the income attribution will use, frozen.
+fn frozen_line(order: i64, shipment: i64, p: &SaleProduct, quantity: i64) -> NewLine {
+    NewLine {
+        order_id: order,
+        shipment_id: shipment,
+        product_id: p.id,
+        workshop_id: p.workshop_id,
+        heritage_item_id: p.heritage_item_id,
+        county_code: p.county_code.clone(),
+        title_zh: p.title_zh.clone(),
+        title_en: p.title_en.clone(),
+        trace_code: p.trace_code.clone(),
+        unit_price_fen: p.price_fen,
+        quantity: i32::try_from(quantity).unwrap_or(i32::MAX),
+        commission_bp: p.commission_bp,
+        wage_rule: p.wage_rule.clone(),
+        wage_bp: p.wage_bp,
+        piece_rate_fen: p.piece_rate_fen,
+        made_to_order: p.made_to_order,
+        lead_time_days: p.lead_time_days,
+    }
+}
+
+/// Adds up repeated products and refuses quantities below one.
+fn merge_items(items: &[(i64, i64)]) -> Result<Vec<(i64, i64)>, AppError> {
+    let mut merged: BTreeMap<i64, i64> = BTreeMap::new();
+    for (id, quantity) in items {
+        if *quantity < 1 {
+            return Err(AppError::BadRequest { field: "quantity", key: "error.not_positive_integer" });
+        }
+        *merged.entry(*id).or_default() = merged.get(id).copied().unwrap_or(0).saturating_add(*quantity);
+    }
+    Ok(merged.into_iter().collect())
+}
+
+/// A digest of what a checkout asked for, so that a key reused for a different checkout is
+/// told apart from a retry.
+fn request_digest(request: &CheckoutRequest, items: Option<&[(i64, i64)]>) -> String {
+    let items = match (items, &request.items) {
+        (Some(i), _) => i.to_vec(),
+        (None, Some(i)) => merge_items(i).unwrap_or_default(),
+        (None, None) => Vec::new(),
+    };
+    let a = &request.address;
+    let text = format!(
+        "{items:?}|{}|{}|{}|{:?}|{}|{}",
+        request.payment_method.as_str(),
+        a.recipient,
+        a.phone,
+        a.destination,
+        a.line,
+        a.postal_code
+    );
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_items() {
+        assert!(valid_key("checkout-1234"));
+        assert!(!valid_key("short"));
+        assert!(!valid_key("has space in it"));
+        assert_eq!(merge_items(&[(3, 1), (1, 2), (3, 2)]).ok(), Some(vec![(1, 2), (3, 3)]));
+        assert!(merge_items(&[(1, 0)]).is_err());
+    }
+}

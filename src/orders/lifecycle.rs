@@ -1,0 +1,249 @@
+//! The moves of an order after checkout: payment received (offline confirmation here, Stripe in
+//! [`super::stripe_events`]), cancellation and expiry (stock goes back), parcels shipped and
+//! delivered (by the workshop, an operator, the buyer, or automatically).
+
+use diesel::Connection;
+use super::notify::OrderMail;
+use super::{authorize_workshop, order_for, Orders, Standing};
+use crate::accounts::authz::Action;
+use crate::db::audit::{self, AuditEvent};
+use crate::db::order_views as v;
+use crate::db::orders as q;
+use crate::db::DbConn;
+use crate::domain::account::{Principal, Role};
+use crate::domain::order::{DeliveredBy, OrderEvent, OrderStatus, PaymentMethod, ShipmentEvent, ShipmentStatus};
+use crate::error::AppError;
+
+fn parse_status(s: &str) -> Result<OrderStatus, AppError> {
+    OrderStatus::parse(s).ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown order status {s:?}")))
+}
+
+fn parse_shipment_status(s: &str) -> Result<ShipmentStatus, AppError> {
+    ShipmentStatus::parse(s).ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown shipment status {s:?}")))
+}
+
+/// A short reference typed by staff (bank reference, tracking number): 1 to 100 characters.
+fn reference(text: &str, field: &'static str) -> Result<String, AppError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(AppError::BadRequest { field, key: "order.error.reference_missing" });
+    }
+    if t.chars().count() > 100 {
+        return Err(AppError::BadRequest { field, key: "address.error.too_long" });
+    }
+    Ok(t.to_owned())
+}
+
+impl Orders {
+    /// Marks an order paid (inside a transaction): the state machine decides, the update applies
+    /// only from the status read, and the e-mails are queued. Returns false when the order
+    /// had already moved (a duplicate confirmation).
+    pub(crate) fn mark_paid(&self, conn: &mut DbConn, order_id: i64) -> Result<bool, AppError> {
+        let order = v::order_by_id(conn, order_id)?;
+        let from = parse_status(&order.status)?;
+        let to = from.apply(OrderEvent::PaymentReceived)?;
+        if !q::move_order(conn, order_id, from.as_str(), to.as_str(), self.now())? {
+            return Ok(false);
+        }
+        self.queue_order_mail(conn, order_id, OrderMail::Paid)?;
+        Ok(true)
+    }
+
+    /// Staff confirm an offline payment with the bank's or courier's reference. Operators may
+    /// confirm any order; a workshop manager only an order wholly of their workshop (cash on
+    /// delivery), since a bank transfer reaches the platform's account.
+    pub async fn confirm_offline_payment(&self, who: &Principal, number: String, reference_text: &str) -> Result<(), AppError> {
+        let reference = reference(reference_text, "reference")?;
+        let this = self.clone();
+        let who = who.clone();
+        let now = self.now();
+        self.db
+            .run(move |conn| {
+                conn.transaction(|conn| {
+                    crate::db::lock_for_write(conn)?;
+                    let (order, standing) = order_for(conn, &who, &number)?;
+                    match standing {
+                        Standing::Operator => {}
+                        Standing::Workshop(w) => {
+                            authorize_workshop(&who, Action::ConfirmPayments, w.get())?;
+                            if v::order_workshops(conn, order.id)? != vec![w.get()] {
+                                return Err(AppError::Forbidden { key: "order.error.operator_confirms" });
+                            }
+                        }
+                        Standing::Buyer => return Err(AppError::Forbidden { key: "error.forbidden" }),
+                    }
+                    if order.payment_method != PaymentMethod::Offline.as_str() {
+                        return Err(AppError::Conflict { key: "order.error.not_offline" });
+                    }
+                    parse_status(&order.status)?.apply(OrderEvent::PaymentReceived)?;
+                    q::insert_payment(
+                        conn,
+                        &q::NewPayment {
+                            order_id: order.id,
+                            provider: "offline",
+                            provider_ref: &reference,
+                            amount_fen: order.total_fen,
+                            currency: &order.currency,
+                            status: "succeeded",
+                            confirmed_by: Some(who.user_id.get()),
+                        },
+                        now,
+                    )
+                    .map_err(|e| match AppError::from(e) {
+                        AppError::Conflict { .. } => AppError::Conflict { key: "order.error.reference_used" },
+                        other => other,
+                    })?;
+                    if !this.mark_paid(conn, order.id)? {
+                        return Err(AppError::Conflict { key: "order.error.already_paid" });
+                    }
+                    audit::append(
+                        conn,
+                        AuditEvent::new(
+                            Some(who.user_id),
+                            "order.payment_confirmed",
+                            format!("order:{}", order.number),
+                            serde_json::json!({ "amount_fen": order.total_fen, "reference": reference }),
+                        ),
+                        now,
+                    )?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// Cancels an unpaid order (the buyer, or an operator) and gives its stock back.
+    pub async fn cancel(&self, who: &Principal, number: String) -> Result<(), AppError> {
+        let this = self.clone();
+        let who = who.clone();
+        self.db
+            .run(move |conn| {
+                conn.transaction(|conn| {
+                    crate::db::lock_for_write(conn)?;
+                    let (order, standing) = order_for(conn, &who, &number)?;
+                    if !matches!(standing, Standing::Buyer | Standing::Operator) {
+                        return Err(AppError::Forbidden { key: "error.forbidden" });
+                    }
+                    let reason = if standing == Standing::Buyer { "buyer" } else { "operator" };
+                    if !this.cancel_in(conn, order.id, reason)? {
+                        return Err(AppError::Conflict { key: "order.error.changed" });
+                    }
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// Cancels an order inside a transaction and gives back its stock; false when it had moved.
+    pub(crate) fn cancel_in(&self, conn: &mut DbConn, order_id: i64, reason: &str) -> Result<bool, AppError> {
+        let order = v::order_by_id(conn, order_id)?;
+        parse_status(&order.status)?.apply(OrderEvent::Cancel)?;
+        if !q::cancel_order(conn, order_id, reason, self.now())? {
+            return Ok(false);
+        }
+        for (product, quantity, made_to_order) in q::line_quantities(conn, order_id)? {
+            q::give_back_stock(conn, product, i64::from(quantity), made_to_order)?;
+        }
+        Ok(true)
+    }
+
+    /// Cancels unpaid orders whose reservation has run out; returns how many.
+    pub fn expire_reservations(&self) -> Result<usize, AppError> {
+        let mut conn = self.db.conn()?;
+        let mut done = 0;
+        for id in q::expired(&mut conn, self.now(), 200)? {
+            let cancelled = conn.transaction(|c| {
+                crate::db::lock_for_write(c)?;
+                match self.cancel_in(c, id, "expired") {
+                    Err(AppError::Conflict { .. }) => Ok(false),
+                    other => other,
+                }
+            })?;
+            done += usize::from(cancelled);
+        }
+        Ok(done)
+    }
+
+    /// A workshop ships its parcel with the carrier and tracking number.
+    pub async fn ship(&self, who: &Principal, shipment: i64, carrier: &str, tracking: &str) -> Result<(), AppError> {
+        let carrier = reference(carrier, "carrier")?;
+        let tracking = reference(tracking, "tracking_number")?;
+        let this = self.clone();
+        let who = who.clone();
+        self.db
+            .run(move |conn| {
+                conn.transaction(|conn| {
+                    crate::db::lock_for_write(conn)?;
+                    let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
+                    authorize_workshop(&who, Action::FulfilOrders, s.workshop_id)?;
+                    let order = v::order_by_id(conn, s.order_id)?;
+                    parse_shipment_status(&s.status)?.apply(parse_status(&order.status)?, ShipmentEvent::Ship)?;
+                    if !q::ship(conn, shipment, &carrier, &tracking, this.now())? {
+                        return Err(AppError::Conflict { key: "order.error.changed" });
+                    }
+                    this.queue_order_mail(conn, order.id, OrderMail::Shipped { shipment })?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// Records that a parcel arrived: its workshop, an operator, or the buyer may say so.
+    pub async fn deliver(&self, who: &Principal, shipment: i64) -> Result<(), AppError> {
+        let this = self.clone();
+        let who = who.clone();
+        self.db
+            .run(move |conn| {
+                conn.transaction(|conn| {
+                    crate::db::lock_for_write(conn)?;
+                    let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
+                    let order = v::order_by_id(conn, s.order_id)?;
+                    let by = if order.user_id == who.user_id.get() {
+                        DeliveredBy::Buyer
+                    } else if who.role == Role::Operator {
+                        DeliveredBy::Operator
+                    } else {
+                        authorize_workshop(&who, Action::FulfilOrders, s.workshop_id)?;
+                        DeliveredBy::Workshop
+                    };
+                    this.deliver_in(conn, &s, &order, by)
+                })
+            })
+            .await
+    }
+
+    fn deliver_in(
+        &self,
+        conn: &mut DbConn,
+        s: &v::ShipmentRow,
+        order: &v::OrderRow,
+        by: DeliveredBy,
+    ) -> Result<(), AppError> {
+        parse_shipment_status(&s.status)?.apply(parse_status(&order.status)?, ShipmentEvent::Deliver)?;
+        if !q::deliver(conn, s.id, by.as_str(), self.now())? {
+            return Err(AppError::Conflict { key: "order.error.changed" });
+        }
+        Ok(())
+    }
+
+    /// Marks delivered the parcels shipped more than the configured days ago; returns how many.
+    pub fn auto_deliver(&self) -> Result<usize, AppError> {
+        let mut conn = self.db.conn()?;
+        let before = self.now() - chrono::TimeDelta::days(self.config.auto_deliver_days);
+        let mut done = 0;
+        for id in q::due_for_auto_delivery(&mut conn, before, 200)? {
+            let delivered = conn.transaction(|c| {
+                crate::db::lock_for_write(c)?;
+                let Some(s) = v::shipment(c, id)? else { return Ok(false) };
+                let order = v::order_by_id(c, s.order_id)?;
+                match self.deliver_in(c, &s, &order, DeliveredBy::Auto) {
+                    Ok(()) => Ok(true),
+                    Err(AppError::Conflict { .. }) => Ok(false),
+                    Err(e) => Err(e),
+                }
+            })?;
+            done += usize::from(delivered);
+        }
+        Ok(done)
+    }
+}

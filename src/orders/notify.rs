@@ -1,0 +1,77 @@
+//! The e-mails of an order, composed in the buyer's language (the workshop's in its managers'
+//! languages) and queued in the transaction of the change that causes them. The mail worker
+//! sends them; an SMTP outage delays them and loses none.
+
+use super::Orders;
+use crate::db::order_views as v;
+use crate::db::DbConn;
+use crate::domain::Fen;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::mail::{MailKind, Mailer};
+
+/// Which e-mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderMail {
+    /// To the buyer, at checkout.
+    Placed,
+    /// To the buyer when the payment arrived, and to each workshop's managers.
+    Paid,
+    /// To the buyer, for one parcel.
+    Shipped { shipment: i64 },
+    /// To the buyer, for one refund.
+    Refunded { refund: i64 },
+}
+
+impl Orders {
+    /// Composes and queues an order's e-mail (call inside the transaction of the change).
+    pub(crate) fn queue_order_mail(&self, conn: &mut DbConn, order_id: i64, mail: OrderMail) -> Result<(), AppError> {
+        let order = v::order_by_id(conn, order_id)?;
+        let lang = Lang::parse(&order.lang).unwrap_or_default();
+        let lines = v::lines_of(conn, order_id)?;
+        let mut ctx = tera::Context::new();
+        ctx.insert("number", &order.number);
+        ctx.insert("name", &order.recipient);
+        ctx.insert("total", &Fen(order.total_fen).to_string());
+        ctx.insert("link", &format!("{}/orders/{}", self.public_url, order.number));
+        let titles: Vec<String> = lines
+            .iter()
+            .map(|l| {
+                let title = if lang == Lang::En && !l.title_en.is_empty() { &l.title_en } else { &l.title_zh };
+                format!("{title} × {}", l.quantity)
+            })
+            .collect();
+        ctx.insert("lines", &titles);
+        ctx.insert("payment_method", &order.payment_method);
+        let kind = match mail {
+            OrderMail::Placed => MailKind::OrderPlaced,
+            OrderMail::Paid => MailKind::OrderPaid,
+            OrderMail::Shipped { shipment } => {
+                let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
+                ctx.insert("workshop", if lang == Lang::En { &s.workshop_name_en } else { &s.workshop_name_zh });
+                ctx.insert("carrier", &s.carrier.unwrap_or_default());
+                ctx.insert("tracking", &s.tracking_number.unwrap_or_default());
+                MailKind::ParcelShipped
+            }
+            OrderMail::Refunded { refund } => {
+                let r = crate::db::orders::refund(conn, refund)?.ok_or(AppError::NotFound)?;
+                ctx.insert("amount", &Fen(r.amount_fen).to_string());
+                MailKind::Refunded
+            }
+        };
+        let email = self.mailer.compose(kind, lang, &order.buyer_email, &ctx)?;
+        Mailer::enqueue(conn, &email)?;
+        if mail == OrderMail::Paid {
+            for workshop in v::order_workshops(conn, order_id)? {
+                for (to, their_lang) in v::workshop_managers(conn, workshop)? {
+                    let their_lang = Lang::parse(&their_lang).unwrap_or_default();
+                    let mut ctx = ctx.clone();
+                    ctx.insert("link", &format!("{}/portal/workshops/{workshop}/orders", self.public_url));
+                    let email = self.mailer.compose(MailKind::WorkshopNewOrder, their_lang, &to, &ctx)?;
+                    Mailer::enqueue(conn, &email)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,218 @@
+//! Orders as pages and the API show them: the buyer's history and order page (every parcel,
+//! with the makers and region of each piece), a workshop's queue (only its own parcels), and
+//! the operators' search.
+
+use super::{order_for, Orders, Standing};
+use crate::db::order_views::{self as v, OrderRow, QueueFilter};
+use crate::db::orders::{self as q, RefundRow};
+use crate::db::DbConn;
+use crate::domain::account::Principal;
+use crate::domain::order::{within_return_window, OrderStatus, PaymentMethod, ShipmentStatus};
+use crate::error::AppError;
+use crate::i18n::Lang;
+use serde::Serialize;
+
+/// Orders per page in lists.
+pub const PAGE_SIZE: i64 = 20;
+
+/// One order with everything its page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderView {
+    #[serde(flatten)]
+    pub order: OrderRow,
+    pub parcels: Vec<ParcelView>,
+    pub refunds: Vec<RefundRow>,
+    pub payment: Option<PaymentView>,
+    /// How the viewer stands to the order: `buyer`, `workshop` or `operator`.
+    pub viewer: &'static str,
+    /// What the viewer may do now.
+    pub can: Abilities,
+}
+
+/// One workshop's parcel.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParcelView {
+    #[serde(flatten)]
+    pub shipment: v::ShipmentRow,
+    pub workshop_name: String,
+    pub lines: Vec<LineView>,
+    pub can_ship: bool,
+    pub can_deliver: bool,
+}
+
+/// A line as sold, with its makers and region.
+#[derive(Debug, Clone, Serialize)]
+pub struct LineView {
+    #[serde(flatten)]
+    pub line: v::LineRow,
+    pub title: String,
+    pub line_fen: i64,
+    /// "四川省 凉山彝族自治州 喜德县".
+    pub region: String,
+    pub makers: Vec<MakerView>,
+    /// The buyer may ask to return it now.
+    pub returnable: bool,
+}
+
+/// A maker as the buyer may see them: the name only with consent.
+#[derive(Debug, Clone, Serialize)]
+pub struct MakerView {
+    pub worker_id: Option<i64>,
+    pub name: Option<String>,
+    pub role: String,
+}
+
+/// The payment, without anything sensitive.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaymentView {
+    pub provider: String,
+    pub status: String,
+    pub reference: String,
+}
+
+/// The moves open to the viewer.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Abilities {
+    pub pay: bool,
+    pub cancel: bool,
+    pub confirm_payment: bool,
+    pub refund: bool,
+}
+
+impl Orders {
+    /// The order page of `number` for `who`.
+    pub async fn order_view(&self, who: &Principal, number: String, lang: Lang) -> Result<OrderView, AppError> {
+        let this = self.clone();
+        let who = who.clone();
+        self.db
+            .run(move |conn| {
+                let (order, standing) = order_for(conn, &who, &number)?;
+                this.build_view(conn, order, standing, lang)
+            })
+            .await
+    }
+
+    fn build_view(
+        &self,
+        conn: &mut DbConn,
+        order: OrderRow,
+        standing: Standing,
+        lang: Lang,
+    ) -> Result<OrderView, AppError> {
+        let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Cancelled);
+        let all_lines = v::lines_of(conn, order.id)?;
+        let ids: Vec<i64> = all_lines.iter().map(|l| l.id).collect();
+        let makers = v::makers_of_lines(conn, &ids)?;
+        let now = self.now();
+        let mut parcels = Vec::new();
+        for s in v::shipments_of(conn, order.id)? {
+            let own = match standing {
+                Standing::Workshop(w) => w.get() == s.workshop_id,
+                _ => true,
+            };
+            if !own {
+                continue;
+            }
+            let lines = all_lines
+                .iter()
+                .filter(|l| l.shipment_id == s.id)
+                .map(|l| LineView {
+                    title: if lang == Lang::En && !l.title_en.is_empty() { l.title_en.clone() } else { l.title_zh.clone() },
+                    line_fen: l.unit_price_fen * i64::from(l.quantity),
+                    region: self.reference.path(&l.county_code).iter().map(|r| r.name_zh.as_str()).collect::<Vec<_>>().join(" "),
+                    makers: makers
+                        .iter()
+                        .filter(|m| m.order_line_id == l.id)
+                        .map(|m| MakerView {
+                            worker_id: m.consent_name.then_some(m.worker_id),
+                            name: m.consent_name.then(|| {
+                                if lang == Lang::En && !m.name_latin.is_empty() { m.name_latin.clone() } else { m.name_zh.clone() }
+                            }),
+                            role: m.role.clone(),
+                        })
+                        .collect(),
+                    returnable: standing == Standing::Buyer
+                        && status.is_paid()
+                        && l.refunded_quantity < l.quantity
+                        && within_return_window(s.delivered_at, l.made_to_order, self.config.return_window_days, now).is_ok(),
+                    line: l.clone(),
+                })
+                .collect();
+            let shipment_status = ShipmentStatus::parse(&s.status).unwrap_or(ShipmentStatus::Cancelled);
+            parcels.push(ParcelView {
+                workshop_name: if lang == Lang::En { s.workshop_name_en.clone() } else { s.workshop_name_zh.clone() },
+                can_ship: standing != Standing::Buyer && shipment_status == ShipmentStatus::Pending && status.is_paid(),
+                can_deliver: shipment_status == ShipmentStatus::Shipped,
+                lines,
+                shipment: s,
+            });
+        }
+        let payment = q::payment_of(conn, order.id)?.map(|p| PaymentView {
+            reference: if p.provider == "stripe" || standing != Standing::Buyer { p.provider_ref } else { String::new() },
+            provider: p.provider,
+            status: p.status,
+        });
+        let pending = status == OrderStatus::PendingPayment;
+        let can = Abilities {
+            pay: standing == Standing::Buyer && pending && order.payment_method == PaymentMethod::Stripe.as_str(),
+            cancel: pending && matches!(standing, Standing::Buyer | Standing::Operator),
+            confirm_payment: pending
+                && standing != Standing::Buyer
+                && order.payment_method == PaymentMethod::Offline.as_str(),
+            refund: standing != Standing::Buyer && status.is_paid(),
+        };
+        Ok(OrderView {
+            refunds: q::refunds_of(conn, order.id)?,
+            viewer: match standing {
+                Standing::Buyer => "buyer",
+                Standing::Workshop(_) => "workshop",
+                Standing::Operator => "operator",
+            },
+            order,
+            parcels,
+            payment,
+            can,
+        })
+    }
+
+    /// A buyer's orders, newest first, a page at a time.
+    pub async fn my_orders(&self, who: &Principal, page: i64) -> Result<Vec<OrderRow>, AppError> {
+        let user = who.user_id.get();
+        let offset = (page.max(1) - 1) * PAGE_SIZE;
+        self.db.run(move |conn| Ok(v::orders_of_user(conn, user, offset, PAGE_SIZE + 1)?)).await
+    }
+
+    /// A workshop's parcels to confirm, ship, or that are on their way.
+    pub async fn workshop_queue(
+        &self,
+        who: &Principal,
+        workshop: i64,
+        filter: QueueFilter,
+        page: i64,
+    ) -> Result<Vec<OrderRow>, AppError> {
+        super::authorize_workshop(who, crate::accounts::authz::Action::FulfilOrders, workshop)?;
+        let offset = (page.max(1) - 1) * PAGE_SIZE;
+        let rows = self.db.run(move |conn| Ok(v::workshop_queue(conn, workshop, filter, offset, PAGE_SIZE + 1)?)).await?;
+        Ok(rows.into_iter().map(|(_, o)| o).collect())
+    }
+
+    /// Operators' order search.
+    pub async fn search(
+        &self,
+        who: &Principal,
+        text: Option<String>,
+        status: Option<String>,
+        page: i64,
+    ) -> Result<Vec<OrderRow>, AppError> {
+        crate::accounts::authz::authorize(Some(who), crate::accounts::authz::Action::SearchOrders, None)?;
+        if let Some(s) = &status {
+            if OrderStatus::parse(s).is_none() {
+                return Err(AppError::BadRequest { field: "status", key: "order.error.unknown_status" });
+            }
+        }
+        let offset = (page.max(1) - 1) * PAGE_SIZE;
+        self.db
+            .run(move |conn| Ok(v::search_orders(conn, text.as_deref(), status.as_deref(), offset, PAGE_SIZE + 1)?))
+            .await
+    }
+}

@@ -1,0 +1,197 @@
+//! The order worker: a thread that cancels unpaid orders whose reservation ran out (their stock
+//! goes back), marks long-shipped parcels delivered, and sends approved refunds and late
+//! payments back through Stripe from the outbox. A provider outage leaves the outbox rows for
+//! the next round; nothing is lost.
+
+use diesel::Connection;
+use super::refunds::REFUND_TOPIC;
+use super::stripe_events::LATE_PAYMENT_TOPIC;
+use super::Orders;
+use crate::db::orders as q;
+use crate::db::outbox;
+use crate::domain::order::{PaymentStatus, RefundStatus};
+use crate::error::AppError;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+
+#[derive(Default)]
+struct Shared {
+    stop: AtomicBool,
+    wake: (Mutex<bool>, Condvar),
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+/// Controls the worker thread; clones share it.
+#[derive(Clone, Default)]
+pub struct WorkerHandle {
+    shared: Arc<Shared>,
+}
+
+impl WorkerHandle {
+    /// Asks the worker to look for work now.
+    pub fn wake(&self) {
+        let (flag, cv) = &self.shared.wake;
+        if let Ok(mut woken) = flag.lock() {
+            *woken = true;
+            cv.notify_one();
+        }
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Round {
+    pub expired: usize,
+    pub delivered: usize,
+    pub refunded: usize,
+}
+
+impl Orders {
+    /// Starts the worker thread.
+    pub fn start_worker(&self) -> std::io::Result<()> {
+        let orders = self.clone();
+        let handle = std::thread::Builder::new().name("orders".into()).spawn(move || orders.work())?;
+        if let Ok(mut slot) = self.worker.shared.thread.lock() {
+            *slot = Some(handle);
+        }
+        Ok(())
+    }
+
+    /// Stops the worker after its current round and waits for it.
+    pub fn shutdown(&self) {
+        self.worker.shared.stop.store(true, Ordering::SeqCst);
+        self.worker.wake();
+        let handle = self.worker.shared.thread.lock().ok().and_then(|mut slot| slot.take());
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
+    }
+
+    fn work(&self) {
+        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => {
+                tracing::error!(error = %e, "order worker could not start its runtime");
+                return;
+            }
+        };
+        while !self.worker.shared.stop.load(Ordering::SeqCst) {
+            if let Err(e) = runtime.block_on(self.round()) {
+                tracing::warn!(error = %e, "order worker round failed; will try again");
+            }
+            let (flag, cv) = &self.worker.shared.wake;
+            if let Ok(mut woken) = flag.lock() {
+                if !*woken {
+                    woken = cv
+                        .wait_timeout(woken, self.config.sweep)
+                        .map(|(g, _)| g)
+                        .unwrap_or_else(|e| e.into_inner().0);
+                }
+                *woken = false;
+            }
+        }
+    }
+
+    /// One round of the worker's duties (also run directly by tests and commands).
+    pub async fn round(&self) -> Result<Round, AppError> {
+        let this = self.clone();
+        let (expired, delivered) =
+            tokio::task::spawn_blocking(move || Ok::<_, AppError>((this.expire_reservations()?, this.auto_deliver()?)))
+                .await
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("order sweep: {e}")))??;
+        let refunded = self.send_refunds().await? + self.return_late_payments().await?;
+        Ok(Round { expired, delivered, refunded })
+    }
+
+    /// Sends approved refunds of Stripe payments; returns how many went through.
+    async fn send_refunds(&self) -> Result<usize, AppError> {
+        let now = self.now();
+        let due = self.db.run(move |c| Ok(outbox::due(c, REFUND_TOPIC, now, 50)?)).await?;
+        let mut done = 0;
+        for row in due {
+            let id: i64 = row.item_key.parse().unwrap_or(0);
+            let found = self
+                .db
+                .run(move |c| {
+                    let r = q::refund(c, id)?;
+                    let payment = match &r {
+                        Some(r) => q::payment_of(c, r.order_id)?,
+                        None => None,
+                    };
+                    Ok((r, payment))
+                })
+                .await?;
+            let (Some(refund), Some(payment)) = found else {
+                self.db.run(move |c| Ok(outbox::mark_done(c, &[row.id], now)?)).await?;
+                continue;
+            };
+            if refund.status != RefundStatus::Pending.as_str() {
+                self.db.run(move |c| Ok(outbox::mark_done(c, &[row.id], now)?)).await?;
+                continue;
+            }
+            let sent = self.payments.stripe()?.refund(&payment.provider_ref, refund.amount_fen, &format!("gongfang-refund-{id}")).await;
+            match sent {
+                Ok(stripe_id) => {
+                    let this = self.clone();
+                    self.db
+                        .run(move |c| {
+                            c.transaction(|c| {
+                                crate::db::lock_for_write(c)?;
+                                this.complete_refund(c, &refund, Some(&stripe_id))?;
+                                outbox::mark_done(c, &[row.id], now)?;
+                                Ok(())
+                            })
+                        })
+                        .await?;
+                    done += 1;
+                }
+                Err(e) => {
+                    let next = now + chrono::TimeDelta::seconds(30 * i64::from(row.attempts + 1).min(120));
+                    let message = e.to_string();
+                    self.db.run(move |c| Ok(outbox::retry_later(c, &[row.id], next, &message)?)).await?;
+                    tracing::warn!(refund = id, error = %e, "refund delayed");
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    /// Gives back payments that arrived after their order was cancelled.
+    async fn return_late_payments(&self) -> Result<usize, AppError> {
+        let now = self.now();
+        let due = self.db.run(move |c| Ok(outbox::due(c, LATE_PAYMENT_TOPIC, now, 50)?)).await?;
+        let mut done = 0;
+        for row in due {
+            let id: i64 = row.item_key.parse().unwrap_or(0);
+            let payment = self
+                .db
+                .run(move |c| {
+                    use crate::db::schema::payments;
+                    use diesel::prelude::*;
+                    Ok(payments::table.find(id).select(q::PaymentRow::as_select()).first(c).optional()?)
+                })
+                .await?;
+            let Some(payment) = payment else { continue };
+            match self.payments.stripe()?.refund(&payment.provider_ref, payment.amount_fen, &format!("gongfang-late-{id}")).await {
+                Ok(_) => {
+                    self.db
+                        .run(move |c| {
+                            c.transaction(|c| {
+                                q::set_payment_status(c, id, PaymentStatus::Refunded.as_str(), &[], now)?;
+                                outbox::mark_done(c, &[row.id], now)?;
+                                Ok(())
+                            })
+                        })
+                        .await?;
+                    done += 1;
+                }
+                Err(e) => {
+                    let next = now + chrono::TimeDelta::seconds(60);
+                    let message = e.to_string();
+                    self.db.run(move |c| Ok(outbox::retry_later(c, &[row.id], next, &message)?)).await?;
+                }
+            }
+        }
+        Ok(done)
+    }
+}
