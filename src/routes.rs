@@ -1,7 +1,7 @@
 //! Every URL of the application, in one table.
 
-use crate::web::portal::{actions, photos};
-use crate::web::{api, assets, auth, ops, pages, places, portal, search, trace};
+use crate::web::portal::{actions, orders, photos};
+use crate::web::{api, assets, auth, ops, pages, places, portal, search, shop, trace};
 use actix_web::web;
 
 /// Registers all routes.
@@ -33,6 +33,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/regions/{code}", web::get().to(api::region))
         .route("/api/v1/search", web::get().to(search::api_search))
         .route("/api/v1/search/suggest", web::get().to(search::api_suggest))
+        // Cart, checkout and the buyer's orders (pages and JSON).
+        .route("/cart", web::get().to(shop::cart))
+        .route("/cart/items", web::post().to(shop::add_item))
+        .route("/cart/items/{product_id}", web::post().to(shop::set_item))
+        .route("/checkout", web::get().to(shop::checkout_page))
+        .route("/checkout", web::post().to(shop::checkout))
+        .route("/orders", web::get().to(shop::orders))
+        .route("/orders/{number}", web::get().to(shop::order))
+        .route("/orders/{number}/pay", web::get().to(shop::pay))
+        .route("/orders/{number}/pay", web::post().to(shop::pay))
+        .route("/orders/{number}/cancel", web::post().to(shop::cancel))
+        .route("/orders/{number}/lines/{line}/return", web::post().to(shop::request_return))
+        .route("/shipments/{id}/delivered", web::post().to(shop::delivered))
+        .route("/api/v1/cart", web::get().to(shop::cart))
+        .route("/api/v1/cart/items", web::post().to(shop::add_item))
+        .route("/api/v1/cart/items/{product_id}", web::post().to(shop::set_item))
+        .route("/api/v1/checkout", web::post().to(shop::checkout))
+        .route("/api/v1/orders", web::get().to(shop::orders))
+        .route("/api/v1/orders/{number}", web::get().to(shop::order))
+        .route("/api/v1/orders/{number}/pay", web::post().to(shop::pay))
+        .route("/api/v1/orders/{number}/cancel", web::post().to(shop::cancel))
+        .route("/api/v1/orders/{number}/lines/{line}/return", web::post().to(shop::request_return))
+        .route("/api/v1/shipments/{id}/delivered", web::post().to(shop::delivered))
+        // Stripe's webhook (signed by Stripe; exempt from the CSRF check).
+        .route("/webhooks/stripe", web::post().to(shop::stripe_webhook))
         // Accounts.
         .route("/login", web::get().to(auth::login_page))
         .route("/login", web::post().to(auth::login))
@@ -62,6 +87,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/portal/workshops/{id}/products", web::get().to(portal::products))
         .route("/portal/workers/{id}", web::get().to(portal::worker))
         .route("/portal/products/{id}", web::get().to(portal::product))
+        .route("/portal/workshops/{id}/orders", web::get().to(orders::queue))
+        .route("/portal/orders", web::get().to(orders::search))
+        .route("/portal/orders/{number}/slip", web::get().to(orders::packing_slip))
+        .route("/api/v1/portal/workshops/{id}/orders", web::get().to(orders::queue))
+        .route("/api/v1/portal/orders", web::get().to(orders::search))
         .route("/api/v1/portal/workshops", web::get().to(portal::home))
         .route("/api/v1/portal/review", web::get().to(portal::review_queue))
         .route("/api/v1/portal/workshops/{id}", web::get().to(portal::workshop))
@@ -89,7 +119,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(&at("/products/{id}/review"), web::post().to(actions::review))
             .route(&at("/products/{id}/photos"), web::post().to(photos::upload))
             .route(&at("/photos/{id}"), web::post().to(photos::set_alt))
-            .route(&at("/photos/{id}/delete"), web::post().to(photos::delete));
+            .route(&at("/photos/{id}/delete"), web::post().to(photos::delete))
+            .route(&at("/shipments/{id}/ship"), web::post().to(orders::ship))
+            .route(&at("/shipments/{id}/refund-shipping"), web::post().to(orders::refund_shipping))
+            .route(&at("/orders/{number}/confirm-payment"), web::post().to(orders::confirm_payment))
+            .route(&at("/lines/{id}/refund"), web::post().to(orders::refund_line))
+            .route(&at("/refunds/{id}/decide"), web::post().to(orders::decide));
     }
     cfg
         // Files.

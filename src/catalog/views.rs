@@ -243,6 +243,8 @@ pub struct WageView {
 /// A product as lists and the API show it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProductView {
+    /// The id that carts and checkout take.
+    pub id: i64,
     pub slug: String,
     pub trace_code: String,
     pub title: Text,
@@ -294,6 +296,7 @@ impl ProductView {
             attribute_line(Fen(p.price_fen), 1, commission, rule, &shares).wage_pool
         });
         ProductView {
+            id: p.id,
             slug: p.slug.clone(),
             trace_code: p.trace_code.clone(),
             title: Text::new(&p.title_zh, &p.title_en),

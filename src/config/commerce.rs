@@ -128,7 +128,10 @@ pub fn stripe_from_env(env: &HashMap<String, String>) -> Result<Option<StripeCon
         .filter(|m| !m.is_empty())
         .collect();
     if method_types.is_empty() || method_types.iter().any(|m| !METHOD_TYPES.contains(&m.as_str())) {
-        return Err(err("STRIPE_PAYMENT_METHODS", format!("must be a comma-separated list of {}", METHOD_TYPES.join(", "))));
+        return Err(err(
+            "STRIPE_PAYMENT_METHODS",
+            format!("must be a comma-separated list of {}", METHOD_TYPES.join(", ")),
+        ));
     }
     Ok(Some(StripeConfig {
         secret_key,
@@ -175,7 +178,10 @@ mod tests {
             ("STRIPE_PAYMENT_METHODS", "card,bitcoin"),
         ]));
         assert_eq!(bad.err().map(|e| e.variable).as_deref(), Some("STRIPE_PAYMENT_METHODS"));
-        let debug = format!("{:?}", stripe_from_env(&env(&[("STRIPE_SECRET_KEY", "sk_test_secret"), ("STRIPE_WEBHOOK_SECRET", "whsec_x")])));
+        let debug = format!(
+            "{:?}",
+            stripe_from_env(&env(&[("STRIPE_SECRET_KEY", "sk_test_secret"), ("STRIPE_WEBHOOK_SECRET", "whsec_x")]))
+        );
         assert!(!debug.contains("sk_test_secret") && !debug.contains("whsec_x"), "{debug}");
     }
 }

@@ -111,7 +111,12 @@ pub fn shipments_of(conn: &mut DbConn, order: i64) -> QueryResult<Vec<ShipmentRo
 }
 
 pub fn shipment(conn: &mut DbConn, id: i64) -> QueryResult<Option<ShipmentRow>> {
-    shipments::table.inner_join(workshops::table).filter(shipments::id.eq(id)).select(shipment_columns()).first(conn).optional()
+    shipments::table
+        .inner_join(workshops::table)
+        .filter(shipments::id.eq(id))
+        .select(shipment_columns())
+        .first(conn)
+        .optional()
 }
 
 #[allow(clippy::type_complexity)]
@@ -150,7 +155,11 @@ fn shipment_columns() -> (
 }
 
 pub fn lines_of(conn: &mut DbConn, order: i64) -> QueryResult<Vec<LineRow>> {
-    order_lines::table.filter(order_lines::order_id.eq(order)).order(order_lines::id).select(LineRow::as_select()).load(conn)
+    order_lines::table
+        .filter(order_lines::order_id.eq(order))
+        .order(order_lines::id)
+        .select(LineRow::as_select())
+        .load(conn)
 }
 
 pub fn line(conn: &mut DbConn, id: i64) -> QueryResult<Option<LineRow>> {
@@ -204,10 +213,7 @@ pub fn workshop_queue(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<(i64, OrderRow)>> {
-    let query = shipments::table
-        .inner_join(orders::table)
-        .filter(shipments::workshop_id.eq(workshop))
-        .into_boxed();
+    let query = shipments::table.inner_join(orders::table).filter(shipments::workshop_id.eq(workshop)).into_boxed();
     let query = match filter {
         QueueFilter::ToConfirm => query.filter(orders::status.eq("pending_payment")),
         QueueFilter::ToShip => {
@@ -232,7 +238,10 @@ pub fn search_orders(
     if let Some(t) = text {
         let pattern = format!("%{}%", t.replace(['%', '_'], ""));
         query = query.filter(
-            orders::number.eq(t.to_owned()).or(orders::buyer_email.like(pattern.clone())).or(orders::recipient.like(pattern)),
+            orders::number
+                .eq(t.to_owned())
+                .or(orders::buyer_email.like(pattern.clone()))
+                .or(orders::recipient.like(pattern)),
         );
     }
     if let Some(s) = status {
@@ -243,7 +252,11 @@ pub fn search_orders(
 
 /// The workshops whose parcels an order holds.
 pub fn order_workshops(conn: &mut DbConn, order: i64) -> QueryResult<Vec<i64>> {
-    shipments::table.filter(shipments::order_id.eq(order)).order(shipments::workshop_id).select(shipments::workshop_id).load(conn)
+    shipments::table
+        .filter(shipments::order_id.eq(order))
+        .order(shipments::workshop_id)
+        .select(shipments::workshop_id)
+        .load(conn)
 }
 
 /// `(user e-mail, lang)` of a workshop's managers, for the new-order e-mail.

@@ -4,8 +4,8 @@
 //! [`super::order_views`].
 
 use super::schema::{
-    order_line_makers, order_lines, orders, payments, product_makers, products, refunds, shipments,
-    webhook_events, workshops,
+    order_line_makers, order_lines, orders, payments, product_makers, products, refunds, shipments, webhook_events,
+    workshops,
 };
 use super::DbConn;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -115,7 +115,10 @@ pub fn give_back_stock(conn: &mut DbConn, product: i64, quantity: i64, made_to_o
         diesel::update(target).set(products::sold_count.eq(products::sold_count - quantity)).execute(conn)
     } else {
         diesel::update(target)
-            .set((products::stock.eq(products::stock + quantity), products::sold_count.eq(products::sold_count - quantity)))
+            .set((
+                products::stock.eq(products::stock + quantity),
+                products::sold_count.eq(products::sold_count - quantity),
+            ))
             .execute(conn)
     }
 }
@@ -236,7 +239,9 @@ pub fn cancel_order(conn: &mut DbConn, id: i64, reason: &str, now: NaiveDateTime
         ))
         .execute(conn)?;
     if n == 1 {
-        diesel::update(shipments::table.filter(shipments::order_id.eq(id))).set(shipments::status.eq("cancelled")).execute(conn)?;
+        diesel::update(shipments::table.filter(shipments::order_id.eq(id)))
+            .set(shipments::status.eq("cancelled"))
+            .execute(conn)?;
     }
     Ok(n == 1)
 }
@@ -266,7 +271,11 @@ pub fn ship(conn: &mut DbConn, shipment: i64, carrier: &str, tracking: &str, now
 /// Marks a parcel delivered, if it was shipped.
 pub fn deliver(conn: &mut DbConn, shipment: i64, by: &str, now: NaiveDateTime) -> QueryResult<bool> {
     let n = diesel::update(shipments::table.filter(shipments::id.eq(shipment)).filter(shipments::status.eq("shipped")))
-        .set((shipments::status.eq("delivered"), shipments::delivered_at.eq(Some(now)), shipments::delivered_by.eq(Some(by))))
+        .set((
+            shipments::status.eq("delivered"),
+            shipments::delivered_at.eq(Some(now)),
+            shipments::delivered_by.eq(Some(by)),
+        ))
         .execute(conn)?;
     Ok(n == 1)
 }
@@ -275,7 +284,7 @@ pub fn deliver(conn: &mut DbConn, shipment: i64, by: &str, now: NaiveDateTime) -
 pub fn expired(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<i64>> {
     orders::table
         .filter(orders::status.eq("pending_payment"))
-        .filter(orders::reserved_until.lt(now))
+        .filter(orders::reserved_until.le(now))
         .order(orders::id)
         .limit(limit)
         .select(orders::id)
@@ -361,7 +370,10 @@ pub fn set_payment_status(
 ) -> QueryResult<bool> {
     let keep: Vec<String> = unless.iter().map(|s| (*s).to_owned()).collect();
     let n = diesel::update(
-        payments::table.filter(payments::id.eq(id)).filter(payments::status.ne(status)).filter(payments::status.ne_all(keep)),
+        payments::table
+            .filter(payments::id.eq(id))
+            .filter(payments::status.ne(status))
+            .filter(payments::status.ne_all(keep)),
     )
     .set((payments::status.eq(status), payments::updated_at.eq(now)))
     .execute(conn)?;
@@ -433,7 +445,9 @@ pub fn move_refund(
         (None, Some(r)) => diesel::update(target)
             .set((refunds::status.eq(to), refunds::provider_ref.eq(Some(r)), refunds::updated_at.eq(now)))
             .execute(conn)?,
-        (None, None) => diesel::update(target).set((refunds::status.eq(to), refunds::updated_at.eq(now))).execute(conn)?,
+        (None, None) => {
+            diesel::update(target).set((refunds::status.eq(to), refunds::updated_at.eq(now))).execute(conn)?
+        }
     };
     Ok(n == 1)
 }

@@ -86,7 +86,8 @@ impl ShippingAddress {
             let county = RegionCode::parse(input.county_code.trim())
                 .filter(|c| c.level() == RegionLevel::County)
                 .ok_or(bad("county_code", "address.error.county"))?;
-            if !postal_code.is_empty() && !(postal_code.len() == 6 && postal_code.bytes().all(|b| b.is_ascii_digit())) {
+            let six_digits = postal_code.len() == 6 && postal_code.bytes().all(|b| b.is_ascii_digit());
+            if !postal_code.is_empty() && !six_digits {
                 return Err(bad("postal_code", "address.error.postal_code"));
             }
             let phone = china_phone(&input.phone).ok_or(bad("phone", "address.error.phone_cn"))?;
@@ -133,9 +134,7 @@ pub fn china_phone(input: &str) -> Option<String> {
 pub fn international_phone(input: &str) -> Option<String> {
     let s = digits_and_plus(input);
     let digits = s.strip_prefix('+').or_else(|| s.strip_prefix("00"))?;
-    let ok = (7..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0');
+    let ok = (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0');
     ok.then(|| format!("+{digits}"))
 }
 

@@ -1,6 +1,5 @@
 //! Product vocabulary: status, stock, maker roles and inheritor levels.
 
-
 text_enum!(
     /// Where a product is in its life: draft → in review → active ⇄ suspended → archived.
     ProductStatus {

@@ -3,7 +3,6 @@
 //! made-to-order pieces against how many one order may ask the makers for. The cart shows each
 //! workshop's parcel with its subtotal and shipping.
 
-use diesel::Connection;
 use super::Orders;
 use crate::db::carts::{self as q, CartItemRow, CartOwner};
 use crate::domain::order::ShippingRule;
@@ -11,6 +10,7 @@ use crate::domain::Fen;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use chrono::NaiveDate;
+use diesel::Connection;
 use serde::Serialize;
 
 /// The cart as the page and the API show it.

@@ -3,7 +3,6 @@
 //! workshop and queues the buyer's e-mail. A retry with the same idempotency key returns the
 //! order the first attempt made.
 
-use diesel::Connection;
 use super::Orders;
 use crate::db::orders::{self as q, NewLine, NewOrder, SaleProduct};
 use crate::db::{carts, DbConn};
@@ -15,6 +14,7 @@ use crate::domain::Fen;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use chrono::NaiveDate;
+use diesel::Connection;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
@@ -149,7 +149,10 @@ impl Orders {
                 args: vec![("title", format!("#{id}"))],
             })?;
             if !on_sale(p, today) {
-                return Err(AppError::ConflictWith { key: "checkout.error.unavailable", args: vec![("title", title(p))] });
+                return Err(AppError::ConflictWith {
+                    key: "checkout.error.unavailable",
+                    args: vec![("title", title(p))],
+                });
             }
             let max = self.max_quantity(p.made_to_order, i64::MAX);
             if *quantity > max {
@@ -159,8 +162,11 @@ impl Orders {
         }
         for (id, quantity) in &wanted {
             let p = &products[id];
-            let taken =
-                if p.made_to_order { q::count_made_to_order(conn, *id, *quantity)? } else { q::take_stock(conn, *id, *quantity)? };
+            let taken = if p.made_to_order {
+                q::count_made_to_order(conn, *id, *quantity)?
+            } else {
+                q::take_stock(conn, *id, *quantity)?
+            };
             if !taken {
                 let left = q::sale_products(conn, &[*id])?.first().map_or(0, |p| p.stock);
                 let key = if left == 0 { "checkout.error.sold_out" } else { "checkout.error.not_enough" };
@@ -180,7 +186,8 @@ impl Orders {
         for (workshop, lines) in &parcels {
             let subtotal: i64 = lines.iter().map(|(id, q)| products[id].price_fen * q).sum();
             let first = &products[&lines[0].0];
-            let rule = ShippingRule { flat: Fen(first.shipping_flat_fen), free_over: first.free_shipping_over_fen.map(Fen) };
+            let rule =
+                ShippingRule { flat: Fen(first.shipping_flat_fen), free_over: first.free_shipping_over_fen.map(Fen) };
             let fee = rule.fee(Fen(subtotal)).get();
             shipping_by_workshop.push((*workshop, fee));
             items_fen += subtotal;

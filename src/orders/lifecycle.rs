@@ -2,7 +2,6 @@
 //! [`super::stripe_events`]), cancellation and expiry (stock goes back), parcels shipped and
 //! delivered (by the workshop, an operator, the buyer, or automatically).
 
-use diesel::Connection;
 use super::notify::OrderMail;
 use super::{authorize_workshop, order_for, Orders, Standing};
 use crate::accounts::authz::Action;
@@ -13,6 +12,7 @@ use crate::db::DbConn;
 use crate::domain::account::{Principal, Role};
 use crate::domain::order::{DeliveredBy, OrderEvent, OrderStatus, PaymentMethod, ShipmentEvent, ShipmentStatus};
 use crate::error::AppError;
+use diesel::Connection;
 
 fn parse_status(s: &str) -> Result<OrderStatus, AppError> {
     OrderStatus::parse(s).ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown order status {s:?}")))
@@ -52,7 +52,12 @@ impl Orders {
     /// Staff confirm an offline payment with the bank's or courier's reference. Operators may
     /// confirm any order; a workshop manager only an order wholly of their workshop (cash on
     /// delivery), since a bank transfer reaches the platform's account.
-    pub async fn confirm_offline_payment(&self, who: &Principal, number: String, reference_text: &str) -> Result<(), AppError> {
+    pub async fn confirm_offline_payment(
+        &self,
+        who: &Principal,
+        number: String,
+        reference_text: &str,
+    ) -> Result<(), AppError> {
         let reference = reference(reference_text, "reference")?;
         let this = self.clone();
         let who = who.clone();

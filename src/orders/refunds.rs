@@ -4,7 +4,6 @@
 //! order worker through the outbox (with an idempotency key, so a retry never refunds twice);
 //! an offline refund is recorded as paid back at once.
 
-use diesel::Connection;
 use super::notify::OrderMail;
 use super::{authorize_workshop, order_for, Orders, Standing};
 use crate::accounts::authz::Action;
@@ -16,6 +15,7 @@ use crate::domain::account::{Principal, Role};
 use crate::domain::order::{refundable, within_return_window, OrderEvent, OrderStatus, RefundStatus};
 use crate::domain::Fen;
 use crate::error::AppError;
+use diesel::Connection;
 
 /// The outbox topic of refunds waiting for the payment provider; the key is the refund id.
 pub const REFUND_TOPIC: &str = "payment.refund";
@@ -98,7 +98,11 @@ impl Orders {
         let (committed_fen, committed_qty) = q::committed_refunds_of_line(conn, l.id)?;
         let pieces_left = i64::from(l.quantity) - committed_qty;
         if quantity < 0 || quantity > pieces_left {
-            return Err(AppError::invalid("quantity", "refund.error.quantity", &[("max", pieces_left.max(0).to_string())]));
+            return Err(AppError::invalid(
+                "quantity",
+                "refund.error.quantity",
+                &[("max", pieces_left.max(0).to_string())],
+            ));
         }
         let left = refundable(Fen(l.unit_price_fen * i64::from(l.quantity)), Fen(committed_fen));
         let amount = amount.unwrap_or(Fen(l.unit_price_fen * quantity));
@@ -131,7 +135,8 @@ impl Orders {
                         RefundTarget::Shipping { shipment } => {
                             let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
                             this.may_refund(&who, s.workshop_id)?;
-                            let left = refundable(Fen(s.shipping_fen), Fen(q::committed_refunds_of_shipping(conn, shipment)?));
+                            let left =
+                                refundable(Fen(s.shipping_fen), Fen(q::committed_refunds_of_shipping(conn, shipment)?));
                             if left.get() == 0 {
                                 return Err(AppError::Conflict { key: "refund.error.nothing_left" });
                             }
@@ -183,10 +188,19 @@ impl Orders {
                 conn.transaction(|conn| {
                     crate::db::lock_for_write(conn)?;
                     let r = q::refund(conn, refund)?.ok_or(AppError::NotFound)?;
-                    let line = r.order_line_id.and_then(|l| v::line(conn, l).ok().flatten()).ok_or(AppError::NotFound)?;
+                    let line =
+                        r.order_line_id.and_then(|l| v::line(conn, l).ok().flatten()).ok_or(AppError::NotFound)?;
                     this.may_refund(&who, line.workshop_id)?;
                     let to = if approve { RefundStatus::Pending } else { RefundStatus::Rejected };
-                    if !q::move_refund(conn, refund, RefundStatus::Requested.as_str(), to.as_str(), Some(who.user_id.get()), None, now)? {
+                    if !q::move_refund(
+                        conn,
+                        refund,
+                        RefundStatus::Requested.as_str(),
+                        to.as_str(),
+                        Some(who.user_id.get()),
+                        None,
+                        now,
+                    )? {
                         return Err(AppError::Conflict { key: "refund.error.decided" });
                     }
                     if approve {
@@ -233,7 +247,15 @@ impl Orders {
         provider_ref: Option<&str>,
     ) -> Result<(), AppError> {
         let now = self.now();
-        if !q::move_refund(conn, r.id, RefundStatus::Pending.as_str(), RefundStatus::Succeeded.as_str(), None, provider_ref, now)? {
+        if !q::move_refund(
+            conn,
+            r.id,
+            RefundStatus::Pending.as_str(),
+            RefundStatus::Succeeded.as_str(),
+            None,
+            provider_ref,
+            now,
+        )? {
             return Ok(());
         }
         q::apply_refund(conn, r, now)?;

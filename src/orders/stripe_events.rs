@@ -4,7 +4,6 @@
 //! nothing; events out of order do no harm, because the state applied is Stripe's latest, and a
 //! succeeded payment is never moved back.
 
-use diesel::Connection;
 use super::{order_for, Orders, Standing};
 use crate::db::order_views as v;
 use crate::db::orders as q;
@@ -13,6 +12,7 @@ use crate::domain::account::Principal;
 use crate::domain::order::{OrderStatus, PaymentMethod, PaymentStatus};
 use crate::error::AppError;
 use crate::payments::{IntentState, IntentStatus};
+use diesel::Connection;
 
 /// The outbox topic of payments that arrived after their order was cancelled, to be given
 /// back whole; the key is the payment id.
@@ -85,7 +85,11 @@ impl Orders {
                     });
                     match inserted {
                         // Another tab created the same (idempotent) intent first.
-                        Ok(_) | Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => Ok(()),
+                        Ok(_)
+                        | Err(diesel::result::Error::DatabaseError(
+                            diesel::result::DatabaseErrorKind::UniqueViolation,
+                            _,
+                        )) => Ok(()),
                         Err(e) => Err(e.into()),
                     }
                 })

@@ -117,16 +117,30 @@ impl Orders {
                 .iter()
                 .filter(|l| l.shipment_id == s.id)
                 .map(|l| LineView {
-                    title: if lang == Lang::En && !l.title_en.is_empty() { l.title_en.clone() } else { l.title_zh.clone() },
+                    title: if lang == Lang::En && !l.title_en.is_empty() {
+                        l.title_en.clone()
+                    } else {
+                        l.title_zh.clone()
+                    },
                     line_fen: l.unit_price_fen * i64::from(l.quantity),
-                    region: self.reference.path(&l.county_code).iter().map(|r| r.name_zh.as_str()).collect::<Vec<_>>().join(" "),
+                    region: self
+                        .reference
+                        .path(&l.county_code)
+                        .iter()
+                        .map(|r| r.name_zh.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
                     makers: makers
                         .iter()
                         .filter(|m| m.order_line_id == l.id)
                         .map(|m| MakerView {
                             worker_id: m.consent_name.then_some(m.worker_id),
                             name: m.consent_name.then(|| {
-                                if lang == Lang::En && !m.name_latin.is_empty() { m.name_latin.clone() } else { m.name_zh.clone() }
+                                if lang == Lang::En && !m.name_latin.is_empty() {
+                                    m.name_latin.clone()
+                                } else {
+                                    m.name_zh.clone()
+                                }
                             }),
                             role: m.role.clone(),
                         })
@@ -134,7 +148,8 @@ impl Orders {
                     returnable: standing == Standing::Buyer
                         && status.is_paid()
                         && l.refunded_quantity < l.quantity
-                        && within_return_window(s.delivered_at, l.made_to_order, self.config.return_window_days, now).is_ok(),
+                        && within_return_window(s.delivered_at, l.made_to_order, self.config.return_window_days, now)
+                            .is_ok(),
                     line: l.clone(),
                 })
                 .collect();
@@ -148,7 +163,11 @@ impl Orders {
             });
         }
         let payment = q::payment_of(conn, order.id)?.map(|p| PaymentView {
-            reference: if p.provider == "stripe" || standing != Standing::Buyer { p.provider_ref } else { String::new() },
+            reference: if p.provider == "stripe" || standing != Standing::Buyer {
+                p.provider_ref
+            } else {
+                String::new()
+            },
             provider: p.provider,
             status: p.status,
         });
@@ -192,7 +211,8 @@ impl Orders {
     ) -> Result<Vec<OrderRow>, AppError> {
         super::authorize_workshop(who, crate::accounts::authz::Action::FulfilOrders, workshop)?;
         let offset = (page.max(1) - 1) * PAGE_SIZE;
-        let rows = self.db.run(move |conn| Ok(v::workshop_queue(conn, workshop, filter, offset, PAGE_SIZE + 1)?)).await?;
+        let rows =
+            self.db.run(move |conn| Ok(v::workshop_queue(conn, workshop, filter, offset, PAGE_SIZE + 1)?)).await?;
         Ok(rows.into_iter().map(|(_, o)| o).collect())
     }
 

@@ -3,7 +3,6 @@
 //! payments back through Stripe from the outbox. A provider outage leaves the outbox rows for
 //! the next round; nothing is lost.
 
-use diesel::Connection;
 use super::refunds::REFUND_TOPIC;
 use super::stripe_events::LATE_PAYMENT_TOPIC;
 use super::Orders;
@@ -11,6 +10,7 @@ use crate::db::orders as q;
 use crate::db::outbox;
 use crate::domain::order::{PaymentStatus, RefundStatus};
 use crate::error::AppError;
+use diesel::Connection;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -82,10 +82,8 @@ impl Orders {
             let (flag, cv) = &self.worker.shared.wake;
             if let Ok(mut woken) = flag.lock() {
                 if !*woken {
-                    woken = cv
-                        .wait_timeout(woken, self.config.sweep)
-                        .map(|(g, _)| g)
-                        .unwrap_or_else(|e| e.into_inner().0);
+                    woken =
+                        cv.wait_timeout(woken, self.config.sweep).map(|(g, _)| g).unwrap_or_else(|e| e.into_inner().0);
                 }
                 *woken = false;
             }
@@ -105,7 +103,8 @@ impl Orders {
 
     /// Sends approved refunds of Stripe payments; returns how many went through.
     async fn send_refunds(&self) -> Result<usize, AppError> {
-        let now = self.now();
+        // The outbox runs on the wall clock (as the mail worker does), not the business clock.
+        let now = crate::db::now();
         let due = self.db.run(move |c| Ok(outbox::due(c, REFUND_TOPIC, now, 50)?)).await?;
         let mut done = 0;
         for row in due {
@@ -129,7 +128,11 @@ impl Orders {
                 self.db.run(move |c| Ok(outbox::mark_done(c, &[row.id], now)?)).await?;
                 continue;
             }
-            let sent = self.payments.stripe()?.refund(&payment.provider_ref, refund.amount_fen, &format!("gongfang-refund-{id}")).await;
+            let sent = self
+                .payments
+                .stripe()?
+                .refund(&payment.provider_ref, refund.amount_fen, &format!("gongfang-refund-{id}"))
+                .await;
             match sent {
                 Ok(stripe_id) => {
                     let this = self.clone();
@@ -158,7 +161,8 @@ impl Orders {
 
     /// Gives back payments that arrived after their order was cancelled.
     async fn return_late_payments(&self) -> Result<usize, AppError> {
-        let now = self.now();
+        // The outbox runs on the wall clock (as the mail worker does), not the business clock.
+        let now = crate::db::now();
         let due = self.db.run(move |c| Ok(outbox::due(c, LATE_PAYMENT_TOPIC, now, 50)?)).await?;
         let mut done = 0;
         for row in due {
@@ -172,7 +176,12 @@ impl Orders {
                 })
                 .await?;
             let Some(payment) = payment else { continue };
-            match self.payments.stripe()?.refund(&payment.provider_ref, payment.amount_fen, &format!("gongfang-late-{id}")).await {
+            match self
+                .payments
+                .stripe()?
+                .refund(&payment.provider_ref, payment.amount_fen, &format!("gongfang-late-{id}"))
+                .await
+            {
                 Ok(_) => {
                     self.db
                         .run(move |c| {

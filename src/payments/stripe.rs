@@ -74,6 +74,9 @@ fn key(text: &str) -> Result<RequestStrategy, PaymentError> {
 impl StripeGateway {
     /// Builds the client (no request is made).
     pub fn new(config: StripeConfig) -> anyhow::Result<StripeGateway> {
+        // Both of rustls' crypto providers are compiled in (through different crates), so it
+        // cannot pick one itself; an error only means one was installed already.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let mut builder = stripe::ClientBuilder::new(config.secret_key.clone()).timeout(Duration::from_secs(20));
         if let Some(base) = &config.api_base {
             builder = builder.url(base.clone());
@@ -143,9 +146,8 @@ impl StripeGateway {
     /// Checks a webhook's `Stripe-Signature` against the signing secret (and that it is at
     /// most five minutes old) and reads the event.
     pub fn verify(&self, payload: &str, signature: &str) -> Result<VerifiedEvent, PaymentError> {
-        let event = Webhook::construct_event(payload, signature, &self.config.webhook_secret).map_err(|e| {
-            PaymentError::Refused { code: Some("signature".into()), message: e.to_string() }
-        })?;
+        let event = Webhook::construct_event(payload, signature, &self.config.webhook_secret)
+            .map_err(|e| PaymentError::Refused { code: Some("signature".into()), message: e.to_string() })?;
         let intent = match &event.data.object {
             EventObject::PaymentIntentSucceeded(pi)
             | EventObject::PaymentIntentPaymentFailed(pi)

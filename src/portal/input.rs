@@ -22,6 +22,11 @@ pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error>
     }
 }
 
+/// A required integer: `12` or `"12"`.
+pub fn loose_i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    opt_i64(d)?.ok_or_else(|| serde::de::Error::custom("not a whole number"))
+}
+
 /// A checkbox or boolean: `true`, `"on"`, `"true"`, `"1"` are true; absent or anything else false.
 pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     Ok(match Option::<Loose>::deserialize(d)? {

@@ -37,6 +37,12 @@ use utoipa::OpenApi;
         crate::web::portal::actions::makers, crate::web::portal::actions::archive, crate::web::portal::actions::submit,
         crate::web::portal::actions::duplicate, crate::web::portal::actions::review,
         crate::web::portal::photos::upload, crate::web::portal::photos::set_alt, crate::web::portal::photos::delete,
+        crate::web::shop::cart, crate::web::shop::add_item, crate::web::shop::set_item, crate::web::shop::checkout,
+        crate::web::shop::orders, crate::web::shop::order, crate::web::shop::pay, crate::web::shop::cancel,
+        crate::web::shop::delivered, crate::web::shop::request_return,
+        crate::web::portal::orders::queue, crate::web::portal::orders::ship, crate::web::portal::orders::confirm_payment,
+        crate::web::portal::orders::refund_line, crate::web::portal::orders::refund_shipping,
+        crate::web::portal::orders::decide, crate::web::portal::orders::search,
     ),
     modifiers(&Security),
     components(schemas(

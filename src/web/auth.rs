@@ -144,7 +144,12 @@ pub async fn login(
     let input = body(input);
     let ip = client_ip(&req, &state);
     let session = state.accounts.login(&input.email, &input.password, ip, TokenKind::Session).await?;
-    Ok(signed_in_response(&req, &state, session, safe_next(input.next.as_deref())))
+    let merged = super::shop::merge_browser_cart(&req, &state, session.principal.user_id.get()).await?;
+    let mut res = signed_in_response(&req, &state, session, safe_next(input.next.as_deref()));
+    if let Some(gone) = merged {
+        let _ = res.add_cookie(&gone);
+    }
+    Ok(res)
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/tokens", description = "A bearer token for apps; no CSRF token needed. Answers {token, user}.", request_body = Credentials, responses((status = 201), (status = 400, body = crate::web::errors::ApiError), (status = 429, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
@@ -197,7 +202,12 @@ pub async fn register(
     let input = body(input);
     let lang = Lang::of_request(&req);
     let session = state.accounts.register(&input.email, &input.password, &input.display_name, lang).await?;
-    Ok(signed_in_response(&req, &state, session, None))
+    let merged = super::shop::merge_browser_cart(&req, &state, session.principal.user_id.get()).await?;
+    let mut res = signed_in_response(&req, &state, session, None);
+    if let Some(gone) = merged {
+        let _ = res.add_cookie(&gone);
+    }
+    Ok(res)
 }
 
 pub async fn account(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {

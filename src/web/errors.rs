@@ -150,7 +150,7 @@ fn html_error(
 
 /// The page the user came from on this site, so that a refused form can be corrected:
 /// the path of a same-host `Referer`, never another site.
-fn back_link(req: &HttpRequest) -> Option<String> {
+pub(crate) fn back_link(req: &HttpRequest) -> Option<String> {
     let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
     let host = req.connection_info().host().to_owned();
     let rest = referer.strip_prefix("https://").or_else(|| referer.strip_prefix("http://"))?;

@@ -11,6 +11,7 @@ pub mod places;
 pub mod portal;
 pub mod search;
 pub mod session;
+pub mod shop;
 pub mod trace;
 
 use crate::domain::listing::{query_value, FieldError, PageRequest};

@@ -1,0 +1,311 @@
+//! The buyer's side of orders: the cart (an anonymous browser's cart lives behind the
+//! `gf_cart` cookie and joins the account at login), checkout, the order history and order
+//! page, paying, cancelling, confirming receipt and asking for a return; and Stripe's webhook.
+//! Each action serves a form post (answered with a redirect) and a JSON call.
+
+use super::portal::{body, done, is_api};
+use super::session::{cookie, removal, SignedIn, Viewer};
+use crate::accounts::secrets::{new_token, token_hash};
+use crate::db::carts::CartOwner;
+use crate::domain::address::{AddressInput, ShippingAddress};
+use crate::domain::order::PaymentMethod;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::orders::checkout::CheckoutRequest;
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::{web, Either, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+use tera::Context;
+
+/// The anonymous cart's cookie.
+pub const CART_COOKIE: &str = "gf_cart";
+
+type In<T> = Either<web::Json<T>, web::Form<T>>;
+
+/// The cart of the signed-in user, or of this browser (if it has one).
+fn owner(req: &HttpRequest, viewer: &Viewer) -> Option<CartOwner> {
+    match &viewer.0 {
+        Some(p) => Some(CartOwner::User(p.user_id.get())),
+        None => req.cookie(CART_COOKIE).map(|c| CartOwner::Browser(token_hash(c.value()))),
+    }
+}
+
+/// Moves this browser's cart into the account that just signed in; returns the cookie that
+/// removes the browser's cart token, if there was one.
+pub async fn merge_browser_cart(
+    req: &HttpRequest,
+    state: &AppState,
+    user: i64,
+) -> Result<Option<actix_web::cookie::Cookie<'static>>, AppError> {
+    let Some(token) = req.cookie(CART_COOKIE) else { return Ok(None) };
+    state.orders.merge_cart(CartOwner::Browser(token_hash(token.value())), user).await?;
+    Ok(Some(removal(req, state, CART_COOKIE).into_owned()))
+}
+
+#[utoipa::path(get, path = "/api/v1/cart", description = "The cart: one parcel per workshop with subtotal and shipping, and each line's problems.", responses((status = 200)), security((), ("bearer" = []), ("session" = [])))]
+pub async fn cart(state: web::Data<AppState>, req: HttpRequest, viewer: Viewer) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of_request(&req);
+    let view = match owner(&req, &viewer) {
+        Some(o) => state.orders.cart(o, lang).await?,
+        None => Default::default(),
+    };
+    if is_api(&req) {
+        return Ok(HttpResponse::Ok().json(view));
+    }
+    let mut ctx = Context::new();
+    ctx.insert("cart", &view);
+    ctx.insert("signed_in", &viewer.0.is_some());
+    state.renderer.page(&req, lang, "shop/cart.html", ctx)
+}
+
+/// A product and quantity for the cart.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CartItemInput {
+    pub product_id: i64,
+    #[serde(default = "one", deserialize_with = "crate::portal::input::loose_i64")]
+    pub quantity: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+#[utoipa::path(post, path = "/api/v1/cart/items", description = "Add pieces of a product to the cart (checked against stock or the made-to-order limit).", request_body = CartItemInput, responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security((), ("bearer" = []), ("session" = [])))]
+pub async fn add_item(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    viewer: Viewer,
+    input: In<CartItemInput>,
+) -> Result<HttpResponse, AppError> {
+    let input = body(input);
+    let (owner, fresh) = match owner(&req, &viewer) {
+        Some(o) => (o, None),
+        None => {
+            let token = new_token();
+            (CartOwner::Browser(token_hash(&token)), Some(cookie(&req, &state, CART_COOKIE, token).into_owned()))
+        }
+    };
+    state.orders.add_to_cart(owner, input.product_id, input.quantity).await?;
+    let mut res = done(&req, "/cart".into(), json!({"ok": true}));
+    if let Some(c) = fresh {
+        let _ = res.add_cookie(&c);
+    }
+    Ok(res)
+}
+
+/// A new quantity for a product in the cart.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct QuantityInput {
+    #[serde(deserialize_with = "crate::portal::input::loose_i64")]
+    pub quantity: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/cart/items/{product_id}", description = "Set a product's quantity in the cart; 0 removes it.", request_body = QuantityInput, params(("product_id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security((), ("bearer" = []), ("session" = [])))]
+pub async fn set_item(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    viewer: Viewer,
+    product: web::Path<i64>,
+    input: In<QuantityInput>,
+) -> Result<HttpResponse, AppError> {
+    let owner = owner(&req, &viewer).ok_or(AppError::NotFound)?;
+    state.orders.set_in_cart(owner, *product, body(input).quantity).await?;
+    Ok(done(&req, "/cart".into(), json!({"ok": true})))
+}
+
+/// The checkout page: address form, parcels and totals.
+pub async fn checkout_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of_request(&req);
+    let view = state.orders.cart(CartOwner::User(who.0.user_id.get()), lang).await?;
+    let mut ctx = Context::new();
+    ctx.insert("cart", &view);
+    // One key per rendering of the form: a double submit or a retry after a timeout finds
+    // the order the first submit made.
+    ctx.insert("idempotency_key", &new_token());
+    ctx.insert("provinces", &state.catalog.reference().provinces());
+    ctx.insert("stripe", &state.orders.payments().stripe_enabled());
+    state.renderer.page(&req, lang, "shop/checkout.html", ctx)
+}
+
+/// What checkout takes: the address, the payment method, the idempotency key and, for API
+/// clients, optionally the items (else the cart).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CheckoutInput {
+    #[serde(flatten)]
+    pub address: AddressInput,
+    /// `offline` (default) or `stripe`.
+    #[serde(default)]
+    pub payment_method: String,
+    /// Also accepted as the `Idempotency-Key` header.
+    #[serde(default)]
+    pub idempotency_key: String,
+    /// `[{product_id, quantity}]`; the cart when absent.
+    #[serde(default)]
+    pub items: Option<Vec<CartItemInput>>,
+}
+
+#[utoipa::path(post, path = "/api/v1/checkout", description = "Place an order. Stock is taken at once and held until the reservation expires; a retry with the same idempotency key returns the same order (200 instead of 201). Sold-out items give 409 with a message.", request_body = CheckoutInput, responses((status = 201), (status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn checkout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    input: In<CheckoutInput>,
+) -> Result<HttpResponse, AppError> {
+    let input = body(input);
+    let address =
+        ShippingAddress::parse(&input.address).map_err(|e| AppError::BadRequest { field: e.field, key: e.key })?;
+    let payment_method = match input.payment_method.as_str() {
+        "" => PaymentMethod::Offline,
+        m => PaymentMethod::parse(m)
+            .ok_or(AppError::BadRequest { field: "payment_method", key: "checkout.error.method" })?,
+    };
+    let header_key = req.headers().get("Idempotency-Key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let request = CheckoutRequest {
+        items: input.items.map(|items| items.into_iter().map(|i| (i.product_id, i.quantity)).collect()),
+        address,
+        payment_method,
+        idempotency_key: header_key.unwrap_or(input.idempotency_key),
+        lang: Lang::of_request(&req),
+    };
+    let placed = state.orders.checkout(&who.0, request).await?;
+    if is_api(&req) {
+        let mut res = if placed.created { HttpResponse::Created() } else { HttpResponse::Ok() };
+        return Ok(res.json(&placed));
+    }
+    let to = if payment_method == PaymentMethod::Stripe {
+        format!("/orders/{}/pay", placed.number)
+    } else {
+        format!("/orders/{}", placed.number)
+    };
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish())
+}
+
+#[utoipa::path(get, path = "/api/v1/orders", description = "The signed-in buyer's orders, newest first (20 a page).", params(("page" = Option<i64>, Query)), responses((status = 200), (status = 401, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn orders(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
+    let page = page_number(&req)?;
+    let mut rows = state.orders.my_orders(&who.0, page).await?;
+    let more = rows.len() as i64 > crate::orders::views::PAGE_SIZE;
+    rows.truncate(crate::orders::views::PAGE_SIZE as usize);
+    if is_api(&req) {
+        return Ok(HttpResponse::Ok().json(json!({ "orders": rows, "page": page, "more": more })));
+    }
+    let mut ctx = Context::new();
+    ctx.insert("orders", &rows);
+    ctx.insert("page", &page);
+    ctx.insert("more", &more);
+    state.renderer.page(&req, Lang::of_request(&req), "shop/orders.html", ctx)
+}
+
+/// `?page=N`, 1 when absent.
+pub(crate) fn page_number(req: &HttpRequest) -> Result<i64, AppError> {
+    let pairs = crate::i18n::url_pairs(req.query_string());
+    match crate::domain::listing::query_value(&pairs, "page") {
+        None => Ok(1),
+        Some(p) => p
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=10_000).contains(n))
+            .ok_or(AppError::BadRequest { field: "page", key: "error.not_positive_integer" }),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/orders/{number}", description = "An order with its parcels, lines, makers, payment and refunds (the buyer, staff of a workshop in it, operators).", params(("number" = String, Path)), responses((status = 200), (status = 401, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn order(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    number: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of_request(&req);
+    let view = state.orders.order_view(&who.0, number.into_inner(), lang).await?;
+    if is_api(&req) {
+        return Ok(HttpResponse::Ok().json(view));
+    }
+    let mut ctx = Context::new();
+    ctx.insert("order", &view);
+    state.renderer.page(&req, lang, "shop/order.html", ctx)
+}
+
+#[utoipa::path(post, path = "/api/v1/orders/{number}/pay", description = "Start (or resume) paying a Stripe order: answers the PaymentIntent's client secret for Stripe.js.", params(("number" = String, Path)), responses((status = 200), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError), (status = 503, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn pay(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    number: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let number = number.into_inner();
+    let start = state.orders.start_payment(&who.0, number.clone()).await?;
+    if is_api(&req) {
+        return Ok(HttpResponse::Ok().json(start));
+    }
+    let mut ctx = Context::new();
+    ctx.insert("payment", &start);
+    ctx.insert("number", &number);
+    state.renderer.page(&req, Lang::of_request(&req), "shop/pay.html", ctx)
+}
+
+#[utoipa::path(post, path = "/api/v1/orders/{number}/cancel", description = "Cancel an unpaid order (buyer, operator); its stock goes back.", params(("number" = String, Path)), responses((status = 200), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    number: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let number = number.into_inner();
+    state.orders.cancel(&who.0, number.clone()).await?;
+    Ok(done(&req, format!("/orders/{number}"), json!({"ok": true})))
+}
+
+#[utoipa::path(post, path = "/api/v1/shipments/{id}/delivered", description = "Say a parcel arrived (the buyer, its workshop, an operator).", params(("id" = i64, Path)), responses((status = 200), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn delivered(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    state.orders.deliver(&who.0, *id).await?;
+    let back = super::errors::back_link(&req).unwrap_or_else(|| "/orders".into());
+    Ok(done(&req, back, json!({"ok": true})))
+}
+
+/// A return request.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ReturnInput {
+    #[serde(deserialize_with = "crate::portal::input::loose_i64")]
+    pub quantity: i64,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/orders/{number}/lines/{line}/return", description = "Ask to return pieces of a delivered line within the return window (not made-to-order pieces). Answers {id}.", request_body = ReturnInput, params(("number" = String, Path), ("line" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn request_return(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    path: web::Path<(String, i64)>,
+    input: In<ReturnInput>,
+) -> Result<HttpResponse, AppError> {
+    let (number, line) = path.into_inner();
+    let input = body(input);
+    let id = state.orders.request_return(&who.0, number.clone(), line, input.quantity, &input.reason).await?;
+    Ok(done(&req, format!("/orders/{number}"), json!({"id": id})))
+}
+
+/// Stripe's webhook (outside the JSON API: Stripe calls it, verified by its signature).
+pub async fn stripe_webhook(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let signature = req.headers().get("Stripe-Signature").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let payload = std::str::from_utf8(&payload)
+        .map_err(|_| AppError::BadRequest { field: "body", key: "payment.error.signature" })?;
+    let outcome = state.orders.stripe_webhook(payload, signature).await?;
+    Ok(HttpResponse::Ok().json(json!({ "outcome": outcome })))
+}

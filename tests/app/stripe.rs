@@ -1,0 +1,247 @@
+//! Paying by Stripe against a real Stripe-compatible server on loopback: localstripe (PyPI)
+//! behind the project's wrapper in `tests/support/stripe/`, which `.ci/run` starts and names
+//! in `TEST_STRIPE_URL`. Signed webhooks, duplicates, events out of order, refunds.
+
+use crate::orders::{checkout_body, stocked_product};
+use crate::support::{skip, TestApp};
+use crate::users::User;
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+use std::time::Duration;
+
+const SECRET_KEY: &str = "sk_test_gongfang";
+
+fn stripe_url() -> Option<String> {
+    std::env::var("TEST_STRIPE_URL").ok().filter(|u| !u.is_empty()).map(|u| u.trim_end_matches('/').to_owned())
+}
+
+async fn spawn(stripe: &str, secret: &str) -> TestApp {
+    let (stripe, secret) = (stripe.to_owned(), secret.to_owned());
+    TestApp::spawn_config(true, move |c| {
+        c.stripe = Some(gongfang::config::StripeConfig {
+            secret_key: SECRET_KEY.into(),
+            webhook_secret: secret,
+            publishable_key: None,
+            api_base: Some(format!("{stripe}/")),
+            currency: "cny".into(),
+            method_types: vec!["card".into()],
+        });
+    })
+    .await
+}
+
+/// Calls the Stripe-compatible server directly, as Stripe.js would from the buyer's browser.
+async fn stripe_post(base: &str, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    let res =
+        reqwest::Client::new().post(format!("{base}{path}")).bearer_auth(SECRET_KEY).form(form).send().await.unwrap();
+    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+}
+
+async fn stripe_get(base: &str, path: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(SECRET_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// A signed event as Stripe sends it.
+fn signed(payload: &str, secret: &str) -> String {
+    let t = chrono::Utc::now().timestamp();
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.{payload}").as_bytes());
+    let sig: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    format!("t={t},v1={sig}")
+}
+
+fn event(id: &str, kind: &str, intent: &Value) -> String {
+    json!({
+        "id": id, "object": "event", "api_version": null, "created": chrono::Utc::now().timestamp(),
+        "data": {"object": intent}, "livemode": false, "pending_webhooks": 1, "request": null, "type": kind
+    })
+    .to_string()
+}
+
+async fn deliver(app: &TestApp, payload: &str, signature: &str) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url("/webhooks/stripe"))
+        .header("Stripe-Signature", signature)
+        .header("Content-Type", "application/json")
+        .body(payload.to_owned())
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+}
+
+async fn order_status(buyer: &User, number: &str) -> String {
+    buyer.get_json(&format!("/api/v1/orders/{number}")).await.1["status"].as_str().unwrap_or("").to_owned()
+}
+
+#[tokio::test]
+async fn a_card_payment_goes_from_intent_to_partial_refund() {
+    let Some(stripe) = stripe_url() else {
+        skip("TEST_STRIPE_URL is not set (bash .ci/run starts localstripe): the Stripe payment test cannot run");
+        return;
+    };
+    let secret = format!("whsec_{}", gongfang::accounts::secrets::new_token());
+    let app = spawn(&stripe, &secret).await;
+    // Stripe (here localstripe) delivers signed events to the app's endpoint.
+    let hook = format!("gf{}", std::process::id() as u64 * 1000 + u64::from(rand_u16()));
+    let (status, _) = stripe_post(
+        &stripe,
+        &format!("/_config/webhooks/{hook}"),
+        &[
+            ("url", &app.url("/webhooks/stripe")),
+            ("secret", &secret),
+            ("events[]", "payment_intent.succeeded"),
+            ("events[]", "payment_intent.payment_failed"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let buyer = User::demo(&app, "buyer").await;
+    let manager = User::demo(&app, "manager").await;
+    let (product, _, _) = stocked_product(&app, Some(manager.workshop_id().await), None);
+    let (status, placed) =
+        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 2)], "stripe-order-0001", "stripe")).await;
+    assert_eq!(status, 201, "{placed}");
+    let number = placed["number"].as_str().unwrap().to_owned();
+    let (status, start) = buyer.post_json(&format!("/api/v1/orders/{number}/pay"), &json!({})).await;
+    assert_eq!(status, 200, "{start}");
+    let intent = start["intent"].as_str().unwrap().to_owned();
+    assert!(start["client_secret"].as_str().is_some_and(|s| s.starts_with(&intent)), "{start}");
+    // Asking again gives the same intent.
+    assert_eq!(buyer.post_json(&format!("/api/v1/orders/{number}/pay"), &json!({})).await.1["intent"], intent.as_str());
+    let pi = stripe_get(&stripe, &format!("/v1/payment_intents/{intent}")).await;
+    assert_eq!(pi["currency"], "cny");
+    assert_eq!(
+        pi["amount"].as_i64(),
+        buyer.get_json(&format!("/api/v1/orders/{number}")).await.1["total_fen"].as_i64()
+    );
+
+    // A declined card leaves the order unpaid; the test card pays it.
+    let (status, _) = stripe_post(
+        &stripe,
+        &format!("/v1/payment_intents/{intent}/confirm"),
+        &[("payment_method", "pm_card_chargeCustomerFail")],
+    )
+    .await;
+    assert_eq!(status, 402);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(order_status(&buyer, &number).await, "pending_payment");
+    let (status, body) =
+        stripe_post(&stripe, &format!("/v1/payment_intents/{intent}/confirm"), &[("payment_method", "pm_card_visa")])
+            .await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("succeeded")), "{body}");
+    let mut paid = false;
+    for _ in 0..100 {
+        if order_status(&buyer, &number).await == "paid" {
+            paid = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(paid, "the signed webhook marked the order paid");
+
+    // Shipped, delivered, then a partial refund through Stripe.
+    let (_, view) = buyer.get_json(&format!("/api/v1/orders/{number}")).await;
+    let parcel = view["parcels"][0]["id"].as_i64().unwrap();
+    let line = view["parcels"][0]["lines"][0]["id"].as_i64().unwrap();
+    let unit = view["parcels"][0]["lines"][0]["unit_price_fen"].as_i64().unwrap();
+    let ship = json!({"carrier": "EMS", "tracking_number": "EA123456789CN"});
+    assert_eq!(manager.post_json(&format!("/api/v1/portal/shipments/{parcel}/ship"), &ship).await.0, 200);
+    assert_eq!(buyer.post_json(&format!("/api/v1/shipments/{parcel}/delivered"), &json!({})).await.0, 200);
+    let (status, body) = manager
+        .post_json(&format!("/api/v1/portal/lines/{line}/refund"), &json!({"quantity": 1, "reason": "damaged"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut refunded = false;
+    for _ in 0..100 {
+        app.orders.round().await.unwrap();
+        if order_status(&buyer, &number).await == "partially_refunded" {
+            refunded = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(refunded, "the refund went through Stripe");
+    let refunds = stripe_get(&stripe, &format!("/v1/refunds?payment_intent={intent}")).await;
+    let amounts: Vec<i64> = refunds["data"].as_array().unwrap().iter().map(|r| r["amount"].as_i64().unwrap()).collect();
+    assert_eq!(amounts, vec![unit], "exactly one refund of one piece: {refunds}");
+    // Asking to refund more than is left is refused before Stripe is called.
+    let (status, body) =
+        manager.post_json(&format!("/api/v1/portal/lines/{line}/refund"), &json!({"amount_fen": unit * 2})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("refund.error.too_much")), "{body}");
+    let _ = reqwest::Client::new().delete(format!("{stripe}/_config/webhooks/{hook}")).send().await;
+}
+
+fn rand_u16() -> u16 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() as u16).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn webhooks_are_verified_and_act_once_in_any_order() {
+    let Some(stripe) = stripe_url() else {
+        skip("TEST_STRIPE_URL is not set (bash .ci/run starts localstripe): the webhook test cannot run");
+        return;
+    };
+    let secret = format!("whsec_{}", gongfang::accounts::secrets::new_token());
+    let app = spawn(&stripe, &secret).await;
+    let buyer = User::demo(&app, "buyer").await;
+    let (product, _, _) = stocked_product(&app, None, None);
+    let (_, placed) =
+        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], "webhook-order-001", "stripe")).await;
+    let number = placed["number"].as_str().unwrap().to_owned();
+    let (_, start) = buyer.post_json(&format!("/api/v1/orders/{number}/pay"), &json!({})).await;
+    let intent = start["intent"].as_str().unwrap().to_owned();
+
+    // The card is declined first, then paid: two real states of the intent.
+    stripe_post(
+        &stripe,
+        &format!("/v1/payment_intents/{intent}/confirm"),
+        &[("payment_method", "pm_card_chargeCustomerFail")],
+    )
+    .await;
+    let failed_pi = stripe_get(&stripe, &format!("/v1/payment_intents/{intent}")).await;
+    let failed = event(&format!("evt_failed_{intent}"), "payment_intent.payment_failed", &failed_pi);
+
+    // A bad signature is refused and changes nothing.
+    let (status, _) = deliver(&app, &failed, &signed(&failed, "whsec_wrong")).await;
+    assert_eq!(status, 400);
+    let (status, _) = deliver(&app, &failed, "t=1,v1=deadbeef").await;
+    assert_eq!(status, 400);
+
+    stripe_post(&stripe, &format!("/v1/payment_intents/{intent}/confirm"), &[("payment_method", "pm_card_visa")]).await;
+    let paid_pi = stripe_get(&stripe, &format!("/v1/payment_intents/{intent}")).await;
+    let succeeded = event(&format!("evt_ok_{intent}"), "payment_intent.succeeded", &paid_pi);
+    assert_eq!(order_status(&buyer, &number).await, "pending_payment", "nothing changed before a valid event");
+
+    // Out of order: the success arrives first, the older failure after it.
+    assert_eq!(deliver(&app, &succeeded, &signed(&succeeded, &secret)).await, (200, json!({"outcome": "applied"})));
+    assert_eq!(deliver(&app, &failed, &signed(&failed, &secret)).await.0, 200);
+    assert_eq!(order_status(&buyer, &number).await, "paid", "a late failure does not undo the payment");
+
+    // The same event 100 times: one state, one recorded event, one "paid" e-mail.
+    let signature = signed(&succeeded, &secret);
+    let deliveries: Vec<_> = (0..100).map(|_| deliver(&app, &succeeded, &signature)).collect();
+    let outcomes = futures_util::future::join_all(deliveries).await;
+    assert!(outcomes.iter().all(|(s, b)| *s == 200 && b["outcome"] == "duplicate"), "{:?}", &outcomes[..3]);
+    assert_eq!(order_status(&buyer, &number).await, "paid");
+    let mut conn = app.db.conn().unwrap();
+    assert_eq!(gongfang::db::orders::events_for(&mut conn, &intent).unwrap(), 2, "two distinct events recorded");
+    use diesel::prelude::*;
+    use gongfang::db::schema::{emails, payments};
+    let paid_mails: i64 = emails::table.filter(emails::kind.eq("order_paid")).count().get_result(&mut conn).unwrap();
+    assert_eq!(paid_mails, 1);
+    let status: String =
+        payments::table.filter(payments::provider_ref.eq(&intent)).select(payments::status).first(&mut conn).unwrap();
+    assert_eq!(status, "succeeded");
+}
