@@ -10,7 +10,6 @@ use crate::domain::Fen;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use chrono::NaiveDate;
-use diesel::Connection;
 use serde::Serialize;
 
 /// The cart as the page and the API show it.
@@ -163,30 +162,25 @@ impl Orders {
         product: i64,
         new_quantity: impl FnOnce(i64) -> i64 + Send + 'static,
     ) -> Result<(), AppError> {
-        let this = self.clone();
         let now = self.now();
-        self.db
-            .run(move |conn| {
-                conn.transaction(|conn| {
-                    crate::db::lock_for_write(conn)?;
-                    let cart = q::find_or_create(conn, &owner, now)?;
-                    let wanted = new_quantity(q::quantity(conn, cart, product)?);
-                    if wanted < 0 {
-                        return Err(AppError::BadRequest { field: "quantity", key: "error.not_positive_integer" });
-                    }
-                    if wanted > 0 {
-                        this.check_quantity(conn, product, wanted)?;
-                        if q::quantity(conn, cart, product)? == 0
-                            && q::count(conn, cart)? >= i64::try_from(this.config.cart_max_items).unwrap_or(i64::MAX)
-                        {
-                            return Err(AppError::Conflict { key: "cart.error.full" });
-                        }
-                    }
-                    q::set_quantity(conn, cart, product, wanted, now)?;
-                    Ok(())
-                })
-            })
-            .await
+        self.write(move |this, conn| {
+            let cart = q::find_or_create(conn, &owner, now)?;
+            let wanted = new_quantity(q::quantity(conn, cart, product)?);
+            if wanted < 0 {
+                return Err(AppError::BadRequest { field: "quantity", key: "error.not_positive_integer" });
+            }
+            if wanted > 0 {
+                this.check_quantity(conn, product, wanted)?;
+                if q::quantity(conn, cart, product)? == 0
+                    && q::count(conn, cart)? >= i64::try_from(this.config.cart_max_items).unwrap_or(i64::MAX)
+                {
+                    return Err(AppError::Conflict { key: "cart.error.full" });
+                }
+            }
+            q::set_quantity(conn, cart, product, wanted, now)?;
+            Ok(())
+        })
+        .await
     }
 
     /// Whether `quantity` of a product may go in a cart now.
@@ -210,28 +204,23 @@ impl Orders {
     /// Moves a browser's cart into the account that just signed in: quantities add up to what
     /// each product allows, and the browser's cart is gone.
     pub async fn merge_cart(&self, browser: CartOwner, user: i64) -> Result<(), AppError> {
-        let this = self.clone();
         let now = self.now();
-        self.db
-            .run(move |conn| {
-                conn.transaction(|conn| {
-                    crate::db::lock_for_write(conn)?;
-                    let Some(from) = q::find(conn, &browser)? else {
-                        return Ok(());
-                    };
-                    let into = q::find_or_create(conn, &CartOwner::User(user), now)?;
-                    for (product, quantity) in q::lines(conn, from)? {
-                        let held = q::quantity(conn, into, product)?;
-                        let rows = crate::db::orders::sale_products(conn, &[product])?;
-                        let Some(p) = rows.first() else { continue };
-                        let max = this.max_quantity(p.made_to_order, p.stock).max(held);
-                        q::set_quantity(conn, into, product, (held + quantity).min(max).max(held), now)?;
-                    }
-                    q::delete(conn, from)?;
-                    Ok(())
-                })
-            })
-            .await
+        self.write(move |this, conn| {
+            let Some(from) = q::find(conn, &browser)? else {
+                return Ok(());
+            };
+            let into = q::find_or_create(conn, &CartOwner::User(user), now)?;
+            for (product, quantity) in q::lines(conn, from)? {
+                let held = q::quantity(conn, into, product)?;
+                let rows = crate::db::orders::sale_products(conn, &[product])?;
+                let Some(p) = rows.first() else { continue };
+                let max = this.max_quantity(p.made_to_order, p.stock).max(held);
+                q::set_quantity(conn, into, product, (held + quantity).min(max).max(held), now)?;
+            }
+            q::delete(conn, from)?;
+            Ok(())
+        })
+        .await
     }
 
     /// Pieces in the cart, for the header badge.

@@ -59,84 +59,74 @@ impl Orders {
         reference_text: &str,
     ) -> Result<(), AppError> {
         let reference = reference(reference_text, "reference")?;
-        let this = self.clone();
         let who = who.clone();
         let now = self.now();
-        self.db
-            .run(move |conn| {
-                conn.transaction(|conn| {
-                    crate::db::lock_for_write(conn)?;
-                    let (order, standing) = order_for(conn, &who, &number)?;
-                    match standing {
-                        Standing::Operator => {}
-                        Standing::Workshop(w) => {
-                            authorize_workshop(&who, Action::ConfirmPayments, w.get())?;
-                            if v::order_workshops(conn, order.id)? != vec![w.get()] {
-                                return Err(AppError::Forbidden { key: "order.error.operator_confirms" });
-                            }
-                        }
-                        Standing::Buyer => return Err(AppError::Forbidden { key: "error.forbidden" }),
+        self.write(move |this, conn| {
+            let (order, standing) = order_for(conn, &who, &number)?;
+            match standing {
+                Standing::Operator => {}
+                Standing::Workshop(w) => {
+                    authorize_workshop(&who, Action::ConfirmPayments, w.get())?;
+                    if v::order_workshops(conn, order.id)? != vec![w.get()] {
+                        return Err(AppError::Forbidden { key: "order.error.operator_confirms" });
                     }
-                    if order.payment_method != PaymentMethod::Offline.as_str() {
-                        return Err(AppError::Conflict { key: "order.error.not_offline" });
-                    }
-                    parse_status(&order.status)?.apply(OrderEvent::PaymentReceived)?;
-                    q::insert_payment(
-                        conn,
-                        &q::NewPayment {
-                            order_id: order.id,
-                            provider: "offline",
-                            provider_ref: &reference,
-                            amount_fen: order.total_fen,
-                            currency: &order.currency,
-                            status: "succeeded",
-                            confirmed_by: Some(who.user_id.get()),
-                        },
-                        now,
-                    )
-                    .map_err(|e| match AppError::from(e) {
-                        AppError::Conflict { .. } => AppError::Conflict { key: "order.error.reference_used" },
-                        other => other,
-                    })?;
-                    if !this.mark_paid(conn, order.id)? {
-                        return Err(AppError::Conflict { key: "order.error.already_paid" });
-                    }
-                    audit::append(
-                        conn,
-                        AuditEvent::new(
-                            Some(who.user_id),
-                            "order.payment_confirmed",
-                            format!("order:{}", order.number),
-                            serde_json::json!({ "amount_fen": order.total_fen, "reference": reference }),
-                        ),
-                        now,
-                    )?;
-                    Ok(())
-                })
-            })
-            .await
+                }
+                Standing::Buyer => return Err(AppError::Forbidden { key: "error.forbidden" }),
+            }
+            if order.payment_method != PaymentMethod::Offline.as_str() {
+                return Err(AppError::Conflict { key: "order.error.not_offline" });
+            }
+            parse_status(&order.status)?.apply(OrderEvent::PaymentReceived)?;
+            q::insert_payment(
+                conn,
+                &q::NewPayment {
+                    order_id: order.id,
+                    provider: "offline",
+                    provider_ref: &reference,
+                    amount_fen: order.total_fen,
+                    currency: &order.currency,
+                    status: "succeeded",
+                    confirmed_by: Some(who.user_id.get()),
+                },
+                now,
+            )
+            .map_err(|e| match AppError::from(e) {
+                AppError::Conflict { .. } => AppError::Conflict { key: "order.error.reference_used" },
+                other => other,
+            })?;
+            if !this.mark_paid(conn, order.id)? {
+                return Err(AppError::Conflict { key: "order.error.already_paid" });
+            }
+            audit::append(
+                conn,
+                AuditEvent::new(
+                    Some(who.user_id),
+                    "order.payment_confirmed",
+                    format!("order:{}", order.number),
+                    serde_json::json!({ "amount_fen": order.total_fen, "reference": reference }),
+                ),
+                now,
+            )?;
+            Ok(())
+        })
+        .await
     }
 
     /// Cancels an unpaid order (the buyer, or an operator) and gives its stock back.
     pub async fn cancel(&self, who: &Principal, number: String) -> Result<(), AppError> {
-        let this = self.clone();
         let who = who.clone();
-        self.db
-            .run(move |conn| {
-                conn.transaction(|conn| {
-                    crate::db::lock_for_write(conn)?;
-                    let (order, standing) = order_for(conn, &who, &number)?;
-                    if !matches!(standing, Standing::Buyer | Standing::Operator) {
-                        return Err(AppError::Forbidden { key: "error.forbidden" });
-                    }
-                    let reason = if standing == Standing::Buyer { "buyer" } else { "operator" };
-                    if !this.cancel_in(conn, order.id, reason)? {
-                        return Err(AppError::Conflict { key: "order.error.changed" });
-                    }
-                    Ok(())
-                })
-            })
-            .await
+        self.write(move |this, conn| {
+            let (order, standing) = order_for(conn, &who, &number)?;
+            if !matches!(standing, Standing::Buyer | Standing::Operator) {
+                return Err(AppError::Forbidden { key: "error.forbidden" });
+            }
+            let reason = if standing == Standing::Buyer { "buyer" } else { "operator" };
+            if !this.cancel_in(conn, order.id, reason)? {
+                return Err(AppError::Conflict { key: "order.error.changed" });
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// Cancels an order inside a transaction and gives back its stock; false when it had moved.
@@ -173,48 +163,38 @@ impl Orders {
     pub async fn ship(&self, who: &Principal, shipment: i64, carrier: &str, tracking: &str) -> Result<(), AppError> {
         let carrier = reference(carrier, "carrier")?;
         let tracking = reference(tracking, "tracking_number")?;
-        let this = self.clone();
         let who = who.clone();
-        self.db
-            .run(move |conn| {
-                conn.transaction(|conn| {
-                    crate::db::lock_for_write(conn)?;
-                    let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
-                    authorize_workshop(&who, Action::FulfilOrders, s.workshop_id)?;
-                    let order = v::order_by_id(conn, s.order_id)?;
-                    parse_shipment_status(&s.status)?.apply(parse_status(&order.status)?, ShipmentEvent::Ship)?;
-                    if !q::ship(conn, shipment, &carrier, &tracking, this.now())? {
-                        return Err(AppError::Conflict { key: "order.error.changed" });
-                    }
-                    this.queue_order_mail(conn, order.id, OrderMail::Shipped { shipment })?;
-                    Ok(())
-                })
-            })
-            .await
+        self.write(move |this, conn| {
+            let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
+            authorize_workshop(&who, Action::FulfilOrders, s.workshop_id)?;
+            let order = v::order_by_id(conn, s.order_id)?;
+            parse_shipment_status(&s.status)?.apply(parse_status(&order.status)?, ShipmentEvent::Ship)?;
+            if !q::ship(conn, shipment, &carrier, &tracking, this.now())? {
+                return Err(AppError::Conflict { key: "order.error.changed" });
+            }
+            this.queue_order_mail(conn, order.id, OrderMail::Shipped { shipment })?;
+            Ok(())
+        })
+        .await
     }
 
     /// Records that a parcel arrived: its workshop, an operator, or the buyer may say so.
     pub async fn deliver(&self, who: &Principal, shipment: i64) -> Result<(), AppError> {
-        let this = self.clone();
         let who = who.clone();
-        self.db
-            .run(move |conn| {
-                conn.transaction(|conn| {
-                    crate::db::lock_for_write(conn)?;
-                    let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
-                    let order = v::order_by_id(conn, s.order_id)?;
-                    let by = if order.user_id == who.user_id.get() {
-                        DeliveredBy::Buyer
-                    } else if who.role == Role::Operator {
-                        DeliveredBy::Operator
-                    } else {
-                        authorize_workshop(&who, Action::FulfilOrders, s.workshop_id)?;
-                        DeliveredBy::Workshop
-                    };
-                    this.deliver_in(conn, &s, &order, by)
-                })
-            })
-            .await
+        self.write(move |this, conn| {
+            let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
+            let order = v::order_by_id(conn, s.order_id)?;
+            let by = if order.user_id == who.user_id.get() {
+                DeliveredBy::Buyer
+            } else if who.role == Role::Operator {
+                DeliveredBy::Operator
+            } else {
+                authorize_workshop(&who, Action::FulfilOrders, s.workshop_id)?;
+                DeliveredBy::Workshop
+            };
+            this.deliver_in(conn, &s, &order, by)
+        })
+        .await
     }
 
     fn deliver_in(

@@ -34,14 +34,17 @@ impl Orders {
         ctx.insert("name", &order.recipient);
         ctx.insert("total", &Fen(order.total_fen).to_string());
         ctx.insert("link", &format!("{}/orders/{}", self.public_url, order.number));
-        let titles: Vec<String> = lines
-            .iter()
-            .map(|l| {
-                let title = if lang == Lang::En && !l.title_en.is_empty() { &l.title_en } else { &l.title_zh };
-                format!("{title} × {}", l.quantity)
-            })
-            .collect();
-        ctx.insert("lines", &titles);
+        let titles = |lang: Lang, workshop: Option<i64>| -> Vec<String> {
+            lines
+                .iter()
+                .filter(|l| workshop.is_none_or(|w| l.workshop_id == w))
+                .map(|l| {
+                    let title = if lang == Lang::En && !l.title_en.is_empty() { &l.title_en } else { &l.title_zh };
+                    format!("{title} × {}", l.quantity)
+                })
+                .collect()
+        };
+        ctx.insert("lines", &titles(lang, None));
         ctx.insert("payment_method", &order.payment_method);
         let kind = match mail {
             OrderMail::Placed => MailKind::OrderPlaced,
@@ -66,6 +69,8 @@ impl Orders {
                 for (to, their_lang) in v::workshop_managers(conn, workshop)? {
                     let their_lang = Lang::parse(&their_lang).unwrap_or_default();
                     let mut ctx = ctx.clone();
+                    // Each workshop packs only its own pieces.
+                    ctx.insert("lines", &titles(their_lang, Some(workshop)));
                     ctx.insert("link", &format!("{}/portal/workshops/{workshop}/orders", self.public_url));
                     let email = self.mailer.compose(MailKind::WorkshopNewOrder, their_lang, &to, &ctx)?;
                     Mailer::enqueue(conn, &email)?;

@@ -15,7 +15,6 @@ use crate::domain::account::{Principal, Role};
 use crate::domain::order::{refundable, within_return_window, OrderEvent, OrderStatus, RefundStatus};
 use crate::domain::Fen;
 use crate::error::AppError;
-use diesel::Connection;
 
 /// The outbox topic of refunds waiting for the payment provider; the key is the refund id.
 pub const REFUND_TOPIC: &str = "payment.refund";
@@ -49,41 +48,36 @@ impl Orders {
         reason: &str,
     ) -> Result<i64, AppError> {
         let reason = reason_text(reason)?;
-        let this = self.clone();
         let who = who.clone();
         let now = self.now();
-        self.db
-            .run(move |conn| {
-                conn.transaction(|conn| {
-                    crate::db::lock_for_write(conn)?;
-                    let (order, standing) = order_for(conn, &who, &number)?;
-                    if standing != Standing::Buyer {
-                        return Err(AppError::Forbidden { key: "error.forbidden" });
-                    }
-                    let l = v::line(conn, line)?.filter(|l| l.order_id == order.id).ok_or(AppError::NotFound)?;
-                    let s = v::shipment(conn, l.shipment_id)?.ok_or(AppError::NotFound)?;
-                    within_return_window(s.delivered_at, l.made_to_order, this.config.return_window_days, now)?;
-                    let (amount, quantity) = this.line_refund(conn, &l, quantity, None)?;
-                    let id = q::insert_refund(
-                        conn,
-                        &NewRefund {
-                            order_id: order.id,
-                            order_line_id: Some(l.id),
-                            shipment_id: None,
-                            quantity: i32::try_from(quantity).unwrap_or(0),
-                            amount_fen: amount.get(),
-                            reason,
-                            status: RefundStatus::Requested.as_str().into(),
-                            requested_by: Some(who.user_id.get()),
-                            decided_by: None,
-                            created_at: now,
-                            updated_at: now,
-                        },
-                    )?;
-                    Ok(id)
-                })
-            })
-            .await
+        self.write(move |this, conn| {
+            let (order, standing) = order_for(conn, &who, &number)?;
+            if standing != Standing::Buyer {
+                return Err(AppError::Forbidden { key: "error.forbidden" });
+            }
+            let l = v::line(conn, line)?.filter(|l| l.order_id == order.id).ok_or(AppError::NotFound)?;
+            let s = v::shipment(conn, l.shipment_id)?.ok_or(AppError::NotFound)?;
+            within_return_window(s.delivered_at, l.made_to_order, this.config.return_window_days, now)?;
+            let (amount, quantity) = this.line_refund(conn, &l, quantity, None)?;
+            let id = q::insert_refund(
+                conn,
+                &NewRefund {
+                    order_id: order.id,
+                    order_line_id: Some(l.id),
+                    shipment_id: None,
+                    quantity: i32::try_from(quantity).unwrap_or(0),
+                    amount_fen: amount.get(),
+                    reason,
+                    status: RefundStatus::Requested.as_str().into(),
+                    requested_by: Some(who.user_id.get()),
+                    decided_by: None,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            Ok(id)
+        })
+        .await
     }
 
     /// The amount and quantity a line refund may have: at most the pieces not yet refunded or
@@ -118,57 +112,51 @@ impl Orders {
     /// Staff refund part of a line or a parcel's shipping. Returns the refund's id.
     pub async fn refund(&self, who: &Principal, target: RefundTarget, reason: &str) -> Result<i64, AppError> {
         let reason = reason_text(reason)?;
-        let this = self.clone();
         let who = who.clone();
         let now = self.now();
-        self.db
-            .run(move |conn| {
-                conn.transaction(|conn| {
-                    crate::db::lock_for_write(conn)?;
-                    let (order_id, line, shipment, amount, quantity) = match target {
-                        RefundTarget::Line { line, quantity, amount } => {
-                            let l = v::line(conn, line)?.ok_or(AppError::NotFound)?;
-                            this.may_refund(&who, l.workshop_id)?;
-                            let (amount, quantity) = this.line_refund(conn, &l, quantity, amount)?;
-                            (l.order_id, Some(line), None, amount, quantity)
-                        }
-                        RefundTarget::Shipping { shipment } => {
-                            let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
-                            this.may_refund(&who, s.workshop_id)?;
-                            let left =
-                                refundable(Fen(s.shipping_fen), Fen(q::committed_refunds_of_shipping(conn, shipment)?));
-                            if left.get() == 0 {
-                                return Err(AppError::Conflict { key: "refund.error.nothing_left" });
-                            }
-                            (s.order_id, None, Some(shipment), left, 0)
-                        }
-                    };
-                    let order = v::order_by_id(conn, order_id)?;
-                    let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Cancelled);
-                    if !status.is_paid() {
-                        status.apply(OrderEvent::Refunded { fully: false })?;
+        self.write(move |this, conn| {
+            let (order_id, line, shipment, amount, quantity) = match target {
+                RefundTarget::Line { line, quantity, amount } => {
+                    let l = v::line(conn, line)?.ok_or(AppError::NotFound)?;
+                    this.may_refund(&who, l.workshop_id)?;
+                    let (amount, quantity) = this.line_refund(conn, &l, quantity, amount)?;
+                    (l.order_id, Some(line), None, amount, quantity)
+                }
+                RefundTarget::Shipping { shipment } => {
+                    let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
+                    this.may_refund(&who, s.workshop_id)?;
+                    let left = refundable(Fen(s.shipping_fen), Fen(q::committed_refunds_of_shipping(conn, shipment)?));
+                    if left.get() == 0 {
+                        return Err(AppError::Conflict { key: "refund.error.nothing_left" });
                     }
-                    let id = q::insert_refund(
-                        conn,
-                        &NewRefund {
-                            order_id,
-                            order_line_id: line,
-                            shipment_id: shipment,
-                            quantity: i32::try_from(quantity).unwrap_or(0),
-                            amount_fen: amount.get(),
-                            reason,
-                            status: RefundStatus::Pending.as_str().into(),
-                            requested_by: Some(who.user_id.get()),
-                            decided_by: Some(who.user_id.get()),
-                            created_at: now,
-                            updated_at: now,
-                        },
-                    )?;
-                    this.approved(conn, &who, id, &order)?;
-                    Ok(id)
-                })
-            })
-            .await
+                    (s.order_id, None, Some(shipment), left, 0)
+                }
+            };
+            let order = v::order_by_id(conn, order_id)?;
+            let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Cancelled);
+            if !status.is_paid() {
+                status.apply(OrderEvent::Refunded { fully: false })?;
+            }
+            let id = q::insert_refund(
+                conn,
+                &NewRefund {
+                    order_id,
+                    order_line_id: line,
+                    shipment_id: shipment,
+                    quantity: i32::try_from(quantity).unwrap_or(0),
+                    amount_fen: amount.get(),
+                    reason,
+                    status: RefundStatus::Pending.as_str().into(),
+                    requested_by: Some(who.user_id.get()),
+                    decided_by: Some(who.user_id.get()),
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            this.approved(conn, &who, id, &order)?;
+            Ok(id)
+        })
+        .await
     }
 
     fn may_refund(&self, who: &Principal, workshop: i64) -> Result<(), AppError> {
@@ -180,37 +168,31 @@ impl Orders {
 
     /// Staff approve or reject a buyer's return request.
     pub async fn decide_return(&self, who: &Principal, refund: i64, approve: bool) -> Result<(), AppError> {
-        let this = self.clone();
         let who = who.clone();
         let now = self.now();
-        self.db
-            .run(move |conn| {
-                conn.transaction(|conn| {
-                    crate::db::lock_for_write(conn)?;
-                    let r = q::refund(conn, refund)?.ok_or(AppError::NotFound)?;
-                    let line =
-                        r.order_line_id.and_then(|l| v::line(conn, l).ok().flatten()).ok_or(AppError::NotFound)?;
-                    this.may_refund(&who, line.workshop_id)?;
-                    let to = if approve { RefundStatus::Pending } else { RefundStatus::Rejected };
-                    if !q::move_refund(
-                        conn,
-                        refund,
-                        RefundStatus::Requested.as_str(),
-                        to.as_str(),
-                        Some(who.user_id.get()),
-                        None,
-                        now,
-                    )? {
-                        return Err(AppError::Conflict { key: "refund.error.decided" });
-                    }
-                    if approve {
-                        let order = v::order_by_id(conn, r.order_id)?;
-                        this.approved(conn, &who, refund, &order)?;
-                    }
-                    Ok(())
-                })
-            })
-            .await
+        self.write(move |this, conn| {
+            let r = q::refund(conn, refund)?.ok_or(AppError::NotFound)?;
+            let line = r.order_line_id.and_then(|l| v::line(conn, l).ok().flatten()).ok_or(AppError::NotFound)?;
+            this.may_refund(&who, line.workshop_id)?;
+            let to = if approve { RefundStatus::Pending } else { RefundStatus::Rejected };
+            if !q::move_refund(
+                conn,
+                refund,
+                RefundStatus::Requested.as_str(),
+                to.as_str(),
+                Some(who.user_id.get()),
+                None,
+                now,
+            )? {
+                return Err(AppError::Conflict { key: "refund.error.decided" });
+            }
+            if approve {
+                let order = v::order_by_id(conn, r.order_id)?;
+                this.approved(conn, &who, refund, &order)?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// An approved refund: recorded at once for an offline payment, queued for the provider

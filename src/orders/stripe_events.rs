@@ -11,7 +11,7 @@ use crate::db::{outbox, DbConn};
 use crate::domain::account::Principal;
 use crate::domain::order::{OrderStatus, PaymentMethod, PaymentStatus};
 use crate::error::AppError;
-use crate::payments::{IntentState, IntentStatus};
+use crate::payments::{IntentState, IntentStatus, PaymentError};
 use diesel::Connection;
 
 /// The outbox topic of payments that arrived after their order was cancelled, to be given
@@ -112,7 +112,13 @@ impl Orders {
             .verify(payload, signature)
             .map_err(|_| AppError::BadRequest { field: "Stripe-Signature", key: "payment.error.signature" })?;
         let intent = match &event.intent {
-            Some(id) => Some(gateway.retrieve(id).await?),
+            Some(id) => match gateway.retrieve(id).await {
+                Ok(intent) => Some(intent),
+                // Stripe does not know it (another account's, or a test event): nothing to do,
+                // and answering 2xx stops Stripe from sending it again and again.
+                Err(PaymentError::Refused { .. }) => None,
+                Err(unavailable) => return Err(unavailable.into()),
+            },
             None => None,
         };
         let this = self.clone();

@@ -128,10 +128,16 @@ impl Orders {
                 self.db.run(move |c| Ok(outbox::mark_done(c, &[row.id], now)?)).await?;
                 continue;
             }
+            // The key names the intent too: refund ids restart in every database (a restored
+            // backup, staging), and Stripe would answer a reused key with the old refund.
             let sent = self
                 .payments
                 .stripe()?
-                .refund(&payment.provider_ref, refund.amount_fen, &format!("gongfang-refund-{id}"))
+                .refund(
+                    &payment.provider_ref,
+                    refund.amount_fen,
+                    &format!("gongfang-refund-{}-{id}", payment.provider_ref),
+                )
                 .await;
             match sent {
                 Ok(stripe_id) => {
@@ -179,7 +185,7 @@ impl Orders {
             match self
                 .payments
                 .stripe()?
-                .refund(&payment.provider_ref, payment.amount_fen, &format!("gongfang-late-{id}"))
+                .refund(&payment.provider_ref, payment.amount_fen, &format!("gongfang-late-{}", payment.provider_ref))
                 .await
             {
                 Ok(_) => {

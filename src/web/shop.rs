@@ -247,7 +247,18 @@ pub async fn pay(
     let mut ctx = Context::new();
     ctx.insert("payment", &start);
     ctx.insert("number", &number);
-    state.renderer.page(&req, Lang::of_request(&req), "shop/pay.html", ctx)
+    let mut res = state.renderer.page(&req, Lang::of_request(&req), "shop/pay.html", ctx)?;
+    // Stripe.js must come from Stripe and talks to it from frames of its own; this page alone
+    // widens the site's policy for that (the default header is only added when none is set).
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data: https://*.stripe.com; style-src 'self' 'unsafe-inline'; \
+             script-src 'self' https://js.stripe.com; frame-src https://js.stripe.com https://hooks.stripe.com; \
+             connect-src 'self' https://api.stripe.com; frame-ancestors 'none'",
+        ),
+    );
+    Ok(res)
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{number}/cancel", description = "Cancel an unpaid order (buyer, operator); its stock goes back.", params(("number" = String, Path)), responses((status = 200), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]

@@ -173,10 +173,15 @@ async fn login_is_rate_limited_per_account_and_per_ip() {
 
 /// Starts aiosmtpd (PyPI) on a free loopback port, delivering into a Maildir.
 fn start_smtp(dir: &std::path::Path) -> Option<(std::process::Child, u16)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    smtp_on(dir, port).map(|child| (child, port))
+}
+
+/// Starts aiosmtpd on `port`, delivering into the Maildir `dir`; waits until it answers.
+pub(crate) fn smtp_on(dir: &std::path::Path, port: u16) -> Option<std::process::Child> {
     for sub in ["new", "cur", "tmp"] {
         std::fs::create_dir_all(dir.join(sub)).unwrap();
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = std::process::Command::new("python3")
         .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
         .arg(dir)
@@ -187,14 +192,14 @@ fn start_smtp(dir: &std::path::Path) -> Option<(std::process::Child, u16)> {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while std::time::Instant::now() < deadline {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some((child, port));
+            return Some(child);
         }
         std::thread::sleep(Duration::from_millis(100));
     }
     None
 }
 
-async fn wait_for_mail(dir: &std::path::Path, count: usize) -> Vec<String> {
+pub(crate) async fn wait_for_mail(dir: &std::path::Path, count: usize) -> Vec<String> {
     for _ in 0..200 {
         let mails = mails_in(dir);
         if mails.len() >= count {
@@ -275,15 +280,7 @@ async fn an_smtp_outage_delays_mail_and_loses_none() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(app.mailer.pending().unwrap(), 1, "the mail waits while no server answers");
     // Start the server on that port: the waiting mail goes out.
-    for sub in ["new", "cur", "tmp"] {
-        std::fs::create_dir_all(maildir.path().join(sub)).unwrap();
-    }
-    let Ok(mut smtp) = std::process::Command::new("python3")
-        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
-        .arg(maildir.path())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-    else {
+    let Some(mut smtp) = smtp_on(maildir.path(), port) else {
         skip("python3 with aiosmtpd is not available");
         return;
     };

@@ -2,7 +2,8 @@
 //! taken once, lines frozen, parcels per workshop, idempotent retries, clear refusals, the
 //! state machine over HTTP, expiry, returns and refunds, and the e-mails of each step.
 
-use crate::support::TestApp;
+use crate::accounts::{smtp_on, wait_for_mail};
+use crate::support::{skip, TestApp};
 use crate::users::{mails_in, User};
 use diesel::prelude::*;
 use gongfang::db::schema::{order_line_makers, order_lines, orders, products, shipments};
@@ -329,4 +330,52 @@ async fn sold_out_is_said_plainly_in_the_buyers_language() {
     assert_eq!(body["error"]["code"], "checkout.error.sold_out");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains("sold out") && message.contains(&title), "{message}");
+}
+
+#[tokio::test]
+async fn order_emails_wait_out_an_smtp_outage_and_then_arrive() {
+    let maildir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let app = TestApp::spawn_config(true, |c| c.mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
+    app.execute("UPDATE users SET lang = 'en' WHERE email = 'buyer@demo.gongfang.cn'");
+    let buyer = User::demo(&app, "buyer").await;
+    let manager = User::demo(&app, "manager").await;
+    let (product, _, _) = stocked_product(&app, Some(manager.workshop_id().await), None);
+    // The buyer checks out in English; the order mail waits while no SMTP server answers.
+    let res = buyer
+        .client
+        .post(buyer.url("/api/v1/checkout"))
+        .header("X-CSRF-Token", &buyer.csrf)
+        .header("Accept-Language", "en")
+        .json(&checkout_body(&[(product, 1)], "smtp-outage-order-1", "offline"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    let number = res.json::<Value>().await.unwrap()["number"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.mailer.pending().unwrap(), 1, "the order mail is kept while SMTP is down");
+    let operator = User::demo(&app, "operator").await;
+    let confirm = format!("/api/v1/portal/orders/{number}/confirm-payment");
+    assert_eq!(operator.post_json(&confirm, &json!({"reference": "BANK-SMTP-1"})).await.0, 200);
+    assert!(app.mailer.pending().unwrap() >= 2, "the paid mails wait too");
+    // The server comes back: every waiting mail goes out, none lost.
+    let Some(mut smtp) = smtp_on(maildir.path(), port) else {
+        skip("python3 with aiosmtpd is not available: the SMTP order-mail test cannot run");
+        return;
+    };
+    app.mailer.wake();
+    let mails = wait_for_mail(&maildir.path().join("new"), 3).await;
+    let placed = mails.iter().find(|m| m.contains(&format!("received your order {number}"))).expect("the order mail");
+    assert!(placed.contains("To: buyer@demo.gongfang.cn") && placed.contains("Content-Language: en"), "{placed}");
+    assert!(mails.iter().any(|m| m.contains("To: manager@demo.gongfang.cn")), "the workshop's mail: {mails:?}");
+    for _ in 0..50 {
+        if app.mailer.pending().unwrap() == 0 {
+            break;
+        }
+        app.mailer.wake();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.mailer.pending().unwrap(), 0);
+    let _ = smtp.kill();
 }

@@ -245,3 +245,43 @@ async fn webhooks_are_verified_and_act_once_in_any_order() {
         payments::table.filter(payments::provider_ref.eq(&intent)).select(payments::status).first(&mut conn).unwrap();
     assert_eq!(status, "succeeded");
 }
+
+#[tokio::test]
+async fn a_payment_after_the_reservation_ran_out_is_given_back_whole() {
+    let Some(stripe) = stripe_url() else {
+        skip("TEST_STRIPE_URL is not set (bash .ci/run starts localstripe): the late-payment test cannot run");
+        return;
+    };
+    let secret = format!("whsec_{}", gongfang::accounts::secrets::new_token());
+    let app = spawn(&stripe, &secret).await;
+    let buyer = User::demo(&app, "buyer").await;
+    let (product, _, _) = stocked_product(&app, None, None);
+    let (_, placed) = buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], "late-payment-0001", "stripe")).await;
+    let number = placed["number"].as_str().unwrap().to_owned();
+    let (_, start) = buyer.post_json(&format!("/api/v1/orders/{number}/pay"), &json!({})).await;
+    let intent = start["intent"].as_str().unwrap().to_owned();
+    // The reservation runs out before the buyer pays: the order is cancelled, its stock back.
+    app.execute(&format!("UPDATE orders SET reserved_until = '2000-01-01 00:00:00' WHERE number = '{number}'"));
+    assert!(app.orders.round().await.unwrap().expired >= 1);
+    assert_eq!(order_status(&buyer, &number).await, "cancelled");
+    // Then the payment succeeds anyway.
+    stripe_post(&stripe, &format!("/v1/payment_intents/{intent}/confirm"), &[("payment_method", "pm_card_visa")]).await;
+    let pi = stripe_get(&stripe, &format!("/v1/payment_intents/{intent}")).await;
+    let succeeded = event(&format!("evt_late_{intent}"), "payment_intent.succeeded", &pi);
+    assert_eq!(deliver(&app, &succeeded, &signed(&succeeded, &secret)).await.0, 200);
+    assert_eq!(order_status(&buyer, &number).await, "cancelled", "a cancelled order stays cancelled");
+    app.orders.round().await.unwrap();
+    let refunds = stripe_get(&stripe, &format!("/v1/refunds?payment_intent={intent}")).await;
+    let amounts: Vec<i64> = refunds["data"].as_array().unwrap().iter().map(|r| r["amount"].as_i64().unwrap()).collect();
+    assert_eq!(amounts, vec![pi["amount"].as_i64().unwrap()], "the whole payment went back: {refunds}");
+    let mut conn = app.db.conn().unwrap();
+    use diesel::prelude::*;
+    use gongfang::db::schema::payments;
+    let status: String =
+        payments::table.filter(payments::provider_ref.eq(&intent)).select(payments::status).first(&mut conn).unwrap();
+    assert_eq!(status, "refunded");
+    // Running the worker again refunds nothing more.
+    app.orders.round().await.unwrap();
+    let again = stripe_get(&stripe, &format!("/v1/refunds?payment_intent={intent}")).await;
+    assert_eq!(again["data"].as_array().unwrap().len(), 1);
+}

@@ -201,7 +201,8 @@ pub async fn search(state: web::Data<AppState>, req: HttpRequest, who: SignedIn)
     }
     let mut ctx = Context::new();
     ctx.insert("orders", &rows);
-    ctx.insert("q", &text.unwrap_or_default());
+    // Not `q`: the site-wide search box in the header fills itself from that.
+    ctx.insert("query", &text.unwrap_or_default());
     ctx.insert("status", &status.unwrap_or_default());
     ctx.insert("page", &page);
     ctx.insert("more", &more);
