@@ -127,9 +127,9 @@ impl Orders {
                         .reference
                         .path(&l.county_code)
                         .iter()
-                        .map(|r| r.name_zh.as_str())
+                        .map(|r| if lang == Lang::En { r.name_pinyin.as_str() } else { r.name_zh.as_str() })
                         .collect::<Vec<_>>()
-                        .join(" "),
+                        .join(if lang == Lang::En { ", " } else { " " }),
                     makers: makers
                         .iter()
                         .filter(|m| m.order_line_id == l.id)

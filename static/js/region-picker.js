@@ -44,8 +44,16 @@
     fill(picker, []);
     if (prefecture.value) children(prefecture.value, function (list) { fill(picker, list); });
   });
+  var cn = document.getElementById("region-cn");
+  var intl = document.getElementById("region-intl");
   if (country) {
-    var sync = function () { picker.required = country.value === "CN"; };
+    // Show the fields of the chosen country only: counties for China, a region elsewhere.
+    var sync = function () {
+      var china = country.value === "CN";
+      picker.required = china;
+      if (cn) cn.hidden = !china;
+      if (intl) intl.hidden = china;
+    };
     country.addEventListener("change", sync);
     sync();
   }

@@ -256,7 +256,8 @@ async fn a_payment_after_the_reservation_ran_out_is_given_back_whole() {
     let app = spawn(&stripe, &secret).await;
     let buyer = User::demo(&app, "buyer").await;
     let (product, _, _) = stocked_product(&app, None, None);
-    let (_, placed) = buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], "late-payment-0001", "stripe")).await;
+    let (_, placed) =
+        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], "late-payment-0001", "stripe")).await;
     let number = placed["number"].as_str().unwrap().to_owned();
     let (_, start) = buyer.post_json(&format!("/api/v1/orders/{number}/pay"), &json!({})).await;
     let intent = start["intent"].as_str().unwrap().to_owned();
