@@ -286,3 +286,24 @@ async fn a_payment_after_the_reservation_ran_out_is_given_back_whole() {
     let again = stripe_get(&stripe, &format!("/v1/refunds?payment_intent={intent}")).await;
     assert_eq!(again["data"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_stripe_outage_delays_payment_and_loses_no_order() {
+    // Nothing listens on this port: Stripe is "down". No Stripe server is needed for this.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let app = spawn(&format!("http://127.0.0.1:{port}"), "whsec_outage").await;
+    let buyer = User::demo(&app, "buyer").await;
+    let (product, _, _) = stocked_product(&app, None, None);
+    let (status, placed) =
+        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], "stripe-outage-0001", "stripe")).await;
+    assert_eq!(status, 201, "checkout never waits for Stripe: {placed}");
+    let number = placed["number"].as_str().unwrap().to_owned();
+    let (status, body) = buyer.post_json(&format!("/api/v1/orders/{number}/pay"), &json!({})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (503, Some("error.unavailable")), "{body}");
+    assert_eq!(order_status(&buyer, &number).await, "pending_payment", "the order is kept, to pay later");
+    // A webhook that cannot be checked against Stripe is answered 503, so Stripe sends it again.
+    let intent = json!({"id": "pi_outage", "object": "payment_intent"});
+    let payload = event("evt_outage", "payment_intent.succeeded", &intent);
+    let (status, _) = deliver(&app, &payload, &signed(&payload, "whsec_outage")).await;
+    assert!(status == 503 || status == 400, "never a 2xx that would drop the event: {status}");
+}
