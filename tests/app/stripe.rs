@@ -183,6 +183,17 @@ async fn a_card_payment_goes_from_intent_to_partial_refund() {
     let _ = reqwest::Client::new().delete(format!("{stripe}/_config/webhooks/{hook}")).send().await;
 }
 
+/// Checks out one piece by Stripe and starts paying: (order number, PaymentIntent id).
+async fn stripe_order(app: &TestApp, buyer: &User, key: &str) -> (String, String) {
+    let (product, _, _) = stocked_product(app, None, None);
+    let (status, placed) = buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], key, "stripe")).await;
+    assert_eq!(status, 201, "{placed}");
+    let number = placed["number"].as_str().unwrap().to_owned();
+    let (status, start) = buyer.post_json(&format!("/api/v1/orders/{number}/pay"), &json!({})).await;
+    assert_eq!(status, 200, "{start}");
+    (number, start["intent"].as_str().unwrap().to_owned())
+}
+
 fn rand_u16() -> u16 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() as u16).unwrap_or(0)
 }
@@ -196,12 +207,7 @@ async fn webhooks_are_verified_and_act_once_in_any_order() {
     let secret = format!("whsec_{}", gongfang::accounts::secrets::new_token());
     let app = spawn(&stripe, &secret).await;
     let buyer = User::demo(&app, "buyer").await;
-    let (product, _, _) = stocked_product(&app, None, None);
-    let (_, placed) =
-        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], "webhook-order-001", "stripe")).await;
-    let number = placed["number"].as_str().unwrap().to_owned();
-    let (_, start) = buyer.post_json(&format!("/api/v1/orders/{number}/pay"), &json!({})).await;
-    let intent = start["intent"].as_str().unwrap().to_owned();
+    let (number, intent) = stripe_order(&app, &buyer, "webhook-order-001").await;
 
     // The card is declined first, then paid: two real states of the intent.
     stripe_post(
@@ -255,12 +261,7 @@ async fn a_payment_after_the_reservation_ran_out_is_given_back_whole() {
     let secret = format!("whsec_{}", gongfang::accounts::secrets::new_token());
     let app = spawn(&stripe, &secret).await;
     let buyer = User::demo(&app, "buyer").await;
-    let (product, _, _) = stocked_product(&app, None, None);
-    let (_, placed) =
-        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], "late-payment-0001", "stripe")).await;
-    let number = placed["number"].as_str().unwrap().to_owned();
-    let (_, start) = buyer.post_json(&format!("/api/v1/orders/{number}/pay"), &json!({})).await;
-    let intent = start["intent"].as_str().unwrap().to_owned();
+    let (number, intent) = stripe_order(&app, &buyer, "late-payment-0001").await;
     // The reservation runs out before the buyer pays: the order is cancelled, its stock back.
     app.execute(&format!("UPDATE orders SET reserved_until = '2000-01-01 00:00:00' WHERE number = '{number}'"));
     assert!(app.orders.round().await.unwrap().expired >= 1);
