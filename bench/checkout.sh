@@ -58,7 +58,7 @@ for round in $(seq 1 "$ROUNDS"); do
   wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s bench/checkout.lua "$base" >"$data/wrk.txt"
   python3 bench/parse_wrk.py checkout "$round" "$data/wrk.txt" >>"$results"
   loop=$(RUN_SECS="$DURATION" CONCURRENCY="$CONNECTIONS" target/release/examples/stock_update_loop)
-  python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(f"bare_update\t{sys.argv[2]}\t{r[\"updates_per_s\"]}\t0\t0\t{r[\"failed\"]}")' "$loop" "$round" >>"$results"
+  python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("bare_update", sys.argv[2], r["updates_per_s"], 0, 0, r["failed"], sep="\t")' "$loop" "$round" >>"$results"
 done
 sql "UPDATE products SET stock = 0 WHERE id = $PRODUCT"
 for round in $(seq 1 "$ROUNDS"); do

@@ -58,6 +58,13 @@ impl Orders {
         let who = who.clone();
         self.db
             .run(move |conn| {
+                // Without any lock first: a retry finds its order, and a checkout that cannot
+                // succeed is refused without queueing for the write lock behind the buyers who
+                // can. The conditional updates in the transaction still decide every sale.
+                if let Some(found) = this.find_retry(conn, &who, &request)? {
+                    return Ok(found);
+                }
+                this.refuse_sold_out(conn, &who, &request)?;
                 // A random order number may (very rarely) collide; a concurrent retry with the
                 // same key loses the race on the unique key. Both are settled by looking again.
                 let mut attempt = 0;
@@ -106,6 +113,26 @@ impl Orders {
         }
     }
 
+    /// Refuses a checkout whose stock is already short (read only; see [`Orders::checkout`]).
+    fn refuse_sold_out(&self, conn: &mut DbConn, who: &Principal, request: &CheckoutRequest) -> Result<(), AppError> {
+        let wanted = match &request.items {
+            Some(items) => merge_items(items)?,
+            None => match carts::find(conn, &carts::CartOwner::User(who.user_id.get()))? {
+                Some(cart) => carts::lines(conn, cart)?,
+                None => return Ok(()),
+            },
+        };
+        let ids: Vec<i64> = wanted.iter().map(|(id, _)| *id).collect();
+        let products: BTreeMap<i64, SaleProduct> =
+            q::sale_products(conn, &ids)?.into_iter().map(|p| (p.id, p)).collect();
+        for (id, quantity) in &wanted {
+            if let Some(p) = products.get(id).filter(|p| !p.made_to_order && p.stock < *quantity) {
+                return Err(short_of_stock(p, request.lang, p.stock));
+            }
+        }
+        Ok(())
+    }
+
     /// The transaction of a checkout.
     fn place(
         &self,
@@ -142,7 +169,7 @@ impl Orders {
             q::sale_products(conn, &ids)?.into_iter().map(|p| (p.id, p)).collect();
         let today = self.clock.today();
         let title = |p: &SaleProduct| if request.lang == Lang::En { p.title_en.clone() } else { p.title_zh.clone() };
-        // Check everything first, then take the stock in id order.
+        // Check everything first; the stock is taken last (below).
         for (id, quantity) in &wanted {
             let p = products.get(id).ok_or(AppError::ConflictWith {
                 key: "checkout.error.unavailable",
@@ -158,22 +185,6 @@ impl Orders {
             if *quantity > max {
                 let key = if p.made_to_order { "cart.error.made_to_order_max" } else { "cart.error.only_left" };
                 return Err(AppError::invalid("quantity", key, &[("max", max.to_string())]));
-            }
-        }
-        for (id, quantity) in &wanted {
-            let p = &products[id];
-            let taken = if p.made_to_order {
-                q::count_made_to_order(conn, *id, *quantity)?
-            } else {
-                q::take_stock(conn, *id, *quantity)?
-            };
-            if !taken {
-                let left = q::sale_products(conn, &[*id])?.first().map_or(0, |p| p.stock);
-                let key = if left == 0 { "checkout.error.sold_out" } else { "checkout.error.not_enough" };
-                return Err(AppError::ConflictWith {
-                    key,
-                    args: vec![("title", title(p)), ("left", left.to_string())],
-                });
             }
         }
         // One parcel per workshop, each with its own shipping rule.
@@ -242,8 +253,30 @@ impl Orders {
             carts::clear(conn, cart)?;
         }
         self.queue_order_mail(conn, order_id, super::notify::OrderMail::Placed)?;
+        // The stock last, in id order: a product's row stays locked (PostgreSQL) from its
+        // conditional update to the commit, so the hottest rows are held for the shortest
+        // time. A product short of stock rolls the whole order back.
+        for (id, quantity) in &wanted {
+            let p = &products[id];
+            let taken = if p.made_to_order {
+                q::count_made_to_order(conn, *id, *quantity)?
+            } else {
+                q::take_stock(conn, *id, *quantity)?
+            };
+            if !taken {
+                let left = q::sale_products(conn, &[*id])?.first().map_or(0, |p| p.stock);
+                return Err(short_of_stock(p, request.lang, left));
+            }
+        }
         Ok(Placed { number, created: true })
     }
+}
+
+/// "Sold out", or "only {left} left", naming the product in the buyer's language.
+fn short_of_stock(p: &SaleProduct, lang: Lang, left: i64) -> AppError {
+    let key = if left == 0 { "checkout.error.sold_out" } else { "checkout.error.not_enough" };
+    let title = if lang == Lang::En { p.title_en.clone() } else { p.title_zh.clone() };
+    AppError::ConflictWith { key, args: vec![("title", title), ("left", left.to_string())] }
 }
 
 /// Whether a product may be bought today: active, its workshop active and certified.
