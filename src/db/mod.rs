@@ -80,6 +80,10 @@ pub type PooledConn = r2d2::PooledConnection<Manager>;
 pub struct Db {
     pool: r2d2::Pool<Manager>,
     backend: &'static str,
+    /// SQLite has one writer at a time, and its busy handler wakes waiting writers by polling,
+    /// in no order: under load a few wait very long. Writers of this process queue here
+    /// instead (see [`Db::write`]).
+    sqlite_writer: Option<std::sync::Arc<std::sync::Mutex<()>>>,
 }
 
 impl Db {
@@ -91,7 +95,8 @@ impl Db {
             .map_err(|e| anyhow::anyhow!("cannot open the {} database {}: {e}", url.backend_name(), url.redacted()))?;
         let pool =
             r2d2::Pool::builder().max_size(pool_size).connection_timeout(Duration::from_secs(10)).build(manager)?;
-        Ok(Db { pool, backend: url.backend_name() })
+        let sqlite_writer = matches!(url, DatabaseUrl::Sqlite(_)).then(Default::default);
+        Ok(Db { pool, backend: url.backend_name(), sqlite_writer })
     }
 
     /// "sqlite" or "postgres".
@@ -116,6 +121,25 @@ impl Db {
             f(&mut conn)
         })
         .await?
+    }
+
+    /// Runs `f` in one transaction that writes, off the async workers: on SQLite after this
+    /// process's other writers (in turn) and with the write lock taken first
+    /// ([`lock_for_write`]); on PostgreSQL its row locks order the writers.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let writer = self.sqlite_writer.clone();
+        self.run(move |conn| {
+            let _turn = writer.as_ref().map(|m| m.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+            conn.transaction(|conn| {
+                lock_for_write(conn)?;
+                f(conn)
+            })
+        })
+        .await
     }
 
     /// Applies the migrations the database has not seen yet; returns how many ran.

@@ -14,7 +14,6 @@ use crate::domain::Fen;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use chrono::NaiveDate;
-use diesel::Connection;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
@@ -54,33 +53,39 @@ impl Orders {
             return Err(AppError::BadRequest { field: "payment_method", key: "checkout.error.no_stripe" });
         }
         let region_text = self.region_text(&request.address)?;
-        let this = self.clone();
-        let who = who.clone();
-        self.db
+        // Without any lock first: a retry finds its order, and a checkout that cannot succeed
+        // is refused without queueing for the write lock behind the buyers who can. The
+        // conditional updates in the transaction still decide every sale.
+        let (this, who_, req) = (self.clone(), who.clone(), request.clone());
+        let early = self
+            .db
             .run(move |conn| {
-                // Without any lock first: a retry finds its order, and a checkout that cannot
-                // succeed is refused without queueing for the write lock behind the buyers who
-                // can. The conditional updates in the transaction still decide every sale.
-                if let Some(found) = this.find_retry(conn, &who, &request)? {
-                    return Ok(found);
+                if let Some(found) = this.find_retry(conn, &who_, &req)? {
+                    return Ok(Some(found));
                 }
-                this.refuse_sold_out(conn, &who, &request)?;
-                // A random order number may (very rarely) collide; a concurrent retry with the
-                // same key loses the race on the unique key. Both are settled by looking again.
-                let mut attempt = 0;
-                loop {
-                    attempt += 1;
-                    match conn.transaction(|conn| this.place(conn, &who, &request, &region_text)) {
-                        Err(AppError::Conflict { key: "error.already_exists" }) if attempt < 3 => {
-                            if let Some(found) = this.find_retry(conn, &who, &request)? {
-                                return Ok(found);
-                            }
-                        }
-                        other => return other,
+                this.refuse_sold_out(conn, &who_, &req)?;
+                Ok(None)
+            })
+            .await?;
+        if let Some(found) = early {
+            return Ok(found);
+        }
+        // A random order number may (very rarely) collide; a concurrent retry with the same
+        // key loses the race on the unique key. Both are settled by looking again.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (this, who_, req, region) = (self.clone(), who.clone(), request.clone(), region_text.clone());
+            match self.db.write(move |conn| this.place(conn, &who_, &req, &region)).await {
+                Err(AppError::Conflict { key: "error.already_exists" }) if attempt < 3 => {
+                    let (this, who_, req) = (self.clone(), who.clone(), request.clone());
+                    if let Some(found) = self.db.run(move |conn| this.find_retry(conn, &who_, &req)).await? {
+                        return Ok(found);
                     }
                 }
-            })
-            .await
+                other => return other,
+            }
+        }
     }
 
     /// "四川省 凉山彝族自治州 喜德县" for a Chinese county; the typed region for overseas.
@@ -133,7 +138,7 @@ impl Orders {
         Ok(())
     }
 
-    /// The transaction of a checkout.
+    /// The transaction of a checkout (run by [`crate::db::Db::write`]).
     fn place(
         &self,
         conn: &mut DbConn,
@@ -141,7 +146,6 @@ impl Orders {
         request: &CheckoutRequest,
         region_text: &str,
     ) -> Result<Placed, AppError> {
-        crate::db::lock_for_write(conn)?;
         let user = who.user_id.get();
         let cart = match request.items {
             Some(_) => None,

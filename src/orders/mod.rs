@@ -25,7 +25,6 @@ use crate::domain::WorkshopId;
 use crate::error::AppError;
 use crate::mail::Mailer;
 use crate::payments::Payments;
-use diesel::Connection;
 use std::sync::Arc;
 
 /// The orders service shared by handlers and the order worker.
@@ -70,22 +69,14 @@ impl Orders {
         &self.db
     }
 
-    /// Runs `f` off the async workers in one transaction that first takes the write lock (see
-    /// [`crate::db::lock_for_write`]): the shape of every order move.
+    /// Runs `f` in one writing transaction ([`Db::write`]): the shape of every order move.
     pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&Orders, &mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
         let this = self.clone();
-        self.db
-            .run(move |conn| {
-                conn.transaction(|conn| {
-                    crate::db::lock_for_write(conn)?;
-                    f(&this, conn)
-                })
-            })
-            .await
+        self.db.write(move |conn| f(&this, conn)).await
     }
 }
 
