@@ -9,8 +9,10 @@ pub mod catalog;
 pub mod order_views;
 pub mod orders;
 pub mod outbox;
+pub mod payments;
 pub mod portal;
 pub mod reference;
+pub mod refunds;
 pub mod schema;
 pub mod writes;
 

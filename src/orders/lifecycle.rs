@@ -8,6 +8,7 @@ use crate::accounts::authz::Action;
 use crate::db::audit::{self, AuditEvent};
 use crate::db::order_views as v;
 use crate::db::orders as q;
+use crate::db::payments as pay;
 use crate::db::DbConn;
 use crate::domain::account::{Principal, Role};
 use crate::domain::order::{DeliveredBy, OrderEvent, OrderStatus, PaymentMethod, ShipmentEvent, ShipmentStatus};
@@ -77,9 +78,9 @@ impl Orders {
                 return Err(AppError::Conflict { key: "order.error.not_offline" });
             }
             parse_status(&order.status)?.apply(OrderEvent::PaymentReceived)?;
-            q::insert_payment(
+            pay::insert_payment(
                 conn,
-                &q::NewPayment {
+                &pay::NewPayment {
                     order_id: order.id,
                     provider: "offline",
                     provider_ref: &reference,

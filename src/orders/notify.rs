@@ -57,7 +57,7 @@ impl Orders {
                 MailKind::ParcelShipped
             }
             OrderMail::Refunded { refund } => {
-                let r = crate::db::orders::refund(conn, refund)?.ok_or(AppError::NotFound)?;
+                let r = crate::db::refunds::refund(conn, refund)?.ok_or(AppError::NotFound)?;
                 ctx.insert("amount", &Fen(r.amount_fen).to_string());
                 MailKind::Refunded
             }

@@ -9,7 +9,9 @@ use super::{authorize_workshop, order_for, Orders, Standing};
 use crate::accounts::authz::Action;
 use crate::db::audit::{self, AuditEvent};
 use crate::db::order_views as v;
-use crate::db::orders::{self as q, NewRefund, RefundRow};
+use crate::db::orders as q;
+use crate::db::payments as pay;
+use crate::db::refunds::{self as rq, NewRefund, RefundRow};
 use crate::db::{outbox, DbConn};
 use crate::domain::account::{Principal, Role};
 use crate::domain::order::{refundable, within_return_window, OrderEvent, OrderStatus, RefundStatus};
@@ -59,7 +61,7 @@ impl Orders {
             let s = v::shipment(conn, l.shipment_id)?.ok_or(AppError::NotFound)?;
             within_return_window(s.delivered_at, l.made_to_order, this.config.return_window_days, now)?;
             let (amount, quantity) = this.line_refund(conn, &l, quantity, None)?;
-            let id = q::insert_refund(
+            let id = rq::insert_refund(
                 conn,
                 &NewRefund {
                     order_id: order.id,
@@ -89,7 +91,7 @@ impl Orders {
         quantity: i64,
         amount: Option<Fen>,
     ) -> Result<(Fen, i64), AppError> {
-        let (committed_fen, committed_qty) = q::committed_refunds_of_line(conn, l.id)?;
+        let (committed_fen, committed_qty) = rq::committed_refunds_of_line(conn, l.id)?;
         let pieces_left = i64::from(l.quantity) - committed_qty;
         if quantity < 0 || quantity > pieces_left {
             return Err(AppError::invalid(
@@ -125,7 +127,7 @@ impl Orders {
                 RefundTarget::Shipping { shipment } => {
                     let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
                     this.may_refund(&who, s.workshop_id)?;
-                    let left = refundable(Fen(s.shipping_fen), Fen(q::committed_refunds_of_shipping(conn, shipment)?));
+                    let left = refundable(Fen(s.shipping_fen), Fen(rq::committed_refunds_of_shipping(conn, shipment)?));
                     if left.get() == 0 {
                         return Err(AppError::Conflict { key: "refund.error.nothing_left" });
                     }
@@ -137,7 +139,7 @@ impl Orders {
             if !status.is_paid() {
                 status.apply(OrderEvent::Refunded { fully: false })?;
             }
-            let id = q::insert_refund(
+            let id = rq::insert_refund(
                 conn,
                 &NewRefund {
                     order_id,
@@ -171,11 +173,11 @@ impl Orders {
         let who = who.clone();
         let now = self.now();
         self.write(move |this, conn| {
-            let r = q::refund(conn, refund)?.ok_or(AppError::NotFound)?;
+            let r = rq::refund(conn, refund)?.ok_or(AppError::NotFound)?;
             let line = r.order_line_id.and_then(|l| v::line(conn, l).ok().flatten()).ok_or(AppError::NotFound)?;
             this.may_refund(&who, line.workshop_id)?;
             let to = if approve { RefundStatus::Pending } else { RefundStatus::Rejected };
-            if !q::move_refund(
+            if !rq::move_refund(
                 conn,
                 refund,
                 RefundStatus::Requested.as_str(),
@@ -198,7 +200,7 @@ impl Orders {
     /// An approved refund: recorded at once for an offline payment, queued for the provider
     /// otherwise. Audited either way.
     fn approved(&self, conn: &mut DbConn, who: &Principal, refund: i64, order: &v::OrderRow) -> Result<(), AppError> {
-        let r = q::refund(conn, refund)?.ok_or(AppError::NotFound)?;
+        let r = rq::refund(conn, refund)?.ok_or(AppError::NotFound)?;
         audit::append(
             conn,
             AuditEvent::new(
@@ -209,7 +211,7 @@ impl Orders {
             ),
             self.now(),
         )?;
-        let payment = q::payment_of(conn, order.id)?;
+        let payment = pay::payment_of(conn, order.id)?;
         match payment {
             Some(p) if p.provider == "stripe" => {
                 outbox::insert(conn, REFUND_TOPIC, &refund.to_string())?;
@@ -229,7 +231,7 @@ impl Orders {
         provider_ref: Option<&str>,
     ) -> Result<(), AppError> {
         let now = self.now();
-        if !q::move_refund(
+        if !rq::move_refund(
             conn,
             r.id,
             RefundStatus::Pending.as_str(),
@@ -240,7 +242,7 @@ impl Orders {
         )? {
             return Ok(());
         }
-        q::apply_refund(conn, r, now)?;
+        rq::apply_refund(conn, r, now)?;
         let order = v::order_by_id(conn, r.order_id)?;
         let from = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Paid);
         let to = from.apply(OrderEvent::Refunded { fully: order.refunded_fen >= order.total_fen })?;

@@ -6,7 +6,7 @@
 
 use super::{order_for, Orders, Standing};
 use crate::db::order_views as v;
-use crate::db::orders as q;
+use crate::db::payments as pay;
 use crate::db::{outbox, DbConn};
 use crate::domain::account::Principal;
 use crate::domain::order::{OrderStatus, PaymentMethod, PaymentStatus};
@@ -50,7 +50,7 @@ impl Orders {
                 if standing != Standing::Buyer {
                     return Err(AppError::NotFound);
                 }
-                let payment = q::payment_of(conn, order.id)?;
+                let payment = pay::payment_of(conn, order.id)?;
                 Ok((order, payment))
             })
             .await?;
@@ -69,9 +69,9 @@ impl Orders {
             self.db
                 .run(move |conn| {
                     let inserted = conn.transaction(|c| {
-                        q::insert_payment(
+                        pay::insert_payment(
                             c,
-                            &q::NewPayment {
+                            &pay::NewPayment {
                                 order_id,
                                 provider: "stripe",
                                 provider_ref: &intent_id,
@@ -127,7 +127,7 @@ impl Orders {
                 conn.transaction(|conn| {
                     crate::db::lock_for_write(conn)?;
                     let object = intent.as_ref().map_or("", |i| i.id.as_str());
-                    if !q::record_event(conn, &event.id, "stripe", &event.kind, object, this.now())? {
+                    if !pay::record_event(conn, &event.id, "stripe", &event.kind, object, this.now())? {
                         return Ok(WebhookOutcome::Duplicate);
                     }
                     match intent {
@@ -143,7 +143,7 @@ impl Orders {
     /// net for a webhook that never came. Returns whether the order is now paid.
     pub async fn sync_payment(&self, order_id: i64) -> Result<bool, AppError> {
         let gateway = self.payments.stripe()?;
-        let payment = self.db.run(move |conn| Ok(q::payment_of(conn, order_id)?)).await?;
+        let payment = self.db.run(move |conn| Ok(pay::payment_of(conn, order_id)?)).await?;
         let Some(payment) = payment.filter(|p| p.provider == "stripe") else { return Ok(false) };
         let intent = gateway.retrieve(&payment.provider_ref).await?;
         let this = self.clone();
@@ -160,7 +160,7 @@ impl Orders {
 
     /// Applies a PaymentIntent's state to its payment and order (inside a transaction).
     fn apply_intent(&self, conn: &mut DbConn, intent: &IntentState) -> Result<WebhookOutcome, AppError> {
-        let Some(payment) = q::payment_by_ref(conn, "stripe", &intent.id)? else {
+        let Some(payment) = pay::payment_by_ref(conn, "stripe", &intent.id)? else {
             return Ok(WebhookOutcome::Ignored);
         };
         let now = self.now();
@@ -171,7 +171,7 @@ impl Orders {
                     tracing::error!(payment = payment.id, "a PaymentIntent succeeded with another amount or currency");
                     return Ok(WebhookOutcome::Ignored);
                 }
-                if !q::set_payment_status(conn, payment.id, PaymentStatus::Succeeded.as_str(), &final_states, now)? {
+                if !pay::set_payment_status(conn, payment.id, PaymentStatus::Succeeded.as_str(), &final_states, now)? {
                     return Ok(WebhookOutcome::Applied);
                 }
                 let order = v::order_by_id(conn, payment.order_id)?;
@@ -185,11 +185,11 @@ impl Orders {
             }
             IntentStatus::AwaitingPayment => {
                 if payment.status == PaymentStatus::Pending.as_str() {
-                    q::set_payment_status(conn, payment.id, PaymentStatus::Failed.as_str(), &final_states, now)?;
+                    pay::set_payment_status(conn, payment.id, PaymentStatus::Failed.as_str(), &final_states, now)?;
                 }
             }
             IntentStatus::Cancelled => {
-                q::set_payment_status(conn, payment.id, PaymentStatus::Cancelled.as_str(), &final_states, now)?;
+                pay::set_payment_status(conn, payment.id, PaymentStatus::Cancelled.as_str(), &final_states, now)?;
             }
             IntentStatus::Processing => {}
         }

@@ -4,7 +4,8 @@
 
 use super::{order_for, Orders, Standing};
 use crate::db::order_views::{self as v, OrderRow, QueueFilter};
-use crate::db::orders::{self as q, RefundRow};
+use crate::db::payments as pay;
+use crate::db::refunds::{self as rq, RefundRow};
 use crate::db::DbConn;
 use crate::domain::account::Principal;
 use crate::domain::order::{within_return_window, OrderStatus, PaymentMethod, ShipmentStatus};
@@ -14,6 +15,23 @@ use serde::Serialize;
 
 /// Orders per page in lists.
 pub const PAGE_SIZE: i64 = 20;
+
+/// One page of a list of orders (20 a page; `more` when another follows).
+#[derive(Debug, Clone, Serialize)]
+pub struct OrderPage {
+    pub orders: Vec<OrderRow>,
+    pub page: i64,
+    pub more: bool,
+}
+
+impl OrderPage {
+    /// From up to `PAGE_SIZE + 1` rows: the extra one only says that another page follows.
+    fn of(mut rows: Vec<OrderRow>, page: i64) -> OrderPage {
+        let more = rows.len() as i64 > PAGE_SIZE;
+        rows.truncate(PAGE_SIZE as usize);
+        OrderPage { orders: rows, page, more }
+    }
+}
 
 /// One order with everything its page shows.
 #[derive(Debug, Clone, Serialize)]
@@ -162,7 +180,7 @@ impl Orders {
                 shipment: s,
             });
         }
-        let payment = q::payment_of(conn, order.id)?.map(|p| PaymentView {
+        let payment = pay::payment_of(conn, order.id)?.map(|p| PaymentView {
             reference: if p.provider == "stripe" || standing != Standing::Buyer {
                 p.provider_ref
             } else {
@@ -181,7 +199,7 @@ impl Orders {
             refund: standing != Standing::Buyer && status.is_paid(),
         };
         Ok(OrderView {
-            refunds: q::refunds_of(conn, order.id)?,
+            refunds: rq::refunds_of(conn, order.id)?,
             viewer: match standing {
                 Standing::Buyer => "buyer",
                 Standing::Workshop(_) => "workshop",
@@ -195,10 +213,11 @@ impl Orders {
     }
 
     /// A buyer's orders, newest first, a page at a time.
-    pub async fn my_orders(&self, who: &Principal, page: i64) -> Result<Vec<OrderRow>, AppError> {
+    pub async fn my_orders(&self, who: &Principal, page: i64) -> Result<OrderPage, AppError> {
         let user = who.user_id.get();
         let offset = (page.max(1) - 1) * PAGE_SIZE;
-        self.db.run(move |conn| Ok(v::orders_of_user(conn, user, offset, PAGE_SIZE + 1)?)).await
+        let rows = self.db.run(move |conn| Ok(v::orders_of_user(conn, user, offset, PAGE_SIZE + 1)?)).await?;
+        Ok(OrderPage::of(rows, page))
     }
 
     /// A workshop's parcels to confirm, ship, or that are on their way.
@@ -208,12 +227,12 @@ impl Orders {
         workshop: i64,
         filter: QueueFilter,
         page: i64,
-    ) -> Result<Vec<OrderRow>, AppError> {
+    ) -> Result<OrderPage, AppError> {
         super::authorize_workshop(who, crate::accounts::authz::Action::FulfilOrders, workshop)?;
         let offset = (page.max(1) - 1) * PAGE_SIZE;
         let rows =
             self.db.run(move |conn| Ok(v::workshop_queue(conn, workshop, filter, offset, PAGE_SIZE + 1)?)).await?;
-        Ok(rows.into_iter().map(|(_, o)| o).collect())
+        Ok(OrderPage::of(rows.into_iter().map(|(_, o)| o).collect(), page))
     }
 
     /// Operators' order search.
@@ -223,7 +242,7 @@ impl Orders {
         text: Option<String>,
         status: Option<String>,
         page: i64,
-    ) -> Result<Vec<OrderRow>, AppError> {
+    ) -> Result<OrderPage, AppError> {
         crate::accounts::authz::authorize(Some(who), crate::accounts::authz::Action::SearchOrders, None)?;
         if let Some(s) = &status {
             if OrderStatus::parse(s).is_none() {
@@ -231,8 +250,10 @@ impl Orders {
             }
         }
         let offset = (page.max(1) - 1) * PAGE_SIZE;
-        self.db
+        let rows = self
+            .db
             .run(move |conn| Ok(v::search_orders(conn, text.as_deref(), status.as_deref(), offset, PAGE_SIZE + 1)?))
-            .await
+            .await?;
+        Ok(OrderPage::of(rows, page))
     }
 }

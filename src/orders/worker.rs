@@ -6,8 +6,9 @@
 use super::refunds::REFUND_TOPIC;
 use super::stripe_events::LATE_PAYMENT_TOPIC;
 use super::Orders;
-use crate::db::orders as q;
 use crate::db::outbox;
+use crate::db::payments as pay;
+use crate::db::refunds as rq;
 use crate::domain::order::{PaymentStatus, RefundStatus};
 use crate::error::AppError;
 use diesel::Connection;
@@ -112,9 +113,9 @@ impl Orders {
             let found = self
                 .db
                 .run(move |c| {
-                    let r = q::refund(c, id)?;
+                    let r = rq::refund(c, id)?;
                     let payment = match &r {
-                        Some(r) => q::payment_of(c, r.order_id)?,
+                        Some(r) => pay::payment_of(c, r.order_id)?,
                         None => None,
                     };
                     Ok((r, payment))
@@ -178,7 +179,7 @@ impl Orders {
                 .run(move |c| {
                     use crate::db::schema::payments;
                     use diesel::prelude::*;
-                    Ok(payments::table.find(id).select(q::PaymentRow::as_select()).first(c).optional()?)
+                    Ok(payments::table.find(id).select(pay::PaymentRow::as_select()).first(c).optional()?)
                 })
                 .await?;
             let Some(payment) = payment else { continue };
@@ -192,7 +193,7 @@ impl Orders {
                     self.db
                         .run(move |c| {
                             c.transaction(|c| {
-                                q::set_payment_status(c, id, PaymentStatus::Refunded.as_str(), &[], now)?;
+                                pay::set_payment_status(c, id, PaymentStatus::Refunded.as_str(), &[], now)?;
                                 outbox::mark_done(c, &[row.id], now)?;
                                 Ok(())
                             })

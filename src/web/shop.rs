@@ -189,16 +189,11 @@ pub async fn checkout(
 #[utoipa::path(get, path = "/api/v1/orders", description = "The signed-in buyer's orders, newest first (20 a page).", params(("page" = Option<i64>, Query)), responses((status = 200), (status = 401, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn orders(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
     let page = page_number(&req)?;
-    let mut rows = state.orders.my_orders(&who.0, page).await?;
-    let more = rows.len() as i64 > crate::orders::views::PAGE_SIZE;
-    rows.truncate(crate::orders::views::PAGE_SIZE as usize);
+    let list = state.orders.my_orders(&who.0, page).await?;
     if is_api(&req) {
-        return Ok(HttpResponse::Ok().json(json!({ "orders": rows, "page": page, "more": more })));
+        return Ok(HttpResponse::Ok().json(list));
     }
-    let mut ctx = Context::new();
-    ctx.insert("orders", &rows);
-    ctx.insert("page", &page);
-    ctx.insert("more", &more);
+    let ctx = Context::from_serialize(&list).map_err(anyhow::Error::from)?;
     state.renderer.page(&req, Lang::of_request(&req), "shop/orders.html", ctx)
 }
 

@@ -127,6 +127,8 @@ async fn an_offline_order_goes_from_cart_to_refund() {
     assert!(view["parcels"][0]["lines"][0]["region"].as_str().unwrap().contains('省'), "{view}");
     assert!(view["parcels"][0]["lines"][0]["makers"].as_array().is_some_and(|m| !m.is_empty()));
     assert_eq!(browser.page(&format!("/orders/{number}")).await.0, 200);
+    let (status, history) = browser.page("/orders").await;
+    assert!(status == 200 && history.contains(&number), "the order history lists it");
 
     // Another buyer cannot see it (not found, as for a number that does not exist).
     let stranger = User::anonymous(&app).await;
@@ -173,6 +175,10 @@ async fn an_offline_order_goes_from_cart_to_refund() {
     let ship = json!({"carrier": "顺丰速运", "tracking_number": "SF1234567890"});
     assert_eq!(manager.post_json(&format!("/api/v1/portal/shipments/{mine_parcel}/ship"), &ship).await.0, 200);
     assert_eq!(manager.post_json(&format!("/api/v1/portal/shipments/{mine_parcel}/ship"), &ship).await.0, 409);
+    let (status, queue_page) = manager.page(&format!("/portal/workshops/{own}/orders?show=shipped")).await;
+    assert!(status == 200 && queue_page.contains(&number), "the shipped tab lists it");
+    let (status, found) = operator.page(&format!("/portal/orders?q={number}")).await;
+    assert!(status == 200 && found.contains(&number), "operators find it by number");
     let (status, slip) = manager.page(&format!("/portal/orders/{number}/slip")).await;
     assert_eq!(status, 200);
     let line_of_mine = lines.iter().find(|l| l.1 == mine).unwrap().0;

@@ -242,7 +242,7 @@ async fn webhooks_are_verified_and_act_once_in_any_order() {
     assert!(outcomes.iter().all(|(s, b)| *s == 200 && b["outcome"] == "duplicate"), "{:?}", &outcomes[..3]);
     assert_eq!(order_status(&buyer, &number).await, "paid");
     let mut conn = app.db.conn().unwrap();
-    assert_eq!(gongfang::db::orders::events_for(&mut conn, &intent).unwrap(), 2, "two distinct events recorded");
+    assert_eq!(gongfang::db::payments::events_for(&mut conn, &intent).unwrap(), 2, "two distinct events recorded");
     use diesel::prelude::*;
     use gongfang::db::schema::{emails, payments};
     let paid_mails: i64 = emails::table.filter(emails::kind.eq("order_paid")).count().get_result(&mut conn).unwrap();

@@ -37,18 +37,13 @@ pub async fn queue(
 ) -> Result<HttpResponse, AppError> {
     let (filter, name) = filter(&req)?;
     let page = page_number(&req)?;
-    let mut rows = state.orders.workshop_queue(&who.0, *id, filter, page).await?;
-    let more = rows.len() as i64 > crate::orders::views::PAGE_SIZE;
-    rows.truncate(crate::orders::views::PAGE_SIZE as usize);
+    let list = state.orders.workshop_queue(&who.0, *id, filter, page).await?;
     if is_api(&req) {
-        return Ok(HttpResponse::Ok().json(json!({ "orders": rows, "page": page, "more": more })));
+        return Ok(HttpResponse::Ok().json(list));
     }
-    let mut ctx = Context::new();
-    ctx.insert("orders", &rows);
+    let mut ctx = Context::from_serialize(&list).map_err(anyhow::Error::from)?;
     ctx.insert("workshop_id", &*id);
     ctx.insert("show", name);
-    ctx.insert("page", &page);
-    ctx.insert("more", &more);
     state.renderer.page(&req, Lang::of_request(&req), "portal/orders.html", ctx)
 }
 
@@ -193,18 +188,13 @@ pub async fn search(state: web::Data<AppState>, req: HttpRequest, who: SignedIn)
     let text = crate::domain::listing::query_value(&pairs, "q").map(|t| t.chars().take(100).collect::<String>());
     let status = crate::domain::listing::query_value(&pairs, "status").map(str::to_owned);
     let page = page_number(&req)?;
-    let mut rows = state.orders.search(&who.0, text.clone(), status.clone(), page).await?;
-    let more = rows.len() as i64 > crate::orders::views::PAGE_SIZE;
-    rows.truncate(crate::orders::views::PAGE_SIZE as usize);
+    let list = state.orders.search(&who.0, text.clone(), status.clone(), page).await?;
     if is_api(&req) {
-        return Ok(HttpResponse::Ok().json(json!({ "orders": rows, "page": page, "more": more })));
+        return Ok(HttpResponse::Ok().json(list));
     }
-    let mut ctx = Context::new();
-    ctx.insert("orders", &rows);
+    let mut ctx = Context::from_serialize(&list).map_err(anyhow::Error::from)?;
     // Not `q`: the site-wide search box in the header fills itself from that.
     ctx.insert("query", &text.unwrap_or_default());
     ctx.insert("status", &status.unwrap_or_default());
-    ctx.insert("page", &page);
-    ctx.insert("more", &more);
     state.renderer.page(&req, Lang::of_request(&req), "portal/order_search.html", ctx)
 }
