@@ -222,14 +222,4 @@ impl Orders {
         })
         .await
     }
-
-    /// Pieces in the cart, for the header badge.
-    pub async fn cart_count(&self, owner: CartOwner) -> Result<i64, AppError> {
-        self.db
-            .run(move |conn| {
-                let Some(cart) = q::find(conn, &owner)? else { return Ok(0) };
-                Ok(q::lines(conn, cart)?.iter().map(|(_, n)| n).sum())
-            })
-            .await
-    }
 }

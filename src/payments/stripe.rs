@@ -42,7 +42,6 @@ pub struct IntentState {
     /// Lowercase ISO code.
     pub currency: String,
     pub client_secret: Option<String>,
-    pub order_number: Option<String>,
 }
 
 /// A webhook event whose signature checked out.
@@ -178,7 +177,6 @@ fn state(intent: &PaymentIntent) -> IntentState {
         amount: intent.amount,
         currency: intent.currency.to_string().to_ascii_lowercase(),
         client_secret: intent.client_secret.clone(),
-        order_number: intent.metadata.get("order").cloned(),
     }
 }
 

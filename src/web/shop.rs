@@ -3,7 +3,7 @@
 //! page, paying, cancelling, confirming receipt and asking for a return; and Stripe's webhook.
 //! Each action serves a form post (answered with a redirect) and a JSON call.
 
-use super::portal::{body, done, is_api};
+use super::portal::{body, done, is_api, In};
 use super::session::{cookie, removal, SignedIn, Viewer};
 use crate::accounts::secrets::{new_token, token_hash};
 use crate::db::carts::CartOwner;
@@ -14,15 +14,13 @@ use crate::i18n::Lang;
 use crate::orders::checkout::CheckoutRequest;
 use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::{web, Either, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 use tera::Context;
 
 /// The anonymous cart's cookie.
 pub const CART_COOKIE: &str = "gf_cart";
-
-type In<T> = Either<web::Json<T>, web::Form<T>>;
 
 /// The cart of the signed-in user, or of this browser (if it has one).
 fn owner(req: &HttpRequest, viewer: &Viewer) -> Option<CartOwner> {
@@ -188,26 +186,13 @@ pub async fn checkout(
 
 #[utoipa::path(get, path = "/api/v1/orders", description = "The signed-in buyer's orders, newest first (20 a page).", params(("page" = Option<i64>, Query)), responses((status = 200), (status = 401, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn orders(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
-    let page = page_number(&req)?;
+    let page = i64::from(super::page_request(&req)?.page);
     let list = state.orders.my_orders(&who.0, page).await?;
     if is_api(&req) {
         return Ok(HttpResponse::Ok().json(list));
     }
     let ctx = Context::from_serialize(&list).map_err(anyhow::Error::from)?;
     state.renderer.page(&req, Lang::of_request(&req), "shop/orders.html", ctx)
-}
-
-/// `?page=N`, 1 when absent.
-pub(crate) fn page_number(req: &HttpRequest) -> Result<i64, AppError> {
-    let pairs = crate::i18n::url_pairs(req.query_string());
-    match crate::domain::listing::query_value(&pairs, "page") {
-        None => Ok(1),
-        Some(p) => p
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=10_000).contains(n))
-            .ok_or(AppError::BadRequest { field: "page", key: "error.not_positive_integer" }),
-    }
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/{number}", description = "An order with its parcels, lines, makers, payment and refunds (the buyer, staff of a workshop in it, operators).", params(("number" = String, Path)), responses((status = 200), (status = 401, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]

@@ -385,3 +385,49 @@ async fn order_emails_wait_out_an_smtp_outage_and_then_arrive() {
     assert_eq!(app.mailer.pending().unwrap(), 0);
     let _ = smtp.kill();
 }
+
+#[tokio::test]
+async fn quiet_parcels_deliver_themselves_and_a_full_refund_ends_refunded() {
+    let app = TestApp::spawn().await;
+    let buyer = User::demo(&app, "buyer").await;
+    let manager = User::demo(&app, "manager").await;
+    let operator = User::demo(&app, "operator").await;
+    let (product, _, _) = stocked_product(&app, Some(manager.workshop_id().await), None);
+    let (_, placed) =
+        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 2)], "full-refund-00001", "offline")).await;
+    let number = placed["number"].as_str().unwrap().to_owned();
+    let confirm = format!("/api/v1/portal/orders/{number}/confirm-payment");
+    assert_eq!(operator.post_json(&confirm, &json!({"reference": "BANK-FULL-1"})).await.0, 200);
+    let (_, view) = buyer.get_json(&format!("/api/v1/orders/{number}")).await;
+    let parcel = view["parcels"][0]["id"].as_i64().unwrap();
+    let line = view["parcels"][0]["lines"][0]["id"].as_i64().unwrap();
+    let ship = json!({"carrier": "EMS", "tracking_number": "EA000000001CN"});
+    assert_eq!(manager.post_json(&format!("/api/v1/portal/shipments/{parcel}/ship"), &ship).await.0, 200);
+
+    // Nobody confirms receipt: once the configured days have passed, the worker does.
+    assert_eq!(app.orders.round().await.unwrap().delivered, 0, "not before its time");
+    app.execute(&format!("UPDATE shipments SET shipped_at = '2000-01-01 00:00:00' WHERE id = {parcel}"));
+    assert_eq!(app.orders.round().await.unwrap().delivered, 1);
+    let (_, view) = buyer.get_json(&format!("/api/v1/orders/{number}")).await;
+    assert_eq!(view["parcels"][0]["status"], "delivered");
+    assert_eq!(view["parcels"][0]["delivered_by"], "auto");
+
+    // Refund both pieces, then the shipping: nothing paid is left, and the order says so.
+    let refund = format!("/api/v1/portal/lines/{line}/refund");
+    assert_eq!(manager.post_json(&refund, &json!({"quantity": 2, "reason": "lost"})).await.0, 200);
+    let shipping = view["shipping_fen"].as_i64().unwrap();
+    if shipping > 0 {
+        assert_eq!(buyer.get_json(&format!("/api/v1/orders/{number}")).await.1["status"], "partially_refunded");
+        let (status, body) =
+            manager.post_json(&format!("/api/v1/portal/shipments/{parcel}/refund-shipping"), &json!({})).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (_, view) = buyer.get_json(&format!("/api/v1/orders/{number}")).await;
+    assert_eq!(view["status"], "refunded", "{view}");
+    assert_eq!(view["refunded_fen"], view["total_fen"]);
+    let (status, body) = manager.post_json(&refund, &json!({"quantity": 0, "amount_fen": 1})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("refund.error.too_much")), "{body}");
+    let (status, body) =
+        manager.post_json(&format!("/api/v1/portal/shipments/{parcel}/refund-shipping"), &json!({})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("refund.error.nothing_left")), "{body}");
+}

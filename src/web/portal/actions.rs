@@ -1,16 +1,14 @@
 //! The portal's state-changing actions, each serving a form post and a JSON call.
 
-use super::{body, done};
+use super::{body, done, In};
 use crate::error::AppError;
 use crate::portal::products::{MakerInput, ProductInput, ReviewInput};
 use crate::portal::profile::{CertificationInput, PayoutAccountInput, ProfileInput};
 use crate::portal::workers::{ConsentInput, SecretInput, StatusInput, WorkerInput};
 use crate::state::AppState;
 use crate::web::session::SignedIn;
-use actix_web::{web, Either, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
-
-type In<T> = Either<web::Json<T>, web::Form<T>>;
 
 /// The makers of a product, as JSON.
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]

@@ -19,6 +19,9 @@ pub(crate) fn is_api(req: &HttpRequest) -> bool {
     req.path().starts_with("/api/")
 }
 
+/// A JSON body or a form, read the same way ([`body`]).
+pub(crate) type In<T> = Either<web::Json<T>, web::Form<T>>;
+
 pub(crate) fn body<T>(input: Either<web::Json<T>, web::Form<T>>) -> T {
     match input {
         Either::Left(j) => j.into_inner(),

@@ -2,20 +2,17 @@
 //! packing slip with each piece's trace code, shipping, payment confirmation, refunds and
 //! return decisions; and the operators' order search.
 
-use super::{body, done, is_api};
+use super::{body, done, is_api, In};
 use crate::db::order_views::QueueFilter;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::orders::refunds::RefundTarget;
 use crate::state::AppState;
 use crate::web::session::SignedIn;
-use crate::web::shop::page_number;
-use actix_web::{web, Either, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 use tera::Context;
-
-type In<T> = Either<web::Json<T>, web::Form<T>>;
 
 fn filter(req: &HttpRequest) -> Result<(QueueFilter, &'static str), AppError> {
     let pairs = crate::i18n::url_pairs(req.query_string());
@@ -36,7 +33,7 @@ pub async fn queue(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let (filter, name) = filter(&req)?;
-    let page = page_number(&req)?;
+    let page = i64::from(crate::web::page_request(&req)?.page);
     let list = state.orders.workshop_queue(&who.0, *id, filter, page).await?;
     if is_api(&req) {
         return Ok(HttpResponse::Ok().json(list));
@@ -187,7 +184,7 @@ pub async fn search(state: web::Data<AppState>, req: HttpRequest, who: SignedIn)
     let pairs = crate::i18n::url_pairs(req.query_string());
     let text = crate::domain::listing::query_value(&pairs, "q").map(|t| t.chars().take(100).collect::<String>());
     let status = crate::domain::listing::query_value(&pairs, "status").map(str::to_owned);
-    let page = page_number(&req)?;
+    let page = i64::from(crate::web::page_request(&req)?.page);
     let list = state.orders.search(&who.0, text.clone(), status.clone(), page).await?;
     if is_api(&req) {
         return Ok(HttpResponse::Ok().json(list));
