@@ -1,4 +1,4 @@
-//! The command line: `gongfang [serve|migrate|seed|search|admin|audit|media]`.
+//! The command line: `gongfang [serve|migrate|seed|search|admin|audit|media|payouts]`.
 
 use clap::{Parser, Subcommand};
 
@@ -48,6 +48,11 @@ pub enum Command {
         #[command(subcommand)]
         action: MediaAction,
     },
+    /// Settlement and payouts to workshops.
+    Payouts {
+        #[command(subcommand)]
+        action: PayoutAction,
+    },
     /// Manage the search index (Meilisearch when MEILI_URL is set, else the embedded one).
     Search {
         #[command(subcommand)]
@@ -71,8 +76,23 @@ pub enum AdminAction {
 /// Audit log commands.
 #[derive(Debug, Subcommand)]
 pub enum AuditAction {
-    /// Check every link of the chain; exits 1 and names the first broken entry if one fails.
+    /// Check every link of the chain, and recompute every journal entry, payout and wage
+    /// statement; exits 1 and names the first broken entry or the rows that differ.
     Verify,
+}
+
+/// Payout commands.
+#[derive(Debug, Subcommand)]
+pub enum PayoutAction {
+    /// Settle what is due, create each workshop's payout for a month (running a month twice
+    /// creates nothing new), then send its Stripe transfers.
+    Run {
+        /// The month, `YYYY-MM` (China time); it must have ended.
+        #[arg(long)]
+        period: String,
+    },
+    /// Send the Stripe transfers still pending (those that failed before).
+    Send,
 }
 
 /// Media commands.

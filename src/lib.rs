@@ -9,6 +9,7 @@
 //! - [`accounts`]: users, sessions, the login rate limit, resets, invitations, and the role policy.
 //! - [`portal`]: the workshop portal's actions (profile, roster, products, photos).
 //! - [`orders`] and [`payments`]: carts, checkout, the order lifecycle, refunds; Stripe.
+//! - [`payouts`]: the journal, settlement, payout runs and rails, wage statements, impact receipts.
 //! - [`mail`] and [`media`]: e-mail through the outbox, and photo processing.
 //! - [`seed`]: reference data and the demo catalogue.
 //! - [`web`] and [`routes`]: HTTP handlers and the one route table.
@@ -27,6 +28,7 @@ pub mod mail;
 pub mod media;
 pub mod orders;
 pub mod payments;
+pub mod payouts;
 pub mod portal;
 pub mod render;
 pub mod routes;

@@ -1,7 +1,7 @@
 //! The `gongfang` binary: configuration → logging → the chosen command.
 
 use clap::Parser;
-use gongfang::cli::{AdminAction, AuditAction, Cli, Command, MediaAction, SearchAction};
+use gongfang::cli::{AdminAction, AuditAction, Cli, Command, MediaAction, PayoutAction, SearchAction};
 use gongfang::clock::Clock;
 use gongfang::config::{Config, LogFormat};
 use gongfang::server::{self, PrepareOptions};
@@ -112,16 +112,68 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             db.migrate()?;
             let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
             let report = gongfang::db::audit::verify(&mut conn)?;
-            match report.first_broken {
+            let chain_ok = match report.first_broken {
                 None => {
                     println!("audit log intact: {} entries verified", report.entries);
-                    Ok(())
+                    true
                 }
                 Some((seq, why)) => {
                     println!("audit log BROKEN at entry {seq}: {why} ({} entries before it verified)", report.entries);
-                    std::process::exit(1);
+                    false
+                }
+            };
+            let bar = progress.then(|| bar("recomputing the journal"));
+            let ledger = gongfang::payouts::verify::check(&mut conn, bar.as_ref())?;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            for problem in &ledger.problems {
+                println!("LEDGER: {problem}");
+            }
+            if ledger.problems.is_empty() {
+                println!(
+                    "journal consistent: {} entries and {} postings recomputed; {} payouts and {} wage statement lines match",
+                    ledger.entries, ledger.postings, ledger.payouts, ledger.statements
+                );
+            }
+            if !chain_ok || !ledger.problems.is_empty() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Payouts { action } => {
+            let state = server::prepare(config, Clock::System, PrepareOptions { demo: false, progress })?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let payouts = state.payouts.clone();
+            match action {
+                PayoutAction::Run { period } => {
+                    let period = gongfang::domain::ledger::PayoutPeriod::parse(&period)
+                        .ok_or_else(|| anyhow::anyhow!("--period: {period:?} is not a month like 2026-11"))?;
+                    let bar = progress.then(|| bar("payouts"));
+                    let report =
+                        payouts.run_blocking(period, None, bar.as_ref()).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    if let Some(bar) = bar {
+                        bar.finish_and_clear();
+                    }
+                    let (sent, failed) =
+                        rt.block_on(payouts.send_transfers(Some(period))).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!(
+                        "period {}: {} lines settled; {} payouts created ({}), {} carried forward, {} already made; {sent} transfers sent, {failed} failed",
+                        report.period,
+                        report.settled_lines,
+                        report.created,
+                        gongfang::domain::Fen(report.paid_fen),
+                        report.carried,
+                        report.existing
+                    );
+                }
+                PayoutAction::Send => {
+                    let (sent, failed) =
+                        rt.block_on(payouts.send_transfers(None)).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!("{sent} transfers sent, {failed} failed");
                 }
             }
+            Ok(())
         }
         Command::Media { action: MediaAction::Process { file, repeat } } => {
             let bytes = std::fs::read(&file)?;
@@ -148,6 +200,17 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     }
 }
 
+/// A progress bar with a label, position, length and time left.
+fn bar(label: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(label);
+    bar
+}
+
 /// A fresh directory under the system temp dir for `media process`.
 fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("gongfang-media-{}", std::process::id()));
@@ -162,15 +225,7 @@ async fn search_command(search: &gongfang::search::Search, action: SearchAction,
             println!("search settings applied ({} engine)", search.engine_name());
         }
         SearchAction::Reindex => {
-            let bar = progress.then(|| {
-                let bar = indicatif::ProgressBar::new(0);
-                bar.set_style(
-                    indicatif::ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} {eta}")
-                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-                );
-                bar.set_message("indexing products");
-                bar
-            });
+            let bar = progress.then(|| bar("indexing products"));
             let report = search.rebuild(bar.as_ref()).await?;
             if let Some(bar) = bar {
                 bar.finish_and_clear();

@@ -10,6 +10,7 @@ use crate::db::Db;
 use crate::mail::Mailer;
 use crate::orders::Orders;
 use crate::payments::Payments;
+use crate::payouts::Payouts;
 use crate::portal::Portal;
 use crate::render::Renderer;
 use crate::search::Search;
@@ -69,14 +70,24 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
         let logins = seed::demo_logins(&db, clock)?;
         seed::print_demo_logins(&logins);
     }
-    let portal = Portal::new(db.clone(), key, clock, config.media_dir.clone(), config.photos.clone());
+    let portal = Portal::new(db.clone(), key.clone(), clock, config.media_dir.clone(), config.photos.clone());
+    let payments = Payments::new(config.stripe.clone())?;
     let orders = Orders::new(
         db.clone(),
         clock,
         config.orders.clone(),
         accounts.mailer().clone(),
-        Payments::new(config.stripe.clone())?,
+        payments.clone(),
         reference.clone(),
+        config.public_url.clone(),
+    );
+    let payouts = Payouts::new(
+        db.clone(),
+        clock,
+        config.payouts.clone(),
+        config.orders.return_window_days,
+        key,
+        payments,
         config.public_url.clone(),
     );
     Ok(AppState {
@@ -84,6 +95,7 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
         accounts,
         portal,
         orders,
+        payouts,
         catalog: Catalog::new(db, reference, clock),
         renderer,
         config: Arc::new(config),

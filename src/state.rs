@@ -5,6 +5,7 @@ use crate::accounts::Accounts;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::orders::Orders;
+use crate::payouts::Payouts;
 use crate::portal::Portal;
 use crate::render::Renderer;
 use crate::search::Search;
@@ -20,4 +21,5 @@ pub struct AppState {
     pub accounts: Accounts,
     pub portal: Portal,
     pub orders: Orders,
+    pub payouts: Payouts,
 }

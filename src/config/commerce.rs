@@ -1,5 +1,6 @@
 //! The settings of orders and payments: how long stock is held for an unpaid order, when a
-//! shipped parcel counts as delivered, the return window, and Stripe when it is configured.
+//! shipped parcel counts as delivered, the return window, Stripe when it is configured, and
+//! the acknowledgement links of wage statements.
 
 use super::{err, ConfigError};
 use std::collections::HashMap;
@@ -39,6 +40,30 @@ impl Default for OrdersConfig {
             cart_max_items: 50,
         }
     }
+}
+
+/// How payouts and wage statements behave. Settlement uses the orders' return window.
+#[derive(Debug, Clone)]
+pub struct PayoutsConfig {
+    /// How long a worker's acknowledgement link works (`GONGFANG_ACK_LINK_DAYS`, 14).
+    pub ack_link_days: i64,
+    /// A statement line still unacknowledged this many days after its payout is flagged
+    /// (`GONGFANG_ACK_FLAG_DAYS`, 30).
+    pub ack_flag_days: i64,
+}
+
+impl Default for PayoutsConfig {
+    fn default() -> Self {
+        PayoutsConfig { ack_link_days: 14, ack_flag_days: 30 }
+    }
+}
+
+/// Reads the payout settings.
+pub fn payouts_from_env(env: &HashMap<String, String>) -> Result<PayoutsConfig, ConfigError> {
+    Ok(PayoutsConfig {
+        ack_link_days: number(env, "GONGFANG_ACK_LINK_DAYS", 14, 365)?,
+        ack_flag_days: number(env, "GONGFANG_ACK_FLAG_DAYS", 30, 3650)?,
+    })
 }
 
 /// Stripe, when `STRIPE_SECRET_KEY` is set.

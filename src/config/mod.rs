@@ -4,7 +4,7 @@
 
 pub mod commerce;
 
-pub use commerce::{OrdersConfig, StripeConfig};
+pub use commerce::{OrdersConfig, PayoutsConfig, StripeConfig};
 
 use crate::accounts::secrets::SecretKey;
 use crate::accounts::AccountsConfig;
@@ -115,6 +115,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub photos: PhotoLimits,
     pub orders: OrdersConfig,
+    pub payouts: PayoutsConfig,
     /// Stripe payments; without it orders are paid offline, confirmed by staff.
     pub stripe: Option<StripeConfig>,
 }
@@ -329,6 +330,7 @@ impl Config {
             mail,
             photos,
             orders: commerce::orders_from_env(env)?,
+            payouts: commerce::payouts_from_env(env)?,
             stripe: commerce::stripe_from_env(env)?,
         })
     }
@@ -372,6 +374,7 @@ impl Config {
             },
             photos: PhotoLimits::default(),
             orders: OrdersConfig::default(),
+            payouts: PayoutsConfig::default(),
             stripe: None,
         }
     }

@@ -77,6 +77,8 @@ diesel::table! {
         payout_account_enc -> Nullable<Text>,
         shipping_flat_fen -> BigInt,
         free_shipping_over_fen -> Nullable<BigInt>,
+        payout_rail -> Text,
+        stripe_account_id -> Nullable<Text>,
     }
 }
 
@@ -358,6 +360,7 @@ diesel::table! {
         lead_time_days -> Nullable<Integer>,
         refunded_quantity -> Integer,
         refunded_fen -> BigInt,
+        settled_at -> Nullable<Timestamp>,
     }
 }
 
@@ -417,6 +420,16 @@ diesel::joinable!(cart_items -> carts (cart_id));
 diesel::joinable!(cart_items -> products (product_id));
 diesel::joinable!(orders -> users (user_id));
 diesel::joinable!(shipments -> orders (order_id));
+diesel::joinable!(journal_postings -> journal_entries (entry_id));
+diesel::joinable!(journal_entries -> order_lines (order_line_id));
+diesel::joinable!(journal_entries -> workshops (workshop_id));
+diesel::joinable!(payout_entries -> payouts (payout_id));
+diesel::joinable!(payout_entries -> journal_entries (entry_id));
+diesel::joinable!(payouts -> workshops (workshop_id));
+diesel::joinable!(wage_statements -> payouts (payout_id));
+diesel::joinable!(wage_statements -> workers (worker_id));
+diesel::joinable!(wage_disbursements -> wage_statements (statement_id));
+diesel::joinable!(wage_acks -> wage_statements (statement_id));
 diesel::joinable!(shipments -> workshops (workshop_id));
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(order_lines -> shipments (shipment_id));
@@ -427,6 +440,93 @@ diesel::joinable!(payments -> orders (order_id));
 diesel::joinable!(refunds -> orders (order_id));
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(users -> workshops (workshop_id));
+diesel::table! {
+    journal_entries (id) {
+        id -> BigInt,
+        kind -> Text,
+        order_line_id -> BigInt,
+        workshop_id -> BigInt,
+        refund_id -> Nullable<BigInt>,
+        posted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    journal_postings (id) {
+        id -> BigInt,
+        entry_id -> BigInt,
+        order_line_id -> BigInt,
+        account -> Text,
+        worker_id -> Nullable<BigInt>,
+        household_status -> Nullable<Text>,
+        amount_fen -> BigInt,
+    }
+}
+
+diesel::table! {
+    payouts (id) {
+        id -> BigInt,
+        workshop_id -> BigInt,
+        period -> Text,
+        cutoff -> Timestamp,
+        amount_fen -> BigInt,
+        wages_fen -> BigInt,
+        currency -> Text,
+        rail -> Text,
+        status -> Text,
+        reference -> Nullable<Text>,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    payout_entries (entry_id) {
+        entry_id -> BigInt,
+        payout_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    wage_statements (id) {
+        id -> BigInt,
+        payout_id -> BigInt,
+        worker_id -> BigInt,
+        amount_fen -> BigInt,
+        poor_household_fen -> BigInt,
+        line_count -> Integer,
+        acknowledged_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    wage_disbursements (statement_id) {
+        statement_id -> BigInt,
+        method -> Text,
+        reference -> Text,
+        paid_on -> Date,
+        voucher_path -> Nullable<Text>,
+        recorded_by -> Nullable<BigInt>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wage_acks (token_hash) {
+        token_hash -> Text,
+        statement_id -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(heritage_item_regions -> heritage_items (heritage_item_id));
 diesel::joinable!(workshop_heritage_items -> workshops (workshop_id));
 diesel::joinable!(workshop_heritage_items -> heritage_items (heritage_item_id));
@@ -466,4 +566,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     payments,
     refunds,
     webhook_events,
+    journal_entries,
+    journal_postings,
+    payouts,
+    payout_entries,
+    wage_statements,
+    wage_disbursements,
+    wage_acks,
 );

@@ -32,6 +32,7 @@ pub mod attribution;
 pub mod certification;
 pub mod household;
 pub mod ids;
+pub mod ledger;
 pub mod listing;
 pub mod money;
 pub mod order;

@@ -37,7 +37,7 @@ fn reference(text: &str, field: &'static str) -> Result<String, AppError> {
 
 impl Orders {
     /// Marks an order paid (inside a transaction): the state machine decides, the update applies
-    /// only from the status read, and the e-mails are queued. Returns false when the order
+    /// only from the status read, the capture is posted to the journal, and the e-mails are queued. Returns false when the order
     /// had already moved (a duplicate confirmation).
     pub(crate) fn mark_paid(&self, conn: &mut DbConn, order_id: i64) -> Result<bool, AppError> {
         let order = v::order_by_id(conn, order_id)?;
@@ -46,6 +46,8 @@ impl Orders {
         if !q::move_order(conn, order_id, from.as_str(), to.as_str(), self.now())? {
             return Ok(false);
         }
+        // The capture: each line's money attributed in the journal, in this transaction.
+        crate::payouts::ledger::post_captures(conn, &[order_id], self.now(), self.clock.today())?;
         self.queue_order_mail(conn, order_id, OrderMail::Paid)?;
         Ok(true)
     }

@@ -57,6 +57,11 @@ impl Orders {
         self.clock.now().naive_utc()
     }
 
+    /// The same service on another clock (generated sales happen at chosen times).
+    pub fn with_clock(&self, clock: Clock) -> Orders {
+        Orders { clock, ..self.clone() }
+    }
+
     pub fn config(&self) -> &OrdersConfig {
         &self.config
     }
@@ -98,7 +103,7 @@ pub enum Standing {
 
 /// The order `number` as `who` may see it: the buyer, an operator, or staff of a workshop with
 /// a parcel in it. Anyone else gets not found, the same as for a number that does not exist.
-pub(crate) fn order_for(conn: &mut DbConn, who: &Principal, number: &str) -> Result<(OrderRow, Standing), AppError> {
+pub fn order_for(conn: &mut DbConn, who: &Principal, number: &str) -> Result<(OrderRow, Standing), AppError> {
     let order = v::order_by_number(conn, number)?.ok_or(AppError::NotFound)?;
     if order.user_id == who.user_id.get() {
         return Ok((order, Standing::Buyer));

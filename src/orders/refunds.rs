@@ -222,8 +222,8 @@ impl Orders {
         }
     }
 
-    /// A refund went through: its line, parcel and order totals, the order's status, and the
-    /// buyer's e-mail. Nothing happens if it was already complete.
+    /// A refund went through: its reversal in the journal, its line, parcel and order totals,
+    /// the order's status, and the buyer's e-mail. Nothing happens if it was already complete.
     pub(crate) fn complete_refund(
         &self,
         conn: &mut DbConn,
@@ -242,6 +242,8 @@ impl Orders {
         )? {
             return Ok(());
         }
+        // The reversal is computed from what was kept before this refund, so it posts first.
+        crate::payouts::ledger::post_refund(conn, r, now)?;
         rq::apply_refund(conn, r, now)?;
         let order = v::order_by_id(conn, r.order_id)?;
         let from = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Paid);

@@ -10,6 +10,10 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 use stripe::{IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
+use stripe_connect::account::{
+    CreateAccount, CreateAccountCapabilities, CreateAccountCapabilitiesTransfers, CreateAccountType,
+};
+use stripe_connect::transfer::CreateTransfer;
 use stripe_core::payment_intent::{CreatePaymentIntent, RetrievePaymentIntent};
 use stripe_core::refund::CreateRefund;
 use stripe_shared::{PaymentIntent, PaymentIntentAllowedPaymentMethodTypes, PaymentIntentStatus};
@@ -140,6 +144,47 @@ impl StripeGateway {
             .await
             .map_err(unavailable)?;
         Ok(refund.id.to_string())
+    }
+
+    /// Sends `amount_fen` to a connected account. `idempotency` names the payout, so a retry
+    /// after a timeout or a crash returns the first transfer instead of paying twice. Returns
+    /// Stripe's transfer id.
+    pub async fn transfer(
+        &self,
+        destination: &str,
+        amount_fen: i64,
+        group: &str,
+        idempotency: &str,
+    ) -> Result<String, PaymentError> {
+        let currency = stripe_types::Currency::from_str(&self.config.currency)
+            .map_err(|_| PaymentError::Unavailable(format!("unknown currency {}", self.config.currency)))?;
+        let transfer = CreateTransfer::new(currency, destination)
+            .amount(amount_fen)
+            .transfer_group(group)
+            .customize()
+            .request_strategy(key(idempotency)?)
+            .send(&self.client)
+            .await
+            .map_err(unavailable)?;
+        Ok(transfer.id.to_string())
+    }
+
+    /// Creates an Express connected account for a workshop (operators do this once per
+    /// workshop; the workshop finishes onboarding on Stripe). Returns the account id.
+    pub async fn create_account(&self, email: &str, idempotency: &str) -> Result<String, PaymentError> {
+        let mut capabilities = CreateAccountCapabilities::new();
+        capabilities.transfers = Some(CreateAccountCapabilitiesTransfers { requested: Some(true) });
+        let account = CreateAccount::new()
+            .type_(CreateAccountType::Express)
+            .capabilities(capabilities)
+            .country("CN")
+            .email(email)
+            .customize()
+            .request_strategy(key(idempotency)?)
+            .send(&self.client)
+            .await
+            .map_err(unavailable)?;
+        Ok(account.id.to_string())
     }
 
     /// Checks a webhook's `Stripe-Signature` against the signing secret (and that it is at

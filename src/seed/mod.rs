@@ -2,7 +2,7 @@
 //! (only when asked, with `seed --demo` or `serve --demo`). Both are idempotent.
 
 mod accounts;
-mod generate;
+pub mod generate;
 pub mod images;
 pub mod scale;
 pub mod spec;

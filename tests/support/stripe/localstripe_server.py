@@ -21,7 +21,8 @@ What this wrapper changes, compared with `localstripe --port N`:
   `pm_card_visa`, `pm_card_chargeCustomerFail`), which localstripe answers with 500;
 * honours `Idempotency-Key` on POST like Stripe: a replay returns the saved response
   (header `Idempotent-Replayed: true`) without creating anything; reusing a key on
-  another endpoint or with other parameters is a 400 `idempotency_error`;
+  another endpoint or with other parameters (compared in any order, since
+  async-stripe encodes metadata maps in random order) is a 400 `idempotency_error`;
 * refuses over-refunds (400 `amount_too_large` / `charge_already_refunded`);
 * lists PaymentIntents newest first (optionally by `customer`), and ignores
   unsupported list filters on PaymentIntents and refunds instead of failing;
@@ -33,6 +34,27 @@ What this wrapper changes, compared with `localstripe --port N`:
 * `DELETE /_config/webhooks/{id}` unregisters a webhook, `GET /_health` answers 200
   without auth, `DELETE /_config/data` also clears the idempotency cache.
 
+Connect (localstripe has none of it), on localstripe's store and event machinery:
+
+* `POST /v1/accounts` (`type` custom|express|standard or `controller[...]`,
+  `country`, `email`, `capabilities[NAME][requested]`, `metadata`, `business_type`,
+  `business_profile`, `default_currency`, `tos_acceptance`; company, individual,
+  settings, ... are accepted and ignored), `GET /v1/accounts/{id}`,
+  `GET /v1/accounts` (`limit`, `starting_after`). Accounts come out fully onboarded:
+  requested capabilities are `active` at once (standard accounts get card_payments
+  and transfers), requirements are empty, `details_submitted` and `payouts_enabled`
+  are true, `charges_enabled` follows card_payments.
+* `POST /v1/transfers` (`amount` > 0, `currency`, `destination`, optional
+  `description`, `transfer_group`, `metadata`, `source_transaction`, `source_type`)
+  emits `transfer.created`. An unknown destination is a 400 `resource_missing`
+  (`param: destination`); a destination without an active `transfers` capability is
+  a 400 `insufficient_capabilities_for_transfer`. Balances are not tracked
+  (`balance_transaction` and `destination_payment` are null, no reversals).
+  `GET /v1/transfers/{id}`, `GET /v1/transfers` (newest first; `destination`,
+  `transfer_group`, `limit`, `starting_after`). Both take `expand[]`, e.g.
+  `destination`.
+* Idempotency-Key applies to these POSTs as to all others.
+
 Webhooks: `POST /_config/webhooks/{id}` with form or JSON fields `url`, `secret` and
 optionally `events[]`; each event is POSTed about one second after it happens, signed
 with `Stripe-Signature: t=...,v1=...` (HMAC-SHA256 of "t.payload" with the secret).
@@ -42,11 +64,13 @@ import argparse
 import asyncio
 import contextvars
 import hashlib
+import json
 import logging
 import random
 import string
 import sys
 import time
+import urllib.parse
 
 from aiohttp import web
 
@@ -801,6 +825,327 @@ R.Customer._export = _cus_export
 
 
 # ---------------------------------------------------------------------------
+# Connect: accounts and transfers (localstripe has neither)
+# ---------------------------------------------------------------------------
+
+def _param_error(message, param, code='parameter_invalid'):
+    return UserError(400, message, {'code': code, 'param': param})
+
+
+def _reject_unknown(params, known):
+    for k in params:
+        if k not in known:
+            raise _param_error('Received unknown parameter: %s' % k, k,
+                               'parameter_unknown')
+
+
+def _opt_str(v, param):
+    if v is not None and not isinstance(v, str):
+        raise _param_error('Invalid %s: must be a string' % param, param)
+    return v or None
+
+
+def _metadata_param(v):
+    """Stripe metadata from form or JSON params ('' means none)."""
+    if v is None or v == '':
+        return {}
+    if isinstance(v, list):  # metadata[0]=x is unflattened into a list
+        v = {str(i): x for i, x in enumerate(v)}
+    if not isinstance(v, dict) or any(isinstance(x, (dict, list))
+                                      for x in v.values()):
+        raise _param_error('Invalid metadata: must be a map of strings',
+                           'metadata')
+    return _strs(v)
+
+
+def _newest_first(cls, url, limit, starting_after, keep=lambda obj: True):
+    # Newest first like Stripe; ending_before and created are ignored.
+    li = R.List(url, limit=limit, starting_after=starting_after)
+    li._list = [v for k, v in R.store.items()
+                if k.startswith(cls.object + ':') and keep(v)]
+    li._list.reverse()
+    return li
+
+
+ACCOUNT_TYPES = ('custom', 'express', 'standard')
+# Accepted by POST /v1/accounts but not kept (no effect on the fake account).
+_ACCOUNT_IGNORED = ('account_token', 'company', 'documents',
+                    'external_account', 'groups', 'individual', 'settings')
+_BUSINESS_PROFILE_KEYS = ('mcc', 'name', 'product_description',
+                          'support_email', 'support_phone', 'support_url',
+                          'url')
+_COUNTRY_CURRENCY = {
+    'AU': 'aud', 'BR': 'brl', 'CA': 'cad', 'CH': 'chf', 'CN': 'cny',
+    'DK': 'dkk', 'GB': 'gbp', 'HK': 'hkd', 'IN': 'inr', 'JP': 'jpy',
+    'MX': 'mxn', 'MY': 'myr', 'NO': 'nok', 'NZ': 'nzd', 'PL': 'pln',
+    'SE': 'sek', 'SG': 'sgd', 'TH': 'thb', 'US': 'usd'}
+_EUR_COUNTRIES = ('AT', 'BE', 'CY', 'DE', 'EE', 'ES', 'FI', 'FR', 'GR', 'HR',
+                  'IE', 'IT', 'LT', 'LU', 'LV', 'MT', 'NL', 'PT', 'SI', 'SK')
+# Controller properties of the legacy account types.
+_ACCOUNT_CONTROLLERS = {
+    'express': ('application', 'stripe', 'express', 'application_express',
+                'application'),
+    'custom': ('application', 'application', 'none', 'application_custom',
+               'application'),
+    'standard': ('account', 'stripe', 'full', 'account', 'stripe'),
+}
+_EMPTY_REQUIREMENTS = {
+    'alternatives': [], 'current_deadline': None, 'currently_due': [],
+    'disabled_reason': None, 'errors': [], 'eventually_due': [],
+    'past_due': [], 'pending_verification': []}
+
+
+def _controller_from_params(c):
+    """(type, controller) for `controller[...]` params without `type`."""
+    if not isinstance(c, dict):
+        raise _param_error('Invalid controller: must be an object',
+                           'controller')
+    _reject_unknown(['controller[%s]' % k for k in c],
+                    ['controller[%s]' % k for k in (
+                        'fees', 'losses', 'requirement_collection',
+                        'stripe_dashboard')])
+
+    def sub(key, field, allowed, default):
+        v = c.get(key)
+        if key != 'requirement_collection':
+            v = v.get(field) if isinstance(v, dict) else None
+        if v is None:
+            return default
+        if v not in allowed:
+            raise _param_error('Invalid controller[%s]: must be one of %s'
+                               % (key, ', '.join(allowed)),
+                               'controller[%s]' % key)
+        return v
+
+    payer = sub('fees', 'payer', ('account', 'application'), 'account')
+    losses = sub('losses', 'payments', ('application', 'stripe'), 'stripe')
+    collection = sub('requirement_collection', None,
+                     ('application', 'stripe'), 'stripe')
+    dashboard = sub('stripe_dashboard', 'type', ('express', 'full', 'none'),
+                    'full')
+    if dashboard == 'express':
+        type_ = 'express'
+    elif dashboard == 'none' and collection == 'application':
+        type_ = 'custom'
+    elif (dashboard, collection, payer, losses) == (
+            'full', 'stripe', 'account', 'stripe'):
+        type_ = 'standard'
+    else:
+        type_ = 'none'
+    if payer == 'application':
+        payer = {'express': 'application_express',
+                 'custom': 'application_custom'}.get(type_, 'application')
+    owner = 'account' if (payer, losses, collection) == (
+        'account', 'stripe', 'stripe') else 'application'
+    return type_, (owner, collection, dashboard, payer, losses)
+
+
+class Account(R.StripeObject):
+    """A connected account, created fully onboarded (test-mode shortcut):
+    requested capabilities are `active` at once, requirements are empty."""
+
+    object = 'account'
+    _id_prefix = 'acct_'
+
+    def __init__(self, type=None, country=None, email=None, capabilities=None,
+                 metadata=None, business_type=None, business_profile=None,
+                 default_currency=None, controller=None, tos_acceptance=None,
+                 **ignored):
+        _reject_unknown(ignored, _ACCOUNT_IGNORED)
+        if type is not None and controller is not None:
+            raise _param_error('You cannot specify both `type` and '
+                               '`controller`.', 'type')
+        if controller is not None:
+            type, ctl = _controller_from_params(controller)
+        else:
+            type = type or 'standard'
+            if type not in ACCOUNT_TYPES:
+                raise _param_error('Invalid type: must be one of custom, '
+                                   'express, or standard', 'type')
+            ctl = _ACCOUNT_CONTROLLERS[type]
+        country = _opt_str(country, 'country') or 'US'
+        if len(country) != 2 or not country.isalpha():
+            raise _param_error('Invalid country: %s' % country, 'country',
+                               'country_unsupported')
+        country = country.upper()
+        email = _opt_str(email, 'email')
+        business_type = _opt_str(business_type, 'business_type')
+        if business_type not in (None, 'company', 'government_entity',
+                                 'individual', 'non_profit'):
+            raise _param_error('Invalid business_type', 'business_type')
+        default_currency = _opt_str(default_currency, 'default_currency')
+        if capabilities is None or capabilities == '':
+            capabilities = {}
+        if not isinstance(capabilities, dict) or not all(
+                isinstance(v, dict) for v in capabilities.values()):
+            raise _param_error('Invalid capabilities: each capability takes '
+                               '`requested`', 'capabilities')
+        bp = business_profile or {}
+        if not isinstance(bp, dict):
+            raise _param_error('Invalid business_profile', 'business_profile')
+        profile = {k: _opt_str(bp.get(k), 'business_profile[%s]' % k)
+                   for k in _BUSINESS_PROFILE_KEYS}
+        profile['support_address'] = _address(bp.get('support_address'))
+        tos = tos_acceptance or {}
+        if not isinstance(tos, dict):
+            raise _param_error('Invalid tos_acceptance', 'tos_acceptance')
+        metadata = _metadata_param(metadata)
+
+        # All exceptions must be raised before this point.
+        super().__init__()
+
+        self.type = type
+        self.country = country
+        self.email = email
+        self.metadata = metadata
+        self.business_type = business_type
+        self.default_currency = (default_currency or _COUNTRY_CURRENCY.get(
+            country, 'eur' if country in _EUR_COUNTRIES else 'usd')).lower()
+        caps = {}
+        if type == 'standard':  # Stripe grants these to standard accounts.
+            caps = {'card_payments': 'active', 'transfers': 'active'}
+        for name, spec in capabilities.items():
+            if _bool(spec.get('requested')):
+                caps[str(name)] = 'active'
+            else:
+                caps.pop(str(name), None)
+        self.capabilities = caps
+        self.charges_enabled = caps.get('card_payments') == 'active'
+        self.payouts_enabled = True
+        self.details_submitted = True
+        owner, collection, dashboard, payer, losses = ctl
+        self.controller = {
+            'type': owner, 'is_controller': True,
+            'requirement_collection': collection,
+            'stripe_dashboard': {'type': dashboard},
+            'fees': {'payer': payer}, 'losses': {'payments': losses}}
+        self.business_profile = profile
+        self.tos_acceptance = {
+            'date': _int_or_none(tos.get('date')),
+            'ip': tos.get('ip'), 'user_agent': tos.get('user_agent')}
+        self.settings = {
+            'branding': {'icon': None, 'logo': None, 'primary_color': None,
+                         'secondary_color': None},
+            'card_payments': {'decline_on': None,
+                              'statement_descriptor_prefix': None,
+                              'statement_descriptor_prefix_kana': None,
+                              'statement_descriptor_prefix_kanji': None},
+            'dashboard': {'display_name': self.business_profile['name'],
+                          'timezone': 'Etc/UTC'},
+            'payments': {'statement_descriptor': None,
+                         'statement_descriptor_kana': None,
+                         'statement_descriptor_kanji': None}}
+
+    def _export(self, expand=None):
+        obj = super()._export(expand=expand)
+        obj.pop('livemode', None)  # accounts have no livemode field
+        obj['capabilities'] = dict(self.capabilities)
+        obj['requirements'] = dict(_EMPTY_REQUIREMENTS)
+        obj['future_requirements'] = dict(_EMPTY_REQUIREMENTS)
+        obj['external_accounts'] = {
+            'object': 'list', 'data': [], 'has_more': False,
+            'total_count': 0,
+            'url': '/v1/accounts/%s/external_accounts' % self.id}
+        for key in ('company', 'individual', 'groups'):
+            obj.setdefault(key, None)
+        return obj
+
+    @classmethod
+    def _api_list_all(cls, url, limit=None, starting_after=None,
+                      ending_before=None, created=None, **kwargs):
+        _reject_unknown(kwargs, ())
+        return _newest_first(cls, url, limit, starting_after)
+
+
+TRANSFER_SOURCE_TYPES = ('bank_account', 'card', 'fpx')
+
+
+class Transfer(R.StripeObject):
+    """A transfer to a connected account. Balances are not tracked: there is
+    no balance transaction, no destination payment and no reversal."""
+
+    object = 'transfer'
+    _id_prefix = 'tr_'
+
+    def __init__(self, amount=None, currency=None, destination=None,
+                 description=None, metadata=None, transfer_group=None,
+                 source_transaction=None, source_type=None, **kwargs):
+        _reject_unknown(kwargs, ())
+        for name, v in (('amount', amount), ('currency', currency),
+                        ('destination', destination)):
+            if v is None or v == '':
+                raise _param_error('Missing required param: %s.' % name,
+                                   name, 'parameter_missing')
+        amt = R.try_convert_to_int(amount)
+        if isinstance(amount, float) and not amount.is_integer() or \
+                type(amt) is not int or amt <= 0:
+            raise _param_error('Invalid positive integer', 'amount',
+                               'parameter_invalid_integer')
+        currency = _opt_str(currency, 'currency')
+        if len(currency) != 3 or not currency.isalpha():
+            raise _param_error('Invalid currency: %s' % currency.lower(),
+                               'currency')
+        destination = _opt_str(destination, 'destination')
+        description = _opt_str(description, 'description')
+        transfer_group = _opt_str(transfer_group, 'transfer_group')
+        metadata = _metadata_param(metadata)
+        source_type = _opt_str(source_type, 'source_type') or 'card'
+        if source_type not in TRANSFER_SOURCE_TYPES:
+            raise _param_error('Invalid source_type: must be one of '
+                               + ', '.join(TRANSFER_SOURCE_TYPES),
+                               'source_type')
+        source_transaction = _opt_str(source_transaction,
+                                      'source_transaction')
+        if source_transaction is not None and \
+                R.store.get('charge:' + source_transaction) is None:
+            raise _param_error("No such charge: '%s'" % source_transaction,
+                               'source_transaction', 'resource_missing')
+        account = R.store.get('account:' + destination)
+        if account is None:
+            raise _param_error("No such destination: '%s'" % destination,
+                               'destination', 'resource_missing')
+        if account.capabilities.get('transfers') != 'active':
+            raise _param_error(
+                'Your destination account needs to have at least one of the '
+                'following capabilities enabled: transfers, crypto_transfers, '
+                'legacy_payments', 'destination',
+                'insufficient_capabilities_for_transfer')
+
+        # All exceptions must be raised before this point.
+        super().__init__()
+
+        self.amount = amt
+        self.amount_reversed = 0
+        self.balance_transaction = None
+        self.currency = currency.lower()
+        self.description = description
+        self.destination = destination
+        self.destination_payment = None
+        self.metadata = metadata
+        self.reversed = False
+        self.source_transaction = source_transaction
+        self.source_type = source_type
+        self.transfer_group = transfer_group
+        _emit('transfer.created', self)
+
+    def _export(self, expand=None):
+        obj = super()._export(expand=expand)
+        obj['reversals'] = {
+            'object': 'list', 'data': [], 'has_more': False,
+            'total_count': 0, 'url': '/v1/transfers/%s/reversals' % self.id}
+        return obj
+
+    @classmethod
+    def _api_list_all(cls, url, destination=None, transfer_group=None,
+                      limit=None, starting_after=None, ending_before=None,
+                      created=None, **kwargs):
+        _reject_unknown(kwargs, ())
+        return _newest_first(cls, url, limit, starting_after, lambda t: (
+            destination in (None, t.destination) and
+            transfer_group in (None, t.transfer_group)))
+
+
+# ---------------------------------------------------------------------------
 # Error enrichment for declines
 # ---------------------------------------------------------------------------
 
@@ -863,9 +1208,27 @@ idempotency = IdempotencyCache()
 _SAVED_STATUSES = set(range(200, 300)) | {402}
 
 
+def _params_digest(request, body):
+    """Digest of the request's parameters in any order: async-stripe encodes
+    maps such as metadata in HashMap order, which differs between two maps
+    with the same entries."""
+    try:
+        params = json.loads(body)
+    except ValueError:
+        try:
+            params = sorted(urllib.parse.parse_qsl(body.decode('utf-8'),
+                                                   keep_blank_values=True))
+        except ValueError:
+            params = body.hex()
+    query = sorted(urllib.parse.parse_qsl(request.query_string,
+                                          keep_blank_values=True))
+    canon = json.dumps([params, query], sort_keys=True)
+    return hashlib.sha256(canon.encode('utf-8')).hexdigest()
+
+
 async def _handle_idempotent(request, handler, key, ctx):
     body = await request.read()
-    digest = hashlib.sha256(body).hexdigest()
+    digest = _params_digest(request, body)
     lock = idempotency.locks.setdefault(key, asyncio.Lock())
     async with lock:
         saved = idempotency.entries.get(key)
@@ -953,6 +1316,8 @@ CRUD_CLASSES = (R.BalanceTransaction, R.Charge, R.Coupon, R.Customer, R.Event,
                 R.Payout, R.Plan, R.Product, R.Refund, R.SetupIntent,
                 R.Source, R.Subscription, R.SubscriptionItem, R.TaxRate,
                 R.Token)
+# Create, retrieve and list only (no update or delete).
+CONNECT_CLASSES = (Account, Transfer)
 
 OVERRIDES = {
     ('POST', '/v1/payment_intents/{id}/confirm'): R.PaymentIntent._api_confirm,
@@ -989,6 +1354,11 @@ def build_app():
         app.router.add_route('GET', base + '/{id}', S.api_retrieve(cls, base))
         app.router.add_route('POST', base + '/{id}', S.api_update(cls, base))
         app.router.add_route('DELETE', base + '/{id}', S.api_delete(cls, base))
+        app.router.add_route('GET', base, S.api_list_all(cls, base))
+    for cls in CONNECT_CLASSES:
+        base = '/v1/' + cls.object + 's'
+        app.router.add_route('POST', base, S.api_create(cls, base))
+        app.router.add_route('GET', base + '/{id}', S.api_retrieve(cls, base))
         app.router.add_route('GET', base, S.api_list_all(cls, base))
     app.router.add_get('/js.stripe.com/v3/', S.localstripe_js)
     app.router.add_post('/_config/webhooks/{id}', S.config_webhook)

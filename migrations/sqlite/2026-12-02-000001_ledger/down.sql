@@ -1,0 +1,11 @@
+DROP TABLE wage_acks;
+DROP TABLE wage_disbursements;
+DROP TABLE wage_statements;
+DROP TABLE payout_entries;
+DROP TABLE payouts;
+DROP TABLE journal_postings;
+DROP TABLE journal_entries;
+ALTER TABLE workshops DROP COLUMN stripe_account_id;
+ALTER TABLE workshops DROP COLUMN payout_rail;
+DROP INDEX order_lines_unsettled;
+ALTER TABLE order_lines DROP COLUMN settled_at;

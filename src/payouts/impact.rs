@@ -1,0 +1,116 @@
+//! The buyer's impact receipt: of what they paid, how much went to the wages of how many
+//! makers, where, and how many of them are from households lifted out of poverty. Counts
+//! below 3 are shown as "fewer than 3", so that no receipt points at a person.
+
+use super::Payouts;
+use crate::catalog::reference::Reference;
+use crate::db::ledger as q;
+use crate::domain::account::Principal;
+use crate::domain::household::HouseholdStatus;
+use crate::error::AppError;
+use crate::orders::{order_for, Standing};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Counts under this are not shown.
+pub const SMALL_COUNT: usize = 3;
+
+/// A count as shown to the public: exact from 3, "fewer than 3" below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum PublicCount {
+    Exact(usize),
+    FewerThan(usize),
+}
+
+impl PublicCount {
+    pub fn of(n: usize) -> PublicCount {
+        if n == 0 || n >= SMALL_COUNT {
+            PublicCount::Exact(n)
+        } else {
+            PublicCount::FewerThan(SMALL_COUNT)
+        }
+    }
+}
+
+/// The impact receipt of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImpactReceipt {
+    pub paid_fen: i64,
+    pub wages_fen: i64,
+    pub makers: PublicCount,
+    pub poor_household_makers: PublicCount,
+    /// Prefecture names (zh), in code order.
+    pub places_zh: Vec<String>,
+    pub places_en: Vec<String>,
+}
+
+/// Builds a receipt from an order's wage postings (net of refunds) and its lines' counties.
+pub fn receipt(
+    paid_fen: i64,
+    wages: &[(i64, Option<String>, i64)],
+    counties: &[String],
+    reference: &Reference,
+) -> ImpactReceipt {
+    let mut per_worker: BTreeMap<i64, (i64, bool)> = BTreeMap::new();
+    for (worker, status, amount) in wages {
+        let e = per_worker.entry(*worker).or_default();
+        e.0 += amount;
+        e.1 |= status.as_deref().and_then(HouseholdStatus::parse).is_some_and(HouseholdStatus::is_poor_household);
+    }
+    let paid: Vec<&(i64, bool)> = per_worker.values().filter(|(amount, _)| *amount > 0).collect();
+    let mut places: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for county in counties {
+        let path = reference.path(county);
+        // The prefecture when there is one (凉山州), else the county itself.
+        if let Some(r) = path.iter().find(|r| r.level == crate::domain::RegionLevel::Prefecture).or(path.last()) {
+            places.insert(r.code.clone(), (r.name_zh.clone(), r.name_pinyin.clone()));
+        }
+    }
+    ImpactReceipt {
+        paid_fen,
+        wages_fen: paid.iter().map(|(a, _)| a).sum(),
+        makers: PublicCount::of(paid.len()),
+        poor_household_makers: PublicCount::of(paid.iter().filter(|(_, poor)| *poor).count()),
+        places_zh: places.values().map(|p| p.0.clone()).collect(),
+        places_en: places.values().map(|p| p.1.clone()).collect(),
+    }
+}
+
+impl Payouts {
+    /// The impact receipt of an order (its buyer or an operator); none before it is paid.
+    pub async fn impact(
+        &self,
+        who: &Principal,
+        number: String,
+        reference: Arc<Reference>,
+    ) -> Result<Option<ImpactReceipt>, AppError> {
+        let who = who.clone();
+        self.read(move |_, conn| {
+            let (order, standing) = order_for(conn, &who, &number)?;
+            if matches!(standing, Standing::Workshop(_)) {
+                return Err(AppError::NotFound);
+            }
+            let (wages, counties) = q::order_wages(conn, order.id)?;
+            if wages.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(receipt(order.total_fen - order.refunded_fen, &wages, &counties, &reference)))
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_counts_are_not_shown() {
+        assert_eq!(PublicCount::of(0), PublicCount::Exact(0));
+        assert_eq!(PublicCount::of(1), PublicCount::FewerThan(3));
+        assert_eq!(PublicCount::of(2), PublicCount::FewerThan(3));
+        assert_eq!(PublicCount::of(3), PublicCount::Exact(3));
+    }
+}
