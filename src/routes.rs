@@ -1,7 +1,7 @@
 //! Every URL of the application, in one table.
 
 use crate::web::portal::{actions, orders, photos};
-use crate::web::{api, assets, auth, ops, pages, places, portal, search, shop, trace};
+use crate::web::{api, assets, auth, ops, pages, payouts, places, portal, search, shop, trace};
 use actix_web::web;
 
 /// Registers all routes.
@@ -56,6 +56,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/orders/{number}/cancel", web::post().to(shop::cancel))
         .route("/api/v1/orders/{number}/lines/{line}/return", web::post().to(shop::request_return))
         .route("/api/v1/shipments/{id}/delivered", web::post().to(shop::delivered))
+        .route("/api/v1/orders/{number}/impact", web::get().to(payouts::impact))
+        // Payouts: each payout's wage statement, the workshop's records of paying each worker,
+        // and the worker's no-login acknowledgement.
+        .route("/payouts/{id}", web::get().to(payouts::payout))
+        .route("/api/v1/payouts/{id}", web::get().to(payouts::payout))
+        .route("/statements/{id}/disbursement", web::post().to(payouts::disbursement))
+        .route("/statements/{id}/ack-code", web::post().to(payouts::ack_code))
+        .route("/api/v1/statements/{id}/disbursement", web::post().to(payouts::disbursement))
+        .route("/api/v1/statements/{id}/ack-code", web::post().to(payouts::ack_code))
+        .route("/ack", web::get().to(payouts::ack_form))
+        .route("/ack/{code}", web::get().to(payouts::ack_page))
+        .route("/ack/{code}", web::post().to(payouts::acknowledge))
         // Stripe's webhook (signed by Stripe; exempt from the CSRF check).
         .route("/webhooks/stripe", web::post().to(shop::stripe_webhook))
         // Accounts.
@@ -90,6 +102,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/portal/workshops/{id}/orders", web::get().to(orders::queue))
         .route("/portal/orders", web::get().to(orders::search))
         .route("/portal/orders/{number}/slip", web::get().to(orders::packing_slip))
+        .route("/portal/payouts", web::get().to(payouts::list))
+        .route("/portal/payouts/bank-file", web::get().to(payouts::bank_file))
+        .route("/api/v1/portal/payouts", web::get().to(payouts::list))
+        .route("/portal/workshops/{id}/income", web::get().to(payouts::income))
+        .route("/api/v1/portal/workshops/{id}/income", web::get().to(payouts::income))
         .route("/api/v1/portal/workshops/{id}/orders", web::get().to(orders::queue))
         .route("/api/v1/portal/orders", web::get().to(orders::search))
         .route("/api/v1/portal/workshops", web::get().to(portal::home))
@@ -124,7 +141,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(&at("/shipments/{id}/refund-shipping"), web::post().to(orders::refund_shipping))
             .route(&at("/orders/{number}/confirm-payment"), web::post().to(orders::confirm_payment))
             .route(&at("/lines/{id}/refund"), web::post().to(orders::refund_line))
-            .route(&at("/refunds/{id}/decide"), web::post().to(orders::decide));
+            .route(&at("/refunds/{id}/decide"), web::post().to(orders::decide))
+            .route(&at("/payouts/run"), web::post().to(payouts::run))
+            .route(&at("/payouts/send-transfers"), web::post().to(payouts::send_transfers))
+            .route(&at("/payouts/{id}/mark"), web::post().to(payouts::mark))
+            .route(&at("/workshops/{id}/stripe-account"), web::post().to(payouts::stripe_account));
     }
     cfg
         // Files.

@@ -89,6 +89,7 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
         key,
         payments,
         config.public_url.clone(),
+        reference.clone(),
     );
     Ok(AppState {
         search,

@@ -11,7 +11,6 @@ use crate::error::AppError;
 use crate::orders::{order_for, Standing};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// Counts under this are not shown.
 pub const SMALL_COUNT: usize = 3;
@@ -80,14 +79,9 @@ pub fn receipt(
 
 impl Payouts {
     /// The impact receipt of an order (its buyer or an operator); none before it is paid.
-    pub async fn impact(
-        &self,
-        who: &Principal,
-        number: String,
-        reference: Arc<Reference>,
-    ) -> Result<Option<ImpactReceipt>, AppError> {
+    pub async fn impact(&self, who: &Principal, number: String) -> Result<Option<ImpactReceipt>, AppError> {
         let who = who.clone();
-        self.read(move |_, conn| {
+        self.read(move |this, conn| {
             let (order, standing) = order_for(conn, &who, &number)?;
             if matches!(standing, Standing::Workshop(_)) {
                 return Err(AppError::NotFound);
@@ -96,7 +90,7 @@ impl Payouts {
             if wages.is_empty() {
                 return Ok(None);
             }
-            Ok(Some(receipt(order.total_fen - order.refunded_fen, &wages, &counties, &reference)))
+            Ok(Some(receipt(order.total_fen - order.refunded_fen, &wages, &counties, &this.reference)))
         })
         .await
     }

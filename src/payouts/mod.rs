@@ -31,9 +31,11 @@ pub struct Payouts {
     pub(crate) key: SecretKey,
     pub(crate) payments: Payments,
     pub(crate) public_url: String,
+    pub(crate) reference: std::sync::Arc<crate::catalog::reference::Reference>,
 }
 
 impl Payouts {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         db: Db,
         clock: Clock,
@@ -42,12 +44,23 @@ impl Payouts {
         key: SecretKey,
         payments: Payments,
         public_url: String,
+        reference: std::sync::Arc<crate::catalog::reference::Reference>,
     ) -> Payouts {
-        Payouts { db, clock, config, return_window_days, key, payments, public_url }
+        Payouts { db, clock, config, return_window_days, key, payments, public_url, reference }
+    }
+
+    /// The same service on another clock (tests and generated data run at chosen times).
+    pub fn with_clock(&self, clock: Clock) -> Payouts {
+        Payouts { clock, ..self.clone() }
     }
 
     pub(crate) fn now(&self) -> chrono::NaiveDateTime {
         self.clock.now().naive_utc()
+    }
+
+    /// Today in China, by this service's clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
     }
 
     pub fn db(&self) -> &Db {

@@ -44,13 +44,8 @@ fn expected_map(postings: &[Labelled]) -> BTreeMap<Key, i64> {
 /// the posting row where there is one.
 fn compare(entry: &EntryRow, stored: &[&PostingRow], expected: &[Labelled]) -> Option<String> {
     let sum: i64 = stored.iter().map(|p| p.amount_fen).sum();
-    if sum != 0 {
-        let row = stored.last().map_or(0, |p| p.id);
-        return Some(format!(
-            "journal entry {} (line {}) does not balance: its postings sum to {sum} fen (posting {row} among them)",
-            entry.id, entry.order_line_id
-        ));
-    }
+    let balance =
+        if sum == 0 { String::new() } else { format!("; the entry does not balance: its postings sum to {sum} fen") };
     let want = expected_map(expected);
     for p in stored {
         let key = (p.account.clone(), p.worker_id);
@@ -58,7 +53,7 @@ fn compare(entry: &EntryRow, stored: &[&PostingRow], expected: &[Labelled]) -> O
             stored.iter().filter(|o| (o.account.clone(), o.worker_id) == key).map(|o| o.amount_fen).sum();
         if want.get(&key).copied().unwrap_or(0) != stored_sum {
             return Some(format!(
-                "journal posting {} (entry {}, line {}, {}{}) holds {} fen; the rules give {} fen",
+                "journal posting {} (entry {}, line {}, {}{}) holds {} fen; the rules give {} fen{balance}",
                 p.id,
                 entry.id,
                 entry.order_line_id,
@@ -76,6 +71,9 @@ fn compare(entry: &EntryRow, stored: &[&PostingRow], expected: &[Labelled]) -> O
                 entry.id, entry.order_line_id, key.0
             ));
         }
+    }
+    if sum != 0 {
+        return Some(format!("journal entry {} (line {}){balance}", entry.id, entry.order_line_id));
     }
     None
 }

@@ -43,6 +43,10 @@ use utoipa::OpenApi;
         crate::web::portal::orders::queue, crate::web::portal::orders::ship, crate::web::portal::orders::confirm_payment,
         crate::web::portal::orders::refund_line, crate::web::portal::orders::refund_shipping,
         crate::web::portal::orders::decide, crate::web::portal::orders::search,
+        crate::web::payouts::list, crate::web::payouts::run, crate::web::payouts::mark,
+        crate::web::payouts::send_transfers, crate::web::payouts::stripe_account, crate::web::payouts::payout,
+        crate::web::payouts::disbursement, crate::web::payouts::ack_code, crate::web::payouts::income,
+        crate::web::payouts::impact,
     ),
     modifiers(&Security),
     components(schemas(

@@ -203,11 +203,15 @@ pub async fn order(
     number: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of_request(&req);
-    let view = state.orders.order_view(&who.0, number.into_inner(), lang).await?;
+    let number = number.into_inner();
+    let view = state.orders.order_view(&who.0, number.clone(), lang).await?;
     if is_api(&req) {
         return Ok(HttpResponse::Ok().json(view));
     }
     let mut ctx = Context::new();
+    if view.viewer != "workshop" {
+        ctx.insert("impact", &state.payouts.impact(&who.0, number).await?);
+    }
     ctx.insert("order", &view);
     state.renderer.page(&req, lang, "shop/order.html", ctx)
 }

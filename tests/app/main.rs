@@ -11,6 +11,8 @@ mod cli;
 mod consent;
 mod errors;
 mod i18n;
+mod ledger;
+mod ledger_properties;
 mod ops;
 mod order_load;
 mod orders;

@@ -119,6 +119,8 @@ pub struct TestApp {
     pub mailer: gongfang::mail::Mailer,
     /// The app's orders service (its worker stops when the test ends).
     pub orders: gongfang::orders::Orders,
+    /// The app's payouts service.
+    pub payouts: gongfang::payouts::Payouts,
     /// Dropped (after the pool above) when the test ends.
     _database: TestDatabase,
     _dir: tempfile::TempDir,
@@ -161,6 +163,7 @@ impl TestApp {
         let search = state.search.clone();
         let mailer = state.accounts.mailer().clone();
         let orders = state.orders.clone();
+        let payouts = state.payouts.clone();
         let server = server::start(state, listener, Some(1)).expect("start the server");
         tokio::spawn(server);
         let db = Db::connect(&config.database, 2).expect("test db handle");
@@ -172,6 +175,7 @@ impl TestApp {
             data_dir: dir.path().to_path_buf(),
             mailer,
             orders,
+            payouts,
             _database: database,
             _dir: dir,
         }
