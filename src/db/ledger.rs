@@ -73,15 +73,20 @@ pub struct LineTermsRow {
     pub refunded_fen: i64,
 }
 
+/// A written entry: `(id, order line, kind, refund)`.
+pub type WrittenEntry = (i64, i64, String, Option<i64>);
+/// A wage posting: `(worker, household status, amount)`.
+pub type WagePosting = (i64, Option<String>, i64);
+
 /// Rows per insert statement: well under SQLite's 32,766 bound parameters.
 const CHUNK: usize = 2_000;
 
 /// Inserts entries; returns `(id, order_line_id, kind, refund_id)` of each, in no set order.
-pub fn insert_entries(conn: &mut DbConn, rows: &[NewEntry]) -> QueryResult<Vec<(i64, i64, String, Option<i64>)>> {
+pub fn insert_entries(conn: &mut DbConn, rows: &[NewEntry]) -> QueryResult<Vec<WrittenEntry>> {
     let mut out = Vec::with_capacity(rows.len());
     let cols = (journal_entries::id, journal_entries::order_line_id, journal_entries::kind, journal_entries::refund_id);
     for chunk in rows.chunks(CHUNK) {
-        let got: Vec<(i64, i64, String, Option<i64>)> = match conn {
+        let got: Vec<WrittenEntry> = match conn {
             DbConn::Sqlite(c) => {
                 diesel::insert_into(journal_entries::table).values(chunk).returning(cols).get_results(c)?
             }
@@ -314,7 +319,7 @@ pub fn refund_amounts(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, i
 
 /// The wage postings of an order's lines: `(worker, household status, amount)`, and the
 /// lines' counties.
-pub fn order_wages(conn: &mut DbConn, order: i64) -> QueryResult<(Vec<(i64, Option<String>, i64)>, Vec<String>)> {
+pub fn order_wages(conn: &mut DbConn, order: i64) -> QueryResult<(Vec<WagePosting>, Vec<String>)> {
     let wages: Vec<(Option<i64>, Option<String>, i64)> = journal_postings::table
         .inner_join(journal_entries::table.inner_join(order_lines::table))
         .filter(order_lines::order_id.eq(order))

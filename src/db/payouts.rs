@@ -9,6 +9,17 @@ use super::DbConn;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+/// A worker's wages in a set of entries: `(worker, household status, amount, lines)`.
+pub type WageSum = (i64, Option<String>, i64, i64);
+/// [`WageSum`] as the query reads it.
+type WageSumRow = (Option<i64>, Option<String>, Option<i64>, i64);
+/// A line behind a statement: `(order number, line id, title, wages, household status)`.
+pub type StatementLine = (String, i64, String, i64, Option<String>);
+/// A worker's month for the income view: `(worker, period, amount, disbursed, acknowledged)`.
+pub type IncomeRow = (i64, String, i64, bool, bool);
+/// How a workshop is paid: `(rail, Stripe account, sealed bank account, name zh, name en)`.
+pub type Payee = (String, Option<String>, Option<String>, String, String);
+
 /// The accounts a workshop is paid from: its own part and the wages it holds for its makers.
 pub const PAYABLE: [&str; 2] = ["workshop_payable", "wages_payable"];
 
@@ -123,12 +134,8 @@ pub fn settled_balance(conn: &mut DbConn, workshop: i64, cutoff: NaiveDateTime) 
 }
 
 /// The wages in that balance: `(worker, household status, amount, lines)`.
-pub fn settled_wages(
-    conn: &mut DbConn,
-    workshop: i64,
-    cutoff: NaiveDateTime,
-) -> QueryResult<Vec<(i64, Option<String>, i64, i64)>> {
-    let rows: Vec<(Option<i64>, Option<String>, Option<i64>, i64)> = unpaid_settled!(workshop, cutoff)
+pub fn settled_wages(conn: &mut DbConn, workshop: i64, cutoff: NaiveDateTime) -> QueryResult<Vec<WageSum>> {
+    let rows: Vec<WageSumRow> = unpaid_settled!(workshop, cutoff)
         .inner_join(journal_postings::table)
         .filter(journal_postings::account.eq("wages_payable"))
         .group_by((journal_postings::worker_id, journal_postings::household_status))
@@ -252,14 +259,10 @@ pub fn move_payout(
     Ok(n == 1)
 }
 
-/// Counts a failed transfer attempt.
+/// Records why a transfer attempt (already counted) failed.
 pub fn transfer_failed(conn: &mut DbConn, id: i64, error: &str, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(payouts::table.find(id))
-        .set((
-            payouts::attempts.eq(payouts::attempts + 1),
-            payouts::last_error.eq(Some(error)),
-            payouts::updated_at.eq(now),
-        ))
+        .set((payouts::last_error.eq(Some(error)), payouts::updated_at.eq(now)))
         .execute(conn)
 }
 
@@ -282,8 +285,8 @@ pub fn paid_sum(conn: &mut DbConn, payout: i64) -> QueryResult<i64> {
 }
 
 /// Each worker's wages in the entries a payout paid: `(worker, status, amount, lines)`.
-pub fn paid_wages(conn: &mut DbConn, payout: i64) -> QueryResult<Vec<(i64, Option<String>, i64, i64)>> {
-    let rows: Vec<(Option<i64>, Option<String>, Option<i64>, i64)> = payout_entries::table
+pub fn paid_wages(conn: &mut DbConn, payout: i64) -> QueryResult<Vec<WageSum>> {
+    let rows: Vec<WageSumRow> = payout_entries::table
         .inner_join(journal_entries::table.inner_join(journal_postings::table))
         .filter(payout_entries::payout_id.eq(payout))
         .filter(journal_postings::account.eq("wages_payable"))
@@ -335,11 +338,7 @@ pub fn statement(conn: &mut DbConn, id: i64) -> QueryResult<Option<StatementRow>
 }
 
 /// The order lines behind a statement line: `(order number, line id, title, wages, status)`.
-pub fn statement_lines(
-    conn: &mut DbConn,
-    payout: i64,
-    worker: i64,
-) -> QueryResult<Vec<(String, i64, String, i64, Option<String>)>> {
+pub fn statement_lines(conn: &mut DbConn, payout: i64, worker: i64) -> QueryResult<Vec<StatementLine>> {
     let rows: Vec<(String, i64, String, Option<String>, i64)> = payout_entries::table
         .inner_join(
             journal_entries::table
@@ -358,7 +357,7 @@ pub fn statement_lines(
         ))
         .load(conn)?;
     // One row per line: its capture and any refunds of it, summed.
-    let mut out: Vec<(String, i64, String, i64, Option<String>)> = Vec::new();
+    let mut out: Vec<StatementLine> = Vec::new();
     for (number, line, title, status, amount) in rows {
         match out.last_mut() {
             Some(last) if last.1 == line => last.3 += amount,
@@ -433,7 +432,8 @@ pub fn use_ack(conn: &mut DbConn, token_hash: &str, statement: i64, now: NaiveDa
 
 /// Per worker of a workshop and per payout period: `(worker, period, attributed, disbursed,
 /// acknowledged)` in fen, for the portal's income view.
-pub fn income_by_month(conn: &mut DbConn, workshop: i64) -> QueryResult<Vec<(i64, String, i64, bool, bool)>> {
+pub fn income_by_month(conn: &mut DbConn, workshop: i64) -> QueryResult<Vec<IncomeRow>> {
+    #[allow(clippy::type_complexity)]
     let rows: Vec<(i64, String, i64, Option<String>, Option<NaiveDateTime>)> = wage_statements::table
         .inner_join(payouts::table)
         .left_join(wage_disbursements::table)
@@ -451,10 +451,7 @@ pub fn income_by_month(conn: &mut DbConn, workshop: i64) -> QueryResult<Vec<(i64
 }
 
 /// How a workshop is paid: `(rail, Stripe account, sealed bank account, name zh, name en)`.
-pub fn workshop_payee(
-    conn: &mut DbConn,
-    workshop: i64,
-) -> QueryResult<(String, Option<String>, Option<String>, String, String)> {
+pub fn workshop_payee(conn: &mut DbConn, workshop: i64) -> QueryResult<Payee> {
     workshops::table
         .find(workshop)
         .select((

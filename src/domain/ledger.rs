@@ -250,6 +250,20 @@ mod tests {
         }
     }
 
+    /// The worked example: ¥199.99 × 3 at 8% commission, 60% wage, makers 50/30/20.
+    #[test]
+    fn worked_example() {
+        let t = terms(19_999, 3, 800, WageRule::ShareOfNet { wage_bp: bp(6000) }, &[5000, 3000, 2000]);
+        let a = t.attribute(t.gross());
+        assert_eq!(a.gross, Fen(59_997));
+        assert_eq!(a.commission, Fen(4_800)); // 4,799.76 rounds half up
+        assert_eq!(a.net, Fen(55_197));
+        assert_eq!(a.wage_pool, Fen(33_118)); // 33,118.2
+                                              // floors 16,559 / 9,935 / 6,623 leave one fen, for the largest remainder (.6).
+        assert_eq!(a.shares, vec![(1, Fen(16_559)), (2, Fen(9_935)), (3, Fen(6_624))]);
+        assert_eq!(a.workshop_keeps(), Fen(22_079));
+    }
+
     #[test]
     fn a_refund_reverses_exactly_the_refunded_part() {
         let t = terms(19_999, 3, 800, WageRule::ShareOfNet { wage_bp: bp(6000) }, &[5000, 3000, 2000]);

@@ -48,7 +48,7 @@ pub struct ImpactReceipt {
 /// Builds a receipt from an order's wage postings (net of refunds) and its lines' counties.
 pub fn receipt(
     paid_fen: i64,
-    wages: &[(i64, Option<String>, i64)],
+    wages: &[crate::db::ledger::WagePosting],
     counties: &[String],
     reference: &Reference,
 ) -> ImpactReceipt {

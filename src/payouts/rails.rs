@@ -2,8 +2,8 @@
 //! - the **bank batch file** (the default): a transfer list, CSV or XLSX, for the platform's
 //!   bank; the operator marks each payout sent and then confirmed with the bank's reference;
 //! - a **Stripe Connect transfer** to the workshop's connected account, sent by the run and
-//!   retried until it succeeds. Its idempotency key names the payout, so a retry after a
-//!   failure or a crash returns the first transfer and never pays twice.
+//!   retried until it succeeds. Its idempotency key names the payout and the account, so a
+//!   retry after a failure or a crash returns the first transfer and never pays twice.
 
 use super::Payouts;
 use crate::db::audit::{self, AuditEvent};
@@ -43,15 +43,23 @@ impl Rail for StripeConnect<'_> {
             destination.ok_or_else(|| PaymentError::Unavailable("the workshop has no connected account".into()))?;
         let id = self
             .0
-            .transfer(destination, payout.amount_fen, &format!("gongfang-{}", payout.period), &transfer_key(payout.id))
+            .transfer(
+                destination,
+                payout.amount_fen,
+                &format!("gongfang-{}", payout.period),
+                &transfer_key(payout.id, destination),
+            )
             .await?;
         Ok(Some(id))
     }
 }
 
-/// The idempotency key of a payout's transfer.
-pub fn transfer_key(payout: i64) -> String {
-    format!("gongfang-payout-{payout}")
+/// The idempotency key of a payout's transfer to a destination. A retry to the same account
+/// (after a failure or a crash) repeats the key, so Stripe answers with the first transfer; a
+/// payout whose account was corrected after a refused transfer gets a fresh key (the old one
+/// names a request that moved no money).
+pub fn transfer_key(payout: i64, destination: &str) -> String {
+    format!("gongfang-payout-{payout}-{destination}")
 }
 
 /// A row of the bank file.

@@ -165,7 +165,7 @@ enum Made {
 
 /// One statement line per worker: the wages in the payout, the part earned while the
 /// worker's household was poor, and how many lines they come from.
-pub fn statement_lines(payout: i64, wages: &[(i64, Option<String>, i64, i64)]) -> Vec<NewStatement> {
+pub fn statement_lines(payout: i64, wages: &[q::WageSum]) -> Vec<NewStatement> {
     let mut by_worker: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
     for (worker, status, amount, lines) in wages {
         let e = by_worker.entry(*worker).or_default();

@@ -44,7 +44,7 @@ pub struct StatementView {
     /// Unacknowledged longer than the configured days after the payout.
     pub flagged: bool,
     /// The lines behind it: `(order number, line id, title, wages, household status)`.
-    pub lines: Vec<(String, i64, String, i64, Option<String>)>,
+    pub lines: Vec<crate::db::payouts::StatementLine>,
 }
 
 /// A payout with its wage statement.

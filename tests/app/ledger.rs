@@ -331,7 +331,7 @@ async fn a_sale_is_attributed_to_the_fen_settled_paid_out_once_and_acknowledged(
             None => skip("LibreOffice (soffice) is not installed: the bank files were not opened"),
             Some(rows) => {
                 assert_eq!(rows[0][..4], ["payout_id", "payee_workshop", "payee_account", "amount_fen"]);
-                let payout_rows: Vec<&Vec<String>> = rows[1..].iter().filter(|r| r[0] != "").collect();
+                let payout_rows: Vec<&Vec<String>> = rows[1..].iter().filter(|r| !r[0].is_empty()).collect();
                 let sum: i64 = payout_rows.iter().map(|r| r[3].parse::<i64>().unwrap()).sum();
                 assert_eq!(sum, 55_197, "{format}: {rows:?}");
                 assert_eq!(payout_rows[0][4], "551.97");

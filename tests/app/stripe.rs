@@ -308,3 +308,124 @@ async fn a_stripe_outage_delays_payment_and_loses_no_order() {
     let (status, _) = deliver(&app, &payload, &signed(&payload, "whsec_outage")).await;
     assert!(status == 503 || status == 400, "never a 2xx that would drop the event: {status}");
 }
+
+/// Workshops paid by Stripe Connect transfer: the operator connects them (one by creating an
+/// Express account on the server, one with a mistyped account id), the month's run sends the
+/// transfers, a refused transfer stays to send and goes once its account is corrected, and a
+/// transfer that reached Stripe without being recorded (a crash) is not sent twice.
+#[tokio::test]
+async fn payouts_by_stripe_transfer_are_retried_and_never_paid_twice() {
+    use chrono::TimeZone;
+    use diesel::prelude::*;
+    use gongfang::db::schema::{payouts, shipments};
+    let Some(stripe) = stripe_url() else {
+        return skip("TEST_STRIPE_URL is not set (.ci/run starts localstripe)");
+    };
+    let app = spawn(&stripe, "whsec_payouts").await;
+    let operator = User::demo(&app, "operator").await;
+    // Two workshops' sales, delivered on the test clock's day (28 Nov).
+    let mut conn = app.db.conn().unwrap();
+    let now = crate::support::test_clock().now().naive_utc();
+    let cat = gongfang::payouts::generate::Catalogue::load(&mut conn, now).unwrap();
+    let mut workshops: Vec<i64> = cat.products.iter().map(|p| p.workshop_id).collect();
+    workshops.sort_unstable();
+    workshops.dedup();
+    let (a, b) = (workshops[0], workshops[1]);
+    let spec = |w: i64| {
+        let product = cat.products.iter().position(|p| p.workshop_id == w).unwrap();
+        let worker = cat.workers[&w][0];
+        gongfang::payouts::generate::OrderSpec {
+            lines: vec![gongfang::payouts::generate::LineSpec {
+                product,
+                unit_price_fen: 50_000,
+                quantity: 2,
+                commission_bp: 1_000,
+                wage_bp: Some(5_000),
+                piece_rate_fen: None,
+                makers: vec![(worker, 10_000)],
+            }],
+            shipping: [(w, 0)].into_iter().collect(),
+        }
+    };
+    let written = conn
+        .transaction(|c| {
+            let w = gongfang::payouts::generate::write_paid_orders(c, &cat, &[spec(a), spec(b)], "connect", now)?;
+            let ids: Vec<i64> = w.iter().map(|o| o.order).collect();
+            gongfang::payouts::ledger::post_captures(c, &ids, now, now.date())?;
+            Ok::<_, gongfang::error::AppError>(w)
+        })
+        .unwrap();
+    let parcels: Vec<i64> = written.iter().flat_map(|w| w.shipments.clone()).collect();
+    gongfang::payouts::generate::deliver(&mut conn, &parcels, now).unwrap();
+    assert_eq!(
+        shipments::table.filter(shipments::status.eq("delivered")).count().get_result::<i64>(&mut conn).unwrap(),
+        2
+    );
+
+    let (status, body) = operator.post_json(&format!("/api/v1/portal/workshops/{a}/stripe-account"), &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let account_a = body["account"].as_str().unwrap().to_owned();
+    assert!(account_a.starts_with("acct_"));
+    let (status, _) = operator
+        .post_json(&format!("/api/v1/portal/workshops/{b}/stripe-account"), &json!({"account": "acct_mistyped"}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = operator
+        .post_json(&format!("/api/v1/portal/workshops/{b}/stripe-account"), &json!({"account": "not-an-account"}))
+        .await;
+    assert_eq!(status, 400);
+
+    // 10 Jan: December's run pays A by transfer; B's transfer is refused (no such account).
+    let january = app
+        .payouts
+        .with_clock(gongfang::clock::Clock::Fixed(chrono::Utc.with_ymd_and_hms(2027, 1, 10, 4, 0, 0).unwrap()));
+    let december = gongfang::domain::ledger::PayoutPeriod::parse("2026-12").unwrap();
+    let report = january.run(december, None).await.unwrap();
+    // net = 100,000 − 10,000 commission = 90,000 fen each.
+    assert_eq!(
+        (report.created, report.paid_fen, report.transfers_sent, report.transfers_failed),
+        (2, 180_000, 1, 1),
+        "{report:?}"
+    );
+    let rows: Vec<(i64, i64, String, String, Option<String>, i32)> = payouts::table
+        .order(payouts::workshop_id)
+        .select((
+            payouts::id,
+            payouts::workshop_id,
+            payouts::rail,
+            payouts::status,
+            payouts::reference,
+            payouts::attempts,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    let row_a = rows.iter().find(|r| r.1 == a).unwrap().clone();
+    let row_b = rows.iter().find(|r| r.1 == b).unwrap().clone();
+    assert_eq!((row_a.2.as_str(), row_a.3.as_str()), ("stripe", "confirmed"));
+    assert_eq!((row_b.3.as_str(), row_b.5), ("pending", 1), "a refused transfer stays to send");
+    let transfers = stripe_get(&stripe, &format!("/v1/transfers?destination={account_a}")).await;
+    let list = transfers["data"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{transfers}");
+    assert_eq!((list[0]["amount"].as_i64(), list[0]["id"].as_str()), (Some(90_000), row_a.4.as_deref()));
+
+    // The operator corrects B's account. A transfer reaches Stripe but the process dies before
+    // recording it; the retry sends the same idempotency key and Stripe answers with the same
+    // transfer, so B is paid once.
+    let (status, body) = operator.post_json(&format!("/api/v1/portal/workshops/{b}/stripe-account"), &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let account_b = body["account"].as_str().unwrap().to_owned();
+    let unrecorded = january.send_transfer_unrecorded(row_b.0).await.unwrap().unwrap();
+    assert_eq!(payouts::table.find(row_b.0).select(payouts::status).first::<String>(&mut conn).unwrap(), "pending");
+    let (sent, failed) = january.send_transfers(None).await.unwrap();
+    assert_eq!((sent, failed), (1, 0));
+    let (status, reference): (String, Option<String>) =
+        payouts::table.find(row_b.0).select((payouts::status, payouts::reference)).first(&mut conn).unwrap();
+    assert_eq!((status.as_str(), reference.as_deref()), ("confirmed", Some(unrecorded.as_str())));
+    let transfers = stripe_get(&stripe, &format!("/v1/transfers?destination={account_b}")).await;
+    assert_eq!(transfers["data"].as_array().unwrap().len(), 1, "paid once: {transfers}");
+    // Nothing more goes out: the month again, and the sender again.
+    let again = january.run(december, None).await.unwrap();
+    assert_eq!((again.created, again.transfers_sent, again.transfers_failed), (0, 0, 0));
+    let transfers = stripe_get(&stripe, &format!("/v1/transfers?destination={account_a}")).await;
+    assert_eq!(transfers["data"].as_array().unwrap().len(), 1);
+}
