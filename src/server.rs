@@ -90,6 +90,7 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
         payments,
         config.public_url.clone(),
         reference.clone(),
+        (config.data_dir.join("vouchers"), config.photos.clone()),
     );
     Ok(AppState {
         search,

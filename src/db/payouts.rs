@@ -384,6 +384,13 @@ pub fn insert_disbursement(conn: &mut DbConn, d: &NewDisbursement) -> QueryResul
     diesel::insert_into(wage_disbursements::table).values(d).execute(conn)
 }
 
+/// Attaches the photo of a disbursement's voucher (relative to the voucher directory).
+pub fn set_voucher(conn: &mut DbConn, statement: i64, path: &str) -> QueryResult<usize> {
+    diesel::update(wage_disbursements::table.find(statement))
+        .set(wage_disbursements::voucher_path.eq(Some(path)))
+        .execute(conn)
+}
+
 pub fn insert_ack(
     conn: &mut DbConn,
     token_hash: &str,

@@ -32,6 +32,10 @@ pub struct Payouts {
     pub(crate) payments: Payments,
     pub(crate) public_url: String,
     pub(crate) reference: std::sync::Arc<crate::catalog::reference::Reference>,
+    /// Where voucher photos are kept: outside the public media directory, served only to
+    /// those who may read the statement.
+    pub(crate) voucher_dir: std::path::PathBuf,
+    pub(crate) photo_limits: crate::media::photos::PhotoLimits,
 }
 
 impl Payouts {
@@ -45,8 +49,21 @@ impl Payouts {
         payments: Payments,
         public_url: String,
         reference: std::sync::Arc<crate::catalog::reference::Reference>,
+        vouchers: (std::path::PathBuf, crate::media::photos::PhotoLimits),
     ) -> Payouts {
-        Payouts { db, clock, config, return_window_days, key, payments, public_url, reference }
+        let (voucher_dir, photo_limits) = vouchers;
+        Payouts {
+            db,
+            clock,
+            config,
+            return_window_days,
+            key,
+            payments,
+            public_url,
+            reference,
+            voucher_dir,
+            photo_limits,
+        }
     }
 
     /// The same service on another clock (tests and generated data run at chosen times).

@@ -249,6 +249,90 @@ impl Payouts {
         .await
     }
 
+    /// Attaches a photo of the voucher to a recorded disbursement (the manager or operators).
+    /// It goes through the photo pipeline (checked, turned upright, stripped of EXIF and GPS)
+    /// and is kept outside the public media directory.
+    pub async fn attach_voucher(&self, who: &Principal, statement: i64, bytes: Vec<u8>) -> Result<(), AppError> {
+        self.may_attach_voucher(who, statement).await?;
+        let who = who.clone();
+        let (limits, dir) = (self.photo_limits.clone(), self.voucher_dir.clone());
+        let stored = actix_web::web::block(move || {
+            let processed = crate::media::photos::process(&bytes, &limits)?;
+            let key: String =
+                format!("v{statement}-{}", crate::accounts::secrets::new_token().to_lowercase().replace('_', "-"))
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .take(40)
+                    .collect();
+            crate::media::photos::store(&processed, &dir, &key)
+        })
+        .await??;
+        let width = stored.variant_widths.iter().copied().filter(|w| *w <= 1600).max().unwrap_or_default();
+        let path = format!("{}/{}", stored.dir, crate::media::photos::variant_file(width, "jpg"));
+        self.write(move |this, conn| {
+            q::set_voucher(conn, statement, &path)?;
+            audit::append(
+                conn,
+                AuditEvent::new(
+                    Some(who.user_id),
+                    "wage.voucher",
+                    format!("statement:{statement}"),
+                    serde_json::json!({}),
+                ),
+                this.now(),
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Whether `who` may attach a voucher to the statement line now (checked before an
+    /// upload is read).
+    pub async fn may_attach_voucher(&self, who: &Principal, statement: i64) -> Result<(), AppError> {
+        let who = who.clone();
+        self.read(move |_, conn| {
+            let row = q::statement(conn, statement)?.ok_or(AppError::NotFound)?;
+            let payout = q::payout(conn, row.payout_id)?.ok_or(AppError::NotFound)?;
+            keeper(conn, &who, payout.workshop_id)?;
+            if row.method.is_none() {
+                return Err(AppError::Conflict { key: "wage.error.record_first" });
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The voucher photo of a statement line (the manager, operators, officials in scope).
+    /// Audited.
+    pub async fn voucher(&self, who: &Principal, statement: i64) -> Result<Vec<u8>, AppError> {
+        let who = who.clone();
+        let path = self
+            .write(move |this, conn| {
+                let row = q::statement(conn, statement)?.ok_or(AppError::NotFound)?;
+                let payout = q::payout(conn, row.payout_id)?.ok_or(AppError::NotFound)?;
+                reader(conn, &who, payout.workshop_id)?;
+                let path = row.voucher_path.ok_or(AppError::NotFound)?;
+                audit::append(
+                    conn,
+                    AuditEvent::new(
+                        Some(who.user_id),
+                        "wage.voucher_viewed",
+                        format!("statement:{statement}"),
+                        serde_json::json!({}),
+                    ),
+                    this.now(),
+                )?;
+                Ok(path)
+            })
+            .await?;
+        // The path was written by attach_voucher: `photos/<key>/<width>.jpg`, no `..`.
+        if path.split('/').any(|part| part == ".." || part.is_empty()) {
+            return Err(AppError::NotFound);
+        }
+        let file = self.voucher_dir.join(path);
+        actix_web::web::block(move || std::fs::read(file)).await?.map_err(|_| AppError::NotFound)
+    }
+
     /// Makes a one-time acknowledgement code for a statement line (the manager or an
     /// operator), to send the worker by SMS or WeChat. Returns the code and its link.
     pub async fn ack_code(&self, who: &Principal, statement: i64) -> Result<(String, String), AppError> {

@@ -45,7 +45,7 @@ use utoipa::OpenApi;
         crate::web::portal::orders::decide, crate::web::portal::orders::search,
         crate::web::payouts::list, crate::web::payouts::run, crate::web::payouts::mark,
         crate::web::payouts::send_transfers, crate::web::payouts::stripe_account, crate::web::payouts::payout,
-        crate::web::payouts::disbursement, crate::web::payouts::ack_code, crate::web::payouts::income,
+        crate::web::payouts::disbursement, crate::web::payouts::voucher_upload, crate::web::payouts::ack_code, crate::web::payouts::income,
         crate::web::payouts::impact,
     ),
     modifiers(&Security),

@@ -186,6 +186,32 @@ pub async fn disbursement(
     Ok(done(&req, back, json!({"ok": true})))
 }
 
+#[utoipa::path(post, path = "/api/v1/statements/{id}/voucher", description = "Attach a photo of the payment voucher to a recorded disbursement, as multipart/form-data field photo (JPEG, PNG or WebP; the manager or operators). It is stripped of metadata and kept private.", params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError), (status = 413, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn voucher_upload(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+    mut form: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    // The upload is read only once the user is known to be allowed.
+    state.payouts.may_attach_voucher(&who.0, *id).await?;
+    let mut fields = super::portal::photos::read_photo_form(&mut form, state.portal.photo_limits().max_bytes).await?;
+    let bytes = super::portal::photos::photo_of(&mut fields)?;
+    state.payouts.attach_voucher(&who.0, *id, bytes).await?;
+    let back = super::errors::back_link(&req).unwrap_or_else(|| "/portal/payouts".into());
+    Ok(done(&req, back, json!({"ok": true})))
+}
+
+/// The voucher photo of a statement line, for those who may read the statement.
+pub async fn voucher(state: web::Data<AppState>, who: SignedIn, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let bytes = state.payouts.voucher(&who.0, *id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/jpeg")
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes))
+}
+
 #[utoipa::path(post, path = "/api/v1/statements/{id}/ack-code", description = "Make a one-time acknowledgement code for a statement line, to send the worker by SMS or WeChat (the manager or operators). Answers {code, link}; the code is shown only now.", params(("id" = i64, Path)), responses((status = 200), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn ack_code(
     state: web::Data<AppState>,

@@ -265,6 +265,28 @@ async fn a_sale_is_attributed_to_the_fen_settled_paid_out_once_and_acknowledged(
     january.record_disbursement(&who, statement, pay("WX-1", "2027-01-02"), None).await.unwrap();
     let err = january.record_disbursement(&who, statement, pay("WX-2", "2027-01-02"), None).await.unwrap_err();
     assert!(matches!(err, gongfang::error::AppError::Conflict { .. }), "{err:?}");
+    // A photo of the voucher: only after the payment is recorded, never a broken file, kept
+    // private and stripped of its EXIF and GPS data.
+    let photo = crate::photo_files::jpeg_with_exif(640, 480, 6);
+    let (status, _) = manager.upload(&format!("/api/v1/statements/{second}/voucher"), "v.jpg", photo.clone()).await;
+    assert_eq!(status, 409, "record the payment first");
+    let broken = crate::photo_files::truncated_jpeg();
+    let (status, _) = manager.upload(&format!("/api/v1/statements/{statement}/voucher"), "v.jpg", broken).await;
+    assert_eq!(status, 400);
+    let (status, body) = manager.upload(&format!("/api/v1/statements/{statement}/voucher"), "v.jpg", photo).await;
+    assert_eq!(status, 200, "{body}");
+    let res = manager.client.get(manager.url(&format!("/statements/{statement}/voucher"))).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    let voucher = res.bytes().await.unwrap();
+    assert!(
+        crate::photo_files::metadata_found(&voucher).is_empty(),
+        "{:?}",
+        crate::photo_files::metadata_found(&voucher)
+    );
+    let res =
+        other_editor.client.get(other_editor.url(&format!("/statements/{statement}/voucher"))).send().await.unwrap();
+    assert_eq!(res.status(), 404, "another workshop's staff");
     let (code, link) = january.ack_code(&who, statement).await.unwrap();
     assert!(link.ends_with(&format!("/ack/{code}")));
     let (other_code, _) = january.ack_code(&who, second).await.unwrap();
@@ -317,16 +339,18 @@ async fn a_sale_is_attributed_to_the_fen_settled_paid_out_once_and_acknowledged(
         .collect();
     assert_eq!(months, vec![("2026-12".into(), 0, 16_559, 16_559, 16_559), ("2026-11".into(), 16_559, 0, 0, 0)]);
 
-    // The bank file, as the operator downloads it, opened by LibreOffice.
+    // The bank file, as the operator downloads it, opened by LibreOffice. (Both are fetched
+    // first: LibreOffice takes longer than the server's keep-alive.)
+    let (status, _) = manager.get_json("/portal/payouts/bank-file?period=2026-12&format=csv").await;
+    assert_eq!(status, 403, "bank files carry account numbers: operators only");
+    let mut files = Vec::new();
     for format in ["csv", "xlsx"] {
-        let res = operator
-            .client
-            .get(operator.url(&format!("/portal/payouts/bank-file?period=2026-12&format={format}")))
-            .send()
-            .await
-            .unwrap();
+        let url = operator.url(&format!("/portal/payouts/bank-file?period=2026-12&format={format}"));
+        let res = operator.client.get(url).send().await.unwrap();
         assert_eq!(res.status(), 200);
-        let bytes = res.bytes().await.unwrap();
+        files.push((format, res.bytes().await.unwrap()));
+    }
+    for (format, bytes) in files {
         match libreoffice_csv(&bytes, format) {
             None => skip("LibreOffice (soffice) is not installed: the bank files were not opened"),
             Some(rows) => {
@@ -342,8 +366,6 @@ async fn a_sale_is_attributed_to_the_fen_settled_paid_out_once_and_acknowledged(
             }
         }
     }
-    let (status, _) = manager.get_json("/portal/payouts/bank-file?period=2026-12&format=csv").await;
-    assert_eq!(status, 403, "bank files carry account numbers: operators only");
     // The operator marks the transfer sent, then confirmed; each once.
     let mark = |status: &'static str, reference: &'static str| json!({"status": status, "reference": reference});
     let (status, _) =

@@ -13,6 +13,7 @@ use gongfang::search::Search;
 use gongfang::server::{self, PrepareOptions};
 use std::net::TcpListener;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// The fields every product carries in the API (issue: foundation, JSON API).
 pub const PRODUCT_FIELDS: [&str; 11] = [
@@ -169,7 +170,12 @@ impl TestApp {
         let db = Db::connect(&config.database, 2).expect("test db handle");
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
-            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+            // Idle connections close before the server's keep-alive does (see users.rs).
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .pool_idle_timeout(Duration::from_secs(2))
+                .build()
+                .expect("client"),
             db,
             search,
             data_dir: dir.path().to_path_buf(),

@@ -16,8 +16,14 @@ pub struct User {
 impl User {
     /// A browser that has visited the site (so it holds a CSRF cookie) but not logged in.
     pub async fn anonymous(app: &TestApp) -> User {
-        let client =
-            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        // Idle connections are dropped before the server's 5-second keep-alive closes them, so
+        // a request after a long pause never lands on a connection the server is closing.
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(std::time::Duration::from_secs(2))
+            .build()
+            .unwrap();
         let session: Value = client.get(app.url("/api/v1/auth/session")).send().await.unwrap().json().await.unwrap();
         let csrf = session["csrf_token"].as_str().expect("a CSRF token").to_owned();
         User { client, csrf, base: app.base.clone() }

@@ -20,15 +20,27 @@ pub async fn upload(
     mut form: Multipart,
 ) -> Result<HttpResponse, AppError> {
     state.portal.may_edit_product(&who.0, *id).await?;
-    let limit = state.portal.photo_limits().max_bytes;
-    let mut photo: Option<Vec<u8>> = None;
-    let mut alt = AltInput::default();
-    let mut fields = 0;
+    let mut fields = read_photo_form(&mut form, state.portal.photo_limits().max_bytes).await?;
+    let text = |f: &mut std::collections::HashMap<String, Vec<u8>>, name: &str| {
+        f.remove(name).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
+    };
+    let alt = AltInput { alt_zh: text(&mut fields, "alt_zh"), alt_en: text(&mut fields, "alt_en") };
+    let bytes = photo_of(&mut fields)?;
+    let photo_id = state.portal.add_photo(&who.0, *id, bytes, alt).await?;
+    Ok(done(&req, format!("/portal/products/{id}"), json!({"id": photo_id})))
+}
+
+/// Reads a multipart form with a `photo` field (at most `limit` bytes) and a few short text
+/// fields (4 KiB each), never beyond those limits.
+pub(crate) async fn read_photo_form(
+    form: &mut Multipart,
+    limit: usize,
+) -> Result<std::collections::HashMap<String, Vec<u8>>, AppError> {
+    let mut out = std::collections::HashMap::new();
     while let Some(field) = form.next().await {
         let mut field = field.map_err(|_| AppError::BadRequest { field: "photo", key: "photo.damaged" })?;
-        // The form has three fields; a flood of them is not a photo upload.
-        fields += 1;
-        if fields > 8 {
+        // These forms have a few fields; a flood of them is not a photo upload.
+        if out.len() >= 8 {
             return Err(AppError::BadRequest { field: "photo", key: "error.bad_request" });
         }
         let name = field.name().unwrap_or("").to_owned();
@@ -41,17 +53,17 @@ pub async fn upload(
             }
             buf.extend_from_slice(&chunk);
         }
-        match name.as_str() {
-            "photo" => photo = Some(buf),
-            "alt_zh" => alt.alt_zh = String::from_utf8_lossy(&buf).into_owned(),
-            "alt_en" => alt.alt_en = String::from_utf8_lossy(&buf).into_owned(),
-            _ => {}
-        }
+        out.insert(name, buf);
     }
-    let bytes =
-        photo.filter(|b| !b.is_empty()).ok_or(AppError::BadRequest { field: "photo", key: "error.required" })?;
-    let photo_id = state.portal.add_photo(&who.0, *id, bytes, alt).await?;
-    Ok(done(&req, format!("/portal/products/{id}"), json!({"id": photo_id})))
+    Ok(out)
+}
+
+/// The `photo` field of a form read by [`read_photo_form`]; required.
+pub(crate) fn photo_of(fields: &mut std::collections::HashMap<String, Vec<u8>>) -> Result<Vec<u8>, AppError> {
+    fields
+        .remove("photo")
+        .filter(|b| !b.is_empty())
+        .ok_or(AppError::BadRequest { field: "photo", key: "error.required" })
 }
 
 #[utoipa::path(post, path = "/api/v1/portal/photos/{id}", description = "Set a photo's alt text.", request_body = crate::portal::photos::AltInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
