@@ -123,6 +123,22 @@ fn sum_fen() -> diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diese
     diesel::dsl::sql("CAST(SUM(journal_postings.amount_fen) AS BIGINT)")
 }
 
+/// The columns of a [`WageSum`] query, grouped by worker and household status.
+macro_rules! wage_sum_columns {
+    () => {
+        (
+            journal_postings::worker_id,
+            journal_postings::household_status,
+            sum_fen(),
+            diesel::dsl::count(journal_postings::order_line_id).aggregate_distinct(),
+        )
+    };
+}
+
+fn wage_sums(rows: Vec<WageSumRow>) -> Vec<WageSum> {
+    rows.into_iter().filter_map(|(w, s, sum, n)| w.map(|w| (w, s, sum.unwrap_or(0), n))).collect()
+}
+
 /// The settled, unpaid balance of a workshop: what it is owed for the period ending at `cutoff`.
 pub fn settled_balance(conn: &mut DbConn, workshop: i64, cutoff: NaiveDateTime) -> QueryResult<i64> {
     let sum: Option<i64> = unpaid_settled!(workshop, cutoff)
@@ -139,14 +155,9 @@ pub fn settled_wages(conn: &mut DbConn, workshop: i64, cutoff: NaiveDateTime) ->
         .inner_join(journal_postings::table)
         .filter(journal_postings::account.eq("wages_payable"))
         .group_by((journal_postings::worker_id, journal_postings::household_status))
-        .select((
-            journal_postings::worker_id,
-            journal_postings::household_status,
-            sum_fen(),
-            diesel::dsl::count(journal_postings::order_line_id).aggregate_distinct(),
-        ))
+        .select(wage_sum_columns!())
         .load(conn)?;
-    Ok(rows.into_iter().filter_map(|(w, s, sum, n)| w.map(|w| (w, s, sum.unwrap_or(0), n))).collect())
+    Ok(wage_sums(rows))
 }
 
 /// Records that a payout paid exactly the entries [`settled_balance`] summed.
@@ -291,14 +302,9 @@ pub fn paid_wages(conn: &mut DbConn, payout: i64) -> QueryResult<Vec<WageSum>> {
         .filter(payout_entries::payout_id.eq(payout))
         .filter(journal_postings::account.eq("wages_payable"))
         .group_by((journal_postings::worker_id, journal_postings::household_status))
-        .select((
-            journal_postings::worker_id,
-            journal_postings::household_status,
-            sum_fen(),
-            diesel::dsl::count(journal_postings::order_line_id).aggregate_distinct(),
-        ))
+        .select(wage_sum_columns!())
         .load(conn)?;
-    Ok(rows.into_iter().filter_map(|(w, s, sum, n)| w.map(|w| (w, s, sum.unwrap_or(0), n))).collect())
+    Ok(wage_sums(rows))
 }
 
 /// Every payout id, in order (for the audit check).

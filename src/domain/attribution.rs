@@ -145,7 +145,7 @@ pub fn split_largest_remainder(pool: Fen, makers: &[MakerShare]) -> Vec<(i64, Fe
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -197,8 +197,9 @@ mod tests {
         assert!(ShareBp::new(-1).is_none());
     }
 
-    fn shares_strategy() -> impl Strategy<Value = Vec<MakerShare>> {
-        prop::collection::vec(1i64..10_000, 1..6).prop_map(|weights| {
+    /// 1 to 7 makers with random shares summing to exactly 10,000 bp.
+    pub(crate) fn shares_strategy() -> impl Strategy<Value = Vec<MakerShare>> {
+        prop::collection::vec(1i64..10_000, 1..8).prop_map(|weights| {
             // Scale arbitrary weights to bp that sum to exactly 10,000.
             let total: i64 = weights.iter().sum();
             let mut bps: Vec<i64> = weights.iter().map(|w| w * 10_000 / total).collect();

@@ -291,14 +291,11 @@ mod tests {
             commission in 0i64..=10_000,
             wage in 0i64..=10_000,
             piece in prop::option::of(0i64..500_000),
-            shares in prop::collection::vec(1i64..100, 1..8),
+            makers in crate::domain::attribution::tests::shares_strategy(),
             cuts in prop::collection::vec(1i64..1_000, 0..4),
         ) {
-            let total: i64 = shares.iter().sum();
-            let mut bps: Vec<i64> = shares.iter().map(|s| s * 10_000 / total).collect();
-            bps[0] += 10_000 - bps.iter().sum::<i64>();
             let rule = match piece { Some(p) => WageRule::PieceRate { per_unit: Fen(p) }, None => WageRule::ShareOfNet { wage_bp: bp(wage) } };
-            let t = terms(price, qty, commission, rule, &bps);
+            let t = LineTerms { makers, ..terms(price, qty, commission, rule, &[]) };
             prop_assert_eq!(t.attribute(t.gross()), attribute_line(t.unit_price, qty, t.commission, rule, &t.makers));
             let mut kept = t.gross();
             let mut sums = std::collections::HashMap::new();

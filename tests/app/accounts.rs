@@ -361,17 +361,7 @@ async fn audit_verify_passes_on_the_demo_and_names_an_edited_row() {
             .await;
         assert_eq!(status, 200);
     }
-    let verify_cli = || {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gongfang"))
-            .args(["audit", "verify"])
-            .env("DATABASE_URL", app.database_url())
-            .env("GONGFANG_DATA_DIR", &app.data_dir)
-            .env("RUST_LOG", "warn")
-            .output()
-            .unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
-    };
-    let (code, text) = verify_cli();
+    let (code, text) = app.audit_verify();
     assert_eq!((code, text.lines().next()), (Some(0), Some("audit log intact: 9 entries verified")), "{text}");
     let mut conn = app.db.conn().unwrap();
     let report = gongfang::db::audit::verify(&mut conn).unwrap();
@@ -391,7 +381,7 @@ async fn audit_verify_passes_on_the_demo_and_names_an_edited_row() {
     let report = gongfang::db::audit::verify(&mut conn).unwrap();
     assert_eq!(report.first_broken.as_ref().map(|(seq, _)| *seq), Some(8), "{report:?}");
     assert_eq!(report.entries, 7);
-    let (code, text) = verify_cli();
+    let (code, text) = app.audit_verify();
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("BROKEN at entry 8"), "{text}");
 }

@@ -66,17 +66,6 @@ fn postings_of_line(app: &TestApp, line: i64) -> BTreeMap<(String, Option<i64>),
     out
 }
 
-fn verify_cli(app: &TestApp) -> (Option<i32>, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gongfang"))
-        .args(["audit", "verify"])
-        .env("DATABASE_URL", app.database_url())
-        .env("GONGFANG_DATA_DIR", &app.data_dir)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 /// Converts a file with LibreOffice (headless) to CSV and reads it back; None without it.
 fn libreoffice_csv(bytes: &[u8], ext: &str) -> Option<Vec<Vec<String>>> {
     let soffice = ["soffice", "libreoffice"].into_iter().find(|b| {
@@ -382,7 +371,7 @@ async fn a_sale_is_attributed_to_the_fen_settled_paid_out_once_and_acknowledged(
     assert_eq!(status, 200);
 
     // `audit verify` recomputes it all; an edited journal row is named.
-    let (code, text) = verify_cli(&app);
+    let (code, text) = app.audit_verify();
     assert_eq!(code, Some(0), "{text}");
     assert!(
         text.contains(
@@ -405,7 +394,7 @@ async fn a_sale_is_attributed_to_the_fen_settled_paid_out_once_and_acknowledged(
         _ => "DROP TRIGGER journal_postings_no_change ON journal_postings",
     });
     app.execute(&edit);
-    let (code, text) = verify_cli(&app);
+    let (code, text) = app.audit_verify();
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains(&format!("journal posting {posting} ")), "the edited row is named: {text}");
     assert!(text.contains("the entry does not balance: its postings sum to 100 fen"), "{text}");
@@ -416,7 +405,7 @@ async fn a_sale_is_attributed_to_the_fen_settled_paid_out_once_and_acknowledged(
         .first(&mut conn)
         .unwrap();
     app.execute(&format!("UPDATE journal_postings SET amount_fen = amount_fen - 100 WHERE id = {other}"));
-    let (code, text) = verify_cli(&app);
+    let (code, text) = app.audit_verify();
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains(&format!("journal posting {posting}")) && text.contains("the rules give 9935 fen"), "{text}");
     assert!(text.contains(&format!("payout {payout}")), "the payout no longer matches its entries: {text}");

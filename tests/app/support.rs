@@ -225,6 +225,18 @@ impl TestApp {
     }
 
     /// Runs SQL on the app's database (for arranging a test's situation).
+    /// Runs `gongfang audit verify` on this app's database: its exit code and output.
+    pub fn audit_verify(&self) -> (Option<i32>, String) {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gongfang"))
+            .args(["audit", "verify"])
+            .env("DATABASE_URL", self.database_url())
+            .env("GONGFANG_DATA_DIR", &self.data_dir)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run gongfang audit verify");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
     pub fn execute(&self, sql: &str) {
         let mut conn = self.db.conn().expect("connection");
         conn.batch_execute(sql).expect("execute");
