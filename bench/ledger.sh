@@ -20,12 +20,13 @@ if [ "$BACKEND" = postgres ]; then
   admin=postgres://postgres@127.0.0.1:5432/test
   psql "$admin" -qc "DROP DATABASE IF EXISTS gf_bench_ledger WITH (FORCE)" -c "CREATE DATABASE gf_bench_ledger"
   export DATABASE_URL=postgres://postgres@127.0.0.1:5432/gf_bench_ledger
+  trap 'rm -rf "$data"; psql "$admin" -qc "DROP DATABASE IF EXISTS gf_bench_ledger WITH (FORCE)"' EXIT
 else
   export DATABASE_URL="$data/gongfang.sqlite3"
 fi
 echo "backend=$BACKEND lines=$LINES"
 if [ -x /usr/bin/time ]; then
-  /usr/bin/time -f "process max_rss_mib=%M KiB wall=%e s" target/release/examples/ledger
+  /usr/bin/time -f "process max_rss_kib=%M wall_s=%e" target/release/examples/ledger
 else
   target/release/examples/ledger
 fi
