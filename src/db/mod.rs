@@ -16,6 +16,7 @@ pub mod portal;
 pub mod reference;
 pub mod refunds;
 pub mod schema;
+pub mod wages;
 pub mod writes;
 
 use crate::config::DatabaseUrl;

@@ -1,10 +1,13 @@
 //! Settlement, payouts and income attribution: the journal postings of every captured line and
 //! refund ([`ledger`]), settlement after the return window and payout runs per period
 //! ([`run`]), the two payout rails — the bank batch file and Stripe Connect transfers
-//! ([`rails`]) — wage statements with the workshop's proof of paying each worker and the
-//! worker's one-time acknowledgement ([`statements`]), the buyer's impact receipt
-//! ([`impact`]), and the audit check that recomputes all of it from the journal ([`verify`]).
+//! ([`rails`]) — wage statements ([`statements`]) with the workshop's proof of paying each
+//! worker ([`disbursements`]) and the worker's one-time acknowledgement ([`acks`]), the
+//! buyer's impact receipt ([`impact`]), and the audit check that recomputes all of it from the
+//! journal ([`verify`]).
 
+pub mod acks;
+pub mod disbursements;
 pub mod generate;
 pub mod impact;
 pub mod ledger;

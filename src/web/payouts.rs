@@ -9,8 +9,8 @@ use super::session::SignedIn;
 use crate::domain::ledger::PayoutPeriod;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::payouts::disbursements::DisbursementInput;
 use crate::payouts::rails::BatchFormat;
-use crate::payouts::statements::DisbursementInput;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -256,7 +256,7 @@ pub struct CodeInput {
 
 /// `/ack`: the form where a worker types the code from their SMS (`?code=` opens it).
 pub async fn ack_form(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    if let Some(code) = query(&req, "code").and_then(|c| crate::payouts::statements::normalise_code(&c)) {
+    if let Some(code) = query(&req, "code").and_then(|c| crate::payouts::acks::normalise_code(&c)) {
         return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/ack/{code}"))).finish());
     }
     state.renderer.page(&req, Lang::of_request(&req), "payouts/ack.html", Context::new())

@@ -244,7 +244,7 @@ async fn a_sale_is_attributed_to_the_fen_settled_paid_out_once_and_acknowledged(
         display_name: "Manager".into(),
         role: gongfang::domain::account::Role::Manager(gongfang::domain::WorkshopId(workshop)),
     };
-    let pay = |reference: &str, day: &str| gongfang::payouts::statements::DisbursementInput {
+    let pay = |reference: &str, day: &str| gongfang::payouts::disbursements::DisbursementInput {
         method: "wechat".into(),
         reference: reference.into(),
         paid_on: day.into(),
