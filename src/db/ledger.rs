@@ -278,16 +278,6 @@ pub fn settle(conn: &mut DbConn, delivered_by: NaiveDateTime, window: chrono::Ti
     Ok(settled)
 }
 
-/// Entries with their postings, in id order from `after` (for the audit check).
-pub fn entries_after(conn: &mut DbConn, after: i64, limit: i64) -> QueryResult<Vec<EntryRow>> {
-    journal_entries::table
-        .filter(journal_entries::id.gt(after))
-        .order(journal_entries::id)
-        .limit(limit)
-        .select(EntryRow::as_select())
-        .load(conn)
-}
-
 /// The postings of some entries, in id order.
 pub fn postings_of_entries(conn: &mut DbConn, entries: &[i64]) -> QueryResult<Vec<PostingRow>> {
     let mut out = Vec::new();
