@@ -1,4 +1,4 @@
-//! The command line: `gongfang [serve|migrate|seed|search|admin|audit|media|payouts]`.
+//! The command line: `gongfang [serve|migrate|seed|search|admin|audit|media|payouts|report]`.
 
 use clap::{Parser, Subcommand};
 
@@ -29,9 +29,11 @@ pub enum Command {
         /// Add the demo workshops, workers and products.
         #[arg(long)]
         demo: bool,
-        /// For benchmarks: add copies of the demo products until there are this many.
-        #[arg(long, value_name = "PRODUCTS")]
-        scale: Option<usize>,
+        /// For benchmarks: a number adds copies of the demo products until there are this many;
+        /// `national` generates a national-scale dataset (about 9,000 workshops, 270,000
+        /// workers and 5,000,000 order lines over 3 years; `GONGFANG_NATIONAL_FRACTION` scales it).
+        #[arg(long, value_name = "PRODUCTS|national", value_parser = parse_scale)]
+        scale: Option<Scale>,
     },
     /// Accounts the platform needs before anyone can invite.
     Admin {
@@ -47,6 +49,11 @@ pub enum Command {
     Media {
         #[command(subcommand)]
         action: MediaAction,
+    },
+    /// Income-attribution reports for officials.
+    Report {
+        #[command(subcommand)]
+        action: ReportAction,
     },
     /// Settlement and payouts to workshops.
     Payouts {
@@ -93,6 +100,50 @@ pub enum PayoutAction {
     },
     /// Send the Stripe transfers still pending (those that failed before).
     Send,
+}
+
+/// What `seed --scale` generates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    Products(usize),
+    National,
+}
+
+fn parse_scale(s: &str) -> Result<Scale, String> {
+    match s {
+        "national" => Ok(Scale::National),
+        n => n.parse().map(Scale::Products).map_err(|_| format!("{s:?} is neither a number of products nor `national`")),
+    }
+}
+
+/// Report commands.
+#[derive(Debug, Subcommand)]
+pub enum ReportAction {
+    /// Export a report as the dashboard shows it (every table, as XLSX by default), record it
+    /// with its digest, and print where it went.
+    Export {
+        /// A region code (province, prefecture or county); the whole country when absent.
+        #[arg(long)]
+        region: Option<String>,
+        /// One workshop (its worker rows), instead of a region.
+        #[arg(long)]
+        workshop: Option<i64>,
+        /// `2026`, `2026-Q4` or `2026-11`.
+        #[arg(long)]
+        period: String,
+        /// Only one heritage item.
+        #[arg(long)]
+        heritage: Option<i64>,
+        /// `xlsx` or `csv`.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// For CSV, the table: summary, rows, months, risk or definitions.
+        #[arg(long, default_value = "rows")]
+        table: String,
+        /// Where to write it (default: the file's own name, here).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 /// Media commands.

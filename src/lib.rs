@@ -31,6 +31,7 @@ pub mod payments;
 pub mod payouts;
 pub mod portal;
 pub mod render;
+pub mod reports;
 pub mod routes;
 pub mod search;
 pub mod seed;

@@ -1,7 +1,7 @@
 //! The `gongfang` binary: configuration → logging → the chosen command.
 
 use clap::Parser;
-use gongfang::cli::{AdminAction, AuditAction, Cli, Command, MediaAction, PayoutAction, SearchAction};
+use gongfang::cli::{AdminAction, AuditAction, Cli, Command, MediaAction, PayoutAction, ReportAction, Scale, SearchAction};
 use gongfang::clock::Clock;
 use gongfang::config::{Config, LogFormat};
 use gongfang::server::{self, PrepareOptions};
@@ -57,14 +57,27 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let database = config.database.clone();
             let state = server::prepare(config, Clock::System, PrepareOptions { demo, progress })?;
             drop(state);
-            if let Some(target) = scale {
-                let db = gongfang::db::Db::connect(&database, 2)?;
-                let bar = progress.then(|| indicatif::ProgressBar::new(0));
-                let added = gongfang::seed::scale::seed_scale(&db, target, bar.as_ref())?;
-                if let Some(bar) = bar {
-                    bar.finish_and_clear();
+            match scale {
+                Some(Scale::Products(target)) => {
+                    let db = gongfang::db::Db::connect(&database, 2)?;
+                    let bar = progress.then(|| indicatif::ProgressBar::new(0));
+                    let added = gongfang::seed::scale::seed_scale(&db, target, bar.as_ref())?;
+                    if let Some(bar) = bar {
+                        bar.finish_and_clear();
+                    }
+                    println!("added {added} generated products (catalogue of {target})");
                 }
-                println!("added {added} generated products (catalogue of {target})");
+                Some(Scale::National) => {
+                    let db = gongfang::db::Db::connect(&database, 2)?;
+                    let started = std::time::Instant::now();
+                    let bar = progress.then(|| bar("national dataset"));
+                    let made = gongfang::seed::national::seed_national(&db, bar.as_ref())?;
+                    if let Some(bar) = bar {
+                        bar.finish_and_clear();
+                    }
+                    println!("{made} in {:.1} s", started.elapsed().as_secs_f64());
+                }
+                None => {}
             }
             println!("reference data present{}", if demo { "; demo catalogue present" } else { "" });
             Ok(())
@@ -136,9 +149,49 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     ledger.entries, ledger.postings, ledger.payouts, ledger.statements
                 );
             }
-            if !chain_ok || !ledger.problems.is_empty() {
+            let reports = gongfang::reports::verify::check(&mut conn)?;
+            for problem in &reports.problems {
+                println!("REPORTS: {problem}");
+            }
+            if reports.problems.is_empty() {
+                println!(
+                    "reports consistent: {} roll-up rows equal the journal; {} export digests recomputed",
+                    reports.rollup_rows, reports.exports
+                );
+            }
+            if !chain_ok || !ledger.problems.is_empty() || !reports.problems.is_empty() {
                 std::process::exit(1);
             }
+            Ok(())
+        }
+        Command::Report { action: ReportAction::Export { region, workshop, period, heritage, format, table, out } } => {
+            let format = gongfang::reports::export::Format::parse(&format)
+                .ok_or_else(|| anyhow::anyhow!("--format: {format:?} is not csv or xlsx"))?;
+            let table = gongfang::reports::export::Table::parse(&table)
+                .ok_or_else(|| anyhow::anyhow!("--table: {table:?} is not summary, rows, months, risk or definitions"))?;
+            let state = server::prepare(config, Clock::System, PrepareOptions { demo: false, progress })?;
+            let bar = progress.then(|| {
+                let b = bar("report");
+                b.set_length(2);
+                b.set_message("reading the figures");
+                b
+            });
+            let request = gongfang::reports::Request { region, workshop, period: Some(period), heritage_item_id: heritage };
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let file = rt
+                .block_on(state.reports.export(gongfang::reports::Viewer::system(), request, format, table))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(b) = &bar {
+                b.inc(1);
+                b.set_message("writing the file");
+            }
+            let path = out.unwrap_or_else(|| std::path::PathBuf::from(&file.filename));
+            std::fs::write(&path, &file.bytes)?;
+            if let Some(b) = bar {
+                b.inc(1);
+                b.finish_and_clear();
+            }
+            println!("report export {} written to {} (SHA-256 {})", file.export_id, path.display(), file.digest);
             Ok(())
         }
         Command::Payouts { action } => {

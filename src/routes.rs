@@ -1,7 +1,7 @@
 //! Every URL of the application, in one table.
 
 use crate::web::portal::{actions, orders, photos};
-use crate::web::{api, assets, auth, ops, pages, payouts, places, portal, search, shop, trace};
+use crate::web::{api, assets, auth, ops, pages, payouts, places, portal, reports, search, shop, trace};
 use actix_web::web;
 
 /// Registers all routes.
@@ -57,6 +57,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/orders/{number}/lines/{line}/return", web::post().to(shop::request_return))
         .route("/api/v1/shipments/{id}/delivered", web::post().to(shop::delivered))
         .route("/api/v1/orders/{number}/impact", web::get().to(payouts::impact))
+        // Reports: the officials' dashboard and exports, and the public impact pages.
+        .route("/officials", web::get().to(reports::dashboard))
+        .route("/officials/export", web::get().to(reports::export))
+        .route("/api/v1/reports", web::get().to(reports::dashboard))
+        .route("/api/v1/reports/export", web::get().to(reports::export))
+        .route("/impact", web::get().to(reports::impact_country))
+        .route("/impact/regions/{code}", web::get().to(reports::impact_region))
+        .route("/impact/workshops/{slug}", web::get().to(reports::impact_workshop))
+        .route("/api/v1/impact", web::get().to(reports::impact_country))
+        .route("/api/v1/impact/regions/{code}", web::get().to(reports::impact_region))
+        .route("/api/v1/impact/workshops/{slug}", web::get().to(reports::impact_workshop))
         // Payouts: each payout's wage statement, the workshop's records of paying each worker,
         // and the worker's no-login acknowledgement.
         .route("/payouts/{id}", web::get().to(payouts::payout))

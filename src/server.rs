@@ -92,12 +92,14 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
         reference.clone(),
         (config.data_dir.join("vouchers"), config.photos.clone()),
     );
+    let reports = crate::reports::Reports::new(db.clone(), clock, config.reports.clone(), reference.clone());
     Ok(AppState {
         search,
         accounts,
         portal,
         orders,
         payouts,
+        reports,
         catalog: Catalog::new(db, reference, clock),
         renderer,
         config: Arc::new(config),

@@ -22,4 +22,5 @@ pub struct AppState {
     pub portal: Portal,
     pub orders: Orders,
     pub payouts: Payouts,
+    pub reports: crate::reports::Reports,
 }

@@ -4,6 +4,8 @@
 
 use super::{err, ConfigError};
 use std::collections::HashMap;
+use crate::domain::employment_rule::RuleConfig;
+use crate::domain::household::HouseholdStatus;
 use std::time::Duration;
 
 /// How orders behave over time.
@@ -63,6 +65,29 @@ pub fn payouts_from_env(env: &HashMap<String, String>) -> Result<PayoutsConfig, 
     Ok(PayoutsConfig {
         ack_link_days: number(env, "GONGFANG_ACK_LINK_DAYS", 14, 365)?,
         ack_flag_days: number(env, "GONGFANG_ACK_FLAG_DAYS", 30, 3650)?,
+    })
+}
+
+/// The employment rule the reports check (see [`crate::domain::employment_rule`]):
+/// `GONGFANG_POOR_SHARE_THRESHOLD_BP` (3000 = 30%), `GONGFANG_POOR_STATUSES` (the household
+/// statuses that count, comma-separated; `registered_poor,lifted_out,monitored`) and
+/// `GONGFANG_CONFIRMATION_NOTICE_DAYS` (60).
+pub fn reports_from_env(env: &HashMap<String, String>) -> Result<RuleConfig, ConfigError> {
+    let counted = match env.get("GONGFANG_POOR_STATUSES").map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        None => RuleConfig::default().counted,
+        Some(list) => list
+            .split(',')
+            .map(|w| {
+                HouseholdStatus::parse(w.trim()).ok_or_else(|| {
+                    err("GONGFANG_POOR_STATUSES", format!("{w:?} is not one of registered_poor, lifted_out, monitored, not_poor"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    Ok(RuleConfig {
+        threshold_bp: number(env, "GONGFANG_POOR_SHARE_THRESHOLD_BP", 3000, 10_000)?,
+        counted,
+        confirmation_notice_days: number(env, "GONGFANG_CONFIRMATION_NOTICE_DAYS", 60, 366)?,
     })
 }
 

@@ -116,6 +116,8 @@ pub struct Config {
     pub photos: PhotoLimits,
     pub orders: OrdersConfig,
     pub payouts: PayoutsConfig,
+    /// The employment rule the officials' reports check.
+    pub reports: crate::domain::employment_rule::RuleConfig,
     /// Stripe payments; without it orders are paid offline, confirmed by staff.
     pub stripe: Option<StripeConfig>,
 }
@@ -331,6 +333,7 @@ impl Config {
             photos,
             orders: commerce::orders_from_env(env)?,
             payouts: commerce::payouts_from_env(env)?,
+            reports: commerce::reports_from_env(env)?,
             stripe: commerce::stripe_from_env(env)?,
         })
     }
@@ -375,6 +378,7 @@ impl Config {
             photos: PhotoLimits::default(),
             orders: OrdersConfig::default(),
             payouts: PayoutsConfig::default(),
+            reports: crate::domain::employment_rule::RuleConfig::default(),
             stripe: None,
         }
     }

@@ -15,6 +15,7 @@ pub mod payouts;
 pub mod portal;
 pub mod reference;
 pub mod refunds;
+pub mod reports;
 pub mod schema;
 pub mod wages;
 pub mod writes;

@@ -527,6 +527,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    report_months (workshop_id, month, heritage_item_id) {
+        workshop_id -> BigInt,
+        month -> Text,
+        heritage_item_id -> BigInt,
+        gross_fen -> BigInt,
+        commission_fen -> BigInt,
+        wages_fen -> BigInt,
+        registered_poor_fen -> BigInt,
+        lifted_out_fen -> BigInt,
+        monitored_fen -> BigInt,
+    }
+}
+
+diesel::table! {
+    report_exports (id) {
+        id -> BigInt,
+        region_code -> Nullable<Text>,
+        workshop_id -> Nullable<BigInt>,
+        period -> Text,
+        heritage_item_id -> Nullable<BigInt>,
+        upto_entry_id -> BigInt,
+        digest -> Text,
+        format -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(report_months -> workshops (workshop_id));
 diesel::joinable!(heritage_item_regions -> heritage_items (heritage_item_id));
 diesel::joinable!(workshop_heritage_items -> workshops (workshop_id));
 diesel::joinable!(workshop_heritage_items -> heritage_items (heritage_item_id));
@@ -573,4 +603,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     wage_statements,
     wage_disbursements,
     wage_acks,
+    report_months,
+    report_exports,
 );

@@ -128,6 +128,9 @@ fn write(conn: &mut DbConn, pending: Vec<(NewEntry, Vec<Labelled>)>) -> Result<u
         }));
     }
     q::insert_postings(conn, &postings)?;
+    // The reports' roll-up moves with the journal, in the same transaction, so it never drifts.
+    let written: Vec<i64> = ids.values().copied().collect();
+    crate::db::reports::roll_up(conn, &written)?;
     Ok(pending.len())
 }
 

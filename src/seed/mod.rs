@@ -4,6 +4,7 @@
 mod accounts;
 pub mod generate;
 pub mod images;
+pub mod national;
 pub mod scale;
 pub mod spec;
 

@@ -10,6 +10,7 @@ pub mod pages;
 pub mod payouts;
 pub mod places;
 pub mod portal;
+pub mod reports;
 pub mod search;
 pub mod session;
 pub mod shop;

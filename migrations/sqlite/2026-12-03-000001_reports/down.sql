@@ -1,0 +1,3 @@
+DROP INDEX workers_employment;
+DROP TABLE report_exports;
+DROP TABLE report_months;

@@ -1,0 +1,268 @@
+//! The public impact pages: the whole country, each region and each workshop, in aggregate
+//! only. A cell that counts fewer than 3 people is suppressed, with the money that would tell
+//! their income. So that no total reveals it by subtraction, suppression is decided from the
+//! top down: among siblings, a lone suppressed cell takes the next smallest with it, and a
+//! region whose own figure is suppressed on its parent's page hides one of its rows too.
+
+use super::figures::Figures;
+use super::scope::{child_key, ChildLevel};
+use super::Reports;
+use crate::db::reports::{self as q, Slice, WorkshopFilter};
+use crate::domain::period::ReportPeriod;
+use crate::domain::RegionLevel;
+use crate::error::AppError;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Counts of people from 1 to this, exclusive, are suppressed.
+pub const SMALL_CELL: i64 = 3;
+
+/// A row as the public sees it: `None` is a suppressed cell.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PublicRow {
+    pub key: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// The public page it leads to.
+    pub link: Option<String>,
+    pub workshops: i64,
+    pub workers: Option<i64>,
+    pub poor_workers: Option<i64>,
+    pub wages_fen: Option<i64>,
+    pub poor_wages_fen: Option<i64>,
+    /// The poor-household workers' share of heads, as text.
+    pub poor_share: Option<String>,
+}
+
+/// A public page.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicPage {
+    pub name_zh: String,
+    pub name_en: String,
+    /// `(link, name_zh, name_en)` from the country down.
+    pub breadcrumb: Vec<(String, String, String)>,
+    pub period: String,
+    pub period_zh: String,
+    pub period_en: String,
+    pub total: PublicRow,
+    pub rows: Vec<PublicRow>,
+    pub threshold_bp: i64,
+}
+
+/// The two people counts a page shows, per row: workers and poor-household workers.
+type Counts = [i64; 2];
+
+/// Which cells of sibling rows to hide, per column, given whether their total is hidden.
+pub fn suppress(total_hidden: [bool; 2], rows: &[Counts]) -> Vec<[bool; 2]> {
+    let mut hidden = vec![[false; 2]; rows.len()];
+    for col in 0..2 {
+        for (h, r) in hidden.iter_mut().zip(rows) {
+            h[col] = r[col] > 0 && r[col] < SMALL_CELL;
+        }
+        let count = hidden.iter().filter(|h| h[col]).count();
+        // One hidden cell under a shown total could be had by subtraction; under a hidden
+        // total, a row set with none hidden would give the total away. Either way, hide the
+        // smallest other non-zero cell as well.
+        if (count == 1 && !total_hidden[col]) || (count == 0 && total_hidden[col]) {
+            let next = rows
+                .iter()
+                .enumerate()
+                .filter(|(i, r)| !hidden[*i][col] && r[col] > 0)
+                .min_by_key(|(i, r)| (r[col], *i))
+                .map(|(i, _)| i);
+            if let Some(i) = next {
+                hidden[i][col] = true;
+            }
+        }
+    }
+    hidden
+}
+
+fn own_hidden(c: Counts) -> [bool; 2] {
+    [c[0] > 0 && c[0] < SMALL_CELL, c[1] > 0 && c[1] < SMALL_CELL]
+}
+
+fn public_row(key: String, names: (String, String), link: Option<String>, f: &Figures, hidden: [bool; 2]) -> PublicRow {
+    let (w, p) = (!hidden[0], !hidden[1]);
+    PublicRow {
+        key,
+        name_zh: names.0,
+        name_en: names.1,
+        link,
+        workshops: f.workshops,
+        workers: w.then_some(f.workers),
+        poor_workers: p.then_some(f.poor_workers),
+        wages_fen: w.then_some(f.wages_fen),
+        poor_wages_fen: p.then_some(f.poor_wages_fen),
+        poor_share: (w && p).then(|| f.headcount_share.percent_text()),
+    }
+}
+
+/// Where a public page is.
+#[derive(Debug, Clone)]
+pub enum Place {
+    Country,
+    Region(String),
+    Workshop(String),
+}
+
+impl Reports {
+    /// A public impact page for a period (this year when absent).
+    pub async fn public_page(&self, place: Place, period: Option<String>) -> Result<PublicPage, AppError> {
+        let this = self.clone();
+        self.db.run(move |conn| this.public_page_in(conn, &place, period.as_deref())).await
+    }
+
+    fn public_page_in(&self, conn: &mut crate::db::DbConn, place: &Place, period: Option<&str>) -> Result<PublicPage, AppError> {
+        let period = self.period(period)?;
+        let slice = Slice { workshops: WorkshopFilter::All, period, heritage_item_id: None };
+        let workshops = q::workshops(conn, &slice)?;
+        let months = q::rolled_up(conn, &slice)?;
+        let headcounts = q::headcounts(conn, &slice)?;
+        let inputs = super::figures::Inputs { workshops: &workshops, months: &months, headcounts: &headcounts, statements: &[], with_statements: false };
+        let per = super::figures::per_workshop(&inputs, period.end().min(self.clock.today()), &self.rule);
+        // The steps from the country down to the page: each names the child to descend into.
+        let (steps, target_workshop) = match place {
+            Place::Country => (Vec::new(), None),
+            Place::Region(code) => {
+                self.reference.region(code).ok_or(AppError::NotFound)?;
+                (self.reference.path(code).into_iter().map(|r| (r.code.clone(), r.level)).collect::<Vec<_>>(), None)
+            }
+            Place::Workshop(slug) => {
+                let w = workshops.iter().find(|w| &w.slug == slug).ok_or(AppError::NotFound)?;
+                (self.reference.path(&w.county_code).into_iter().map(|r| (r.code.clone(), r.level)).collect(), Some(w.id))
+            }
+        };
+        let mut members: Vec<&q::WorkshopInfo> = workshops.iter().collect();
+        let mut total = sum(&members, &per, period);
+        let mut hidden = own_hidden(counts(&total));
+        let mut breadcrumb = vec![("/impact".to_owned(), "全国".to_owned(), "China".to_owned())];
+        let (mut name_zh, mut name_en) = ("全国".to_owned(), "China".to_owned());
+        let mut level = ChildLevel::Province;
+        let tail = format!("?period={}", period.code());
+        for (code, region_level) in &steps {
+            let (rows, flags) = self.children(&members, &per, level, hidden, period);
+            let i = rows.iter().position(|(k, _)| k == code).ok_or(AppError::NotFound)?;
+            hidden = [hidden[0] || flags[i][0], hidden[1] || flags[i][1]];
+            members.retain(|w| child_key(level, w) == *code);
+            total = rows[i].1.clone();
+            let r = self.reference.region(code).ok_or(AppError::NotFound)?;
+            (name_zh, name_en) = (r.name_zh.clone(), r.name_pinyin.clone());
+            breadcrumb.push((format!("/impact/regions/{code}{tail}"), name_zh.clone(), name_en.clone()));
+            level = match region_level {
+                RegionLevel::Province => ChildLevel::Prefecture,
+                RegionLevel::Prefecture => ChildLevel::County,
+                RegionLevel::County => ChildLevel::Workshop,
+            };
+        }
+        let (rows, flags) = self.children(&members, &per, level, hidden, period);
+        let mut public_rows: Vec<PublicRow> = rows
+            .iter()
+            .zip(&flags)
+            .map(|((key, f), h)| {
+                let (names, link) = match level {
+                    ChildLevel::Workshop | ChildLevel::Worker => {
+                        let w = members.iter().find(|w| w.id.to_string() == *key);
+                        (
+                            w.map_or_else(|| (key.clone(), key.clone()), |w| (w.name_zh.clone(), w.name_en.clone())),
+                            w.map(|w| format!("/impact/workshops/{}{tail}", w.slug)),
+                        )
+                    }
+                    _ => (
+                        self.reference.region(key).map_or_else(|| (key.clone(), key.clone()), |r| (r.name_zh.clone(), r.name_pinyin.clone())),
+                        Some(format!("/impact/regions/{key}{tail}")),
+                    ),
+                };
+                public_row(key.clone(), names, link, f, *h)
+            })
+            .collect();
+        if let Some(id) = target_workshop {
+            // A workshop's page is its own row on its county's page, and has no rows below.
+            let i = public_rows.iter().position(|r| r.key == id.to_string()).ok_or(AppError::NotFound)?;
+            let row = public_rows.swap_remove(i);
+            breadcrumb.push((row.link.clone().unwrap_or_default(), row.name_zh.clone(), row.name_en.clone()));
+            return Ok(self.page(row.name_zh.clone(), row.name_en.clone(), breadcrumb, period, row, Vec::new()));
+        }
+        let total_row = public_row(String::new(), (name_zh.clone(), name_en.clone()), None, &total, hidden);
+        Ok(self.page(name_zh, name_en, breadcrumb, period, total_row, public_rows))
+    }
+
+    fn page(
+        &self,
+        name_zh: String,
+        name_en: String,
+        breadcrumb: Vec<(String, String, String)>,
+        period: ReportPeriod,
+        total: PublicRow,
+        rows: Vec<PublicRow>,
+    ) -> PublicPage {
+        PublicPage {
+            name_zh,
+            name_en,
+            breadcrumb,
+            period: period.code(),
+            period_zh: period.label_zh(),
+            period_en: period.label_en(),
+            total,
+            rows,
+            threshold_bp: self.rule.threshold_bp,
+        }
+    }
+
+    /// The rows one level below, with their suppression under a total hidden or not.
+    fn children(
+        &self,
+        members: &[&q::WorkshopInfo],
+        per: &BTreeMap<i64, Figures>,
+        level: ChildLevel,
+        total_hidden: [bool; 2],
+        period: ReportPeriod,
+    ) -> (Vec<(String, Figures)>, Vec<[bool; 2]>) {
+        let mut grouped: BTreeMap<String, Vec<&q::WorkshopInfo>> = BTreeMap::new();
+        for w in members {
+            grouped.entry(child_key(level, w)).or_default().push(w);
+        }
+        let rows: Vec<(String, Figures)> = grouped.into_iter().map(|(k, ws)| (k, sum(&ws, per, period))).collect();
+        let counts: Vec<Counts> = rows.iter().map(|(_, f)| counts(f)).collect();
+        let mut flags = suppress(total_hidden, &counts);
+        for (f, c) in flags.iter_mut().zip(&counts) {
+            let own = own_hidden(*c);
+            *f = [f[0] || own[0], f[1] || own[1]];
+        }
+        (rows, flags)
+    }
+}
+
+fn counts(f: &Figures) -> Counts {
+    [f.workers, f.poor_workers]
+}
+
+fn sum(ws: &[&q::WorkshopInfo], per: &BTreeMap<i64, Figures>, period: ReportPeriod) -> Figures {
+    let mut t = Figures::default();
+    for w in ws {
+        if let Some(f) = per.get(&w.id) {
+            t.add(f);
+        }
+    }
+    t.finish(period.month_count());
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lone_small_cell_takes_the_next_smallest_with_it() {
+        let h = suppress([false, false], &[[10, 2], [12, 5], [20, 9]]);
+        assert_eq!(h.iter().map(|c| c[1]).collect::<Vec<_>>(), [true, true, false]);
+        assert!(h.iter().all(|c| !c[0]), "worker counts are all 3 or more");
+        // Two small cells hide each other; zero is not a person and stays.
+        let h = suppress([false, false], &[[1, 0], [2, 0], [30, 0]]);
+        assert_eq!(h.iter().map(|c| c[0]).collect::<Vec<_>>(), [true, true, false]);
+        assert!(h.iter().all(|c| !c[1]));
+        // Under a hidden total, rows that are all large still hide one.
+        let h = suppress([false, true], &[[10, 4], [10, 7]]);
+        assert_eq!(h.iter().map(|c| c[1]).collect::<Vec<_>>(), [true, false]);
+    }
+}

@@ -1,0 +1,116 @@
+//! Reports on the web: the officials' dashboard (`/officials`, JSON at `/api/v1/reports`) with
+//! its CSV and XLSX exports, and the public impact pages (`/impact`, per region and per
+//! workshop; JSON under `/api/v1/impact`).
+
+use super::session::Viewer as Session;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::reports::export::{Format, Table};
+use crate::reports::public::Place;
+use crate::reports::{charts, Request, Viewer};
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use tera::Context;
+
+fn is_api(req: &HttpRequest) -> bool {
+    req.path().starts_with("/api/")
+}
+
+fn query(req: &HttpRequest, name: &str) -> Option<String> {
+    crate::domain::listing::query_value(&super::query_pairs(req), name)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// The scope, period and heritage item asked for. A workshop id that is not a number is an
+/// edited URL: not found.
+fn request_of(req: &HttpRequest) -> Result<Request, AppError> {
+    let workshop = match query(req, "workshop") {
+        Some(w) => Some(w.parse::<i64>().map_err(|_| AppError::NotFound)?),
+        None => None,
+    };
+    let heritage_item_id = match query(req, "heritage") {
+        Some(h) => Some(h.parse::<i64>().map_err(|_| AppError::BadRequest { field: "heritage", key: "report.bad_heritage" })?),
+        None => None,
+    };
+    Ok(Request { region: query(req, "region"), workshop, period: query(req, "period"), heritage_item_id })
+}
+
+#[utoipa::path(get, path = "/api/v1/reports", description = "Income-attribution report (officials for their region subtree, operators for all): figures for a region (`region`, a 6-digit code) or one workshop (`workshop`, with its workers), a period (`2026`, `2026-Q4`, `2026-11`; this year by default) and optionally one heritage item; rows one level down, months, and workshops at risk of the 30% rule.", params(("region" = Option<String>, Query), ("workshop" = Option<i64>, Query), ("period" = Option<String>, Query), ("heritage" = Option<i64>, Query)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn dashboard(state: web::Data<AppState>, req: HttpRequest, who: Session) -> Result<HttpResponse, AppError> {
+    let request = request_of(&req)?;
+    let d = state.reports.dashboard(who.0, request).await?;
+    if is_api(&req) {
+        return Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(&d));
+    }
+    let lang = Lang::of_request(&req);
+    let (shares, trend) = charts::dashboard_charts(&d, lang, state.renderer.i18n());
+    let mut ctx = Context::new();
+    ctx.insert("d", &d);
+    ctx.insert("share_chart", &shares);
+    ctx.insert("trend_chart", &trend);
+    ctx.insert("definitions", crate::reports::figures::DEFINITIONS);
+    ctx.insert("query", &export_query(&d));
+    let mut page = state.renderer.page(&req, lang, "officials/dashboard.html", ctx)?;
+    page.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    Ok(page)
+}
+
+/// The query string that names the same report.
+fn export_query(d: &crate::reports::Dashboard) -> String {
+    let mut q = format!("period={}", d.period);
+    if let Some(r) = &d.region_code {
+        q.push_str(&format!("&region={r}"));
+    }
+    if let Some(w) = d.workshop_id {
+        q.push_str(&format!("&workshop={w}"));
+    }
+    if let Some(h) = d.heritage_item_id {
+        q.push_str(&format!("&heritage={h}"));
+    }
+    q
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/export", description = "The report's tables as a file: `format=xlsx` (every table and a definitions sheet) or `format=csv` with `table` = summary, rows, months, risk or definitions. Titled, dated, and carrying the digest `gongfang audit verify` checks.", params(("region" = Option<String>, Query), ("workshop" = Option<i64>, Query), ("period" = Option<String>, Query), ("heritage" = Option<i64>, Query), ("format" = Option<String>, Query), ("table" = Option<String>, Query)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn export(state: web::Data<AppState>, req: HttpRequest, who: Session) -> Result<HttpResponse, AppError> {
+    let request = request_of(&req)?;
+    let format = Format::parse(query(&req, "format").as_deref().unwrap_or("xlsx"))
+        .ok_or(AppError::BadRequest { field: "format", key: "report.bad_format" })?;
+    let table = Table::parse(query(&req, "table").as_deref().unwrap_or("rows"))
+        .ok_or(AppError::BadRequest { field: "table", key: "report.bad_table" })?;
+    let viewer = Viewer::of(who.0.as_ref())?;
+    let file = state.reports.export(viewer, request, format, table).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(file.format.content_type())
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", file.filename)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Report-Digest", file.digest))
+        .body(file.bytes))
+}
+
+async fn public(state: web::Data<AppState>, req: HttpRequest, place: Place) -> Result<HttpResponse, AppError> {
+    let page = state.reports.public_page(place, query(&req, "period")).await?;
+    if is_api(&req) {
+        return Ok(HttpResponse::Ok().json(&page));
+    }
+    let mut ctx = Context::new();
+    ctx.insert("p", &page);
+    state.renderer.page(&req, Lang::of_request(&req), "impact.html", ctx)
+}
+
+#[utoipa::path(get, path = "/api/v1/impact", description = "Public impact for the whole country, by province: workshops, workers, poor-household workers and wages, in aggregate. Counts under 3 people (and what would reveal them) are null.", params(("period" = Option<String>, Query)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError)))]
+pub async fn impact_country(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    public(state, req, Place::Country).await
+}
+
+#[utoipa::path(get, path = "/api/v1/impact/regions/{code}", description = "Public impact of a region, by the regions (or workshops) below it; suppressed as for the country.", params(("code" = String, Path), ("period" = Option<String>, Query)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)))]
+pub async fn impact_region(state: web::Data<AppState>, req: HttpRequest, code: web::Path<String>) -> Result<HttpResponse, AppError> {
+    public(state, req, Place::Region(code.into_inner())).await
+}
+
+#[utoipa::path(get, path = "/api/v1/impact/workshops/{slug}", description = "Public impact of one workshop, as its row on its county's page.", params(("slug" = String, Path), ("period" = Option<String>, Query)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)))]
+pub async fn impact_workshop(state: web::Data<AppState>, req: HttpRequest, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+    public(state, req, Place::Workshop(slug.into_inner())).await
+}
