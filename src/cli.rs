@@ -112,7 +112,9 @@ pub enum Scale {
 fn parse_scale(s: &str) -> Result<Scale, String> {
     match s {
         "national" => Ok(Scale::National),
-        n => n.parse().map(Scale::Products).map_err(|_| format!("{s:?} is neither a number of products nor `national`")),
+        n => {
+            n.parse().map(Scale::Products).map_err(|_| format!("{s:?} is neither a number of products nor `national`"))
+        }
     }
 }
 

@@ -1,7 +1,9 @@
 //! The `gongfang` binary: configuration → logging → the chosen command.
 
 use clap::Parser;
-use gongfang::cli::{AdminAction, AuditAction, Cli, Command, MediaAction, PayoutAction, ReportAction, Scale, SearchAction};
+use gongfang::cli::{
+    AdminAction, AuditAction, Cli, Command, MediaAction, PayoutAction, ReportAction, Scale, SearchAction,
+};
 use gongfang::clock::Clock;
 use gongfang::config::{Config, LogFormat};
 use gongfang::server::{self, PrepareOptions};
@@ -167,8 +169,9 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Report { action: ReportAction::Export { region, workshop, period, heritage, format, table, out } } => {
             let format = gongfang::reports::export::Format::parse(&format)
                 .ok_or_else(|| anyhow::anyhow!("--format: {format:?} is not csv or xlsx"))?;
-            let table = gongfang::reports::export::Table::parse(&table)
-                .ok_or_else(|| anyhow::anyhow!("--table: {table:?} is not summary, rows, months, risk or definitions"))?;
+            let table = gongfang::reports::export::Table::parse(&table).ok_or_else(|| {
+                anyhow::anyhow!("--table: {table:?} is not summary, rows, months, risk or definitions")
+            })?;
             let state = server::prepare(config, Clock::System, PrepareOptions { demo: false, progress })?;
             let bar = progress.then(|| {
                 let b = bar("report");
@@ -176,7 +179,8 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 b.set_message("reading the figures");
                 b
             });
-            let request = gongfang::reports::Request { region, workshop, period: Some(period), heritage_item_id: heritage };
+            let request =
+                gongfang::reports::Request { region, workshop, period: Some(period), heritage_item_id: heritage };
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let file = rt
                 .block_on(state.reports.export(gongfang::reports::Viewer::system(), request, format, table))

@@ -3,9 +3,9 @@
 //! the acknowledgement links of wage statements.
 
 use super::{err, ConfigError};
-use std::collections::HashMap;
 use crate::domain::employment_rule::RuleConfig;
 use crate::domain::household::HouseholdStatus;
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// How orders behave over time.
@@ -79,7 +79,10 @@ pub fn reports_from_env(env: &HashMap<String, String>) -> Result<RuleConfig, Con
             .split(',')
             .map(|w| {
                 HouseholdStatus::parse(w.trim()).ok_or_else(|| {
-                    err("GONGFANG_POOR_STATUSES", format!("{w:?} is not one of registered_poor, lifted_out, monitored, not_poor"))
+                    err(
+                        "GONGFANG_POOR_STATUSES",
+                        format!("{w:?} is not one of registered_poor, lifted_out, monitored, not_poor"),
+                    )
                 })
             })
             .collect::<Result<Vec<_>, _>>()?,

@@ -20,7 +20,10 @@ use serde::Serialize;
 pub enum WorkshopFilter {
     All,
     /// Workshops under a region: `column` is `province_code`, `prefecture_code` or `county_code`.
-    Region { column: &'static str, code: String },
+    Region {
+        column: &'static str,
+        code: String,
+    },
     One(i64),
 }
 
@@ -105,7 +108,8 @@ pub fn roll_up(conn: &mut DbConn, entries: &[i64]) -> QueryResult<usize> {
     for chunk in entries.chunks(2000) {
         let ids = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let select = journal_grouped(conn, &format!("e.id IN ({ids})"));
-        n += diesel::sql_query(format!("INSERT INTO report_months ({COLUMNS}) {select} {ADD_ON_CONFLICT}")).execute(conn)?;
+        n += diesel::sql_query(format!("INSERT INTO report_months ({COLUMNS}) {select} {ADD_ON_CONFLICT}"))
+            .execute(conn)?;
     }
     Ok(n)
 }
@@ -181,7 +185,10 @@ pub fn all_from_journal(conn: &mut DbConn) -> QueryResult<Vec<MonthRow>> {
 /// The newest journal entry, the watermark an export's figures include.
 pub fn last_entry(conn: &mut DbConn) -> QueryResult<i64> {
     use super::schema::journal_entries;
-    journal_entries::table.select(diesel::dsl::max(journal_entries::id)).first::<Option<i64>>(conn).map(Option::unwrap_or_default)
+    journal_entries::table
+        .select(diesel::dsl::max(journal_entries::id))
+        .first::<Option<i64>>(conn)
+        .map(Option::unwrap_or_default)
 }
 
 /// Workers employed in a period, counted per workshop and household status (on the period's

@@ -77,10 +77,7 @@ impl ReportPeriod {
 
     /// The last day.
     pub fn end(&self) -> NaiveDate {
-        self.start()
-            .checked_add_months(Months::new(self.month_count()))
-            .and_then(|d| d.pred_opt())
-            .unwrap_or_default()
+        self.start().checked_add_months(Months::new(self.month_count())).and_then(|d| d.pred_opt()).unwrap_or_default()
     }
 
     /// The canonical text, the one `parse` reads.

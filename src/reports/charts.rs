@@ -41,7 +41,13 @@ pub fn share_bars(title: &str, bars: &[ShareBar], threshold_bp: i64, threshold_l
     );
     for (i, b) in bars.iter().enumerate() {
         let y = top + row_h * i as f64;
-        let _ = write!(s, r#"<text class="label" x="{}" y="{}" text-anchor="end">{}</text>"#, label_w - 6.0, y + 15.0, esc(&b.label));
+        let _ = write!(
+            s,
+            r#"<text class="label" x="{}" y="{}" text-anchor="end">{}</text>"#,
+            label_w - 6.0,
+            y + 15.0,
+            esc(&b.label)
+        );
         match b.permille {
             Some(p) => {
                 let class = if p * 10 < threshold_bp { "bar below" } else { "bar" };
@@ -152,10 +158,12 @@ pub fn dashboard_charts(d: &super::Dashboard, lang: crate::i18n::Lang, i18n: &cr
     let bars: Vec<ShareBar> = d
         .rows
         .iter()
-        .map(|r| ShareBar { label: if zh { r.name_zh.clone() } else { r.name_en.clone() }, permille: r.figures.headcount_share.permille() })
+        .map(|r| ShareBar {
+            label: if zh { r.name_zh.clone() } else { r.name_en.clone() },
+            permille: r.figures.headcount_share.permille(),
+        })
         .collect();
-    let threshold = format!("{}%", d.threshold_bp / 100);
-    let shares = share_bars(&i18n.text(lang, "report.chart_share"), &bars, d.threshold_bp, &threshold);
+    let shares = share_bars(&i18n.text(lang, "report.chart_share"), &bars, d.threshold_bp, &d.threshold_text);
     let months: Vec<MonthBar> = d
         .months
         .iter()
@@ -187,14 +195,18 @@ mod tests {
     fn labels_are_escaped_and_the_threshold_is_drawn() {
         let svg = share_bars(
             "share",
-            &[ShareBar { label: "<b>甲</b>".into(), permille: Some(250) }, ShareBar { label: "乙".into(), permille: Some(300) }],
+            &[
+                ShareBar { label: "<b>甲</b>".into(), permille: Some(250) },
+                ShareBar { label: "乙".into(), permille: Some(300) },
+            ],
             3000,
             "30%",
         );
         assert!(svg.contains("&lt;b&gt;甲&lt;/b&gt;") && !svg.contains("<b>"));
         assert_eq!(svg.matches("bar below").count(), 1, "only the 25% bar is below 30%");
         assert!(svg.contains(r#"class="threshold""#));
-        let t = trend("t", &[MonthBar { month: "2026-11".into(), wages_fen: 12_345_600, poor_wages_fen: 100 }], ("a", "b"));
+        let t =
+            trend("t", &[MonthBar { month: "2026-11".into(), wages_fen: 12_345_600, poor_wages_fen: 100 }], ("a", "b"));
         assert!(t.contains("¥12.3万") && t.contains(">11<"));
     }
 }

@@ -87,7 +87,9 @@ pub struct ExportFile {
 /// the slice covered and the last entry included.
 pub fn digest(rows: &[MonthRow], label: &str, upto: i64) -> String {
     let mut sorted: Vec<&MonthRow> = rows.iter().collect();
-    sorted.sort_by(|a, b| (a.workshop_id, &a.month, a.heritage_item_id).cmp(&(b.workshop_id, &b.month, b.heritage_item_id)));
+    sorted.sort_by(|a, b| {
+        (a.workshop_id, &a.month, a.heritage_item_id).cmp(&(b.workshop_id, &b.month, b.heritage_item_id))
+    });
     let mut h = Sha256::new();
     h.update(format!("gongfang-report-v1|{label}|{upto}\n"));
     for r in sorted {
@@ -184,7 +186,12 @@ fn grids(d: &Dashboard) -> Vec<Grid> {
         header: with_names("scope"),
         rows: vec![[
             vec![
-                Cell::Text(d.region_code.clone().or(d.workshop_id.map(|w| format!("workshop {w}"))).unwrap_or_else(|| "CN".into())),
+                Cell::Text(
+                    d.region_code
+                        .clone()
+                        .or(d.workshop_id.map(|w| format!("workshop {w}")))
+                        .unwrap_or_else(|| "CN".into()),
+                ),
                 Cell::Text(d.name_zh.clone()),
                 Cell::Text(d.name_en.clone()),
             ],
@@ -201,7 +208,8 @@ fn grids(d: &Dashboard) -> Vec<Grid> {
         .rows
         .iter()
         .map(|r| {
-            let mut cells = vec![Cell::Text(r.key.clone()), Cell::Text(r.name_zh.clone()), Cell::Text(r.name_en.clone())];
+            let mut cells =
+                vec![Cell::Text(r.key.clone()), Cell::Text(r.name_zh.clone()), Cell::Text(r.name_en.clone())];
             cells.extend(figure_cells(&r.figures));
             if d.workshop_id.is_some() {
                 cells.push(Cell::Text(r.household_status.map_or("", |s| s.as_str()).to_owned()));
@@ -209,7 +217,13 @@ fn grids(d: &Dashboard) -> Vec<Grid> {
             cells
         })
         .collect();
-    rows.push([vec![Cell::Text("TOTAL".into()), Cell::Text("合计".into()), Cell::Text("Total".into())], figure_cells(&d.totals)].concat());
+    rows.push(
+        [
+            vec![Cell::Text("TOTAL".into()), Cell::Text("合计".into()), Cell::Text("Total".into())],
+            figure_cells(&d.totals),
+        ]
+        .concat(),
+    );
     let months = Grid {
         name: "months",
         header: ["month", "gross_fen", "commission_fen", "net_fen", "wages_fen", "poor_wages_fen", "income_share"]
@@ -234,9 +248,19 @@ fn grids(d: &Dashboard) -> Vec<Grid> {
     };
     let risk = Grid {
         name: "risk",
-        header: ["workshop_id", "name_zh", "name_en", "county_code", "rule_status", "headcount_share", "income_share", "certification", "next_confirmation_due"]
-            .map(str::to_owned)
-            .to_vec(),
+        header: [
+            "workshop_id",
+            "name_zh",
+            "name_en",
+            "county_code",
+            "rule_status",
+            "headcount_share",
+            "income_share",
+            "certification",
+            "next_confirmation_due",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
         rows: d
             .at_risk
             .iter()
@@ -261,14 +285,18 @@ fn grids(d: &Dashboard) -> Vec<Grid> {
         header: ["column", "name_zh", "name_en", "definition_zh", "definition_en"].map(str::to_owned).to_vec(),
         rows: DEFINITIONS
             .iter()
-            .map(|d| {
-                [d.key, d.name_zh, d.name_en, d.zh, d.en].into_iter().map(|t| Cell::Text(t.to_owned())).collect()
-            })
+            .map(|d| [d.key, d.name_zh, d.name_en, d.zh, d.en].into_iter().map(|t| Cell::Text(t.to_owned())).collect())
             .chain(std::iter::once(
-                ["*_fen", "金额（分）", "Amounts (fen)", "金额以分为单位的整数，100 分 = 1 元。", "Amounts are whole fen; 100 fen = 1 yuan."]
-                    .into_iter()
-                    .map(|t| Cell::Text(t.to_owned()))
-                    .collect(),
+                [
+                    "*_fen",
+                    "金额（分）",
+                    "Amounts (fen)",
+                    "金额以分为单位的整数，100 分 = 1 元。",
+                    "Amounts are whole fen; 100 fen = 1 yuan.",
+                ]
+                .into_iter()
+                .map(|t| Cell::Text(t.to_owned()))
+                .collect(),
             ))
             .collect(),
         total: false,
@@ -278,8 +306,14 @@ fn grids(d: &Dashboard) -> Vec<Grid> {
 
 fn title_lines(d: &Dashboard, generated: &str, digest: &str) -> [String; 2] {
     [
-        format!("工坊收入归属报告 Income attribution report · {} {} · {} {}", d.name_zh, d.name_en, d.period_zh, d.period_en),
-        format!("生成 Generated {generated} · 账目至第 {} 笔 Journal entries ≤ {} · SHA-256 {digest}", d.upto_entry_id, d.upto_entry_id),
+        format!(
+            "工坊收入归属报告 Income attribution report · {} {} · {} {}",
+            d.name_zh, d.name_en, d.period_zh, d.period_en
+        ),
+        format!(
+            "生成 Generated {generated} · 账目至第 {} 笔 Journal entries ≤ {} · SHA-256 {digest}",
+            d.upto_entry_id, d.upto_entry_id
+        ),
     ]
 }
 
@@ -324,7 +358,9 @@ fn xlsx_of(grids: &[Grid], titles: &[String; 2]) -> Result<Vec<u8>, AppError> {
                     Cell::Num(v) if is_total && n > 1 => {
                         let col = column_letter(c);
                         let formula = format!("=SUM({col}{}:{col}{})", top + 2, r);
-                        sheet.write_formula(r, c as u16, Formula::new(formula).set_result(v.to_string())).map_err(fail)?;
+                        sheet
+                            .write_formula(r, c as u16, Formula::new(formula).set_result(v.to_string()))
+                            .map_err(fail)?;
                     }
                     // Whole numbers below 2^53 are exact as spreadsheet numbers.
                     Cell::Num(v) => {
@@ -357,13 +393,26 @@ fn column_letter(c: usize) -> String {
 
 impl Reports {
     /// Exports a dashboard (one table as CSV, or all as XLSX) and records the export.
-    pub async fn export(&self, viewer: Viewer, req: Request, format: Format, table: Table) -> Result<ExportFile, AppError> {
+    pub async fn export(
+        &self,
+        viewer: Viewer,
+        req: Request,
+        format: Format,
+        table: Table,
+    ) -> Result<ExportFile, AppError> {
         let this = self.clone();
         self.db.write(move |conn| this.export_in(conn, &viewer, &req, format, table)).await
     }
 
     /// [`Reports::export`] in a transaction.
-    pub fn export_in(&self, conn: &mut DbConn, viewer: &Viewer, req: &Request, format: Format, table: Table) -> Result<ExportFile, AppError> {
+    pub fn export_in(
+        &self,
+        conn: &mut DbConn,
+        viewer: &Viewer,
+        req: &Request,
+        format: Format,
+        table: Table,
+    ) -> Result<ExportFile, AppError> {
         // One snapshot for the figures and the watermark, so the digest matches the journal.
         if let DbConn::Postgresql(pg) = conn {
             use diesel::RunQueryDsl;
@@ -372,7 +421,11 @@ impl Reports {
         let d = self.dashboard_as(conn, viewer, req, "report.export.workers")?;
         let slice = slice_of(d.region_code.as_deref(), d.workshop_id, &d.period, d.heritage_item_id)?;
         let rows = q::rolled_up(conn, &slice)?;
-        let digest = digest(&rows, &label(d.region_code.as_deref(), d.workshop_id, &d.period, d.heritage_item_id), d.upto_entry_id);
+        let digest = digest(
+            &rows,
+            &label(d.region_code.as_deref(), d.workshop_id, &d.period, d.heritage_item_id),
+            d.upto_entry_id,
+        );
         let now = self.clock.now();
         let titles = title_lines(&d, &now.format("%Y-%m-%d %H:%M UTC").to_string(), &digest);
         let grids = grids(&d);
@@ -399,8 +452,13 @@ impl Reports {
             },
         )?;
         let detail = serde_json::json!({ "period": d.period, "format": format.as_str(), "digest": digest });
-        audit::append(conn, AuditEvent::new(viewer.actor, "report.export", format!("report_export:{export_id}"), detail), now.naive_utc())?;
-        let scope = d.region_code.clone().or(d.workshop_id.map(|w| format!("workshop-{w}"))).unwrap_or_else(|| "CN".into());
+        audit::append(
+            conn,
+            AuditEvent::new(viewer.actor, "report.export", format!("report_export:{export_id}"), detail),
+            now.naive_utc(),
+        )?;
+        let scope =
+            d.region_code.clone().or(d.workshop_id.map(|w| format!("workshop-{w}"))).unwrap_or_else(|| "CN".into());
         let suffix = if format == Format::Csv { format!("-{}", table.as_str()) } else { String::new() };
         Ok(ExportFile {
             bytes,
@@ -412,8 +470,14 @@ impl Reports {
     }
 }
 
-fn slice_of(region: Option<&str>, workshop: Option<i64>, period: &str, heritage: Option<i64>) -> Result<Slice, AppError> {
-    let bad = || AppError::Internal(anyhow::anyhow!("report export {region:?}/{workshop:?}/{period} cannot be read back"));
+fn slice_of(
+    region: Option<&str>,
+    workshop: Option<i64>,
+    period: &str,
+    heritage: Option<i64>,
+) -> Result<Slice, AppError> {
+    let bad =
+        || AppError::Internal(anyhow::anyhow!("report export {region:?}/{workshop:?}/{period} cannot be read back"));
     let workshops = match (region, workshop) {
         (_, Some(w)) => WorkshopFilter::One(w),
         (Some(code), None) => {
@@ -437,7 +501,11 @@ pub fn verify_exports(conn: &mut DbConn) -> Result<(usize, Vec<String>), AppErro
     for e in &exports {
         let slice = slice_of(e.region_code.as_deref(), e.workshop_id, &e.period, e.heritage_item_id)?;
         let rows = q::from_journal(conn, &slice, Some(e.upto_entry_id))?;
-        let again = digest(&rows, &label(e.region_code.as_deref(), e.workshop_id, &e.period, e.heritage_item_id), e.upto_entry_id);
+        let again = digest(
+            &rows,
+            &label(e.region_code.as_deref(), e.workshop_id, &e.period, e.heritage_item_id),
+            e.upto_entry_id,
+        );
         if again != e.digest {
             problems.push(format!(
                 "report export {} ({} {}) has digest {}; the journal gives {again}",
@@ -457,7 +525,13 @@ mod tests {
 
     #[test]
     fn digests_ignore_row_order_but_not_values() {
-        let a = MonthRow { workshop_id: 1, month: "2026-11".into(), heritage_item_id: 2, gross_fen: 100, ..MonthRow::default() };
+        let a = MonthRow {
+            workshop_id: 1,
+            month: "2026-11".into(),
+            heritage_item_id: 2,
+            gross_fen: 100,
+            ..MonthRow::default()
+        };
         let b = MonthRow { workshop_id: 2, ..a.clone() };
         let d1 = digest(&[a.clone(), b.clone()], "x", 5);
         assert_eq!(d1, digest(&[b.clone(), a.clone()], "x", 5));

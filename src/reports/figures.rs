@@ -187,7 +187,13 @@ pub struct Definition {
     pub en: &'static str,
 }
 
-const fn def(key: &'static str, name_zh: &'static str, name_en: &'static str, zh: &'static str, en: &'static str) -> Definition {
+const fn def(
+    key: &'static str,
+    name_zh: &'static str,
+    name_en: &'static str,
+    zh: &'static str,
+    en: &'static str,
+) -> Definition {
     Definition { key, name_zh, name_en, zh, en }
 }
 
@@ -239,7 +245,8 @@ mod tests {
 
     #[test]
     fn averages_are_of_sums_rounded_half_up() {
-        let mut f = Figures { poor_workers: 3, poor_wages_fen: 1_000, workers: 9, wages_fen: 4_000, ..Figures::default() };
+        let mut f =
+            Figures { poor_workers: 3, poor_wages_fen: 1_000, workers: 9, wages_fen: 4_000, ..Figures::default() };
         f.finish(2);
         // 1000 / (3 × 2) = 166.67 → 167
         assert_eq!(f.avg_monthly_poor_wage_fen, Some(167));

@@ -112,6 +112,8 @@ pub struct Dashboard {
     /// The heritage items practised in the scope, for the slicer: `(id, name_zh, name_en)`.
     pub heritage_items: Vec<(i64, String, String)>,
     pub threshold_bp: i64,
+    /// The threshold as people read it: `30%`.
+    pub threshold_text: String,
     pub totals: Figures,
     pub rule: RuleCheck,
     pub children: ChildLevel,
@@ -149,25 +151,45 @@ impl Reports {
     }
 
     /// [`Reports::dashboard`] on a connection.
-    pub fn dashboard_in(&self, conn: &mut DbConn, who: Option<&Principal>, req: &Request) -> Result<Dashboard, AppError> {
+    pub fn dashboard_in(
+        &self,
+        conn: &mut DbConn,
+        who: Option<&Principal>,
+        req: &Request,
+    ) -> Result<Dashboard, AppError> {
         let viewer = Viewer::of(who)?;
         self.dashboard_as(conn, &viewer, req, "report.workers")
     }
 
     /// The dashboard for a checked viewer. Worker rows are written to the audit log as `action`.
-    pub fn dashboard_as(&self, conn: &mut DbConn, viewer: &Viewer, req: &Request, action: &'static str) -> Result<Dashboard, AppError> {
+    pub fn dashboard_as(
+        &self,
+        conn: &mut DbConn,
+        viewer: &Viewer,
+        req: &Request,
+        action: &'static str,
+    ) -> Result<Dashboard, AppError> {
         let period = self.period(req.period.as_deref())?;
         let resolved = self.resolve(conn, viewer.confined.as_ref(), req)?;
         let dashboard = self.build(conn, &resolved, period, req.heritage_item_id)?;
         if let Scope::Workshop(id) = resolved.scope {
             let detail = serde_json::json!({ "period": period.code(), "workers": dashboard.rows.len() });
-            audit::append(conn, AuditEvent::new(viewer.actor, action, format!("workshop:{id}"), detail), crate::db::now())?;
+            audit::append(
+                conn,
+                AuditEvent::new(viewer.actor, action, format!("workshop:{id}"), detail),
+                crate::db::now(),
+            )?;
         }
         Ok(dashboard)
     }
 
     /// Resolves the scope asked for, within `confined` when the viewer is an official.
-    pub fn resolve(&self, conn: &mut DbConn, confined: Option<&RegionCode>, req: &Request) -> Result<Resolved, AppError> {
+    pub fn resolve(
+        &self,
+        conn: &mut DbConn,
+        confined: Option<&RegionCode>,
+        req: &Request,
+    ) -> Result<Resolved, AppError> {
         match req.workshop {
             Some(id) => {
                 let slice = Slice {
@@ -197,7 +219,13 @@ impl Reports {
         let headcounts = q::headcounts(conn, &slice)?;
         let statements = q::statement_sums(conn, &slice)?;
         let with_statements = heritage.is_none();
-        let inputs = Inputs { workshops: &workshops, months: &months, headcounts: &headcounts, statements: &statements, with_statements };
+        let inputs = Inputs {
+            workshops: &workshops,
+            months: &months,
+            headcounts: &headcounts,
+            statements: &statements,
+            with_statements,
+        };
         let as_of = period.end().min(self.clock.today());
         let per_workshop = figures::per_workshop(&inputs, as_of, &self.rule);
         let n = period.month_count();
@@ -247,6 +275,7 @@ impl Reports {
             heritage_item_id: heritage,
             heritage_items,
             threshold_bp: self.rule.threshold_bp,
+            threshold_text: threshold_text(self.rule.threshold_bp),
             rule: totals.rule(&self.rule),
             totals,
             children: resolved.children,
@@ -270,7 +299,10 @@ impl Reports {
             let key = scope::child_key(level, w);
             let names = match level {
                 ChildLevel::Workshop | ChildLevel::Worker => (w.name_zh.clone(), w.name_en.clone()),
-                _ => self.reference.region(&key).map_or_else(|| (key.clone(), key.clone()), |r| (r.name_zh.clone(), r.name_pinyin.clone())),
+                _ => self
+                    .reference
+                    .region(&key)
+                    .map_or_else(|| (key.clone(), key.clone()), |r| (r.name_zh.clone(), r.name_pinyin.clone())),
             };
             let e = grouped.entry(key).or_insert_with(|| (Figures::default(), names.0, names.1));
             if let Some(f) = per_workshop.get(&w.id) {
@@ -290,7 +322,15 @@ impl Reports {
                     ChildLevel::Workshop => format!("workshop={key}{tail}"),
                     _ => format!("region={key}{tail}"),
                 };
-                Row { rule: f.rule(&self.rule), key, name_zh, name_en, drill: Some(drill), figures: f, household_status: None }
+                Row {
+                    rule: f.rule(&self.rule),
+                    key,
+                    name_zh,
+                    name_en,
+                    drill: Some(drill),
+                    figures: f,
+                    household_status: None,
+                }
             })
             .collect()
     }
@@ -348,4 +388,10 @@ impl Reports {
             })
             .collect())
     }
+}
+
+/// A threshold in basis points as a percentage: `30%`, `32.5%`.
+pub fn threshold_text(bp: i64) -> String {
+    let text = crate::domain::employment_rule::Share::new(bp, 10_000).percent_text();
+    text.replace(".0%", "%")
 }

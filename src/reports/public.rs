@@ -113,13 +113,24 @@ impl Reports {
         self.db.run(move |conn| this.public_page_in(conn, &place, period.as_deref())).await
     }
 
-    fn public_page_in(&self, conn: &mut crate::db::DbConn, place: &Place, period: Option<&str>) -> Result<PublicPage, AppError> {
+    fn public_page_in(
+        &self,
+        conn: &mut crate::db::DbConn,
+        place: &Place,
+        period: Option<&str>,
+    ) -> Result<PublicPage, AppError> {
         let period = self.period(period)?;
         let slice = Slice { workshops: WorkshopFilter::All, period, heritage_item_id: None };
         let workshops = q::workshops(conn, &slice)?;
         let months = q::rolled_up(conn, &slice)?;
         let headcounts = q::headcounts(conn, &slice)?;
-        let inputs = super::figures::Inputs { workshops: &workshops, months: &months, headcounts: &headcounts, statements: &[], with_statements: false };
+        let inputs = super::figures::Inputs {
+            workshops: &workshops,
+            months: &months,
+            headcounts: &headcounts,
+            statements: &[],
+            with_statements: false,
+        };
         let per = super::figures::per_workshop(&inputs, period.end().min(self.clock.today()), &self.rule);
         // The steps from the country down to the page: each names the child to descend into.
         let (steps, target_workshop) = match place {
@@ -130,7 +141,10 @@ impl Reports {
             }
             Place::Workshop(slug) => {
                 let w = workshops.iter().find(|w| &w.slug == slug).ok_or(AppError::NotFound)?;
-                (self.reference.path(&w.county_code).into_iter().map(|r| (r.code.clone(), r.level)).collect(), Some(w.id))
+                (
+                    self.reference.path(&w.county_code).into_iter().map(|r| (r.code.clone(), r.level)).collect(),
+                    Some(w.id),
+                )
             }
         };
         let mut members: Vec<&q::WorkshopInfo> = workshops.iter().collect();
@@ -169,7 +183,9 @@ impl Reports {
                         )
                     }
                     _ => (
-                        self.reference.region(key).map_or_else(|| (key.clone(), key.clone()), |r| (r.name_zh.clone(), r.name_pinyin.clone())),
+                        self.reference
+                            .region(key)
+                            .map_or_else(|| (key.clone(), key.clone()), |r| (r.name_zh.clone(), r.name_pinyin.clone())),
                         Some(format!("/impact/regions/{key}{tail}")),
                     ),
                 };

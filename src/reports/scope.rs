@@ -77,7 +77,11 @@ fn crumbs(reference: &Reference, code: &str) -> Vec<Crumb> {
 
 /// Resolves a requested region, for a viewer confined to `confined` (if any). The default is
 /// the viewer's own region (or the whole country for an operator).
-pub fn region(reference: &Reference, confined: Option<&RegionCode>, requested: Option<&str>) -> Result<Resolved, AppError> {
+pub fn region(
+    reference: &Reference,
+    confined: Option<&RegionCode>,
+    requested: Option<&str>,
+) -> Result<Resolved, AppError> {
     let code = match (requested.map(str::trim).filter(|s| !s.is_empty()), confined) {
         (Some(text), _) => Some(RegionCode::parse(text).ok_or(AppError::NotFound)?),
         (None, Some(own)) => Some(own.clone()),

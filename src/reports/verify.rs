@@ -36,7 +36,10 @@ pub fn check(conn: &mut DbConn) -> Result<ReportsCheck, AppError> {
         }
     }
     for k in stored.keys().filter(|k| !journal.contains_key(*k)) {
-        problems.push(format!("report roll-up has workshop {}, {}, heritage item {} with no journal postings", k.0, k.1, k.2));
+        problems.push(format!(
+            "report roll-up has workshop {}, {}, heritage item {} with no journal postings",
+            k.0, k.1, k.2
+        ));
     }
     let (exports, export_problems) = super::export::verify_exports(conn)?;
     problems.extend(export_problems);

@@ -32,7 +32,9 @@ fn request_of(req: &HttpRequest) -> Result<Request, AppError> {
         None => None,
     };
     let heritage_item_id = match query(req, "heritage") {
-        Some(h) => Some(h.parse::<i64>().map_err(|_| AppError::BadRequest { field: "heritage", key: "report.bad_heritage" })?),
+        Some(h) => {
+            Some(h.parse::<i64>().map_err(|_| AppError::BadRequest { field: "heritage", key: "report.bad_heritage" })?)
+        }
         None => None,
     };
     Ok(Request { region: query(req, "region"), workshop, period: query(req, "period"), heritage_item_id })
@@ -106,11 +108,19 @@ pub async fn impact_country(state: web::Data<AppState>, req: HttpRequest) -> Res
 }
 
 #[utoipa::path(get, path = "/api/v1/impact/regions/{code}", description = "Public impact of a region, by the regions (or workshops) below it; suppressed as for the country.", params(("code" = String, Path), ("period" = Option<String>, Query)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)))]
-pub async fn impact_region(state: web::Data<AppState>, req: HttpRequest, code: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn impact_region(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    code: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     public(state, req, Place::Region(code.into_inner())).await
 }
 
 #[utoipa::path(get, path = "/api/v1/impact/workshops/{slug}", description = "Public impact of one workshop, as its row on its county's page.", params(("slug" = String, Path), ("period" = Option<String>, Query)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)))]
-pub async fn impact_workshop(state: web::Data<AppState>, req: HttpRequest, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn impact_workshop(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     public(state, req, Place::Workshop(slug.into_inner())).await
 }

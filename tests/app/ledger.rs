@@ -66,24 +66,10 @@ fn postings_of_line(app: &TestApp, line: i64) -> BTreeMap<(String, Option<i64>),
     out
 }
 
-/// Converts a file with LibreOffice (headless) to CSV and reads it back; None without it.
+/// Converts a file with LibreOffice (headless) to CSV and reads its first sheet back; None
+/// without LibreOffice.
 fn libreoffice_csv(bytes: &[u8], ext: &str) -> Option<Vec<Vec<String>>> {
-    let soffice = ["soffice", "libreoffice"].into_iter().find(|b| {
-        std::process::Command::new(b).arg("--version").output().map(|o| o.status.success()).unwrap_or(false)
-    })?;
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join(format!("payouts.{ext}"));
-    std::fs::write(&input, bytes).unwrap();
-    let out_dir = dir.path().join("out");
-    let status = std::process::Command::new(soffice)
-        .arg(format!("-env:UserInstallation=file://{}", dir.path().join("profile").display()))
-        .args(["--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir"])
-        .arg(&out_dir)
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert!(status.status.success(), "LibreOffice failed: {}", String::from_utf8_lossy(&status.stderr));
-    let text = std::fs::read_to_string(out_dir.join("payouts.csv")).expect("LibreOffice wrote the CSV");
+    let (_, text) = crate::support::libreoffice_sheets(bytes, ext)?.into_iter().next()?;
     let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
     Some(reader.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect())
 }

@@ -286,3 +286,41 @@ pub fn unescape(html: &str) -> String {
         .replace("&gt;", ">")
         .replace("&amp;", "&")
 }
+
+/// Converts a spreadsheet with LibreOffice (headless) to CSV, every sheet, and reads them back
+/// as `(file stem, text)` in sheet order; None without LibreOffice.
+pub fn libreoffice_sheets(bytes: &[u8], ext: &str) -> Option<Vec<(String, String)>> {
+    let soffice = ["soffice", "libreoffice"].into_iter().find(|b| {
+        std::process::Command::new(b).arg("--version").output().map(|o| o.status.success()).unwrap_or(false)
+    })?;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join(format!("book.{ext}"));
+    std::fs::write(&input, bytes).unwrap();
+    let out_dir = dir.path().join("out");
+    // Filter options: comma, quote, UTF-8, from row 1, …, and -1: every sheet to its own file.
+    let status = std::process::Command::new(soffice)
+        .arg(format!("-env:UserInstallation=file://{}", dir.path().join("profile").display()))
+        .args([
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+        ])
+        .arg("--outdir")
+        .arg(&out_dir)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "LibreOffice failed: {}", String::from_utf8_lossy(&status.stderr));
+    let mut sheets: Vec<(std::time::SystemTime, String, String)> = std::fs::read_dir(&out_dir)
+        .expect("LibreOffice wrote its CSV files")
+        .map(|e| {
+            let e = e.unwrap();
+            let stem = e.path().file_stem().unwrap().to_string_lossy().into_owned();
+            (e.metadata().unwrap().modified().unwrap(), stem, std::fs::read_to_string(e.path()).unwrap())
+        })
+        .collect();
+    assert!(!sheets.is_empty(), "LibreOffice wrote no CSV");
+    // Sheets are written in order; a one-sheet book is written as `book.csv`.
+    sheets.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    Some(sheets.into_iter().map(|(_, stem, text)| (stem, text)).collect())
+}
