@@ -6,6 +6,7 @@
 mod accounts;
 mod authz;
 mod browser;
+mod browser_officials;
 mod catalogue;
 mod cli;
 mod consent;

@@ -214,7 +214,7 @@ pub fn build(
         rows.crafts.extend(crafts.iter().map(|h| CraftRow { workshop_id: shop_id, heritage_item_id: h.id }));
 
         // Workers: two founders who stay, the rest joining over the years, some leaving.
-        let poor_permille = (400 + dice.below(261) as i64 - 130 + dice.below(121) as i64 - 60).clamp(60, 900) as u64;
+        let poor_permille = (360 + dice.below(261) as i64 - 130 + dice.below(121) as i64 - 60).clamp(60, 900) as u64;
         let count = 5 + dice.below(24) as usize + dice.below(29) as usize;
         let workers_from = world.people.len();
         let verified_by = format!("{}乡村振兴局", county.region.name_zh);
