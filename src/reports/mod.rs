@@ -42,7 +42,7 @@ pub struct Viewer {
 impl Viewer {
     /// Checks that a signed-in user may read reports at all.
     pub fn of(who: Option<&Principal>) -> Result<Viewer, AppError> {
-        let confined = scope::viewer_region(who)?.cloned();
+        let confined = scope::viewer_region(who)?.copied();
         Ok(Viewer { actor: who.map(|p| p.user_id), confined })
     }
 

@@ -84,7 +84,7 @@ pub fn region(
 ) -> Result<Resolved, AppError> {
     let code = match (requested.map(str::trim).filter(|s| !s.is_empty()), confined) {
         (Some(text), _) => Some(RegionCode::parse(text).ok_or(AppError::NotFound)?),
-        (None, Some(own)) => Some(own.clone()),
+        (None, Some(own)) => Some(*own),
         (None, None) => None,
     };
     let Some(code) = code else {

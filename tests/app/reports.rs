@@ -160,7 +160,7 @@ async fn an_official_sees_their_region_and_nothing_else_however_the_url_is_edite
     let (status, d) = county.get_json("/api/v1/reports?period=2026").await;
     assert_eq!(status, 200, "{d}");
     assert_eq!(d["region_code"], "513432", "an official starts at their own region");
-    assert!(d["rows"].as_array().unwrap().iter().all(|r| r["key"] == own.to_string()));
+    assert!(d["rows"].as_array().unwrap().iter().all(|r| r["key"].as_str() == Some(own.to_string().as_str())));
     let (status, w) = county.get_json(&format!("/api/v1/reports?period=2026&workshop={own}")).await;
     assert_eq!(status, 200, "{w}");
     assert!(!w["rows"].as_array().unwrap().is_empty(), "the official in scope sees worker rows");
