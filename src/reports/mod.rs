@@ -12,6 +12,7 @@ pub mod export;
 pub mod figures;
 pub mod public;
 pub mod scope;
+mod tables;
 pub mod verify;
 
 use crate::catalog::reference::Reference;
