@@ -60,7 +60,11 @@ pub struct Reports {
     pub(crate) clock: Clock,
     pub(crate) rule: RuleConfig,
     pub(crate) reference: Arc<Reference>,
+    /// The country's figures per period for the public pages, with when they were read.
+    pub(crate) public_cache: Arc<std::sync::Mutex<PublicCache>>,
 }
+
+type PublicCache = std::collections::HashMap<String, (std::time::Instant, Arc<public::National>)>;
 
 /// What a viewer asks for.
 #[derive(Debug, Clone, Default)]
@@ -129,7 +133,7 @@ pub struct Dashboard {
 
 impl Reports {
     pub fn new(db: Db, clock: Clock, rule: RuleConfig, reference: Arc<Reference>) -> Reports {
-        Reports { db, clock, rule, reference }
+        Reports { db, clock, rule, reference, public_cache: Arc::default() }
     }
 
     /// The same service on another clock.

@@ -106,7 +106,48 @@ pub enum Place {
     Workshop(String),
 }
 
+/// Every workshop with its figures for a period: what every public page is cut from.
+pub type National = (Vec<q::WorkshopInfo>, BTreeMap<i64, Figures>);
+
+/// How long the public pages reuse the country's figures: they are aggregates for the public,
+/// and reading every workshop of the country on each view would let anyone load the database.
+pub const PUBLIC_CACHE: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl Reports {
+    /// The country's figures for a period, read at most once a minute.
+    fn national(
+        &self,
+        conn: &mut crate::db::DbConn,
+        period: ReportPeriod,
+    ) -> Result<std::sync::Arc<National>, AppError> {
+        let key = period.code();
+        if let Ok(cache) = self.public_cache.lock() {
+            if let Some((at, data)) = cache.get(&key) {
+                if at.elapsed() < PUBLIC_CACHE {
+                    return Ok(data.clone());
+                }
+            }
+        }
+        let slice = Slice { workshops: WorkshopFilter::All, period, heritage_item_id: None };
+        let workshops = q::workshops(conn, &slice)?;
+        let months = q::rolled_up(conn, &slice)?;
+        let headcounts = q::headcounts(conn, &slice)?;
+        let inputs = super::figures::Inputs {
+            workshops: &workshops,
+            months: &months,
+            headcounts: &headcounts,
+            statements: &[],
+            with_statements: false,
+        };
+        let per = super::figures::per_workshop(&inputs, period.end().min(self.clock.today()), &self.rule);
+        let data = std::sync::Arc::new((workshops, per));
+        if let Ok(mut cache) = self.public_cache.lock() {
+            cache.retain(|_, (at, _)| at.elapsed() < PUBLIC_CACHE);
+            cache.insert(key, (std::time::Instant::now(), data.clone()));
+        }
+        Ok(data)
+    }
+
     /// A public impact page for a period (this year when absent).
     pub async fn public_page(&self, place: Place, period: Option<String>) -> Result<PublicPage, AppError> {
         let this = self.clone();
@@ -120,18 +161,8 @@ impl Reports {
         period: Option<&str>,
     ) -> Result<PublicPage, AppError> {
         let period = self.period(period)?;
-        let slice = Slice { workshops: WorkshopFilter::All, period, heritage_item_id: None };
-        let workshops = q::workshops(conn, &slice)?;
-        let months = q::rolled_up(conn, &slice)?;
-        let headcounts = q::headcounts(conn, &slice)?;
-        let inputs = super::figures::Inputs {
-            workshops: &workshops,
-            months: &months,
-            headcounts: &headcounts,
-            statements: &[],
-            with_statements: false,
-        };
-        let per = super::figures::per_workshop(&inputs, period.end().min(self.clock.today()), &self.rule);
+        let national = self.national(conn, period)?;
+        let (workshops, per) = (&national.0, &national.1);
         // The steps from the country down to the page: each names the child to descend into.
         let (steps, target_workshop) = match place {
             Place::Country => (Vec::new(), None),
@@ -148,14 +179,14 @@ impl Reports {
             }
         };
         let mut members: Vec<&q::WorkshopInfo> = workshops.iter().collect();
-        let mut total = sum(&members, &per, period);
+        let mut total = sum(&members, per, period);
         let mut hidden = own_hidden(counts(&total));
         let mut breadcrumb = vec![("/impact".to_owned(), "全国".to_owned(), "China".to_owned())];
         let (mut name_zh, mut name_en) = ("全国".to_owned(), "China".to_owned());
         let mut level = ChildLevel::Province;
         let tail = format!("?period={}", period.code());
         for (code, region_level) in &steps {
-            let (rows, flags) = self.children(&members, &per, level, hidden, period);
+            let (rows, flags) = self.children(&members, per, level, hidden, period);
             let i = rows.iter().position(|(k, _)| k == code).ok_or(AppError::NotFound)?;
             hidden = [hidden[0] || flags[i][0], hidden[1] || flags[i][1]];
             members.retain(|w| child_key(level, w) == *code);
@@ -169,7 +200,7 @@ impl Reports {
                 RegionLevel::County => ChildLevel::Workshop,
             };
         }
-        let (rows, flags) = self.children(&members, &per, level, hidden, period);
+        let (rows, flags) = self.children(&members, per, level, hidden, period);
         let mut public_rows: Vec<PublicRow> = rows
             .iter()
             .zip(&flags)
