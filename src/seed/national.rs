@@ -9,12 +9,15 @@
 //! (`attribution_postings`, `shipping_postings`, `refund_postings`), in the order
 //! `post_captures` and `post_refund` would have posted them, each dated at its sale or refund
 //! and labelled with each maker's household status on the sale date; only the writing is in
-//! bulk (multi-row inserts of ids assigned here, 2,000 orders per transaction). The roll-up is
-//! then rebuilt from the journal once ([`crate::db::reports::rebuild`]), statistics refreshed
-//! (`ANALYZE`), and the load recorded in the audit log, so `gongfang audit verify` checks it.
+//! bulk, with ids assigned here: multi-row inserts on SQLite, binary `COPY` on PostgreSQL,
+//! 2,000 orders per transaction, written by a second thread while the next batch is made.
+//! The roll-up is then rebuilt from the journal once ([`crate::db::reports::rebuild`]),
+//! statistics refreshed (`ANALYZE`), and the load recorded in the audit log; `gongfang audit
+//! verify` recomputes every entry and the roll-up. No payouts or wage statements are made.
 //!
 //! `GONGFANG_NATIONAL_FRACTION` (default 1; e.g. 0.01) scales workshops, workers, buyers and
-//! lines. The data is the same for the same fraction and day (a fixed seed).
+//! lines. The data is the same for the same fraction and moment (a fixed seed; the day's
+//! last sales and refunds stop at the current time).
 //!
 //! **Idempotent**: a database that already holds a finished national dataset (its audit
 //! record) gets nothing more, and the summary says so. One with national workshops but no
@@ -99,7 +102,10 @@ fn already_there(conn: &mut DbConn) -> anyhow::Result<Option<String>> {
 
 /// Generates the national dataset; returns a one-line summary of what it made.
 pub fn seed_national(db: &Db, progress: Option<&indicatif::ProgressBar>) -> anyhow::Result<String> {
-    let plan = plan(fraction()?, Clock::System)?;
+    seed_with(db, plan(fraction()?, Clock::System)?, progress)
+}
+
+fn seed_with(db: &Db, plan: Plan, progress: Option<&indicatif::ProgressBar>) -> anyhow::Result<String> {
     let mut pooled = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
     let conn: &mut DbConn = &mut pooled;
     if let Some(summary) = already_there(conn)? {
@@ -132,6 +138,14 @@ pub fn seed_national(db: &Db, progress: Option<&indicatif::ProgressBar>) -> anyh
         }
     };
     phase("national: workshops, workers, products", plan.workshops);
+    let clock = std::time::Instant::now();
+    let (mut laps, mut last) = (Vec::new(), 0.0);
+    let mut lap = |what: &str| {
+        let now = clock.elapsed().as_secs_f64();
+        tracing::info!(seconds = now - last, "national seed: {what} done");
+        laps.push(format!("{what} {:.1} s", now - last));
+        last = now;
+    };
     let mut dice = Dice(0x6e61_7469_6f6e ^ plan.workshops as u64);
     let (world, catalogue, buyers) = places::build(&reference, &demo, &plan, first, &mut dice)?;
     conn.transaction(|c| {
@@ -141,14 +155,18 @@ pub fn seed_national(db: &Db, progress: Option<&indicatif::ProgressBar>) -> anyh
     if let Some(bar) = progress {
         bar.set_position(plan.workshops as u64);
     }
+    lap("catalogue");
 
     phase("national: orders and journal", plan.lines);
     let totals = sales::write(conn, &world, &plan, ids, progress)?;
+    lap("sales");
 
     phase("national: report roll-up and statistics", 1);
     rows::finish_sequences(conn)?;
     let rollup = crate::db::reports::rebuild(conn)?;
+    lap("roll-up");
     conn.batch_execute("ANALYZE")?;
+    lap("analyze");
 
     let poor = world
         .people
@@ -161,7 +179,7 @@ pub fn seed_national(db: &Db, progress: Option<&indicatif::ProgressBar>) -> anyh
     let summary = format!(
         "national dataset: {} workshops in {} counties, {} workers ({:.1}% of poor households), {} products, \
          {} buyers, {} orders with {} lines and {} refunds, {} journal entries with {} postings, {rollup} roll-up rows \
-         ({} to {}, fraction {})",
+         ({} to {}, fraction {}; {})",
         world.shops.len(),
         counties.len(),
         world.people.len(),
@@ -175,7 +193,8 @@ pub fn seed_national(db: &Db, progress: Option<&indicatif::ProgressBar>) -> anyh
         totals.postings,
         plan.start,
         plan.today,
-        plan.fraction
+        plan.fraction,
+        laps.join(", ")
     );
     let detail = serde_json::json!({ "summary": summary, "fraction": plan.fraction, "lines": totals.lines });
     conn.transaction(|c| audit::append(c, AuditEvent::new(None, AUDIT_ACTION, "database".into(), detail), plan.now))?;
@@ -183,4 +202,60 @@ pub fn seed_national(db: &Db, progress: Option<&indicatif::ProgressBar>) -> anyh
         bar.set_position(1);
     }
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// A small national dataset passes `audit verify`'s recomputation of every entry and of the
+    /// roll-up, labels every wage with the status `statuses_on` gives for the sale day, and a
+    /// second run adds nothing.
+    #[test]
+    fn a_small_national_dataset_is_what_the_rules_give() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::config::DatabaseUrl::parse(&dir.path().join("n.sqlite3").to_string_lossy()).unwrap();
+        let db = Db::connect(&url, 2).unwrap();
+        db.migrate().unwrap();
+        crate::seed::ensure_reference(&db).unwrap();
+        let clock = Clock::Fixed(chrono::Utc.with_ymd_and_hms(2026, 11, 29, 3, 0, 0).unwrap());
+        let plan = plan(0.002, clock).unwrap();
+        let summary = seed_with(&db, plan.clone(), None).unwrap();
+        assert!(summary.contains("with 10000 lines"), "{summary}");
+
+        let mut conn = db.conn().unwrap();
+        let ledger = crate::payouts::verify::check(&mut conn, None).unwrap();
+        assert!(ledger.problems.is_empty(), "{:?}", ledger.problems);
+        assert!(ledger.entries > 10_000 && ledger.postings > 40_000, "{ledger:?}");
+        let reports = crate::reports::verify::check(&mut conn).unwrap();
+        assert!(reports.problems.is_empty() && reports.rollup_rows > 0, "{:?}", reports.problems);
+
+        // Every capture's wage postings carry the status valid on the sale day (China time).
+        let entries: Vec<(i64, chrono::NaiveDateTime)> = crate::db::schema::journal_entries::table
+            .filter(crate::db::schema::journal_entries::kind.eq("capture"))
+            .select((crate::db::schema::journal_entries::id, crate::db::schema::journal_entries::posted_at))
+            .load(&mut *conn)
+            .unwrap();
+        let postings =
+            crate::db::ledger::postings_of_entries(&mut conn, &entries.iter().map(|e| e.0).collect::<Vec<_>>())
+                .unwrap();
+        let day_of: std::collections::HashMap<i64, chrono::NaiveDate> =
+            entries.iter().map(|(id, at)| (*id, (*at + chrono::TimeDelta::hours(8)).date())).collect();
+        let mut checked = 0;
+        for p in postings.iter().filter(|p| p.worker_id.is_some()) {
+            let (worker, day) = (p.worker_id.unwrap(), day_of[&p.entry_id]);
+            let want = crate::db::ledger::statuses_on(&mut conn, &[worker], day).unwrap().pop().map(|(_, s)| s);
+            assert_eq!(p.household_status, want, "posting {} of worker {worker} on {day}", p.id);
+            checked += 1;
+            if checked > 2_000 {
+                break;
+            }
+        }
+        assert!(checked > 1_000);
+        assert!(entries.iter().all(|(_, at)| *at <= plan.now && at.date() >= plan.start - chrono::TimeDelta::days(1)));
+
+        let again = seed_with(&db, plan, None).unwrap();
+        assert!(again.starts_with("national dataset already present"), "{again}");
+    }
 }

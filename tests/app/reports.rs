@@ -308,3 +308,41 @@ async fn exports_carry_the_dashboards_numbers_and_a_digest_audit_verify_checks()
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("report roll-up (workshop"), "{text}");
 }
+
+#[tokio::test]
+async fn a_small_national_dataset_seeds_verifies_and_reports_what_its_journal_says() {
+    let app = TestApp::spawn().await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gongfang"))
+        .args(["seed", "--scale", "national"])
+        .env("DATABASE_URL", app.database_url())
+        .env("GONGFANG_DATA_DIR", &app.data_dir)
+        .env("GONGFANG_NATIONAL_FRACTION", "0.001")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("national dataset") && said.contains("5000 lines"), "{said}");
+    let (code, text) = app.audit_verify();
+    assert_eq!(code, Some(0), "{text}");
+
+    let operator = User::demo(&app, "operator").await;
+    let journal = Journal::load(&app);
+    // The province with the most postings.
+    let mut postings: std::collections::BTreeMap<&str, usize> = Default::default();
+    for p in &journal.postings {
+        let w = journal.workshops.iter().find(|w| w.id == p.workshop).unwrap();
+        *postings.entry(w.province.as_str()).or_default() += 1;
+    }
+    let province = postings.iter().max_by_key(|(_, n)| **n).map(|(p, _)| (*p).to_owned()).unwrap();
+    for (scope, level) in [
+        (String::new(), crate::reports_expect::Level::Province),
+        (format!("region={province}"), crate::reports_expect::Level::Prefecture),
+    ] {
+        let q = if scope.is_empty() { "period=2025".to_owned() } else { format!("period=2025&{scope}") };
+        let (status, d) = operator.get_json(&format!("/api/v1/reports?{q}")).await;
+        assert_eq!(status, 200, "{d}");
+        Expected::compute(&journal, &scope, "2025", None, level).assert_matches(&d, &q);
+        assert!(d["totals"]["gross_fen"].as_i64().unwrap() > 0, "{q}: the seed sold something in 2025");
+    }
+}

@@ -115,32 +115,30 @@ fn posting_rows(entry_id: i64, line: i64, labelled: &[Labelled]) -> impl Iterato
     })
 }
 
+/// An entry's fields; its id is given when it is appended.
+fn head(kind: EntryKind, line: i64, workshop: i64, refund: Option<i64>, at: NaiveDateTime) -> EntryRow {
+    EntryRow {
+        id: 0,
+        kind: kind.as_str(),
+        order_line_id: line,
+        workshop_id: workshop,
+        refund_id: refund,
+        posted_at: at,
+    }
+}
+
 impl Journal {
     pub fn new(next_entry: i64, next_refund: i64) -> Journal {
         Journal { next_entry, next_refund, pending: BTreeMap::new(), seq: 0, refunds_written: 0 }
     }
 
-    fn entry(
-        &mut self,
-        rows: &mut SalesRows,
-        kind: EntryKind,
-        line: i64,
-        workshop: i64,
-        refund: Option<i64>,
-        at: NaiveDateTime,
-        postings: &[Labelled],
-    ) -> anyhow::Result<()> {
-        anyhow::ensure!(rules::balanced(postings), "unbalanced {} entry for line {line}", kind.as_str());
+    /// Appends an entry (`head` without its id) and its postings, checking they balance.
+    fn entry(&mut self, rows: &mut SalesRows, head: EntryRow, postings: &[Labelled]) -> anyhow::Result<()> {
+        let line = head.order_line_id;
+        anyhow::ensure!(rules::balanced(postings), "unbalanced {} entry for line {line}", head.kind);
         let id = self.next_entry;
         self.next_entry += 1;
-        rows.entries.push(EntryRow {
-            id,
-            kind: kind.as_str(),
-            order_line_id: line,
-            workshop_id: workshop,
-            refund_id: refund,
-            posted_at: at,
-        });
+        rows.entries.push(EntryRow { id, ..head });
         rows.postings.extend(posting_rows(id, line, postings));
         Ok(())
     }
@@ -158,7 +156,7 @@ impl Journal {
     ) -> anyhow::Result<()> {
         for (line, workshop, terms, refunds) in lines {
             let postings = rules::attribution_postings(&terms.attribute(terms.gross()), status_of);
-            self.entry(rows, EntryKind::Capture, line, workshop, None, at, &postings)?;
+            self.entry(rows, head(EntryKind::Capture, line, workshop, None, at), &postings)?;
             let statuses: Vec<(i64, Option<&'static str>)> = postings
                 .iter()
                 .filter(|p| p.posting.account == Account::WagesPayable)
@@ -183,15 +181,8 @@ impl Journal {
         }
         for (first_line, workshop, fee) in parcels {
             if *fee > 0 {
-                self.entry(
-                    rows,
-                    EntryKind::Shipping,
-                    *first_line,
-                    *workshop,
-                    None,
-                    at,
-                    &rules::shipping_postings(Fen(*fee)),
-                )?;
+                let postings = rules::shipping_postings(Fen(*fee));
+                self.entry(rows, head(EntryKind::Shipping, *first_line, *workshop, None, at), &postings)?;
             }
         }
         Ok(())
@@ -224,7 +215,7 @@ impl Journal {
             });
             let status = |w: i64| p.statuses.iter().find(|(x, _)| *x == w).and_then(|(_, s)| *s);
             let postings = rules::refund_postings(&p.terms, Fen(p.kept_before), Fen(p.kept_before - p.amount), &status);
-            self.entry(rows, EntryKind::Refund, p.line, p.workshop, Some(id), when, &postings)?;
+            self.entry(rows, head(EntryKind::Refund, p.line, p.workshop, Some(id), when), &postings)?;
             self.refunds_written += 1;
         }
         Ok(())

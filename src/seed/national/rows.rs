@@ -13,18 +13,23 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
-/// Bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535.
+/// Bound parameters per statement: under SQLite's 32,766 (PostgreSQL takes rows by COPY).
 const PARAMS: usize = 30_000;
 
-/// Inserts rows in statements of as many rows as fit `PARAMS` for `columns` columns.
+/// Inserts rows: on PostgreSQL by one binary `COPY FROM`, on SQLite by multi-row inserts of as
+/// many rows as fit `PARAMS` for `columns` columns.
 macro_rules! bulk {
     ($conn:expr, $table:expr, $rows:expr, $columns:expr) => {{
-        let per = (PARAMS / $columns).max(1);
-        let mut n = 0usize;
-        for chunk in $rows.chunks(per) {
-            n += crate::insert_batch!(&mut *$conn, $table, chunk)?;
+        match &mut *$conn {
+            DbConn::Postgresql(pg) => diesel::copy_from($table).from_insertable(&$rows[..]).execute(pg),
+            DbConn::Sqlite(lite) => {
+                let mut n = 0usize;
+                for chunk in $rows.chunks((PARAMS / $columns).max(1)) {
+                    n += diesel::insert_into($table).values(chunk).execute(lite)?;
+                }
+                Ok::<usize, diesel::result::Error>(n)
+            }
         }
-        Ok::<usize, diesel::result::Error>(n)
     }};
 }
 
@@ -342,10 +347,6 @@ impl SalesRows {
         bulk!(conn, journal_entries::table, self.entries, 6)?;
         bulk!(conn, journal_postings::table, self.postings, 6)?;
         Ok(())
-    }
-
-    pub fn clear(&mut self) {
-        *self = SalesRows::default();
     }
 }
 

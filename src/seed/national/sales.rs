@@ -56,13 +56,41 @@ fn day_weight(plan: &Plan, day: NaiveDate) -> u64 {
     (1_000 + 800 * i / days) * season / 100
 }
 
-/// Writes the period's sales; `progress` counts lines.
+/// Writes the period's sales; `progress` counts lines. One thread generates the batches while
+/// another writes them, each batch in its own transaction.
 pub fn write(
     conn: &mut DbConn,
     world: &World,
     plan: &Plan,
     ids: NextIds,
     progress: Option<&indicatif::ProgressBar>,
+) -> anyhow::Result<Totals> {
+    let (batches, received) = std::sync::mpsc::sync_channel::<SalesRows>(2);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> anyhow::Result<(usize, usize)> {
+            let (mut entries, mut postings) = (0, 0);
+            for rows in received {
+                conn.transaction(|c| rows.insert(c))?;
+                entries += rows.entries.len();
+                postings += rows.postings.len();
+                if let Some(bar) = progress {
+                    bar.inc(rows.lines.len() as u64);
+                }
+            }
+            Ok((entries, postings))
+        });
+        let generated = generate(world, plan, ids, batches);
+        let (entries, postings) = writer.join().map_err(|_| anyhow::anyhow!("the writing thread panicked"))??;
+        Ok(Totals { entries, postings, ..generated? })
+    })
+}
+
+/// Generates the sales in time order and sends them in batches of [`ORDERS_PER_TX`] orders.
+fn generate(
+    world: &World,
+    plan: &Plan,
+    ids: NextIds,
+    batches: std::sync::mpsc::SyncSender<SalesRows>,
 ) -> anyhow::Result<Totals> {
     let mut s = Sales {
         world,
@@ -80,6 +108,7 @@ pub fn write(
             })
             .collect(),
         totals: Totals::default(),
+        batches,
     };
     let days: Vec<NaiveDate> = (0..=(plan.today - plan.start).num_days()).map(|d| shift(plan.start, d)).collect();
     let weights: Vec<u64> = days.iter().map(|d| day_weight(plan, *d)).collect();
@@ -107,7 +136,7 @@ pub fn write(
                 let at = day.and_time(chrono::NaiveTime::MIN) + TimeDelta::seconds(secs) - TimeDelta::hours(8);
                 s.order(*day, at.min(plan.now), n)?;
                 if s.rows.orders.len() >= ORDERS_PER_TX {
-                    s.flush(conn, progress)?;
+                    s.flush()?;
                 }
             }
             if !last_day || s.totals.lines >= target {
@@ -116,7 +145,7 @@ pub fn write(
         }
     }
     s.journal.refunds_due(&mut s.rows, plan.now)?;
-    s.flush(conn, progress)?;
+    s.flush()?;
     s.totals.refunds = s.journal.refunds_written;
     Ok(s.totals)
 }
@@ -130,6 +159,7 @@ struct Sales<'a> {
     journal: Journal,
     shop_weights: Vec<u64>,
     totals: Totals,
+    batches: std::sync::mpsc::SyncSender<SalesRows>,
 }
 
 impl Sales<'_> {
@@ -345,16 +375,10 @@ impl Sales<'_> {
         Ok(())
     }
 
-    fn flush(&mut self, conn: &mut DbConn, progress: Option<&indicatif::ProgressBar>) -> anyhow::Result<()> {
-        let lines = self.rows.lines.len();
-        conn.transaction(|c| self.rows.insert(c))?;
-        self.totals.entries += self.rows.entries.len();
-        self.totals.postings += self.rows.postings.len();
-        self.rows.clear();
-        if let Some(bar) = progress {
-            bar.inc(lines as u64);
-        }
-        Ok(())
+    /// Hands the batch to the writing thread (which, if it has stopped, reports why).
+    fn flush(&mut self) -> anyhow::Result<()> {
+        let rows = std::mem::take(&mut self.rows);
+        self.batches.send(rows).map_err(|_| anyhow::anyhow!("the writing thread stopped"))
     }
 }
 
