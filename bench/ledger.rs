@@ -63,8 +63,10 @@ fn main() {
     let mut batch = 0;
     while lines < lines_wanted {
         let specs: Vec<_> = (0..2_000).map(|_| generate::random_order(&mut dice, &cat, 5, 4)).collect();
-        let written =
-            conn.transaction(|c| generate::write_paid_orders(c, &cat, &specs, &format!("B{batch}"), sold_at)).unwrap();
+        let written = gongfang::db::tx::write(&mut *conn, |c| {
+            generate::write_paid_orders(c, &cat, &specs, &format!("B{batch}"), sold_at)
+        })
+        .unwrap();
         batch += 1;
         for w in written {
             lines += w.lines.len();
@@ -78,8 +80,10 @@ fn main() {
     let t = Instant::now();
     let mut entries = 0;
     for chunk in orders.chunks(1_000) {
-        entries +=
-            conn.transaction(|c| gongfang::payouts::ledger::post_captures(c, chunk, sold_at, sold_at.date())).unwrap();
+        entries += gongfang::db::tx::write(&mut *conn, |c| {
+            gongfang::payouts::ledger::post_captures(c, chunk, sold_at, sold_at.date())
+        })
+        .unwrap();
     }
     let post_s = t.elapsed().as_secs_f64();
     let postings: i64 = gongfang::db::schema::journal_postings::table.count().get_result(conn).unwrap();
@@ -114,7 +118,7 @@ fn main() {
                 )
             })
             .collect();
-        conn.transaction(|c| {
+        gongfang::db::tx::write(&mut *conn, |c| {
             for chunk in rows.chunks(2_000) {
                 gongfang::insert_batch!(c, bench_baseline::table, chunk)?;
             }

@@ -4,9 +4,9 @@
 //!
 //!   DATABASE_URL=… PRODUCT=12 RUN_SECS=8 CONCURRENCY=32 cargo run --release --example stock_update_loop
 
-use diesel::Connection;
 use gongfang::config::DatabaseUrl;
-use gongfang::db::{lock_for_write, orders::take_stock, Db};
+use gongfang::db::{orders::take_stock, Db};
+use gongfang::error::AppError;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,11 +31,8 @@ fn main() -> anyhow::Result<()> {
             let (db, done, failed) = (db.clone(), done.clone(), failed.clone());
             std::thread::spawn(move || {
                 while Instant::now() < until {
-                    let Ok(mut conn) = db.conn() else { continue };
-                    let took = conn.transaction(|c| {
-                        lock_for_write(c)?;
-                        take_stock(c, product, 1)
-                    });
+                    // The app's one write path: its turn among writers, BEGIN IMMEDIATE, commit.
+                    let took = db.write_blocking(|c| Ok::<_, AppError>(take_stock(c, product, 1)?));
                     match took {
                         Ok(true) => done.fetch_add(1, Ordering::Relaxed),
                         _ => failed.fetch_add(1, Ordering::Relaxed),

@@ -1,7 +1,7 @@
 //! Every URL of the application, in one table.
 
 use crate::web::portal::{actions, orders, photos};
-use crate::web::{api, assets, auth, ops, pages, payouts, places, portal, reports, search, shop, trace};
+use crate::web::{api, assets, auth, ops, pages, panics, payouts, places, portal, reports, search, shop, trace};
 use actix_web::web;
 
 /// Registers all routes.
@@ -10,6 +10,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // Operations.
         .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
+        // Test-only hooks: 404 unless the configuration turns them on (tests only).
+        .route("/test-hooks/panic-inside-write", web::post().to(panics::test_hook_panic_inside_write))
+        .route("/test-hooks/panic-in-handler", web::post().to(panics::test_hook_panic_in_handler))
         // Storefront.
         .route("/", web::get().to(pages::home))
         .route("/products", web::get().to(pages::products))

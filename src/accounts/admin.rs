@@ -5,7 +5,6 @@ use crate::db::accounts::{self as q, NewUser};
 use crate::db::audit::{self, AuditEvent};
 use crate::db::Db;
 use crate::domain::account::{EmailAddress, NewPassword, Role};
-use diesel::Connection;
 
 /// Creates an operator account; returns its id and address (lower-cased). Refuses a taken
 /// address or a weak password.
@@ -20,7 +19,7 @@ pub fn create_operator(db: &Db, email: &str, name: &str, password: &str) -> anyh
     }
     let user = NewUser::new(email.as_str(), hash_password(password.expose())?, name.trim(), "zh", &Role::Operator);
     let now = crate::db::now();
-    let id = conn.transaction(|c| {
+    let id = crate::db::tx::write(&mut conn, |c| {
         let id = q::insert_user(c, &user)?;
         let detail = serde_json::json!({"role": "operator", "via": "command line"});
         audit::append(c, AuditEvent::new(None, "user.role", format!("user:{id}"), detail), now)?;

@@ -11,7 +11,6 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::mail::{MailKind, Mailer};
 use chrono::NaiveDateTime;
-use diesel::Connection;
 
 /// Session cookies or API bearer tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,7 +180,7 @@ impl Accounts {
                 vars.insert("link", &format!("{}/reset/{token}", this.public_url));
                 vars.insert("minutes", &(this.config.reset_ttl.as_secs() / 60).max(1));
                 let mail = this.mailer.compose(MailKind::PasswordReset, lang, &user.email, &vars)?;
-                conn.transaction(|c| {
+                crate::db::tx::write(&mut *conn, |c| {
                     q::insert_one_time(
                         c,
                         &OneTimeToken {
@@ -223,7 +222,7 @@ impl Accounts {
                 let link = q::peek_one_time(conn, &hash, "password_reset", now)?.ok_or(AppError::NotFound)?;
                 let user = UserId(link.user_id.ok_or(AppError::NotFound)?);
                 let new_hash = hash_password(password.expose())?;
-                conn.transaction(|c| {
+                crate::db::tx::write(&mut *conn, |c| {
                     if !q::take_one_time(c, &hash, "password_reset", now)? {
                         return Err(AppError::NotFound);
                     }

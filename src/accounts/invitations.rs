@@ -13,7 +13,6 @@ use crate::domain::{RegionCode, WorkshopId};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::mail::{MailKind, Mailer};
-use diesel::Connection;
 use serde::Deserialize;
 
 /// An invitation as the inviter fills it in.
@@ -78,7 +77,7 @@ impl Accounts {
                 vars.insert("link", &format!("{}/invite/{token}", this.public_url));
                 vars.insert("days", &(this.config.invite_ttl.as_secs() / 86_400).max(1));
                 let mail = this.mailer.compose(MailKind::Invitation, lang, email.as_str(), &vars)?;
-                conn.transaction(|c| {
+                crate::db::tx::write(&mut *conn, |c| {
                     q::insert_one_time(
                         c,
                         &OneTimeToken {
@@ -155,7 +154,7 @@ impl Accounts {
                 )
                 .ok_or(AppError::NotFound)?;
                 let password_hash = hash_password(password.expose())?;
-                let principal = conn.transaction(|c| {
+                let principal = crate::db::tx::write(&mut *conn, |c| {
                     if !q::take_one_time(c, &hash, "invitation", now)? {
                         return Err(AppError::NotFound);
                     }

@@ -120,6 +120,9 @@ pub struct Config {
     pub reports: crate::domain::employment_rule::RuleConfig,
     /// Stripe payments; without it orders are paid offline, confirmed by staff.
     pub stripe: Option<StripeConfig>,
+    /// Test-only hooks (`/test-hooks/…`, such as a panic forced inside a write). Only the
+    /// integration tests turn them on; no variable or file sets them.
+    pub test_hooks: bool,
 }
 
 /// A configuration error that names the variable at fault.
@@ -335,6 +338,7 @@ impl Config {
             payouts: commerce::payouts_from_env(env)?,
             reports: commerce::reports_from_env(env)?,
             stripe: commerce::stripe_from_env(env)?,
+            test_hooks: false,
         })
     }
 
@@ -380,6 +384,7 @@ impl Config {
             payouts: PayoutsConfig::default(),
             reports: crate::domain::employment_rule::RuleConfig::default(),
             stripe: None,
+            test_hooks: false,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The database: one diesel code path over SQLite or PostgreSQL, chosen at run time from
 //! `DATABASE_URL`, with an r2d2 pool, embedded migrations and one module per table group.
-//! Every call from async code goes through [`Db::run`], which moves it off the async workers.
+//! Every call from async code goes through [`Db::run`], which moves it off the async workers;
+//! every write transaction is opened by [`tx::write`] (through [`Db::write`] where a `Db` is
+//! at hand).
 
 pub mod accounts;
 pub mod audit;
@@ -17,6 +19,7 @@ pub mod reference;
 pub mod refunds;
 pub mod reports;
 pub mod schema;
+pub mod tx;
 pub mod wages;
 pub mod writes;
 
@@ -28,11 +31,18 @@ use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::time::Duration;
 
-/// A connection to either backend. Queries written once against it run on both.
-#[derive(diesel::MultiConnection)]
-pub enum DbConn {
-    Postgresql(diesel::PgConnection),
-    Sqlite(diesel::SqliteConnection),
+pub use connection::DbConn;
+
+// diesel's derive implements the transaction manager by calling what clippy.toml forbids
+// elsewhere.
+#[allow(clippy::disallowed_methods)]
+mod connection {
+    /// A connection to either backend. Queries written once against it run on both.
+    #[derive(diesel::MultiConnection)]
+    pub enum DbConn {
+        Postgresql(diesel::PgConnection),
+        Sqlite(diesel::SqliteConnection),
+    }
 }
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -73,8 +83,10 @@ impl ManageConnection for Manager {
         conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection dropped while its thread panics, or whose transaction did not finish,
+    /// is closed instead of going back to the pool (see [`tx`]).
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -129,23 +141,39 @@ impl Db {
         .await?
     }
 
-    /// Runs `f` in one transaction that writes, off the async workers: on SQLite after this
-    /// process's other writers (in turn) and with the write lock taken first
-    /// ([`lock_for_write`]); on PostgreSQL its row locks order the writers.
+    /// Runs blocking reads on a pooled connection, returned to the pool at once.
+    pub fn run_blocking<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, AppError>
+    where
+        AppError: From<E>,
+    {
+        Ok(f(&mut *self.conn()?)?)
+    }
+
+    /// Runs `f` in one writing transaction ([`tx::write`]), off the async workers: on SQLite
+    /// after this process's other writers, in turn. `f` may run more than once (a PostgreSQL
+    /// deadlock is retried), so it must only touch the database.
     pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
-        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        F: FnMut(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let writer = self.sqlite_writer.clone();
-        self.run(move |conn| {
-            let _turn = writer.as_ref().map(|m| m.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-            conn.transaction(|conn| {
-                lock_for_write(conn)?;
-                f(conn)
-            })
-        })
-        .await
+        let this = self.clone();
+        actix_web::web::block(move || this.write_blocking(f)).await?
+    }
+
+    /// [`Db::write`] for blocking code (commands, the job workers).
+    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnMut(&mut DbConn) -> Result<T, E>,
+        E: tx::TxError + From<AppError>,
+    {
+        let mut conn = self.conn()?;
+        // SQLite has one writer at a time, and its busy handler wakes waiting writers by
+        // polling, in no order: under load a few would wait very long. This process's writers
+        // queue here instead; a poisoned turn only means a writer panicked, and its connection
+        // was discarded.
+        let _turn = self.sqlite_writer.as_ref().map(|m| m.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        tx::write(&mut conn, f)
     }
 
     /// Applies the migrations the database has not seen yet; returns how many ran.
@@ -169,18 +197,6 @@ macro_rules! insert_batch {
             $crate::db::DbConn::Postgresql(c) => diesel::insert_into($table).values($rows).execute(c),
         }
     };
-}
-
-/// Takes SQLite's write lock at the start of a transaction that reads and then writes. In WAL
-/// mode such a transaction fails at once with SQLITE_BUSY if another writer committed after its
-/// first read; a write touching no rows first takes the lock (waiting out the busy timeout like
-/// any write), so the reads that follow are current. PostgreSQL needs nothing: its row locks
-/// and conditional updates do this work.
-pub fn lock_for_write(conn: &mut DbConn) -> QueryResult<()> {
-    if let DbConn::Sqlite(lite) = conn {
-        diesel::sql_query("UPDATE outbox SET id = id WHERE id < 0").execute(lite)?;
-    }
-    Ok(())
 }
 
 /// The current time as stored in the database (UTC, naive).

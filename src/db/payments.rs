@@ -93,7 +93,7 @@ pub fn record_event(
     object_ref: &str,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let inserted = conn.transaction(|c| {
+    let inserted = crate::db::tx::savepoint(conn, |c| {
         diesel::insert_into(webhook_events::table)
             .values((
                 webhook_events::event_id.eq(id),

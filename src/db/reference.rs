@@ -135,7 +135,7 @@ pub fn ensure_reference_data(conn: &mut DbConn) -> anyhow::Result<Option<Referen
     if have > 0 {
         bail!("the regions table holds {have} rows, fewer than the {REGION_COUNT} of the reference data; refusing to guess");
     }
-    let counts = conn.transaction(load_all)?;
+    let counts = crate::db::tx::write(&mut *conn, load_all)?;
     Ok(Some(counts))
 }
 

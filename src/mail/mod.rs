@@ -204,7 +204,7 @@ impl Mailer {
             };
             match self.send(&email) {
                 Ok(()) => {
-                    conn.transaction(|c| {
+                    crate::db::tx::write(&mut conn, |c| {
                         // A sent body is not kept: reset and invitation links in it would
                         // outlive the mail in every database backup.
                         diesel::update(emails::table.find(email.id))

@@ -148,24 +148,26 @@ impl Orders {
 
     /// Adds `quantity` of a product (on top of what the cart holds).
     pub async fn add_to_cart(&self, owner: CartOwner, product: i64, quantity: i64) -> Result<(), AppError> {
-        self.change_cart(owner, product, move |held| held + quantity).await
+        self.change_cart(owner, product, move |held| held.checked_add(quantity)).await
     }
 
     /// Sets a product's quantity; 0 removes it.
     pub async fn set_in_cart(&self, owner: CartOwner, product: i64, quantity: i64) -> Result<(), AppError> {
-        self.change_cart(owner, product, move |_| quantity).await
+        self.change_cart(owner, product, move |_| Some(quantity)).await
     }
 
     async fn change_cart(
         &self,
         owner: CartOwner,
         product: i64,
-        new_quantity: impl FnOnce(i64) -> i64 + Send + 'static,
+        new_quantity: impl Fn(i64) -> Option<i64> + Send + 'static,
     ) -> Result<(), AppError> {
         let now = self.now();
         self.write(move |this, conn| {
             let cart = q::find_or_create(conn, &owner, now)?;
-            let wanted = new_quantity(q::quantity(conn, cart, product)?);
+            // A sum past i64 is as wrong as a negative one: refused, never wrapped.
+            let wanted = new_quantity(q::quantity(conn, cart, product)?)
+                .ok_or(AppError::BadRequest { field: "quantity", key: "error.quantity_too_large" })?;
             if wanted < 0 {
                 return Err(AppError::BadRequest { field: "quantity", key: "error.not_positive_integer" });
             }
@@ -215,7 +217,7 @@ impl Orders {
                 let rows = crate::db::orders::sale_products(conn, &[product])?;
                 let Some(p) = rows.first() else { continue };
                 let max = this.max_quantity(p.made_to_order, p.stock).max(held);
-                q::set_quantity(conn, into, product, (held + quantity).min(max).max(held), now)?;
+                q::set_quantity(conn, into, product, held.saturating_add(quantity).min(max).max(held), now)?;
             }
             q::delete(conn, from)?;
             Ok(())

@@ -13,7 +13,6 @@ use crate::db::DbConn;
 use crate::domain::account::{Principal, Role};
 use crate::domain::order::{DeliveredBy, OrderEvent, OrderStatus, PaymentMethod, ShipmentEvent, ShipmentStatus};
 use crate::error::AppError;
-use diesel::Connection;
 
 fn parse_status(s: &str) -> Result<OrderStatus, AppError> {
     OrderStatus::parse(s).ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown order status {s:?}")))
@@ -147,15 +146,12 @@ impl Orders {
 
     /// Cancels unpaid orders whose reservation has run out; returns how many.
     pub fn expire_reservations(&self) -> Result<usize, AppError> {
-        let mut conn = self.db.conn()?;
+        let expired = self.db.run_blocking(|conn| q::expired(conn, self.now(), 200))?;
         let mut done = 0;
-        for id in q::expired(&mut conn, self.now(), 200)? {
-            let cancelled = conn.transaction(|c| {
-                crate::db::lock_for_write(c)?;
-                match self.cancel_in(c, id, "expired") {
-                    Err(AppError::Conflict { .. }) => Ok(false),
-                    other => other,
-                }
+        for id in expired {
+            let cancelled = self.db.write_blocking(|c| match self.cancel_in(c, id, "expired") {
+                Err(AppError::Conflict { .. }) => Ok(false),
+                other => other,
             })?;
             done += usize::from(cancelled);
         }
@@ -216,12 +212,11 @@ impl Orders {
 
     /// Marks delivered the parcels shipped more than the configured days ago; returns how many.
     pub fn auto_deliver(&self) -> Result<usize, AppError> {
-        let mut conn = self.db.conn()?;
         let before = self.now() - chrono::TimeDelta::days(self.config.auto_deliver_days);
+        let due = self.db.run_blocking(|conn| q::due_for_auto_delivery(conn, before, 200))?;
         let mut done = 0;
-        for id in q::due_for_auto_delivery(&mut conn, before, 200)? {
-            let delivered = conn.transaction(|c| {
-                crate::db::lock_for_write(c)?;
+        for id in due {
+            let delivered = self.db.write_blocking(|c| {
                 let Some(s) = v::shipment(c, id)? else { return Ok(false) };
                 let order = v::order_by_id(c, s.order_id)?;
                 match self.deliver_in(c, &s, &order, DeliveredBy::Auto) {

@@ -77,10 +77,11 @@ impl Orders {
     /// Runs `f` in one writing transaction ([`Db::write`]): the shape of every order move.
     pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
-        F: FnOnce(&Orders, &mut DbConn) -> Result<T, AppError> + Send + 'static,
+        F: FnMut(&Orders, &mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
         let this = self.clone();
+        let mut f = f;
         self.db.write(move |conn| f(&this, conn)).await
     }
 }

@@ -12,7 +12,6 @@ use crate::domain::account::Principal;
 use crate::domain::order::{OrderStatus, PaymentMethod, PaymentStatus};
 use crate::error::AppError;
 use crate::payments::{IntentState, IntentStatus, PaymentError};
-use diesel::Connection;
 
 /// The outbox topic of payments that arrived after their order was cancelled, to be given
 /// back whole; the key is the payment id.
@@ -68,7 +67,7 @@ impl Orders {
             let (order_id, amount, intent_id, now) = (order.id, order.total_fen, intent.id.clone(), self.now());
             self.db
                 .run(move |conn| {
-                    let inserted = conn.transaction(|c| {
+                    let inserted = crate::db::tx::write(&mut *conn, |c| {
                         pay::insert_payment(
                             c,
                             &pay::NewPayment {
@@ -123,18 +122,15 @@ impl Orders {
         };
         let this = self.clone();
         self.db
-            .run(move |conn| {
-                conn.transaction(|conn| {
-                    crate::db::lock_for_write(conn)?;
-                    let object = intent.as_ref().map_or("", |i| i.id.as_str());
-                    if !pay::record_event(conn, &event.id, "stripe", &event.kind, object, this.now())? {
-                        return Ok(WebhookOutcome::Duplicate);
-                    }
-                    match intent {
-                        Some(intent) => this.apply_intent(conn, &intent),
-                        None => Ok(WebhookOutcome::Ignored),
-                    }
-                })
+            .write(move |conn| {
+                let object = intent.as_ref().map_or("", |i| i.id.as_str());
+                if !pay::record_event(conn, &event.id, "stripe", &event.kind, object, this.now())? {
+                    return Ok(WebhookOutcome::Duplicate);
+                }
+                match &intent {
+                    Some(intent) => this.apply_intent(conn, intent),
+                    None => Ok(WebhookOutcome::Ignored),
+                }
             })
             .await
     }
@@ -148,12 +144,9 @@ impl Orders {
         let intent = gateway.retrieve(&payment.provider_ref).await?;
         let this = self.clone();
         self.db
-            .run(move |conn| {
-                conn.transaction(|conn| {
-                    crate::db::lock_for_write(conn)?;
-                    this.apply_intent(conn, &intent)?;
-                    Ok(v::order_by_id(conn, order_id)?.status != OrderStatus::PendingPayment.as_str())
-                })
+            .write(move |conn| {
+                this.apply_intent(conn, &intent)?;
+                Ok(v::order_by_id(conn, order_id)?.status != OrderStatus::PendingPayment.as_str())
             })
             .await
     }

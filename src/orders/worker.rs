@@ -11,7 +11,6 @@ use crate::db::payments as pay;
 use crate::db::refunds as rq;
 use crate::domain::order::{PaymentStatus, RefundStatus};
 use crate::error::AppError;
-use diesel::Connection;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -144,13 +143,10 @@ impl Orders {
                 Ok(stripe_id) => {
                     let this = self.clone();
                     self.db
-                        .run(move |c| {
-                            c.transaction(|c| {
-                                crate::db::lock_for_write(c)?;
-                                this.complete_refund(c, &refund, Some(&stripe_id))?;
-                                outbox::mark_done(c, &[row.id], now)?;
-                                Ok(())
-                            })
+                        .write(move |c| {
+                            this.complete_refund(c, &refund, Some(&stripe_id))?;
+                            outbox::mark_done(c, &[row.id], now)?;
+                            Ok(())
                         })
                         .await?;
                     done += 1;
@@ -191,12 +187,10 @@ impl Orders {
             {
                 Ok(_) => {
                     self.db
-                        .run(move |c| {
-                            c.transaction(|c| {
-                                pay::set_payment_status(c, id, PaymentStatus::Refunded.as_str(), &[], now)?;
-                                outbox::mark_done(c, &[row.id], now)?;
-                                Ok(())
-                            })
+                        .write(move |c| {
+                            pay::set_payment_status(c, id, PaymentStatus::Refunded.as_str(), &[], now)?;
+                            outbox::mark_done(c, &[row.id], now)?;
+                            Ok(())
                         })
                         .await?;
                     done += 1;

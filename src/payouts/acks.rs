@@ -79,7 +79,7 @@ impl Payouts {
                 now,
             )?;
             let link = format!("{}/ack/{code}", this.public_url.trim_end_matches('/'));
-            Ok((code, link))
+            Ok((code.clone(), link))
         })
         .await
     }

@@ -90,10 +90,11 @@ impl Payouts {
     /// Runs `f` in one writing transaction ([`Db::write`]).
     pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
-        F: FnOnce(&Payouts, &mut DbConn) -> Result<T, AppError> + Send + 'static,
+        F: FnMut(&Payouts, &mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
         let this = self.clone();
+        let mut f = f;
         self.db.write(move |conn| f(&this, conn)).await
     }
 

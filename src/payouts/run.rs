@@ -13,7 +13,6 @@ use crate::domain::account::UserId;
 use crate::domain::household::HouseholdStatus;
 use crate::domain::ledger::PayoutPeriod;
 use crate::error::AppError;
-use diesel::Connection;
 use std::collections::BTreeMap;
 
 /// What a run did.
@@ -48,10 +47,7 @@ impl Payouts {
     pub fn settle_due(&self, conn: &mut DbConn) -> Result<usize, AppError> {
         let window = chrono::TimeDelta::days(self.return_window_days);
         let by = self.now() - window;
-        Ok(conn.transaction(|c| {
-            crate::db::lock_for_write(c)?;
-            ledger::settle(c, by, window)
-        })?)
+        Ok(crate::db::tx::write(&mut *conn, |c| ledger::settle(c, by, window))?)
     }
 
     /// Creates the period's payouts (blocking: the command line calls it directly, the web
@@ -74,10 +70,7 @@ impl Payouts {
             bar.set_length(workshops.len() as u64);
         }
         for workshop in workshops {
-            let made = conn.transaction(|c| {
-                crate::db::lock_for_write(c)?;
-                self.create_payout(c, workshop, period, by)
-            })?;
+            let made = crate::db::tx::write(&mut conn, |c| self.create_payout(c, workshop, period, by))?;
             match made {
                 Made::Existing => report.existing += 1,
                 Made::Carried => report.carried += 1,

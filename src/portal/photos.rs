@@ -8,7 +8,6 @@ use crate::db::portal as q;
 use crate::domain::account::Principal;
 use crate::error::AppError;
 use crate::media::photos::{self, PhotoError, VARIANT_WIDTHS};
-use diesel::Connection;
 
 /// Alt text of a photo.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -77,7 +76,7 @@ impl Portal {
                 // Two uploads at once may pick the same position; the loser takes the next.
                 let mut attempt = 0;
                 loop {
-                    let inserted = conn.transaction(|t| {
+                    let inserted = crate::db::tx::write(&mut *conn, |t| {
                         let id = q::insert_photo(t, product, &main, w, h, (&alt_zh, &alt_en), &widths)?;
                         super::products::reopen_review(t, &who, product, now)?;
                         Ok::<_, AppError>(id)
@@ -118,7 +117,7 @@ impl Portal {
             .run(move |conn| {
                 authorized(conn, &who, Action::EditProducts, Owned::Photo(photo))?;
                 let (product, _) = q::image_owner(conn, photo)?.ok_or(AppError::NotFound)?;
-                conn.transaction(|t| {
+                crate::db::tx::write(&mut *conn, |t| {
                     let path = q::delete_photo(t, photo)?;
                     super::products::reopen_review(t, &who, product, now)?;
                     Ok((product, path))

@@ -11,7 +11,6 @@ use crate::db::portal::{self as q, CertificationChange, ProfileChange};
 use crate::domain::account::Principal;
 use crate::domain::certification::{certification_status, next_confirmation_due};
 use crate::error::AppError;
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 
 /// The workshop as its portal shows it.
@@ -159,7 +158,7 @@ impl Portal {
                 if !q::workshop_exists(conn, crate::domain::WorkshopId(id))? {
                     return Err(AppError::NotFound);
                 }
-                conn.transaction(|c| {
+                crate::db::tx::write(&mut *conn, |c| {
                     q::update_certification(c, id, &change, now)?;
                     let detail = serde_json::json!({
                         "issued_on": change.cert_issued_on, "last_confirmed_on": change.cert_last_confirmed_on,
@@ -191,9 +190,9 @@ impl Portal {
         self.db
             .run(move |conn| {
                 authorized(conn, &who, Action::ManageWorkers, Owned::Workshop(id))?;
-                conn.transaction(|c| {
+                crate::db::tx::write(&mut *conn, |c| {
                     let cleared = sealed.is_none();
-                    q::set_payout_account(c, id, sealed)?;
+                    q::set_payout_account(c, id, sealed.clone())?;
                     let detail = serde_json::json!({"field": "payout_account", "change": if cleared { "cleared" } else { "set" }});
                     audit::append(c, AuditEvent::new(Some(who.user_id), "workshop.payout_details", format!("workshop:{id}"), detail), now)?;
                     Ok(())

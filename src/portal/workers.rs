@@ -14,7 +14,6 @@ use crate::domain::household::HouseholdStatus;
 use crate::domain::product::InheritorLevel;
 use crate::domain::RegionCode;
 use crate::error::AppError;
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 
 /// A worker's roster fields as the form or JSON sends them.
@@ -141,7 +140,7 @@ impl Portal {
                 let current = w.joined_on <= today && w.left_on.is_none_or(|l| l > today);
                 if !sensitive {
                     return Ok(WorkerView {
-                        worker: w,
+                        worker: w.clone(),
                         current,
                         household_status: None,
                         id_number: None,
@@ -149,7 +148,7 @@ impl Portal {
                     });
                 }
                 let now = this.now();
-                conn.transaction(|c| {
+                crate::db::tx::write(&mut *conn, |c| {
                     audit::append(
                         c,
                         AuditEvent::new(
@@ -165,7 +164,7 @@ impl Portal {
                         id_number: open(&w.id_number_enc),
                         bank_account: open(&w.bank_account_enc),
                         household_status: Some(q::status_history(c, id)?),
-                        worker: w,
+                        worker: w.clone(),
                         current,
                     })
                 })
@@ -227,7 +226,7 @@ impl Portal {
         self.db
             .run(move |conn| {
                 authorized(conn, &who, Action::ManageWorkers, Owned::Worker(id))?;
-                conn.transaction(|c| {
+                crate::db::tx::write(&mut *conn, |c| {
                     q::set_consent(c, id, item, input.given, now)?;
                     let detail = serde_json::json!({"item": item, "given": input.given});
                     audit::append(
@@ -264,7 +263,7 @@ impl Portal {
         self.db
             .run(move |conn| {
                 authorized(conn, &who, Action::ManageWorkers, Owned::Worker(id))?;
-                conn.transaction(|c| {
+                crate::db::tx::write(&mut *conn, |c| {
                     crate::db::writes::insert_status(c, &row)?;
                     let detail = serde_json::json!({
                         "change": "status_recorded", "valid_from": row.valid_from, "valid_until": row.valid_until,
@@ -309,9 +308,9 @@ impl Portal {
         self.db
             .run(move |conn| {
                 authorized(conn, &who, Action::ManageWorkers, Owned::Worker(id))?;
-                conn.transaction(|c| {
+                crate::db::tx::write(&mut *conn, |c| {
                     let change = if sealed.is_some() { "set" } else { "cleared" };
-                    q::set_worker_secret(c, id, field, sealed)?;
+                    q::set_worker_secret(c, id, field, sealed.clone())?;
                     let action = if field == "id_number" { "worker.id_number" } else { "worker.payout_details" };
                     audit::append(
                         c,

@@ -51,7 +51,7 @@ pub fn demo_logins(db: &Db, clock: Clock) -> anyhow::Result<Vec<DemoLogin>> {
         if q::user_by_email(&mut conn, email)?.is_none() {
             let mut user = NewUser::new(email, hash_password(DEMO_PASSWORD)?, &format!("Demo {label}"), "zh", &role);
             user.is_demo = true;
-            conn.transaction(|c| {
+            crate::db::tx::write(&mut conn, |c| {
                 let id = q::insert_user(c, &user)?;
                 let detail = serde_json::json!({"role": role.name(), "scope": scope, "demo": true});
                 audit::append(c, AuditEvent::new(None, "user.role", format!("user:{id}"), detail), now).map(|_| ())

@@ -16,7 +16,6 @@ use crate::domain::RegionLevel;
 pub use accounts::{demo_logins, print_demo_logins, DemoLogin, DEMO_PASSWORD};
 use anyhow::Context;
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::Connection;
 use generate::{demo_date, demo_product, demo_worker, product_slug, Dice};
 use indicatif::{ProgressBar, ProgressStyle};
 use spec::{DemoCatalog, WorkshopSpec};
@@ -146,7 +145,7 @@ fn seed_workshop(
     let now = at_noon(today);
     let pictures = product_pictures(spec);
 
-    conn.transaction(|conn| {
+    crate::db::tx::write(&mut *conn, |conn| {
         let workshop_id = writes::insert_workshop(
             conn,
             &NewWorkshop {
@@ -155,7 +154,7 @@ fn seed_workshop(
                 name_en: spec.name_en.clone(),
                 county_code: county.clone(),
                 prefecture_code: at(RegionLevel::Prefecture),
-                province_code: province,
+                province_code: province.clone(),
                 story_zh: spec.story_zh.clone(),
                 story_en: spec.story_en.clone(),
                 cert_number: Some(spec.cert_number.clone()),

@@ -148,7 +148,7 @@ fn seed_with(db: &Db, plan: Plan, progress: Option<&indicatif::ProgressBar>) -> 
     };
     let mut dice = Dice(0x6e61_7469_6f6e ^ plan.workshops as u64);
     let (world, catalogue, buyers) = places::build(&reference, &demo, &plan, first, &mut dice)?;
-    conn.transaction(|c| {
+    crate::db::tx::write(&mut *conn, |c| {
         catalogue.insert(c)?;
         rows::insert_buyers(c, &buyers)
     })?;
@@ -197,7 +197,9 @@ fn seed_with(db: &Db, plan: Plan, progress: Option<&indicatif::ProgressBar>) -> 
         laps.join(", ")
     );
     let detail = serde_json::json!({ "summary": summary, "fraction": plan.fraction, "lines": totals.lines });
-    conn.transaction(|c| audit::append(c, AuditEvent::new(None, AUDIT_ACTION, "database".into(), detail), plan.now))?;
+    crate::db::tx::write(&mut *conn, |c| {
+        audit::append(c, AuditEvent::new(None, AUDIT_ACTION, "database".into(), detail.clone()), plan.now)
+    })?;
     if let Some(bar) = progress {
         bar.set_position(1);
     }

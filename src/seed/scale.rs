@@ -35,7 +35,7 @@ pub fn seed_scale(db: &Db, target: usize, progress: Option<&indicatif::ProgressB
     let mut added = 0;
     while added < wanted {
         let n = CHUNK.min(wanted - added);
-        conn.transaction::<_, anyhow::Error, _>(|conn| {
+        crate::db::tx::write::<_, anyhow::Error, _>(&mut conn, |conn| {
             for i in added..added + n {
                 let t = &templates[i % templates.len()];
                 let copy = existing as usize + i;

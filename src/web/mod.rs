@@ -7,6 +7,7 @@ pub mod errors;
 pub mod lang;
 pub mod ops;
 pub mod pages;
+pub mod panics;
 pub mod payouts;
 pub mod places;
 pub mod portal;

@@ -42,16 +42,15 @@ fn scenario(app: &TestApp, seed: u64, month: PayoutPeriod, orders: usize) {
     let mut conn = app.db.conn().unwrap();
     let cat = Catalogue::load(&mut conn, sold_at).unwrap();
     let specs: Vec<_> = (0..orders).map(|_| generate::random_order(&mut dice, &cat, 4, 7)).collect();
-    let written = conn
-        .transaction(|c| {
-            let w = generate::write_paid_orders(c, &cat, &specs, &format!("P{seed:x}-{month}"), sold_at)?;
-            let ids: Vec<i64> = w.iter().map(|o| o.order).collect();
-            for chunk in ids.chunks(200) {
-                gongfang::payouts::ledger::post_captures(c, chunk, sold_at, sold_at.date())?;
-            }
-            Ok::<_, gongfang::error::AppError>(w)
-        })
-        .unwrap();
+    let written = gongfang::db::tx::write(&mut conn, |c| {
+        let w = generate::write_paid_orders(c, &cat, &specs, &format!("P{seed:x}-{month}"), sold_at)?;
+        let ids: Vec<i64> = w.iter().map(|o| o.order).collect();
+        for chunk in ids.chunks(200) {
+            gongfang::payouts::ledger::post_captures(c, chunk, sold_at, sold_at.date())?;
+        }
+        Ok::<_, gongfang::error::AppError>(w)
+    })
+    .unwrap();
     // Deliveries at random times over about six weeks; a tenth never arrive.
     let mut by_day: BTreeMap<u64, Vec<i64>> = BTreeMap::new();
     for o in &written {
@@ -92,7 +91,7 @@ fn scenario(app: &TestApp, seed: u64, month: PayoutPeriod, orders: usize) {
                 let amount = if dice.chance(33) { left } else { 1 + dice.below(left as u64) as i64 };
                 let quantity = if amount == left { qty - done_qty } else { 0 };
                 let of = RefundOf::Line { line: *line, quantity: quantity as i32, amount };
-                conn.transaction(|c| generate::refund(&orders_service, c, o.order, of, at)).unwrap();
+                gongfang::db::tx::write(&mut conn, |c| generate::refund(&orders_service, c, o.order, of, at)).unwrap();
                 refunded.insert(*line, (done_fen + amount, done_qty + quantity));
             }
             for s in &o.shipments {
@@ -103,7 +102,8 @@ fn scenario(app: &TestApp, seed: u64, month: PayoutPeriod, orders: usize) {
                         .first(&mut conn)
                         .unwrap();
                     let of = RefundOf::Shipping { shipment: *s, amount: fee };
-                    conn.transaction(|c| generate::refund(&orders_service, c, o.order, of, at)).unwrap();
+                    gongfang::db::tx::write(&mut conn, |c| generate::refund(&orders_service, c, o.order, of, at))
+                        .unwrap();
                 }
             }
         }

@@ -12,6 +12,7 @@ mod cli;
 mod consent;
 mod errors;
 mod i18n;
+mod integrity;
 mod ledger;
 mod ledger_properties;
 mod ops;

@@ -35,14 +35,13 @@ pub fn generated_sales(app: &TestApp, seed: u64) {
     {
         let cat = Catalogue::load(&mut conn, sold_at).unwrap();
         let specs: Vec<_> = (0..40).map(|_| generate::random_order(&mut dice, &cat, 3, 4)).collect();
-        let written = conn
-            .transaction(|c| {
-                let w = generate::write_paid_orders(c, &cat, &specs, &format!("R{seed:x}-{i}"), sold_at)?;
-                let ids: Vec<i64> = w.iter().map(|o| o.order).collect();
-                gongfang::payouts::ledger::post_captures(c, &ids, sold_at, sold_at.date())?;
-                Ok::<_, gongfang::error::AppError>(w)
-            })
-            .unwrap();
+        let written = gongfang::db::tx::write(&mut conn, |c| {
+            let w = generate::write_paid_orders(c, &cat, &specs, &format!("R{seed:x}-{i}"), sold_at)?;
+            let ids: Vec<i64> = w.iter().map(|o| o.order).collect();
+            gongfang::payouts::ledger::post_captures(c, &ids, sold_at, sold_at.date())?;
+            Ok::<_, gongfang::error::AppError>(w)
+        })
+        .unwrap();
         let shipments: Vec<i64> = written.iter().flat_map(|o| o.shipments.clone()).collect();
         generate::deliver(&mut conn, &shipments, sold_at + chrono::TimeDelta::days(3)).unwrap();
         // A tenth of the lines refunded in part, a fortnight later (so in the next month for some).
@@ -59,7 +58,8 @@ pub fn generated_sales(app: &TestApp, seed: u64) {
                         .unwrap();
                     let gross = price * i64::from(qty);
                     let of = RefundOf::Line { line: *line, quantity: 0, amount: 1 + dice.below(gross as u64) as i64 };
-                    conn.transaction(|c| generate::refund(&orders, c, o.order, of, refund_at)).unwrap();
+                    gongfang::db::tx::write(&mut conn, |c| generate::refund(&orders, c, o.order, of, refund_at))
+                        .unwrap();
                 }
             }
         }

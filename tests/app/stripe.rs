@@ -347,14 +347,13 @@ async fn payouts_by_stripe_transfer_are_retried_and_never_paid_twice() {
             shipping: [(w, 0)].into_iter().collect(),
         }
     };
-    let written = conn
-        .transaction(|c| {
-            let w = gongfang::payouts::generate::write_paid_orders(c, &cat, &[spec(a), spec(b)], "connect", now)?;
-            let ids: Vec<i64> = w.iter().map(|o| o.order).collect();
-            gongfang::payouts::ledger::post_captures(c, &ids, now, now.date())?;
-            Ok::<_, gongfang::error::AppError>(w)
-        })
-        .unwrap();
+    let written = gongfang::db::tx::write(&mut conn, |c| {
+        let w = gongfang::payouts::generate::write_paid_orders(c, &cat, &[spec(a), spec(b)], "connect", now)?;
+        let ids: Vec<i64> = w.iter().map(|o| o.order).collect();
+        gongfang::payouts::ledger::post_captures(c, &ids, now, now.date())?;
+        Ok::<_, gongfang::error::AppError>(w)
+    })
+    .unwrap();
     let parcels: Vec<i64> = written.iter().flat_map(|w| w.shipments.clone()).collect();
     gongfang::payouts::generate::deliver(&mut conn, &parcels, now).unwrap();
     assert_eq!(

@@ -15,7 +15,6 @@ use crate::db::writes::{NewMaker, NewProduct};
 use crate::domain::account::Principal;
 use crate::domain::product::ProductStatus;
 use crate::error::AppError;
-use diesel::Connection;
 
 /// A new product's slug and trace code: random, so no two workshops collide.
 fn new_codes(title_en: &str) -> (String, String) {
@@ -60,11 +59,16 @@ impl Portal {
                 let detail = serde_json::json!({
                     "wage_rule": c.wage_rule, "wage_bp": c.wage_bp, "piece_rate_fen": c.piece_rate_fen, "created": true,
                 });
-                conn.transaction(|t| {
-                    let id = insert_from_change(t, workshop, slug, trace_code, c, now)?;
+                crate::db::tx::write(&mut *conn, |t| {
+                    let id = insert_from_change(t, workshop, slug.clone(), trace_code.clone(), c.clone(), now)?;
                     audit::append(
                         t,
-                        AuditEvent::new(Some(who.user_id), "product.wage_rule", format!("product:{id}"), detail),
+                        AuditEvent::new(
+                            Some(who.user_id),
+                            "product.wage_rule",
+                            format!("product:{id}"),
+                            detail.clone(),
+                        ),
                         now,
                     )?;
                     Ok(id)
@@ -84,7 +88,7 @@ impl Portal {
                 if before.status == ProductStatus::Archived.as_str() {
                     return Err(AppError::Conflict { key: "error.product_archived" });
                 }
-                conn.transaction(|t| {
+                crate::db::tx::write(&mut *conn, |t| {
                     q::update_product(t, id, &c, now)?;
                     // Stock and lead time are day-to-day; anything a buyer reads goes back to review.
                     if content_changed(&before, &c) {
@@ -125,7 +129,7 @@ impl Portal {
                         share_bp: *bp,
                     })
                     .collect();
-                conn.transaction(|t| {
+                crate::db::tx::write(&mut *conn, |t| {
                     q::replace_makers(t, id, &rows)?;
                     reopen_review(t, &who, id, now)?;
                     let detail: Vec<_> =
@@ -223,7 +227,7 @@ impl Portal {
                 let from = ProductStatus::parse(&p.status).ok_or(AppError::NotFound)?;
                 let to = if from == ProductStatus::Archived { None } else { next(from) };
                 let to = to.ok_or(AppError::Conflict { key: "error.product_state" })?;
-                conn.transaction(|t| {
+                crate::db::tx::write(&mut *conn, |t| {
                     // Conditional on the status just read: of two racing decisions one wins.
                     if q::set_status(t, id, (from.as_str(), to.as_str()), note.as_deref(), now)? == 0 {
                         return Err(AppError::Conflict { key: "error.product_state" });
@@ -248,8 +252,9 @@ impl Portal {
                 let workshop = authorized(conn, &who, Action::EditProducts, Owned::Product(id))?;
                 let p = q::product(conn, id)?.ok_or(AppError::NotFound)?;
                 let makers = q::makers(conn, id)?;
-                conn.transaction(|t| {
+                crate::db::tx::write(&mut *conn, |t| {
                     let (slug, trace) = new_codes(&p.title_en);
+                    let p = p.clone();
                     let change = ProductChange {
                         heritage_item_id: p.heritage_item_id,
                         category: p.category,
@@ -269,8 +274,13 @@ impl Portal {
                     };
                     let new_id = insert_from_change(t, workshop.get(), slug, trace, change, now)?;
                     let rows: Vec<NewMaker> = makers
-                        .into_iter()
-                        .map(|(w, role, bp)| NewMaker { product_id: new_id, worker_id: w, role, share_bp: bp })
+                        .iter()
+                        .map(|(w, role, bp)| NewMaker {
+                            product_id: new_id,
+                            worker_id: *w,
+                            role: role.clone(),
+                            share_bp: *bp,
+                        })
                         .collect();
                     q::replace_makers(t, new_id, &rows)?;
                     Ok(new_id)

@@ -10,7 +10,6 @@ use crate::db::ledger::LineTermsRow;
 use crate::db::DbConn;
 use crate::seed::generate::Dice;
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
-use diesel::Connection;
 
 /// Orders written per transaction.
 const ORDERS_PER_TX: usize = 2_000;
@@ -70,7 +69,7 @@ pub fn write(
         let writer = scope.spawn(move || -> anyhow::Result<(usize, usize)> {
             let (mut entries, mut postings) = (0, 0);
             for rows in received {
-                conn.transaction(|c| rows.insert(c))?;
+                crate::db::tx::write(&mut *conn, |c| rows.insert(c))?;
                 entries += rows.entries.len();
                 postings += rows.postings.len();
                 if let Some(bar) = progress {
