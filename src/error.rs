@@ -6,6 +6,7 @@
 use crate::domain::listing::FieldError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use diesel::result::DatabaseErrorKind;
 
 /// What went wrong, as the user should hear it.
 #[derive(Debug, thiserror::Error)]
@@ -82,12 +83,64 @@ impl From<diesel::result::Error> for AppError {
             diesel::result::Error::NotFound => AppError::NotFound,
             // A unique constraint says the user asked for something that exists already
             // (an e-mail address, a slug); the caller usually maps it to a clearer message.
-            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+            diesel::result::Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
                 AppError::Conflict { key: "error.already_exists" }
+            }
+            // A row that names a missing row, or breaks a check: the request was wrong, and
+            // the code that took it did not check it first (see `db::references`).
+            diesel::result::Error::DatabaseError(
+                kind @ (DatabaseErrorKind::ForeignKeyViolation
+                | DatabaseErrorKind::CheckViolation
+                | DatabaseErrorKind::NotNullViolation
+                | DatabaseErrorKind::RestrictViolation),
+                info,
+            ) => {
+                tracing::info!(?kind, constraint = info.constraint_name(), "a request broke a database constraint");
+                let key = match kind {
+                    DatabaseErrorKind::ForeignKeyViolation => "error.unknown_reference",
+                    _ => "error.bad_request",
+                };
+                AppError::BadRequest { field: constraint_field(info.as_ref()), key }
             }
             other => AppError::Internal(other.into()),
         }
     }
+}
+
+/// The columns that hold references or checked values, as request fields are named. The
+/// first one a constraint's column, name or message mentions is the field at fault.
+const CONSTRAINED_FIELDS: [&str; 20] = [
+    "heritage_item_id",
+    "home_county_code",
+    "county_code",
+    "prefecture_code",
+    "province_code",
+    "region_code",
+    "parent_code",
+    "order_line_id",
+    "workshop_id",
+    "worker_id",
+    "product_id",
+    "order_id",
+    "shipment_id",
+    "payout_id",
+    "statement_id",
+    "refund_id",
+    "entry_id",
+    "cart_id",
+    "user_id",
+    "quantity",
+];
+
+/// The request field a constraint violation names: PostgreSQL gives the column or the
+/// constraint (`products_heritage_item_id_fkey`); SQLite names columns of unique, check and
+/// not-null failures in its message, but not the column of a foreign key.
+fn constraint_field(info: &(dyn diesel::result::DatabaseErrorInformation + Send + Sync)) -> &'static str {
+    let said = [info.column_name(), info.constraint_name(), Some(info.message())];
+    CONSTRAINED_FIELDS
+        .into_iter()
+        .find(|field| said.iter().flatten().any(|text| text.contains(field)))
+        .unwrap_or("request")
 }
 
 impl From<diesel::r2d2::PoolError> for AppError {

@@ -137,6 +137,17 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     false
                 }
             };
+            let seals = gongfang::payouts::seal::verify(&mut conn)?;
+            let seals_ok = match &seals.first_broken {
+                None => {
+                    println!("journal sealed: {} entries verified", seals.entries);
+                    true
+                }
+                Some(why) => {
+                    println!("journal seal BROKEN: {why} ({} entries before it verified)", seals.entries);
+                    false
+                }
+            };
             let bar = progress.then(|| bar("recomputing the journal"));
             let ledger = gongfang::payouts::verify::check(&mut conn, bar.as_ref())?;
             if let Some(bar) = bar {
@@ -161,7 +172,7 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     reports.rollup_rows, reports.exports
                 );
             }
-            if !chain_ok || !ledger.problems.is_empty() || !reports.problems.is_empty() {
+            if !chain_ok || !seals_ok || !ledger.problems.is_empty() || !reports.problems.is_empty() {
                 std::process::exit(1);
             }
             Ok(())

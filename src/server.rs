@@ -45,6 +45,12 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
     if ran > 0 {
         tracing::info!(migrations = ran, backend = db.backend(), "database migrated");
     }
+    // Journal entries written before the books were sealed (or by a bulk load) are sealed
+    // now, in the order they were written.
+    let sealed = db.write_blocking(crate::payouts::seal::seal_pending)?;
+    if sealed > 0 {
+        tracing::info!(entries = sealed, "journal entries sealed");
+    }
     if let Some(counts) = seed::ensure_reference(&db)? {
         tracing::info!(?counts, "reference data loaded");
     }

@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// An advisory lock number that serialises appends on PostgreSQL (SQLite has one writer).
-const APPEND_LOCK: i64 = 0x0067_6661_7564_6974; // "gfaudit"
+/// The audit log's row in `chain_heads`.
+const AUDIT_CHAIN: &str = "audit";
 
 /// What happened, before it is chained.
 #[derive(Debug, Clone)]
@@ -68,18 +68,9 @@ impl AuditRow {
 /// Appends an entry. Call it inside the transaction that makes the change, so that the
 /// change and its record commit together.
 pub fn append(conn: &mut DbConn, event: AuditEvent, now: NaiveDateTime) -> QueryResult<i64> {
-    match conn {
-        DbConn::Postgresql(pg) => {
-            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({APPEND_LOCK})")).execute(pg)?;
-        }
-        // Take SQLite's write lock before reading the head: a transaction that reads first and
-        // writes later fails at once with SQLITE_BUSY if another writer committed in between
-        // (WAL mode does not wait there). A write touching no rows takes the lock, waiting
-        // out the busy timeout like any write.
-        DbConn::Sqlite(lite) => {
-            diesel::sql_query("UPDATE audit_log SET seq = seq WHERE seq < 0").execute(lite)?;
-        }
-    }
+    // Appends take turns on the chain's head row (locked until commit), so each sees the one
+    // before and the chain never forks, on any number of nodes.
+    super::seals::lock_head(conn, AUDIT_CHAIN)?;
     let head: Option<(i64, String)> = audit_log::table
         .order(audit_log::seq.desc())
         .select((audit_log::seq, audit_log::hash))
@@ -99,6 +90,7 @@ pub fn append(conn: &mut DbConn, event: AuditEvent, now: NaiveDateTime) -> Query
     };
     row.hash = row.expected_hash();
     diesel::insert_into(audit_log::table).values(&row).execute(conn)?;
+    super::seals::set_head(conn, AUDIT_CHAIN, seq, &row.hash)?;
     Ok(seq)
 }
 

@@ -88,7 +88,7 @@ fn journal_grouped(conn: &DbConn, condition: &str) -> String {
         "SELECT e.workshop_id AS workshop_id, {month} AS month, l.heritage_item_id AS heritage_item_id, {SUMS} \
          FROM journal_entries e JOIN journal_postings p ON p.entry_id = e.id \
          JOIN order_lines l ON l.id = e.order_line_id JOIN workshops k ON k.id = e.workshop_id \
-         WHERE e.kind IN ('capture', 'refund') AND {condition} GROUP BY 1, 2, 3"
+         WHERE e.kind IN ('capture', 'refund') AND {condition} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
     )
 }
 

@@ -448,6 +448,17 @@ diesel::table! {
         workshop_id -> BigInt,
         refund_id -> Nullable<BigInt>,
         posted_at -> Timestamp,
+        chain_seq -> Nullable<BigInt>,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    chain_heads (name) {
+        name -> Text,
+        seq -> BigInt,
+        hash -> Text,
     }
 }
 

@@ -129,8 +129,12 @@ fn write(conn: &mut DbConn, pending: Vec<(NewEntry, Vec<Labelled>)>) -> Result<u
     }
     q::insert_postings(conn, &postings)?;
     // The reports' roll-up moves with the journal, in the same transaction, so it never drifts.
-    let written: Vec<i64> = ids.values().copied().collect();
+    let mut written: Vec<i64> = ids.values().copied().collect();
+    // Roll-up rows are locked in one order, so two postings to the same months never deadlock.
+    written.sort_unstable();
     crate::db::reports::roll_up(conn, &written)?;
+    // Sealed last: the chain's head lock is the last lock a posting takes.
+    super::seal::seal_pending(conn)?;
     Ok(pending.len())
 }
 

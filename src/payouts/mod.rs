@@ -13,6 +13,7 @@ pub mod impact;
 pub mod ledger;
 pub mod rails;
 pub mod run;
+pub mod seal;
 pub mod statements;
 pub mod verify;
 

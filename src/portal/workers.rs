@@ -179,6 +179,9 @@ impl Portal {
         self.db
             .run(move |conn| {
                 authorized(conn, &who, Action::ManageWorkers, Owned::Workshop(workshop))?;
+                if let Some(county) = &c.home_county_code {
+                    crate::db::references::county(conn, "home_county_code", county)?;
+                }
                 let new = NewWorker {
                     workshop_id: workshop,
                     name_zh: c.name_zh,
@@ -208,6 +211,9 @@ impl Portal {
         self.db
             .run(move |conn| {
                 authorized(conn, &who, Action::ManageWorkers, Owned::Worker(id))?;
+                if let Some(county) = &c.home_county_code {
+                    crate::db::references::county(conn, "home_county_code", county)?;
+                }
                 Ok(q::update_worker(conn, id, &c, now).map(|_| ())?)
             })
             .await

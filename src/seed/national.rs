@@ -160,6 +160,10 @@ fn seed_with(db: &Db, plan: Plan, progress: Option<&indicatif::ProgressBar>) -> 
     phase("national: orders and journal", plan.lines);
     let totals = sales::write(conn, &world, &plan, ids, progress)?;
     lap("sales");
+    // The bulk load writes the journal directly; its entries are sealed here, a chunk a
+    // transaction, in the order they were written.
+    while crate::db::tx::write(&mut *conn, |c| crate::payouts::seal::seal_up_to(c, 20_000))? > 0 {}
+    lap("seal");
 
     phase("national: report roll-up and statistics", 1);
     rows::finish_sequences(conn)?;

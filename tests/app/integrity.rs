@@ -103,3 +103,57 @@ async fn test_hooks_are_not_found_unless_turned_on() {
     let (status, _) = anonymous.post_json("/test-hooks/panic-inside-write", &Value::Null).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn unknown_references_are_400s_that_name_their_field() {
+    let app = TestApp::spawn().await;
+    let manager = User::demo(&app, "manager").await;
+    let w = manager.workshop_id().await;
+    let (_, products) = manager.get_json(&format!("/api/v1/portal/workshops/{w}/products")).await;
+    let product = products["items"].as_array().or(products.as_array()).expect("a product list")[0]["id"]
+        .as_i64()
+        .expect("a product id");
+    let edit = json!({"title_zh": "漆器", "heritage_item_id": 0, "price_fen": 1000, "stock": 1, "wage_bp": 5000});
+    for path in [format!("/api/v1/portal/products/{product}"), format!("/api/v1/portal/workshops/{w}/products")] {
+        let (status, body) = manager.post_json(&path, &edit).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["error"]["field"], "heritage_item_id", "{path}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("heritage_item_id"), "{body}");
+    }
+
+    let worker = |county: &str| json!({"name_zh": "阿依", "inheritor_level": "craftsman", "joined_on": "2025-03-01", "home_county_code": county});
+    // 999999 is no region; 513499 is shaped like a Liangshan county but is not one.
+    for county in ["999999", "513499", "510000"] {
+        let (status, body) = manager.post_json(&format!("/api/v1/portal/workshops/{w}/workers"), &worker(county)).await;
+        assert_eq!(status, 400, "{county}: {body}");
+        assert_eq!(body["error"]["field"], "home_county_code", "{county}: {body}");
+    }
+    let (status, created) =
+        manager.post_json(&format!("/api/v1/portal/workshops/{w}/workers"), &worker("513432")).await;
+    assert_eq!(status, 200, "a real county is taken: {created}");
+    let id = created["id"].as_i64().unwrap();
+    let (status, body) = manager.post_json(&format!("/api/v1/portal/workers/{id}"), &worker("513499")).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("home_county_code")), "{body}");
+}
+
+#[tokio::test]
+async fn a_constraint_the_code_did_not_check_is_still_a_400_naming_its_field() {
+    // The last line of defence, on the database's own error: a cart item naming no cart.
+    let app = TestApp::spawn_with(false).await;
+    let mut conn = app.db.conn().unwrap();
+    let err = gongfang::db::tx::write(&mut conn, |c| {
+        diesel::sql_query("INSERT INTO cart_items (cart_id, product_id, quantity, added_at) VALUES (424242, 424242, 1, '2026-01-01 00:00:00')")
+            .execute(c)
+            .map_err(gongfang::error::AppError::from)
+    })
+    .unwrap_err();
+    match err {
+        gongfang::error::AppError::BadRequest { field, key } => {
+            assert_eq!(key, "error.unknown_reference");
+            if app.db.backend() == "postgres" {
+                assert!(["cart_id", "product_id"].contains(&field), "PostgreSQL names the key: {field}");
+            }
+        }
+        other => panic!("expected a 400, got {other:?}"),
+    }
+}

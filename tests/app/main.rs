@@ -25,6 +25,7 @@ mod reports;
 mod reports_expect;
 mod reports_rule;
 mod schema;
+mod sealed_books;
 mod search;
 mod seed;
 mod stripe;

@@ -55,6 +55,7 @@ impl Portal {
         self.db
             .run(move |conn| {
                 authorized(conn, &who, Action::EditProducts, Owned::Workshop(workshop))?;
+                crate::db::references::heritage_item(conn, "heritage_item_id", c.heritage_item_id)?;
                 let (slug, trace_code) = new_codes(&c.title_en);
                 let detail = serde_json::json!({
                     "wage_rule": c.wage_rule, "wage_bp": c.wage_bp, "piece_rate_fen": c.piece_rate_fen, "created": true,
@@ -84,6 +85,7 @@ impl Portal {
         self.db
             .run(move |conn| {
                 authorized(conn, &who, Action::EditProducts, Owned::Product(id))?;
+                crate::db::references::heritage_item(conn, "heritage_item_id", c.heritage_item_id)?;
                 let before = q::product(conn, id)?.ok_or(AppError::NotFound)?;
                 if before.status == ProductStatus::Archived.as_str() {
                     return Err(AppError::Conflict { key: "error.product_archived" });
@@ -380,12 +382,7 @@ fn insert_from_change(
         updated_at: now,
         category: c.category,
     };
-    q::insert_product(conn, &new).map_err(|e| match e {
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ForeignKeyViolation, _) => {
-            AppError::BadRequest { field: "heritage_item_id", key: "error.choice" }
-        }
-        other => other.into(),
-    })
+    Ok(q::insert_product(conn, &new)?)
 }
 
 fn load_edit(conn: &mut crate::db::DbConn, id: i64) -> Result<ProductEdit, AppError> {
