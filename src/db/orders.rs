@@ -2,11 +2,32 @@
 //! order with its frozen lines, makers and parcels) and status changes that only apply from the
 //! expected status. Payments and webhook events are in [`super::payments`], refunds in
 //! [`super::refunds`], reads for pages in [`super::order_views`].
+//!
+//! **Lock order.** Every write transaction that changes an order takes its locks in one
+//! order, so that two of them never wait on each other in a circle (PostgreSQL would answer
+//! one with "deadlock detected"; `db::tx` retries it, but it should not happen):
+//! 1. the order row ([`lock_order`]), before anything of the order is read for a decision;
+//! 2. its lines, parcels and refunds;
+//! 3. stock, product by product in id order, and payments;
+//! 4. the journal and its roll-up rows, in key order (`payouts::ledger`);
+//! 5. the journal's chain head, then the audit log's (`payouts::seal`, `db::audit`): an audit
+//!    entry is appended after any posting in the same transaction.
 
 use super::schema::{order_line_makers, order_lines, orders, product_makers, products, shipments, workshops};
 use super::DbConn;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+
+/// Locks an order's row for the rest of the transaction (step 1 of the lock order above) and
+/// reads it afresh. SQLite's writer holds the database lock already.
+pub fn lock_order(conn: &mut DbConn, id: i64) -> QueryResult<super::order_views::OrderRow> {
+    if let DbConn::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT id FROM orders WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::BigInt, _>(id)
+            .execute(pg)?;
+    }
+    super::order_views::order_by_id(conn, id)
+}
 
 /// A product as checkout needs it: price, stock and everything a line freezes.
 #[derive(Debug, Clone, Queryable)]

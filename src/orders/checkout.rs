@@ -320,7 +320,9 @@ fn merge_items(items: &[(i64, i64)]) -> Result<Vec<(i64, i64)>, AppError> {
         if *quantity < 1 {
             return Err(AppError::BadRequest { field: "quantity", key: "error.not_positive_integer" });
         }
-        *merged.entry(*id).or_default() = merged.get(id).copied().unwrap_or(0).saturating_add(*quantity);
+        let sum = merged.get(id).copied().unwrap_or(0).checked_add(*quantity);
+        *merged.entry(*id).or_default() =
+            sum.ok_or(AppError::BadRequest { field: "quantity", key: "error.quantity_too_large" })?;
     }
     Ok(merged.into_iter().collect())
 }

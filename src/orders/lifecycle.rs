@@ -39,7 +39,7 @@ impl Orders {
     /// only from the status read, the capture is posted to the journal, and the e-mails are queued. Returns false when the order
     /// had already moved (a duplicate confirmation).
     pub(crate) fn mark_paid(&self, conn: &mut DbConn, order_id: i64) -> Result<bool, AppError> {
-        let order = v::order_by_id(conn, order_id)?;
+        let order = crate::db::orders::lock_order(conn, order_id)?;
         let from = parse_status(&order.status)?;
         let to = from.apply(OrderEvent::PaymentReceived)?;
         if !q::move_order(conn, order_id, from.as_str(), to.as_str(), self.now())? {
@@ -65,6 +65,7 @@ impl Orders {
         let now = self.now();
         self.write(move |this, conn| {
             let (order, standing) = order_for(conn, &who, &number)?;
+            let order = crate::db::orders::lock_order(conn, order.id)?;
             match standing {
                 Standing::Operator => {}
                 Standing::Workshop(w) => {
@@ -119,6 +120,7 @@ impl Orders {
         let who = who.clone();
         self.write(move |this, conn| {
             let (order, standing) = order_for(conn, &who, &number)?;
+            let order = crate::db::orders::lock_order(conn, order.id)?;
             if !matches!(standing, Standing::Buyer | Standing::Operator) {
                 return Err(AppError::Forbidden { key: "error.forbidden" });
             }
@@ -133,6 +135,7 @@ impl Orders {
 
     /// Cancels an order inside a transaction and gives back its stock; false when it had moved.
     pub(crate) fn cancel_in(&self, conn: &mut DbConn, order_id: i64, reason: &str) -> Result<bool, AppError> {
+        crate::db::orders::lock_order(conn, order_id)?;
         let order = v::order_by_id(conn, order_id)?;
         parse_status(&order.status)?.apply(OrderEvent::Cancel)?;
         if !q::cancel_order(conn, order_id, reason, self.now())? {
@@ -166,7 +169,7 @@ impl Orders {
         self.write(move |this, conn| {
             let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
             authorize_workshop(&who, Action::FulfilOrders, s.workshop_id)?;
-            let order = v::order_by_id(conn, s.order_id)?;
+            let order = crate::db::orders::lock_order(conn, s.order_id)?;
             parse_shipment_status(&s.status)?.apply(parse_status(&order.status)?, ShipmentEvent::Ship)?;
             if !q::ship(conn, shipment, &carrier, &tracking, this.now())? {
                 return Err(AppError::Conflict { key: "order.error.changed" });
@@ -182,7 +185,7 @@ impl Orders {
         let who = who.clone();
         self.write(move |this, conn| {
             let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
-            let order = v::order_by_id(conn, s.order_id)?;
+            let order = crate::db::orders::lock_order(conn, s.order_id)?;
             let by = if order.user_id == who.user_id.get() {
                 DeliveredBy::Buyer
             } else if who.role == Role::Operator {
@@ -218,7 +221,7 @@ impl Orders {
         for id in due {
             let delivered = self.db.write_blocking(|c| {
                 let Some(s) = v::shipment(c, id)? else { return Ok(false) };
-                let order = v::order_by_id(c, s.order_id)?;
+                let order = crate::db::orders::lock_order(c, s.order_id)?;
                 match self.deliver_in(c, &s, &order, DeliveredBy::Auto) {
                     Ok(()) => Ok(true),
                     Err(AppError::Conflict { .. }) => Ok(false),

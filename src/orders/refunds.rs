@@ -54,6 +54,7 @@ impl Orders {
         let now = self.now();
         self.write(move |this, conn| {
             let (order, standing) = order_for(conn, &who, &number)?;
+            let order = crate::db::orders::lock_order(conn, order.id)?;
             if standing != Standing::Buyer {
                 return Err(AppError::Forbidden { key: "error.forbidden" });
             }
@@ -121,12 +122,14 @@ impl Orders {
                 RefundTarget::Line { line, quantity, amount } => {
                     let l = v::line(conn, line)?.ok_or(AppError::NotFound)?;
                     this.may_refund(&who, l.workshop_id)?;
+                    crate::db::orders::lock_order(conn, l.order_id)?;
                     let (amount, quantity) = this.line_refund(conn, &l, quantity, amount)?;
                     (l.order_id, Some(line), None, amount, quantity)
                 }
                 RefundTarget::Shipping { shipment } => {
                     let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
                     this.may_refund(&who, s.workshop_id)?;
+                    crate::db::orders::lock_order(conn, s.order_id)?;
                     let left = refundable(Fen(s.shipping_fen), Fen(rq::committed_refunds_of_shipping(conn, shipment)?));
                     if left.get() == 0 {
                         return Err(AppError::Conflict { key: "refund.error.nothing_left" });
@@ -174,6 +177,7 @@ impl Orders {
         let now = self.now();
         self.write(move |this, conn| {
             let r = rq::refund(conn, refund)?.ok_or(AppError::NotFound)?;
+            crate::db::orders::lock_order(conn, r.order_id)?;
             let line = r.order_line_id.and_then(|l| v::line(conn, l).ok().flatten()).ok_or(AppError::NotFound)?;
             this.may_refund(&who, line.workshop_id)?;
             let to = if approve { RefundStatus::Pending } else { RefundStatus::Rejected };
@@ -201,6 +205,15 @@ impl Orders {
     /// otherwise. Audited either way.
     fn approved(&self, conn: &mut DbConn, who: &Principal, refund: i64, order: &v::OrderRow) -> Result<(), AppError> {
         let r = rq::refund(conn, refund)?.ok_or(AppError::NotFound)?;
+        let payment = pay::payment_of(conn, order.id)?;
+        match payment {
+            Some(p) if p.provider == "stripe" => {
+                outbox::insert(conn, REFUND_TOPIC, &refund.to_string())?;
+                self.worker.wake();
+            }
+            _ => self.complete_refund(conn, &r, None)?,
+        }
+        // After the posting: the audit log's chain head is the last lock (see db::orders).
         audit::append(
             conn,
             AuditEvent::new(
@@ -211,15 +224,7 @@ impl Orders {
             ),
             self.now(),
         )?;
-        let payment = pay::payment_of(conn, order.id)?;
-        match payment {
-            Some(p) if p.provider == "stripe" => {
-                outbox::insert(conn, REFUND_TOPIC, &refund.to_string())?;
-                self.worker.wake();
-                Ok(())
-            }
-            _ => self.complete_refund(conn, &r, None),
-        }
+        Ok(())
     }
 
     /// A refund went through: its reversal in the journal, its line, parcel and order totals,
@@ -231,6 +236,7 @@ impl Orders {
         provider_ref: Option<&str>,
     ) -> Result<(), AppError> {
         let now = self.now();
+        crate::db::orders::lock_order(conn, r.order_id)?;
         if !rq::move_refund(
             conn,
             r.id,

@@ -156,6 +156,7 @@ impl Orders {
         let Some(payment) = pay::payment_by_ref(conn, "stripe", &intent.id)? else {
             return Ok(WebhookOutcome::Ignored);
         };
+        crate::db::orders::lock_order(conn, payment.order_id)?;
         let now = self.now();
         let final_states = [PaymentStatus::Succeeded.as_str(), PaymentStatus::Refunded.as_str()];
         match intent.status {

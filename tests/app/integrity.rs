@@ -157,3 +157,131 @@ async fn a_constraint_the_code_did_not_check_is_still_a_400_naming_its_field() {
         other => panic!("expected a 400, got {other:?}"),
     }
 }
+
+/// Runs the requests of one round at once; returns every status.
+async fn at_once(requests: Vec<(&User, String, Value)>) -> Vec<(String, u16, Value)> {
+    let calls = requests.into_iter().map(|(user, path, body)| async move {
+        let (status, answer) = user.post_json(&path, &body).await;
+        (path, status, answer)
+    });
+    futures_util::future::join_all(calls).await
+}
+
+/// One order of the concurrency test: number, parcels, lines.
+struct Placed {
+    number: String,
+    parcels: Vec<i64>,
+    lines: Vec<i64>,
+}
+
+/// The requests of step `step` of an order's life: confirm (twice, as two clerks would), ship
+/// and adjust a price, deliver and refund a piece, ask for a return and refund another piece,
+/// decide the returns (twice).
+fn step<'a>(
+    o: &Placed,
+    k: usize,
+    step: usize,
+    staff: &'a User,
+    buyer: &'a User,
+    returns: &[i64],
+) -> Vec<(&'a User, String, Value)> {
+    let ship = |parcel: i64, n: usize| {
+        (
+            staff,
+            format!("/api/v1/portal/shipments/{parcel}/ship"),
+            json!({"carrier": "EMS", "tracking_number": format!("EA{k}{n:08}CN")}),
+        )
+    };
+    let refund = |line: i64, body: Value| (staff, format!("/api/v1/portal/lines/{line}/refund"), body);
+    let confirm = format!("/api/v1/portal/orders/{}/confirm-payment", o.number);
+    match step {
+        0 => vec![
+            (staff, confirm.clone(), json!({"reference": format!("BANK-{k}-A")})),
+            (staff, confirm, json!({"reference": format!("BANK-{k}-B")})),
+        ],
+        1 => {
+            vec![ship(o.parcels[0], 1), refund(o.lines[1], json!({"quantity": 0, "amount_fen": 7, "reason": "price"}))]
+        }
+        2 => vec![
+            ship(o.parcels[1], 2),
+            (buyer, format!("/api/v1/shipments/{}/delivered", o.parcels[0]), json!({})),
+            refund(o.lines[0], json!({"quantity": 1, "reason": "broken"})),
+        ],
+        3 => vec![
+            (buyer, format!("/api/v1/shipments/{}/delivered", o.parcels[1]), json!({})),
+            (
+                buyer,
+                format!("/api/v1/orders/{}/lines/{}/return", o.number, o.lines[0]),
+                json!({"quantity": 1, "reason": "颜色不合适"}),
+            ),
+            refund(o.lines[1], json!({"quantity": 1, "reason": "broken"})),
+        ],
+        4 => returns
+            .iter()
+            .flat_map(|id| {
+                let decide = (staff, format!("/api/v1/portal/refunds/{id}/decide"), json!({"decision": "approve"}));
+                [decide.clone(), decide]
+            })
+            .chain([refund(o.lines[1], json!({"quantity": 0, "amount_fen": 3, "reason": "price"}))])
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn eight_clients_on_the_same_and_overlapping_orders_never_see_a_5xx() {
+    let app = TestApp::spawn().await;
+    let operator = User::demo(&app, "operator").await;
+    let buyer = User::demo(&app, "buyer").await;
+    let (a, wa, _) = stocked_product(&app, None, None);
+    let (b, _, _) = stocked_product(&app, None, Some(wa));
+    give_stock(&app, a, 500);
+    give_stock(&app, b, 500);
+    // Orders that overlap: the same two products (stock rows), workshops and months.
+    let mut orders = Vec::new();
+    for i in 0..6 {
+        let body = checkout_body(&[(a, 3), (b, 3)], &format!("overlap-order-{i:04}"), "offline");
+        let (status, placed) = buyer.post_json("/api/v1/checkout", &body).await;
+        assert_eq!(status, 201, "{placed}");
+        let number = placed["number"].as_str().unwrap().to_owned();
+        let (_, view) = buyer.get_json(&format!("/api/v1/orders/{number}")).await;
+        let parcels = view["parcels"].as_array().unwrap();
+        orders.push(Placed {
+            number,
+            parcels: parcels.iter().map(|p| p["id"].as_i64().unwrap()).collect(),
+            lines: parcels
+                .iter()
+                .flat_map(|p| p["lines"].as_array().unwrap().iter().map(|l| l["id"].as_i64().unwrap()))
+                .collect(),
+        });
+    }
+    // A pipeline: in each round every order takes its next step, so confirmations, shipping,
+    // refunds, returns and decisions of different orders run at once (eight or more clients).
+    let mut seen: Vec<(String, u16, Value)> = Vec::new();
+    let mut returns: Vec<Vec<i64>> = vec![Vec::new(); orders.len()];
+    for round in 0..orders.len() + 5 {
+        let mut requests = Vec::new();
+        for (k, o) in orders.iter().enumerate() {
+            if let Some(s) = round.checked_sub(k) {
+                requests.extend(step(o, k, s, &operator, &buyer, &returns[k]));
+            }
+        }
+        for (path, status, body) in at_once(requests).await {
+            if path.ends_with("/return") && status == 200 {
+                if let Some(k) = orders.iter().position(|o| path.contains(&o.number)) {
+                    returns[k].extend(body["id"].as_i64());
+                }
+            }
+            seen.push((path, status, body));
+        }
+    }
+    let errors: Vec<_> = seen.iter().filter(|(_, status, _)| *status >= 500).collect();
+    assert!(errors.is_empty(), "no 5xx: {errors:?}");
+    let confirmed = seen.iter().filter(|(p, s, _)| p.ends_with("/confirm-payment") && *s == 200).count();
+    assert_eq!(confirmed, orders.len(), "each order confirmed once");
+    assert!(returns.iter().any(|r| !r.is_empty()), "returns were asked for: {seen:?}");
+    let decided = seen.iter().filter(|(p, s, _)| p.ends_with("/decide") && *s == 200).count();
+    assert_eq!(decided, returns.iter().map(Vec::len).sum::<usize>(), "each return decided once");
+    let (code, out) = app.audit_verify();
+    assert_eq!(code, Some(0), "the journal balances and its seals hold: {out}");
+}
