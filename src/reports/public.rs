@@ -86,7 +86,8 @@ impl Cell {
         // Neither side small or empty, and the wages not all on one side: otherwise a reader
         // who knows one of these people (a named artisan, the maker of a piece they bought)
         // learns their status.
-        let one_sided_wages = self.wages_fen != 0 && (self.poor_wages_fen == 0 || self.poor_wages_fen == self.wages_fen);
+        let one_sided_wages =
+            self.wages_fen != 0 && (self.poor_wages_fen == 0 || self.poor_wages_fen == self.wages_fen);
         self.poor >= SMALL_CELL && not_poor >= SMALL_CELL && !one_sided_wages
     }
 }
