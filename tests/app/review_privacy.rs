@@ -294,20 +294,41 @@ fn possible(count: &Value, makers: i64) -> Vec<i64> {
 #[tokio::test]
 async fn no_public_page_or_receipt_tells_a_named_artisans_status() {
     let app = TestApp::spawn().await;
-    crate::reports::generated_sales(&app, 5);
-    let operator = User::demo(&app, "operator").await;
-    let buyer = User::demo(&app, "buyer").await;
-    // Two one-maker pieces by named artisans, one from a poor household and one not.
-    let (first, _, _) = stocked_product(&app, None, None);
-    let first_workshop: i64 = {
+    // A workshop that names its artisans where everyone is from a poor household: "6 of 6"
+    // would tell each named artisan's status.
+    let all_poor: i64 = {
         let mut conn = app.db.conn().unwrap();
-        gongfang::db::schema::products::table
-            .find(first)
-            .select(gongfang::db::schema::products::workshop_id)
+        workers::table
+            .filter(workers::consent_name.eq(true))
+            .order(workers::id)
+            .select(workers::workshop_id)
             .first(&mut conn)
             .unwrap()
     };
-    let (second, _, _) = stocked_product(&app, None, Some(first_workshop));
+    app.execute(&format!(
+        "UPDATE worker_household_statuses SET status = 'registered_poor' WHERE worker_id IN \
+         (SELECT id FROM workers WHERE workshop_id = {all_poor})"
+    ));
+    crate::reports::generated_sales(&app, 5);
+    let operator = User::demo(&app, "operator").await;
+    let buyer = User::demo(&app, "buyer").await;
+    // Two one-maker pieces by named artisans of two other workshops, one from a poor household
+    // and one not.
+    let products_of_others = |not: Vec<i64>| {
+        use gongfang::db::schema::products;
+        let mut conn = app.db.conn().unwrap();
+        products::table
+            .filter(products::status.eq("active"))
+            .filter(products::made_to_order.eq(false))
+            .filter(products::stock.ge(3))
+            .filter(products::workshop_id.ne_all(not))
+            .order(products::id)
+            .select((products::id, products::workshop_id))
+            .first::<(i64, i64)>(&mut conn)
+            .unwrap()
+    };
+    let (first, first_workshop) = products_of_others(vec![all_poor]);
+    let (second, _) = products_of_others(vec![all_poor, first_workshop]);
     for (product, status, key) in [(first, "registered_poor", "one-maker-1"), (second, "not_poor", "one-maker-2")] {
         let mut conn = app.db.conn().unwrap();
         let workshop: i64 = gongfang::db::schema::products::table
@@ -394,5 +415,6 @@ async fn no_public_page_or_receipt_tells_a_named_artisans_status() {
             }
         }
         assert_eq!(checked, named_per_workshop.len(), "{period}: every named artisan's workshop was reached");
+        assert!(named_per_workshop.contains_key(&all_poor));
     }
 }
