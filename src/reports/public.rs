@@ -236,7 +236,9 @@ impl Reports {
         for (code, region_level) in &steps {
             let (rows, flags) = self.children(&members, per, level, hidden, period);
             let i = rows.iter().position(|(k, _)| k == code).ok_or(AppError::NotFound)?;
-            hidden = [hidden[0] || flags[i][0], hidden[1] || flags[i][1]];
+            // The region's figure is hidden on its own page exactly when its row is hidden on
+            // its parent's page (a hidden parent hides some of its rows, not all of them).
+            hidden = flags[i];
             members.retain(|w| child_key(level, w) == *code);
             total = rows[i].1.clone();
             let r = self.reference.region(code).ok_or(AppError::NotFound)?;
