@@ -160,7 +160,8 @@ fn main() {
         peak_rss_mib()
     );
     let t = Instant::now();
-    let check = gongfang::payouts::verify::check(conn, None).unwrap();
+    let check = gongfang::payouts::verify::check(conn, &gongfang::domain::employment_rule::RuleConfig::default(), None)
+        .unwrap();
     println!(
         "phase=audit_verify entries={} postings={} problems={} seconds={:.1} peak_rss_mib={:.0}",
         check.entries,

@@ -149,7 +149,7 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 }
             };
             let bar = progress.then(|| bar("recomputing the journal"));
-            let ledger = gongfang::payouts::verify::check(&mut conn, bar.as_ref())?;
+            let ledger = gongfang::payouts::verify::check(&mut conn, &config.reports, bar.as_ref())?;
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }

@@ -97,6 +97,7 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
         config.public_url.clone(),
         reference.clone(),
         (config.data_dir.join("vouchers"), config.photos.clone()),
+        config.reports.clone(),
     );
     let reports = crate::reports::Reports::new(db.clone(), clock, config.reports.clone(), reference.clone());
     Ok(AppState {

@@ -40,6 +40,9 @@ pub struct Payouts {
     /// those who may read the statement.
     pub(crate) voucher_dir: std::path::PathBuf,
     pub(crate) photo_limits: crate::media::photos::PhotoLimits,
+    /// The employment rule's configuration: its statuses are the one definition of a poor
+    /// household for statements and receipts, as for the reports.
+    pub(crate) rule: crate::domain::employment_rule::RuleConfig,
 }
 
 impl Payouts {
@@ -54,6 +57,7 @@ impl Payouts {
         public_url: String,
         reference: std::sync::Arc<crate::catalog::reference::Reference>,
         vouchers: (std::path::PathBuf, crate::media::photos::PhotoLimits),
+        rule: crate::domain::employment_rule::RuleConfig,
     ) -> Payouts {
         let (voucher_dir, photo_limits) = vouchers;
         Payouts {
@@ -67,6 +71,7 @@ impl Payouts {
             reference,
             voucher_dir,
             photo_limits,
+            rule,
         }
     }
 

@@ -10,6 +10,7 @@ use crate::db::audit::{self, AuditEvent};
 use crate::db::payouts::{self as q, NewPayout, NewStatement};
 use crate::db::{ledger, DbConn};
 use crate::domain::account::UserId;
+use crate::domain::employment_rule::RuleConfig;
 use crate::domain::household::HouseholdStatus;
 use crate::domain::ledger::PayoutPeriod;
 use crate::error::AppError;
@@ -124,7 +125,7 @@ impl Payouts {
         )?;
         if !carried {
             q::assign_entries(conn, id, workshop, cutoff)?;
-            q::insert_statements(conn, &statement_lines(id, &wages))?;
+            q::insert_statements(conn, &statement_lines(id, &wages, &self.rule))?;
         }
         audit::append(
             conn,
@@ -157,13 +158,14 @@ enum Made {
 }
 
 /// One statement line per worker: the wages in the payout, the part earned while the
-/// worker's household was poor, and how many lines they come from.
-pub fn statement_lines(payout: i64, wages: &[q::WageSum]) -> Vec<NewStatement> {
+/// worker's household counted as poor (by the configured statuses), and how many lines they
+/// come from.
+pub fn statement_lines(payout: i64, wages: &[q::WageSum], rule: &RuleConfig) -> Vec<NewStatement> {
     let mut by_worker: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
     for (worker, status, amount, lines) in wages {
         let e = by_worker.entry(*worker).or_default();
         e.0 += amount;
-        if status.as_deref().and_then(HouseholdStatus::parse).is_some_and(HouseholdStatus::is_poor_household) {
+        if rule.counts(status.as_deref().and_then(HouseholdStatus::parse)) {
             e.1 += amount;
         }
         e.2 += lines;

@@ -78,8 +78,13 @@ fn compare(entry: &EntryRow, stored: &[&PostingRow], expected: &[Labelled]) -> O
     None
 }
 
-/// Recomputes the journal, the payouts and the statements; `progress` counts lines.
-pub fn check(conn: &mut DbConn, progress: Option<&indicatif::ProgressBar>) -> Result<LedgerCheck, AppError> {
+/// Recomputes the journal, the payouts and the statements (their poor-household parts by the
+/// configured statuses, `rule`); `progress` counts lines.
+pub fn check(
+    conn: &mut DbConn,
+    rule: &crate::domain::employment_rule::RuleConfig,
+    progress: Option<&indicatif::ProgressBar>,
+) -> Result<LedgerCheck, AppError> {
     let mut out = LedgerCheck::default();
     let mut after = 0;
     loop {
@@ -141,11 +146,15 @@ pub fn check(conn: &mut DbConn, progress: Option<&indicatif::ProgressBar>) -> Re
             bar.inc(lines.len() as u64);
         }
     }
-    check_payouts(conn, &mut out)?;
+    check_payouts(conn, rule, &mut out)?;
     Ok(out)
 }
 
-fn check_payouts(conn: &mut DbConn, out: &mut LedgerCheck) -> Result<(), AppError> {
+fn check_payouts(
+    conn: &mut DbConn,
+    rule: &crate::domain::employment_rule::RuleConfig,
+    out: &mut LedgerCheck,
+) -> Result<(), AppError> {
     let mut after = 0;
     loop {
         let ids = pq::all_ids(conn, after, 500)?;
@@ -166,7 +175,7 @@ fn check_payouts(conn: &mut DbConn, out: &mut LedgerCheck) -> Result<(), AppErro
             if outside > 0 {
                 out.problems.push(format!("payout {id} pays {outside} entries not settled before its cutoff"));
             }
-            let want: Vec<(i64, i64, i64, i32)> = super::run::statement_lines(id, &pq::paid_wages(conn, id)?)
+            let want: Vec<(i64, i64, i64, i32)> = super::run::statement_lines(id, &pq::paid_wages(conn, id)?, rule)
                 .into_iter()
                 .map(|s| (s.worker_id, s.amount_fen, s.poor_household_fen, s.line_count))
                 .collect();

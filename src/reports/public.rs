@@ -1,8 +1,12 @@
 //! The public impact pages: the whole country, each region and each workshop, in aggregate
 //! only. A cell that counts fewer than 3 people is suppressed, with the money that would tell
-//! their income. So that no total reveals it by subtraction, suppression is decided from the
-//! top down: among siblings, a lone suppressed cell takes the next smallest with it, and a
-//! region whose own figure is suppressed on its parent's page hides one of its rows too.
+//! their income. The poor-household cell is suppressed unless at least 3 of its workers are
+//! from poor households and at least 3 are not, and unless its wages came from both: "6 of 6"
+//! (or "0 of 6", or all the wages) on a workshop that names its artisans would tell each one's
+//! status. So that no total reveals a suppressed cell by subtraction, suppression is decided
+//! from the top down: among siblings, suppressed cells take the next smallest with them until
+//! together they would be publishable themselves, and a region whose own figure is suppressed
+//! on its parent's page hides its rows the same way.
 
 use super::figures::Figures;
 use super::scope::{child_key, ChildLevel};
@@ -49,37 +53,81 @@ pub struct PublicPage {
     pub threshold_bp: i64,
 }
 
-/// The two people counts a page shows, per row: workers and poor-household workers.
-type Counts = [i64; 2];
+/// What a page's suppression looks at, per row: workers, poor-household workers, wages and
+/// poor-household wages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cell {
+    pub workers: i64,
+    pub poor: i64,
+    pub wages_fen: i64,
+    pub poor_wages_fen: i64,
+}
 
-/// Which cells of sibling rows to hide, per column, given whether their total is hidden.
-pub fn suppress(total_hidden: [bool; 2], rows: &[Counts]) -> Vec<[bool; 2]> {
+impl Cell {
+    fn add(self, o: Cell) -> Cell {
+        Cell {
+            workers: self.workers + o.workers,
+            poor: self.poor + o.poor,
+            wages_fen: self.wages_fen + o.wages_fen,
+            poor_wages_fen: self.poor_wages_fen + o.poor_wages_fen,
+        }
+    }
+
+    /// Whether a column may be shown for these people: 0 = the workers (and wages), 1 = the
+    /// poor-household workers (and their wages).
+    fn publishable(self, col: usize) -> bool {
+        if self.workers == 0 {
+            return true;
+        }
+        if col == 0 {
+            return self.workers >= SMALL_CELL;
+        }
+        let not_poor = self.workers - self.poor;
+        // Neither side small or empty, and the wages not all on one side: otherwise a reader
+        // who knows one of these people (a named artisan, the maker of a piece they bought)
+        // learns their status.
+        let one_sided_wages =
+            self.wages_fen != 0 && (self.poor_wages_fen == 0 || self.poor_wages_fen == self.wages_fen);
+        self.poor >= SMALL_CELL && not_poor >= SMALL_CELL && !one_sided_wages
+    }
+}
+
+/// Which cells of sibling rows to hide, per column, given whether their total is hidden: each
+/// row that may not be shown, and then, while the hidden ones together could not be shown
+/// either (their sum is the total less the rows shown) or none is hidden under a hidden total
+/// (the rows would add up to it), the smallest other row with people.
+pub fn suppress(total_hidden: [bool; 2], rows: &[Cell]) -> Vec<[bool; 2]> {
     let mut hidden = vec![[false; 2]; rows.len()];
     for col in 0..2 {
         for (h, r) in hidden.iter_mut().zip(rows) {
-            h[col] = r[col] > 0 && r[col] < SMALL_CELL;
+            // A row without its workers shown cannot show its poor-household part either.
+            h[col] = !r.publishable(col) || (col == 1 && h[0]);
         }
-        let count = hidden.iter().filter(|h| h[col]).count();
-        // One hidden cell under a shown total could be had by subtraction; under a hidden
-        // total, a row set with none hidden would give the total away. Either way, hide the
-        // smallest other non-zero cell as well.
-        if (count == 1 && !total_hidden[col]) || (count == 0 && total_hidden[col]) {
+        loop {
+            let union = rows.iter().zip(&hidden).filter(|(_, h)| h[col]).fold(Cell::default(), |a, (r, _)| a.add(*r));
+            let count = hidden.iter().filter(|h| h[col]).count();
+            let exposed = if total_hidden[col] { count == 0 } else { count > 0 && !union.publishable(col) };
+            if !exposed {
+                break;
+            }
             let next = rows
                 .iter()
                 .enumerate()
-                .filter(|(i, r)| !hidden[*i][col] && r[col] > 0)
-                .min_by_key(|(i, r)| (r[col], *i))
+                .filter(|(i, r)| !hidden[*i][col] && r.workers > 0)
+                .min_by_key(|(i, r)| (r.workers, *i))
                 .map(|(i, _)| i);
-            if let Some(i) = next {
-                hidden[i][col] = true;
+            match next {
+                Some(i) => hidden[i][col] = true,
+                None => break,
             }
         }
     }
     hidden
 }
 
-fn own_hidden(c: Counts) -> [bool; 2] {
-    [c[0] > 0 && c[0] < SMALL_CELL, c[1] > 0 && c[1] < SMALL_CELL]
+fn own_hidden(c: Cell) -> [bool; 2] {
+    let workers = !c.publishable(0);
+    [workers, workers || !c.publishable(1)]
 }
 
 fn public_row(key: String, names: (String, String), link: Option<String>, f: &Figures, hidden: [bool; 2]) -> PublicRow {
@@ -180,7 +228,7 @@ impl Reports {
         };
         let mut members: Vec<&q::WorkshopInfo> = workshops.iter().collect();
         let mut total = sum(&members, per, period);
-        let mut hidden = own_hidden(counts(&total));
+        let mut hidden = own_hidden(cell(&total));
         let mut breadcrumb = vec![("/impact".to_owned(), "全国".to_owned(), "China".to_owned())];
         let (mut name_zh, mut name_en) = ("全国".to_owned(), "China".to_owned());
         let mut level = ChildLevel::Province;
@@ -188,7 +236,9 @@ impl Reports {
         for (code, region_level) in &steps {
             let (rows, flags) = self.children(&members, per, level, hidden, period);
             let i = rows.iter().position(|(k, _)| k == code).ok_or(AppError::NotFound)?;
-            hidden = [hidden[0] || flags[i][0], hidden[1] || flags[i][1]];
+            // The region's figure is hidden on its own page exactly when its row is hidden on
+            // its parent's page (a hidden parent hides some of its rows, not all of them).
+            hidden = flags[i];
             members.retain(|w| child_key(level, w) == *code);
             total = rows[i].1.clone();
             let r = self.reference.region(code).ok_or(AppError::NotFound)?;
@@ -270,18 +320,13 @@ impl Reports {
             grouped.entry(child_key(level, w)).or_default().push(w);
         }
         let rows: Vec<(String, Figures)> = grouped.into_iter().map(|(k, ws)| (k, sum(&ws, per, period))).collect();
-        let counts: Vec<Counts> = rows.iter().map(|(_, f)| counts(f)).collect();
-        let mut flags = suppress(total_hidden, &counts);
-        for (f, c) in flags.iter_mut().zip(&counts) {
-            let own = own_hidden(*c);
-            *f = [f[0] || own[0], f[1] || own[1]];
-        }
-        (rows, flags)
+        let cells: Vec<Cell> = rows.iter().map(|(_, f)| cell(f)).collect();
+        (rows, suppress(total_hidden, &cells))
     }
 }
 
-fn counts(f: &Figures) -> Counts {
-    [f.workers, f.poor_workers]
+fn cell(f: &Figures) -> Cell {
+    Cell { workers: f.workers, poor: f.poor_workers, wages_fen: f.wages_fen, poor_wages_fen: f.poor_wages_fen }
 }
 
 fn sum(ws: &[&q::WorkshopInfo], per: &BTreeMap<i64, Figures>, period: ReportPeriod) -> Figures {
@@ -299,17 +344,44 @@ fn sum(ws: &[&q::WorkshopInfo], per: &BTreeMap<i64, Figures>, period: ReportPeri
 mod tests {
     use super::*;
 
+    /// A cell of `workers` with `poor` from poor households, each earning 100 fen.
+    fn c(workers: i64, poor: i64) -> Cell {
+        Cell { workers, poor, wages_fen: workers * 100, poor_wages_fen: poor * 100 }
+    }
+
+    fn col(h: &[[bool; 2]], k: usize) -> Vec<bool> {
+        h.iter().map(|c| c[k]).collect()
+    }
+
     #[test]
     fn a_lone_small_cell_takes_the_next_smallest_with_it() {
-        let h = suppress([false, false], &[[10, 2], [12, 5], [20, 9]]);
-        assert_eq!(h.iter().map(|c| c[1]).collect::<Vec<_>>(), [true, true, false]);
+        let h = suppress([false, false], &[c(10, 2), c(12, 5), c(20, 9)]);
+        assert_eq!(col(&h, 1), [true, true, false]);
         assert!(h.iter().all(|c| !c[0]), "worker counts are all 3 or more");
-        // Two small cells hide each other; zero is not a person and stays.
-        let h = suppress([false, false], &[[1, 0], [2, 0], [30, 0]]);
-        assert_eq!(h.iter().map(|c| c[0]).collect::<Vec<_>>(), [true, true, false]);
-        assert!(h.iter().all(|c| !c[1]));
-        // Under a hidden total, rows that are all large still hide one.
-        let h = suppress([false, true], &[[10, 4], [10, 7]]);
-        assert_eq!(h.iter().map(|c| c[1]).collect::<Vec<_>>(), [true, false]);
+        // Two small cells that together are still small take a third; zero is not a person.
+        let h = suppress([false, false], &[c(1, 0), c(1, 0), c(0, 0), c(30, 10)]);
+        assert_eq!(col(&h, 0), [true, true, false, true]);
+        // Under a hidden total, rows that are all publishable still hide one.
+        let h = suppress([false, true], &[c(10, 4), c(10, 7)]);
+        assert_eq!(col(&h, 1), [true, false]);
+    }
+
+    #[test]
+    fn all_none_or_nearly_all_poor_is_not_shown() {
+        // 6 of 6, 5 of 6, 4 of 6 and 0 of 6 would each tell a named artisan's status.
+        for poor in [0, 1, 2, 4, 5, 6] {
+            assert!(!c(6, poor).publishable(1), "{poor} of 6");
+        }
+        assert!(c(6, 3).publishable(1));
+        assert!(c(0, 0).publishable(1), "nobody, nothing to tell");
+        // Heads on both sides, but every fen of wages went to one side.
+        let one_sided = Cell { workers: 8, poor: 4, wages_fen: 500, poor_wages_fen: 500 };
+        assert!(!one_sided.publishable(1));
+        assert_eq!(own_hidden(one_sided), [false, true]);
+        // Siblings hidden together must be publishable together: 6 of 6 and 5 of 6 are 11 of
+        // 12, so a third row goes too.
+        let h = suppress([false, false], &[c(6, 6), c(6, 5), c(10, 5), c(40, 20)]);
+        assert_eq!(col(&h, 1), [true, true, true, false]);
+        assert_eq!(col(&h, 0), [false; 4]);
     }
 }

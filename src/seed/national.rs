@@ -231,7 +231,9 @@ mod tests {
         assert!(summary.contains("with 10000 lines"), "{summary}");
 
         let mut conn = db.conn().unwrap();
-        let ledger = crate::payouts::verify::check(&mut conn, None).unwrap();
+        let ledger =
+            crate::payouts::verify::check(&mut conn, &crate::domain::employment_rule::RuleConfig::default(), None)
+                .unwrap();
         assert!(ledger.problems.is_empty(), "{:?}", ledger.problems);
         assert!(ledger.entries > 10_000 && ledger.postings > 40_000, "{ledger:?}");
         let reports = crate::reports::verify::check(&mut conn).unwrap();

@@ -289,7 +289,7 @@ pub async fn acknowledge(
     state.renderer.page(&req, Lang::of_request(&req), "payouts/ack.html", ctx)
 }
 
-#[utoipa::path(get, path = "/api/v1/orders/{number}/impact", description = "The order's impact receipt: of what was paid, how much went to the wages of how many makers, where, and how many from households lifted out of poverty (counts below 3 as fewer_than). Null before payment.", params(("number" = String, Path)), responses((status = 200), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/orders/{number}/impact", description = "The order's impact receipt: of what was paid, how much went to the wages of how many makers, where, and how many from poor households by the configured statuses (kind exact only when at least 3 are and 3 are not, else withheld; maker counts below 3 as fewer_than). Null before payment; a paid order whose wages rounded to nothing has wages_fen 0.", params(("number" = String, Path)), responses((status = 200), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn impact(
     state: web::Data<AppState>,
     who: SignedIn,

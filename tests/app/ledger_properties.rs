@@ -270,7 +270,9 @@ fn check_invariants(app: &TestApp) {
     assert_eq!(stated, wages_paid);
     assert_eq!(stated + wages_unpaid, pools_net);
 
-    let check = gongfang::payouts::verify::check(&mut conn, None).unwrap();
+    let check =
+        gongfang::payouts::verify::check(&mut conn, &gongfang::domain::employment_rule::RuleConfig::default(), None)
+            .unwrap();
     assert!(check.problems.is_empty(), "{:?}", check.problems);
     assert_eq!(check.entries, per_entry.len());
 }
