@@ -1,4 +1,4 @@
-//! The command line: `gongfang [serve|migrate|seed|search|admin|audit|media|payouts|report]`.
+//! The command line: `gongfang [serve|migrate|seed|search|admin|audit|media|payments|payouts|report]`.
 
 use clap::{Parser, Subcommand};
 
@@ -55,6 +55,11 @@ pub enum Command {
         #[command(subcommand)]
         action: ReportAction,
     },
+    /// Buyers' payments: reconcile Stripe's PaymentIntents with the orders.
+    Payments {
+        #[command(subcommand)]
+        action: PaymentsAction,
+    },
     /// Settlement and payouts to workshops.
     Payouts {
         #[command(subcommand)]
@@ -86,6 +91,19 @@ pub enum AuditAction {
     /// Check every link of the chain, and recompute every journal entry, payout and wage
     /// statement; exits 1 and names the first broken entry or the rows that differ.
     Verify,
+}
+
+/// Payment commands.
+#[derive(Debug, Subcommand)]
+pub enum PaymentsAction {
+    /// Compare the Stripe payments of orders placed since a day (China time) with their
+    /// PaymentIntents; fix what a missed webhook left behind and report every other
+    /// difference. Exits 1 when something is reported or Stripe could not be asked.
+    Reconcile {
+        /// The first day, e.g. 2026-11-01.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: chrono::NaiveDate,
+    },
 }
 
 /// Payout commands.

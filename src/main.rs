@@ -2,7 +2,8 @@
 
 use clap::Parser;
 use gongfang::cli::{
-    AdminAction, AuditAction, Cli, Command, MediaAction, PayoutAction, ReportAction, Scale, SearchAction,
+    AdminAction, AuditAction, Cli, Command, MediaAction, PaymentsAction, PayoutAction, ReportAction, Scale,
+    SearchAction,
 };
 use gongfang::clock::Clock;
 use gongfang::config::{Config, LogFormat};
@@ -119,6 +120,30 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let state = server::prepare(config, Clock::System, PrepareOptions { demo: false, progress })?;
             let (id, email) = gongfang::accounts::admin::create_operator(state.portal.db(), &email, &name, &password)?;
             println!("operator {email} created (user {id})");
+            Ok(())
+        }
+        Command::Payments { action: PaymentsAction::Reconcile { since } } => {
+            let state = server::prepare(config, Clock::System, PrepareOptions { demo: false, progress })?;
+            // China midnight of the first day, as stored (UTC).
+            let from = since.and_time(chrono::NaiveTime::MIN) - chrono::TimeDelta::hours(8);
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let report = rt.block_on(state.orders.reconcile_payments(from)).map_err(|e| anyhow::anyhow!("{e}"))?;
+            for line in &report.fixed {
+                println!("FIXED: {line}");
+            }
+            for line in &report.reported {
+                println!("DIFFERENCE: {line}");
+            }
+            println!(
+                "{} Stripe payments since {since} compared: {} fixed, {} to look at, {} not reachable",
+                report.checked,
+                report.fixed.len(),
+                report.reported.len(),
+                report.unreachable
+            );
+            if !report.reported.is_empty() || report.unreachable > 0 {
+                std::process::exit(1);
+            }
             Ok(())
         }
         Command::Audit { action: AuditAction::Verify } => {

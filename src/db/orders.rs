@@ -300,9 +300,14 @@ pub fn deliver(conn: &mut DbConn, shipment: i64, by: &str, now: NaiveDateTime) -
 
 /// Unpaid orders whose reservation ran out by `now`.
 pub fn expired(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<i64>> {
+    use super::schema::payments;
+    // An order with a Stripe PaymentIntent is asked about at Stripe first
+    // (`Orders::settle_expired_intents`), never cancelled blind.
+    let has_intent = payments::table.filter(payments::order_id.eq(orders::id)).filter(payments::provider.eq("stripe"));
     orders::table
         .filter(orders::status.eq("pending_payment"))
         .filter(orders::reserved_until.le(now))
+        .filter(diesel::dsl::not(diesel::dsl::exists(has_intent)))
         .order(orders::id)
         .limit(limit)
         .select(orders::id)

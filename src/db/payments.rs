@@ -115,3 +115,48 @@ pub fn record_event(
 pub fn events_for(conn: &mut DbConn, object_ref: &str) -> QueryResult<i64> {
     webhook_events::table.filter(webhook_events::object_ref.eq(object_ref)).count().get_result(conn)
 }
+
+/// Unpaid orders whose reservation has run out and that have a Stripe PaymentIntent:
+/// `(order, intent)`. Stripe is asked about each before it is cancelled.
+pub fn expired_with_intent(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<(i64, String)>> {
+    use super::schema::orders;
+    payments::table
+        .inner_join(orders::table)
+        .filter(orders::status.eq("pending_payment"))
+        .filter(orders::reserved_until.le(now))
+        .filter(payments::provider.eq("stripe"))
+        .order(orders::id)
+        .limit(limit)
+        .select((orders::id, payments::provider_ref))
+        .load(conn)
+}
+
+/// A Stripe payment as the reconciliation compares it.
+#[derive(Debug, Clone, Queryable)]
+pub struct StripePaymentRow {
+    pub order_id: i64,
+    pub number: String,
+    pub order_status: String,
+    pub payment_status: String,
+    pub intent: String,
+    pub amount_fen: i64,
+}
+
+/// The Stripe payments of orders placed since `since`, oldest first.
+pub fn stripe_payments_since(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<StripePaymentRow>> {
+    use super::schema::orders;
+    payments::table
+        .inner_join(orders::table)
+        .filter(payments::provider.eq("stripe"))
+        .filter(orders::created_at.ge(since))
+        .order(orders::id)
+        .select((
+            orders::id,
+            orders::number,
+            orders::status,
+            payments::status,
+            payments::provider_ref,
+            payments::amount_fen,
+        ))
+        .load(conn)
+}

@@ -8,6 +8,7 @@ pub mod cart;
 pub mod checkout;
 pub mod lifecycle;
 pub mod notify;
+pub mod reconcile;
 pub mod refunds;
 pub mod stripe_events;
 pub mod views;

@@ -152,7 +152,7 @@ impl Orders {
     }
 
     /// Applies a PaymentIntent's state to its payment and order (inside a transaction).
-    fn apply_intent(&self, conn: &mut DbConn, intent: &IntentState) -> Result<WebhookOutcome, AppError> {
+    pub(crate) fn apply_intent(&self, conn: &mut DbConn, intent: &IntentState) -> Result<WebhookOutcome, AppError> {
         let Some(payment) = pay::payment_by_ref(conn, "stripe", &intent.id)? else {
             return Ok(WebhookOutcome::Ignored);
         };

@@ -1,5 +1,5 @@
 //! The order worker: a thread that cancels unpaid orders whose reservation ran out (their stock
-//! goes back), marks long-shipped parcels delivered, and sends approved refunds and late
+//! goes back; a Stripe order only after Stripe says its intent was not paid, and cancels it), marks long-shipped parcels delivered, and sends approved refunds and late
 //! payments back through Stripe from the outbox. A provider outage leaves the outbox rows for
 //! the next round; nothing is lost.
 
@@ -92,13 +92,15 @@ impl Orders {
 
     /// One round of the worker's duties (also run directly by tests and commands).
     pub async fn round(&self) -> Result<Round, AppError> {
+        // Stripe orders first: each is asked about at Stripe before its reservation is given up.
+        let settled = self.settle_expired_intents().await?;
         let this = self.clone();
         let (expired, delivered) =
             tokio::task::spawn_blocking(move || Ok::<_, AppError>((this.expire_reservations()?, this.auto_deliver()?)))
                 .await
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("order sweep: {e}")))??;
         let refunded = self.send_refunds().await? + self.return_late_payments().await?;
-        Ok(Round { expired, delivered, refunded })
+        Ok(Round { expired: expired + settled, delivered, refunded })
     }
 
     /// Sends approved refunds of Stripe payments; returns how many went through.

@@ -14,7 +14,7 @@ use stripe_connect::account::{
     CreateAccount, CreateAccountCapabilities, CreateAccountCapabilitiesTransfers, CreateAccountType,
 };
 use stripe_connect::transfer::CreateTransfer;
-use stripe_core::payment_intent::{CreatePaymentIntent, RetrievePaymentIntent};
+use stripe_core::payment_intent::{CancelPaymentIntent, CreatePaymentIntent, RetrievePaymentIntent};
 use stripe_core::refund::CreateRefund;
 use stripe_shared::{PaymentIntent, PaymentIntentAllowedPaymentMethodTypes, PaymentIntentStatus};
 use stripe_webhook::{EventObject, Webhook};
@@ -129,6 +129,13 @@ impl StripeGateway {
     /// Reads a PaymentIntent back (its current state decides, whatever order events came in).
     pub async fn retrieve(&self, id: &str) -> Result<IntentState, PaymentError> {
         let intent = RetrievePaymentIntent::new(id).send(&self.client).await.map_err(unavailable)?;
+        Ok(state(&intent))
+    }
+
+    /// Cancels a PaymentIntent, so that it can no longer be paid. Stripe refuses (a 4xx) an
+    /// intent that succeeded meanwhile: read it back then.
+    pub async fn cancel_intent(&self, id: &str) -> Result<IntentState, PaymentError> {
+        let intent = CancelPaymentIntent::new(id).send(&self.client).await.map_err(unavailable)?;
         Ok(state(&intent))
     }
 

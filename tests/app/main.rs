@@ -30,6 +30,7 @@ mod sealed_books;
 mod search;
 mod seed;
 mod stripe;
+mod stripe_reconcile;
 mod support;
 mod trace;
 mod users;
