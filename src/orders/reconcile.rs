@@ -125,7 +125,8 @@ impl Orders {
                 }
                 _ if row.order_status == OrderStatus::Cancelled.as_str() => {
                     // A cancelled order whose intent could still be paid: close it at Stripe.
-                    if gateway.cancel_intent(&row.intent).await.is_ok() {
+                    let closed = gateway.cancel_intent(&row.intent).await;
+                    if closed.is_ok() {
                         out.fixed.push(format!(
                             "order {}: cancelled, but intent {} could still be paid; it is cancelled at Stripe",
                             row.number, row.intent
