@@ -23,6 +23,7 @@ mod portal;
 mod reports;
 mod reports_expect;
 mod reports_rule;
+mod review_orders;
 mod schema;
 mod search;
 mod seed;
