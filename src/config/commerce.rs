@@ -21,6 +21,9 @@ pub struct OrdersConfig {
     /// How often the order worker looks for expired reservations and due refunds
     /// (`GONGFANG_ORDER_SWEEP_MS`, 5000).
     pub sweep: Duration,
+    /// A signed-out browser's cart untouched for this many days is deleted by the order worker
+    /// (`GONGFANG_ABANDONED_CART_DAYS`, 30). Signed-in buyers' carts are kept.
+    pub abandoned_cart_days: i64,
     /// The most pieces of one made-to-order product in one order (`GONGFANG_MADE_TO_ORDER_MAX`, 5):
     /// each is made by hand after the order.
     pub made_to_order_max: i64,
@@ -37,6 +40,7 @@ impl Default for OrdersConfig {
             auto_deliver_days: 15,
             return_window_days: 7,
             sweep: Duration::from_secs(5),
+            abandoned_cart_days: 30,
             made_to_order_max: 5,
             line_max: 99,
             cart_max_items: 50,
@@ -146,6 +150,7 @@ pub fn orders_from_env(env: &HashMap<String, String>) -> Result<OrdersConfig, Co
         return_window_days: number(env, "GONGFANG_RETURN_WINDOW_DAYS", 7, 365)?,
         sweep: Duration::from_millis(sweep_ms.unsigned_abs().max(10)),
         made_to_order_max: number(env, "GONGFANG_MADE_TO_ORDER_MAX", 5, 1000)?,
+        abandoned_cart_days: number(env, "GONGFANG_ABANDONED_CART_DAYS", 30, 3650)?,
         ..OrdersConfig::default()
     })
 }

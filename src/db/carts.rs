@@ -24,9 +24,23 @@ pub fn find(conn: &mut DbConn, owner: &CartOwner) -> QueryResult<Option<i64>> {
     query.first(conn).optional()
 }
 
-/// The owner's cart id, created when there is none.
+/// The owner's cart id, touched (so it is not purged as abandoned), or created when there is none.
 pub fn find_or_create(conn: &mut DbConn, owner: &CartOwner, now: NaiveDateTime) -> QueryResult<i64> {
-    if let Some(id) = find(conn, owner)? {
+    // Touching first takes the cart's row lock: a concurrent purge either deleted it already
+    // (nothing to touch, a new cart is made) or waits and then sees it fresh and keeps it.
+    let touched = match owner {
+        CartOwner::User(id) => diesel::update(carts::table.filter(carts::user_id.eq(*id)))
+            .set(carts::updated_at.eq(now))
+            .returning(carts::id)
+            .get_result(conn)
+            .optional()?,
+        CartOwner::Browser(hash) => diesel::update(carts::table.filter(carts::token_hash.eq(hash.clone())))
+            .set(carts::updated_at.eq(now))
+            .returning(carts::id)
+            .get_result(conn)
+            .optional()?,
+    };
+    if let Some(id) = touched {
         return Ok(id);
     }
     let (user, token) = match owner {
@@ -89,16 +103,14 @@ pub fn delete(conn: &mut DbConn, cart: i64) -> QueryResult<usize> {
     diesel::delete(carts::table.find(cart)).execute(conn)
 }
 
-/// Deletes browser carts untouched since `before`.
+/// Deletes signed-out browsers' carts untouched since `before` (their items go with them, by
+/// the foreign key's `ON DELETE CASCADE`); returns how many. Signed-in buyers' carts are kept.
+///
+/// One conditional statement, so it is safe on many app nodes at once and when run twice: a
+/// second or concurrent run finds nothing left to match. On PostgreSQL a cart that a buyer
+/// touches meanwhile holds its row lock; the delete waits, re-reads `updated_at` and keeps it.
 pub fn purge_abandoned(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
-    let stale: Vec<i64> = carts::table
-        .filter(carts::user_id.is_null())
-        .filter(carts::updated_at.lt(before))
-        .select(carts::id)
-        .limit(500)
-        .load(conn)?;
-    diesel::delete(cart_items::table.filter(cart_items::cart_id.eq_any(stale.clone()))).execute(conn)?;
-    diesel::delete(carts::table.filter(carts::id.eq_any(stale))).execute(conn)
+    diesel::delete(carts::table.filter(carts::user_id.is_null()).filter(carts::updated_at.lt(before))).execute(conn)
 }
 
 /// One cart item with what the cart shows and checks of its product.

@@ -39,6 +39,29 @@ fn reason_text(reason: &str) -> Result<String, AppError> {
     Ok(r.to_owned())
 }
 
+/// An amount too large for i64 fen: no real order gets here, so it is an internal error.
+fn overflow() -> AppError {
+    AppError::Internal(anyhow::anyhow!("refund amount overflows i64 fen"))
+}
+
+/// What `quantity` of the `pieces_left` pieces of a line are still worth: their part of what is
+/// left of the line's money, pro rata. A price adjustment (a refund of no pieces) lowered every
+/// remaining piece alike, so a later return refunds what is left of its pieces, not their list
+/// price. Rounded down; the last pieces returned take the remainder, so returning them all
+/// refunds exactly what was left.
+pub fn pieces_share(left: Fen, quantity: i64, pieces_left: i64) -> Result<Fen, AppError> {
+    if pieces_left <= 0 || quantity <= 0 {
+        return Ok(Fen(0));
+    }
+    // i128 so that a large price times a count cannot overflow before the division.
+    let share = i128::from(left.get())
+        .checked_mul(i128::from(quantity))
+        .and_then(|x| x.checked_div(i128::from(pieces_left)))
+        .and_then(|x| i64::try_from(x).ok())
+        .ok_or_else(overflow)?;
+    Ok(Fen(share))
+}
+
 impl Orders {
     /// A buyer asks to return `quantity` pieces of a delivered line. Returns the request's id.
     pub async fn request_return(
@@ -101,8 +124,12 @@ impl Orders {
                 &[("max", pieces_left.max(0).to_string())],
             ));
         }
-        let left = refundable(Fen(l.unit_price_fen * i64::from(l.quantity)), Fen(committed_fen));
-        let amount = amount.unwrap_or(Fen(l.unit_price_fen * quantity));
+        let gross = l.unit_price_fen.checked_mul(i64::from(l.quantity)).ok_or_else(overflow)?;
+        let left = refundable(Fen(gross), Fen(committed_fen));
+        let amount = match amount {
+            Some(a) => a,
+            None => pieces_share(left, quantity, pieces_left)?,
+        };
         if amount.get() <= 0 {
             return Err(AppError::BadRequest { field: "amount", key: "refund.error.amount_missing" });
         }

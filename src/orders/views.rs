@@ -97,6 +97,25 @@ pub struct Abilities {
     pub refund: bool,
 }
 
+/// Sets the order's totals to those of `parcels` only (a workshop's side of a shared order).
+fn own_totals(order: &mut OrderRow, parcels: &[ParcelView]) -> Result<(), AppError> {
+    let overflow = || AppError::Internal(anyhow::anyhow!("order totals overflow i64 fen"));
+    let (mut items, mut shipping, mut refunded) = (0i64, 0i64, 0i64);
+    for p in parcels {
+        shipping = shipping.checked_add(p.shipment.shipping_fen).ok_or_else(overflow)?;
+        refunded = refunded.checked_add(p.shipment.shipping_refunded_fen).ok_or_else(overflow)?;
+        for l in &p.lines {
+            items = items.checked_add(l.line_fen).ok_or_else(overflow)?;
+            refunded = refunded.checked_add(l.line.refunded_fen).ok_or_else(overflow)?;
+        }
+    }
+    order.items_fen = items;
+    order.shipping_fen = shipping;
+    order.total_fen = items.checked_add(shipping).ok_or_else(overflow)?;
+    order.refunded_fen = refunded;
+    Ok(())
+}
+
 impl Orders {
     /// The order page of `number` for `who`.
     pub async fn order_view(&self, who: &Principal, number: String, lang: Lang) -> Result<OrderView, AppError> {
@@ -123,7 +142,10 @@ impl Orders {
         let makers = v::makers_of_lines(conn, &ids)?;
         let now = self.now();
         let mut parcels = Vec::new();
-        for s in v::shipments_of(conn, order.id)? {
+        let shipments = v::shipments_of(conn, order.id)?;
+        // Staff of one workshop in an order of several see only their own side of it.
+        let shared = matches!(standing, Standing::Workshop(w) if shipments.iter().any(|s| s.workshop_id != w.get()));
+        for s in shipments {
             let own = match standing {
                 Standing::Workshop(w) => w.get() == s.workshop_id,
                 _ => true,
@@ -134,43 +156,54 @@ impl Orders {
             let lines = all_lines
                 .iter()
                 .filter(|l| l.shipment_id == s.id)
-                .map(|l| LineView {
-                    title: if lang == Lang::En && !l.title_en.is_empty() {
-                        l.title_en.clone()
-                    } else {
-                        l.title_zh.clone()
-                    },
-                    line_fen: l.unit_price_fen * i64::from(l.quantity),
-                    region: self
-                        .reference
-                        .path(&l.county_code)
-                        .iter()
-                        .map(|r| if lang == Lang::En { r.name_pinyin.as_str() } else { r.name_zh.as_str() })
-                        .collect::<Vec<_>>()
-                        .join(if lang == Lang::En { ", " } else { " " }),
-                    makers: makers
-                        .iter()
-                        .filter(|m| m.order_line_id == l.id)
-                        .map(|m| MakerView {
-                            worker_id: m.consent_name.then_some(m.worker_id),
-                            name: m.consent_name.then(|| {
-                                if lang == Lang::En && !m.name_latin.is_empty() {
-                                    m.name_latin.clone()
-                                } else {
-                                    m.name_zh.clone()
-                                }
-                            }),
-                            role: m.role.clone(),
-                        })
-                        .collect(),
-                    returnable: standing == Standing::Buyer
-                        && status.is_paid()
-                        && l.refunded_quantity < l.quantity
-                        && within_return_window(s.delivered_at, l.made_to_order, self.config.return_window_days, now)
+                .map(|l| {
+                    let line_fen = l
+                        .unit_price_fen
+                        .checked_mul(i64::from(l.quantity))
+                        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("line total overflows i64 fen")))?;
+                    Ok(LineView {
+                        title: if lang == Lang::En && !l.title_en.is_empty() {
+                            l.title_en.clone()
+                        } else {
+                            l.title_zh.clone()
+                        },
+                        line_fen,
+                        region: self
+                            .reference
+                            .path(&l.county_code)
+                            .iter()
+                            .map(|r| if lang == Lang::En { r.name_pinyin.as_str() } else { r.name_zh.as_str() })
+                            .collect::<Vec<_>>()
+                            .join(if lang == Lang::En { ", " } else { " " }),
+                        makers: makers
+                            .iter()
+                            .filter(|m| m.order_line_id == l.id)
+                            .map(|m| MakerView {
+                                worker_id: m.consent_name.then_some(m.worker_id),
+                                name: m.consent_name.then(|| {
+                                    if lang == Lang::En && !m.name_latin.is_empty() {
+                                        m.name_latin.clone()
+                                    } else {
+                                        m.name_zh.clone()
+                                    }
+                                }),
+                                role: m.role.clone(),
+                            })
+                            .collect(),
+                        returnable: standing == Standing::Buyer
+                            && status.is_paid()
+                            && l.refunded_quantity < l.quantity
+                            && within_return_window(
+                                s.delivered_at,
+                                l.made_to_order,
+                                self.config.return_window_days,
+                                now,
+                            )
                             .is_ok(),
-                    line: l.clone(),
+                        line: l.clone(),
+                    })
                 })
-                .collect();
+                .collect::<Result<Vec<_>, AppError>>()?;
             let shipment_status = ShipmentStatus::parse(&s.status).unwrap_or(ShipmentStatus::Cancelled);
             parcels.push(ParcelView {
                 workshop_name: if lang == Lang::En { s.workshop_name_en.clone() } else { s.workshop_name_zh.clone() },
@@ -195,11 +228,22 @@ impl Orders {
             cancel: pending && matches!(standing, Standing::Buyer | Standing::Operator),
             confirm_payment: pending
                 && standing != Standing::Buyer
-                && order.payment_method == PaymentMethod::Offline.as_str(),
+                && order.payment_method == PaymentMethod::Offline.as_str()
+                && !shared,
             refund: standing != Standing::Buyer && status.is_paid(),
         };
+        let mut refunds = rq::refunds_of(conn, order.id)?;
+        let mut order = order;
+        if shared {
+            refunds.retain(|r| {
+                parcels.iter().any(|p| {
+                    r.shipment_id == Some(p.shipment.id) || p.lines.iter().any(|l| r.order_line_id == Some(l.line.id))
+                })
+            });
+            own_totals(&mut order, &parcels)?;
+        }
         Ok(OrderView {
-            refunds: rq::refunds_of(conn, order.id)?,
+            refunds,
             viewer: match standing {
                 Standing::Buyer => "buyer",
                 Standing::Workshop(_) => "workshop",

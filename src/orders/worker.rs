@@ -1,7 +1,8 @@
 //! The order worker: a thread that cancels unpaid orders whose reservation ran out (their stock
-//! goes back; a Stripe order only after Stripe says its intent was not paid, and cancels it), marks long-shipped parcels delivered, and sends approved refunds and late
-//! payments back through Stripe from the outbox. A provider outage leaves the outbox rows for
-//! the next round; nothing is lost.
+//! goes back; a Stripe order only after Stripe says its intent was not paid, and cancels it),
+//! marks long-shipped parcels delivered, purges abandoned signed-out carts, and sends approved
+//! refunds and late payments back through Stripe from the outbox. A provider outage leaves the
+//! outbox rows for the next round; nothing is lost.
 
 use super::refunds::REFUND_TOPIC;
 use super::stripe_events::LATE_PAYMENT_TOPIC;
@@ -44,6 +45,8 @@ pub struct Round {
     pub expired: usize,
     pub delivered: usize,
     pub refunded: usize,
+    /// Signed-out browsers' carts deleted as abandoned.
+    pub carts_purged: usize,
 }
 
 impl Orders {
@@ -100,7 +103,9 @@ impl Orders {
                 .await
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("order sweep: {e}")))??;
         let refunded = self.send_refunds().await? + self.return_late_payments().await?;
-        Ok(Round { expired: expired + settled, delivered, refunded })
+        let before = self.now() - chrono::TimeDelta::days(self.config.abandoned_cart_days);
+        let carts_purged = self.db.write(move |c| Ok(crate::db::carts::purge_abandoned(c, before)?)).await?;
+        Ok(Round { expired: expired + settled, delivered, refunded, carts_purged })
     }
 
     /// Sends approved refunds of Stripe payments; returns how many went through.

@@ -24,6 +24,7 @@ mod portal;
 mod reports;
 mod reports_expect;
 mod reports_rule;
+mod review_orders;
 mod review_privacy;
 mod schema;
 mod sealed_books;
