@@ -103,6 +103,17 @@ pub struct RuleCheck {
     pub income_below: bool,
 }
 
+impl RuleStatus {
+    /// The stable name stored and exported (the same as its JSON form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleStatus::Meets => "meets",
+            RuleStatus::Below => "below",
+            RuleStatus::NoWorkers => "no_workers",
+        }
+    }
+}
+
 impl RuleCheck {
     pub fn at_risk(&self) -> bool {
         self.status == RuleStatus::Below
