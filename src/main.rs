@@ -213,8 +213,7 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     let period = gongfang::domain::ledger::PayoutPeriod::parse(&period)
                         .ok_or_else(|| anyhow::anyhow!("--period: {period:?} is not a month like 2026-11"))?;
                     let bar = progress.then(|| bar("payouts"));
-                    let report =
-                        payouts.run_blocking(period, None, bar.as_ref()).map_err(|e| said(&state, e))?;
+                    let report = payouts.run_blocking(period, None, bar.as_ref()).map_err(|e| said(&state, e))?;
                     if let Some(bar) = bar {
                         bar.finish_and_clear();
                     }
@@ -231,8 +230,7 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     );
                 }
                 PayoutAction::Send => {
-                    let (sent, failed) =
-                        rt.block_on(payouts.send_transfers(None)).map_err(|e| said(&state, e))?;
+                    let (sent, failed) = rt.block_on(payouts.send_transfers(None)).map_err(|e| said(&state, e))?;
                     println!("{sent} transfers sent, {failed} failed");
                 }
             }

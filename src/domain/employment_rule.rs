@@ -137,6 +137,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn statuses_are_exported_by_their_json_names() {
+        for s in [RuleStatus::Meets, RuleStatus::Below, RuleStatus::NoWorkers] {
+            assert_eq!(serde_json::to_value(s).ok(), Some(serde_json::Value::from(s.as_str())));
+        }
+    }
+
+    #[test]
     fn exactly_the_threshold_meets_it() {
         let c = RuleConfig::default();
         assert_eq!(check(&c, Share::new(3, 10), Share::new(30, 100)).status, RuleStatus::Meets);

@@ -110,7 +110,9 @@ impl Orders {
         request: &CheckoutRequest,
     ) -> Result<Option<Placed>, AppError> {
         match q::by_idempotency_key(conn, who.user_id.get(), &request.idempotency_key)? {
-            Some((number, digest)) if same_request(&digest, &request_digest(request, None)) || request.items.is_none() => {
+            Some((number, digest))
+                if same_request(&digest, &request_digest(request, None)) || request.items.is_none() =>
+            {
                 Ok(Some(Placed { number, created: false }))
             }
             Some(_) => Err(AppError::Conflict { key: "checkout.error.key_reused" }),

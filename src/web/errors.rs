@@ -164,3 +164,27 @@ pub(crate) fn local_path(path: &str) -> Option<String> {
         && !path.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\'))
     .then(|| path.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::cookie::Cookie;
+    use actix_web::middleware::from_fn;
+    use actix_web::{test, App};
+
+    #[actix_web::test]
+    async fn an_error_page_keeps_every_cookie() {
+        let app = test::init_service(App::new().wrap(from_fn(render_errors)).route(
+            "/",
+            web::get().to(|| async {
+                HttpResponse::BadRequest().cookie(Cookie::new("a", "1")).cookie(Cookie::new("b", "2")).finish()
+            }),
+        ))
+        .await;
+        let res = test::call_service(&app, test::TestRequest::get().uri("/").to_request()).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        let mut names: Vec<String> = res.response().cookies().map(|c| c.name().to_owned()).collect();
+        names.sort();
+        assert_eq!(names, ["a", "b"]);
+    }
+}

@@ -23,6 +23,8 @@ mod portal;
 mod reports;
 mod reports_expect;
 mod reports_rule;
+mod review_exports;
+mod review_hardening;
 mod schema;
 mod search;
 mod seed;
