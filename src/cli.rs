@@ -186,3 +186,14 @@ pub enum SearchAction {
     /// Build a fresh index from the catalogue and swap it in; searches keep answering.
     Reindex,
 }
+
+/// The language of the command line's messages: the first of `LC_ALL`, `LC_MESSAGES` and
+/// `LANG` that names Chinese or English (`en_US.UTF-8`, `zh_CN.UTF-8`); Chinese otherwise, as
+/// on the site.
+pub fn terminal_lang() -> crate::i18n::Lang {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|var| std::env::var(var).ok())
+        .find_map(|value| crate::i18n::Lang::parse(&value))
+        .unwrap_or_default()
+}

@@ -71,6 +71,33 @@ impl From<FieldError> for AppError {
 }
 
 impl AppError {
+    /// The message the user reads (its key, the field at fault, the values it names). A 5xx
+    /// gets the generic message; its cause is for the log.
+    pub fn detail(&self) -> ErrorDetail {
+        match self {
+            AppError::NotFound => ErrorDetail::key("error.not_found"),
+            AppError::BadRequest { field, key } => ErrorDetail { key, field: Some(field), args: Vec::new() },
+            AppError::Invalid { field, key, args } => ErrorDetail { key, field: Some(field), args: args.clone() },
+            AppError::ConflictWith { key, args } => ErrorDetail { key, field: None, args: args.clone() },
+            AppError::Unauthorized => ErrorDetail::key("error.sign_in"),
+            AppError::Forbidden { key }
+            | AppError::Conflict { key }
+            | AppError::TooMany { key, .. }
+            | AppError::TooLarge { key } => ErrorDetail::key(key),
+            AppError::Unavailable(_) => ErrorDetail::key("error.unavailable"),
+            AppError::Internal(_) => ErrorDetail::key("error.internal"),
+        }
+    }
+
+    /// The error in words, for the command line: the message of a 4xx in `lang`, with its
+    /// values; for a 5xx, its cause (the operator at the terminal is who must fix it).
+    pub fn message(&self, i18n: &crate::i18n::I18n, lang: crate::i18n::Lang) -> String {
+        match self {
+            AppError::Unavailable(_) | AppError::Internal(_) => format!("{self:#}"),
+            _ => i18n.detail_message(lang, &self.detail()),
+        }
+    }
+
     /// A field error with values for the message.
     pub fn invalid(field: &'static str, key: &'static str, args: &[(&'static str, String)]) -> AppError {
         AppError::Invalid { field, key, args: args.to_vec() }
@@ -171,25 +198,12 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let detail = match self {
-            AppError::NotFound => ErrorDetail::key("error.not_found"),
-            AppError::BadRequest { field, key } => ErrorDetail { key, field: Some(field), args: Vec::new() },
-            AppError::Invalid { field, key, args } => ErrorDetail { key, field: Some(field), args: args.clone() },
-            AppError::ConflictWith { key, args } => ErrorDetail { key, field: None, args: args.clone() },
-            AppError::Unauthorized => ErrorDetail::key("error.sign_in"),
-            AppError::Forbidden { key }
-            | AppError::Conflict { key }
-            | AppError::TooMany { key, .. }
-            | AppError::TooLarge { key } => ErrorDetail::key(key),
-            AppError::Unavailable(cause) => {
-                tracing::warn!(%cause, "service unavailable");
-                ErrorDetail::key("error.unavailable")
-            }
-            AppError::Internal(cause) => {
-                tracing::error!(error = format!("{cause:#}"), "internal error");
-                ErrorDetail::key("error.internal")
-            }
-        };
+        match self {
+            AppError::Unavailable(cause) => tracing::warn!(%cause, "service unavailable"),
+            AppError::Internal(cause) => tracing::error!(error = format!("{cause:#}"), "internal error"),
+            _ => {}
+        }
+        let detail = self.detail();
         let mut builder = HttpResponse::build(self.status_code());
         if let AppError::TooMany { retry_after, .. } = self {
             builder.insert_header((actix_web::http::header::RETRY_AFTER, retry_after.to_string()));

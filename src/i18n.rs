@@ -144,6 +144,15 @@ impl I18n {
             .map_or_else(|| key.to_owned(), str::to_owned)
     }
 
+    /// An error's message with its values, and its field as `{field}`.
+    pub fn detail_message(&self, lang: Lang, detail: &crate::error::ErrorDetail) -> String {
+        let mut args: Vec<(&str, &str)> = detail.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        if let Some(field) = detail.field {
+            args.push(("field", field));
+        }
+        self.format(lang, detail.key, &args)
+    }
+
     /// A message with `{name}` placeholders filled in.
     pub fn format(&self, lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
         args.iter().fold(self.text(lang, key), |s, (name, value)| s.replace(&format!("{{{name}}}"), value))

@@ -14,12 +14,14 @@
 //! - [`seed`]: reference data and the demo catalogue.
 //! - [`web`] and [`routes`]: HTTP handlers and the one route table.
 //! - [`render`] and [`i18n`]: templates and the zh/en text.
+//! - [`csv_file`]: every CSV the application writes, with formula-like cells neutralised.
 
 pub mod accounts;
 pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod csv_file;
 pub mod db;
 pub mod domain;
 pub mod error;

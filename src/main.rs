@@ -34,6 +34,12 @@ fn main() -> ExitCode {
     }
 }
 
+/// An application error as the operator should read it: its message (not its key), in the
+/// terminal's language.
+fn said(state: &gongfang::state::AppState, e: gongfang::error::AppError) -> anyhow::Error {
+    anyhow::anyhow!(e.message(state.renderer.i18n(), gongfang::cli::terminal_lang()))
+}
+
 fn init_logging(format: LogFormat) {
     // meilisearch-sdk warns on every 404, including "index not found" answers this app expects.
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,meilisearch_sdk=error"));
@@ -220,7 +226,7 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let file = rt
                 .block_on(state.reports.export(gongfang::reports::Viewer::system(), request, format, table))
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .map_err(|e| said(&state, e))?;
             if let Some(b) = &bar {
                 b.inc(1);
                 b.set_message("writing the file");
@@ -243,13 +249,12 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     let period = gongfang::domain::ledger::PayoutPeriod::parse(&period)
                         .ok_or_else(|| anyhow::anyhow!("--period: {period:?} is not a month like 2026-11"))?;
                     let bar = progress.then(|| bar("payouts"));
-                    let report =
-                        payouts.run_blocking(period, None, bar.as_ref()).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let report = payouts.run_blocking(period, None, bar.as_ref()).map_err(|e| said(&state, e))?;
                     if let Some(bar) = bar {
                         bar.finish_and_clear();
                     }
                     let (sent, failed) =
-                        rt.block_on(payouts.send_transfers(Some(period))).map_err(|e| anyhow::anyhow!("{e}"))?;
+                        rt.block_on(payouts.send_transfers(Some(period))).map_err(|e| said(&state, e))?;
                     println!(
                         "period {}: {} lines settled; {} payouts created ({}), {} carried forward, {} already made; {sent} transfers sent, {failed} failed",
                         report.period,
@@ -261,8 +266,7 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     );
                 }
                 PayoutAction::Send => {
-                    let (sent, failed) =
-                        rt.block_on(payouts.send_transfers(None)).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let (sent, failed) = rt.block_on(payouts.send_transfers(None)).map_err(|e| said(&state, e))?;
                     println!("{sent} transfers sent, {failed} failed");
                 }
             }

@@ -156,8 +156,12 @@ pub fn start(state: AppState, listener: TcpListener, workers: Option<usize>) -> 
             .wrap(from_fn(web::errors::render_errors))
             .wrap(from_fn(web::lang::remember_choice))
             .wrap(Compress::default())
+            // Pages and JSON carry personal and money data (orders, wages, reports, the
+            // signed-in user): no shared or browser cache keeps them, unless a handler says
+            // otherwise (static files, product photos and QR codes are public).
             .wrap(
                 DefaultHeaders::new()
+                    .add(("Cache-Control", "private, no-store"))
                     .add(("X-Content-Type-Options", "nosniff"))
                     .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
                     .add(("X-Frame-Options", "DENY"))

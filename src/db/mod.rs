@@ -54,7 +54,7 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 /// keys on (SQLite defaults them off), and a busy timeout instead of instant "locked" errors.
 /// The busy timeout comes first so that the other pragmas wait for the lock too.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;";
 
 /// Opens connections of the backend the URL names, directly, so that a wrong URL or a server
 /// that is down reports its real error (diesel's multi-connection `establish` hides it).

@@ -103,6 +103,17 @@ pub struct RuleCheck {
     pub income_below: bool,
 }
 
+impl RuleStatus {
+    /// The stable name stored and exported (the same as its JSON form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleStatus::Meets => "meets",
+            RuleStatus::Below => "below",
+            RuleStatus::NoWorkers => "no_workers",
+        }
+    }
+}
+
 impl RuleCheck {
     pub fn at_risk(&self) -> bool {
         self.status == RuleStatus::Below
@@ -124,6 +135,13 @@ pub fn check(config: &RuleConfig, headcount: Share, income: Share) -> RuleCheck 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statuses_are_exported_by_their_json_names() {
+        for s in [RuleStatus::Meets, RuleStatus::Below, RuleStatus::NoWorkers] {
+            assert_eq!(serde_json::to_value(s).ok(), Some(serde_json::Value::from(s.as_str())));
+        }
+    }
 
     #[test]
     fn exactly_the_threshold_meets_it() {

@@ -110,7 +110,9 @@ impl Orders {
         request: &CheckoutRequest,
     ) -> Result<Option<Placed>, AppError> {
         match q::by_idempotency_key(conn, who.user_id.get(), &request.idempotency_key)? {
-            Some((number, digest)) if digest == request_digest(request, None) || request.items.is_none() => {
+            Some((number, digest))
+                if same_request(&digest, &request_digest(request, None)) || request.items.is_none() =>
+            {
                 Ok(Some(Placed { number, created: false }))
             }
             Some(_) => Err(AppError::Conflict { key: "checkout.error.key_reused" }),
@@ -160,7 +162,7 @@ impl Orders {
         if let Some((number, first_digest)) = q::by_idempotency_key(conn, user, &request.idempotency_key)? {
             // The cart is emptied by the first attempt, so a retry of a cart checkout cannot
             // be compared item by item; its key alone identifies it.
-            if first_digest == digest || request.items.is_none() {
+            if same_request(&first_digest, &digest) || request.items.is_none() {
                 return Ok(Placed { number, created: false });
             }
             return Err(AppError::Conflict { key: "checkout.error.key_reused" });
@@ -327,8 +329,14 @@ fn merge_items(items: &[(i64, i64)]) -> Result<Vec<(i64, i64)>, AppError> {
     Ok(merged.into_iter().collect())
 }
 
+/// The version mark of [`request_digest`]'s input, so a digest stored by an older form of it
+/// (before version 2 it was built from Rust's `Debug` output) is recognised.
+const DIGEST_VERSION: &str = "v2:";
+
 /// A digest of what a checkout asked for, so that a key reused for a different checkout is
-/// told apart from a retry.
+/// told apart from a retry. Its input is stable text: the items as `id×quantity`, the payment
+/// method's stable name, and each address field, each length-prefixed so no field can run into
+/// the next. The destination is `CN` and the county code, or the country and the typed region.
 fn request_digest(request: &CheckoutRequest, items: Option<&[(i64, i64)]>) -> String {
     let items = match (items, &request.items) {
         (Some(i), _) => i.to_vec(),
@@ -336,16 +344,34 @@ fn request_digest(request: &CheckoutRequest, items: Option<&[(i64, i64)]>) -> St
         (None, None) => Vec::new(),
     };
     let a = &request.address;
-    let text = format!(
-        "{items:?}|{}|{}|{}|{:?}|{}|{}",
+    let (country, region) = match &a.destination {
+        Destination::China { county } => ("CN", county.as_str()),
+        Destination::Overseas { country, region } => (country.as_str(), region.as_str()),
+    };
+    let items_text: Vec<String> = items.iter().map(|(id, quantity)| format!("{id}×{quantity}")).collect();
+    let mut text = String::new();
+    for field in [
+        items_text.join(",").as_str(),
         request.payment_method.as_str(),
-        a.recipient,
-        a.phone,
-        a.destination,
-        a.line,
-        a.postal_code
-    );
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+        &a.recipient,
+        &a.phone,
+        country,
+        region,
+        &a.line,
+        &a.postal_code,
+    ] {
+        text.push_str(&format!("{}:{field}|", field.len()));
+    }
+    let hex: String = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    format!("{DIGEST_VERSION}{hex}")
+}
+
+/// Whether a retry asked for what the first attempt did. Both digests come from
+/// [`request_digest`], except for an order placed before its version 2: that stored digest
+/// cannot be recomputed (it hashed `Debug` output), so its key alone identifies the order,
+/// as for a cart checkout; the retry gets that order back and never a second one.
+fn same_request(stored: &str, retry: &str) -> bool {
+    stored == retry || !stored.starts_with(DIGEST_VERSION)
 }
 
 #[cfg(test)]

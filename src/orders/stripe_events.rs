@@ -99,7 +99,7 @@ impl Orders {
             client_secret: intent.client_secret,
             publishable_key: gateway.publishable_key().map(str::to_owned),
             amount_fen: order.total_fen,
-            status: format!("{:?}", intent.status).to_lowercase(),
+            status: intent.status.as_str().to_owned(),
         })
     }
 

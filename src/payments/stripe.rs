@@ -37,6 +37,18 @@ pub enum IntentStatus {
     Cancelled,
 }
 
+impl IntentStatus {
+    /// The stable name the API answers with (`awaiting_payment`), never the Debug form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntentStatus::Succeeded => "succeeded",
+            IntentStatus::AwaitingPayment => "awaiting_payment",
+            IntentStatus::Processing => "processing",
+            IntentStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
 /// A PaymentIntent as read back from Stripe.
 #[derive(Debug, Clone)]
 pub struct IntentState {
@@ -61,7 +73,8 @@ pub struct VerifiedEvent {
 fn unavailable(e: StripeError) -> PaymentError {
     match e {
         StripeError::Stripe(api, status) if status < 500 && status != 429 => PaymentError::Refused {
-            code: api.code.as_ref().map(|c| format!("{c:?}")),
+            // The code's stable name (`card_declined`), never its Debug form.
+            code: api.code.as_ref().map(|c| c.as_str().to_owned()),
             message: api.message.clone().unwrap_or_else(|| format!("status {status}")),
         },
         other => PaymentError::Unavailable(other.to_string()),

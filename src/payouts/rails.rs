@@ -6,6 +6,7 @@
 //!   retry after a failure or a crash returns the first transfer and never pays twice.
 
 use super::Payouts;
+use crate::csv_file::CsvFile;
 use crate::db::audit::{self, AuditEvent};
 use crate::db::payouts::{self as q, PayoutRow};
 use crate::domain::account::{Principal, Role};
@@ -106,23 +107,22 @@ impl BatchFormat {
 
 const HEADERS: [&str; 6] = ["payout_id", "payee_workshop", "payee_account", "amount_fen", "amount_cny", "memo"];
 
-/// The CSV bank file: a header, one row per payout, amounts in fen and as exact yuan text.
+/// The CSV bank file: a header, one row per payout, amounts in fen and as exact yuan text;
+/// written through [`CsvFile`], so a workshop named like a formula stays text.
 pub fn bank_csv(rows: &[BankRow]) -> Result<Vec<u8>, AppError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| AppError::Internal(anyhow::anyhow!("bank file: {e}"));
-    w.write_record(HEADERS).map_err(fail)?;
+    let mut file = CsvFile::new("bank file");
+    file.row(HEADERS)?;
     for r in rows {
-        w.write_record([
+        file.row([
             r.payout_id.to_string(),
             r.workshop.clone(),
             r.account.clone(),
             r.amount_fen.to_string(),
             Fen(r.amount_fen).yuan_string(),
             r.memo.clone(),
-        ])
-        .map_err(fail)?;
+        ])?;
     }
-    w.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("bank file: {e}")))
+    file.finish()
 }
 
 /// The XLSX bank file: the same columns, amounts in fen as numbers (integers, exact in a

@@ -4,6 +4,7 @@
 
 use super::figures::{Figures, DEFINITIONS};
 use super::Dashboard;
+use crate::csv_file::CsvFile;
 use crate::error::AppError;
 
 /// The columns of the rows table, after the key and the names.
@@ -158,7 +159,7 @@ pub(super) fn grids(d: &Dashboard) -> Vec<Grid> {
                     Cell::Text(r.name_zh.clone()),
                     Cell::Text(r.name_en.clone()),
                     Cell::Text(r.county_code.clone()),
-                    Cell::Text(format!("{:?}", r.rule.status).to_lowercase()),
+                    Cell::Text(r.rule.status.as_str().to_owned()),
                     Cell::Text(r.rule.headcount.percent_text()),
                     Cell::Text(r.rule.income.percent_text()),
                     Cell::Text(r.certification.status.as_str().to_owned()),
@@ -205,21 +206,20 @@ pub(super) fn title_lines(d: &Dashboard, generated: &str, digest: &str) -> [Stri
     ]
 }
 
+/// One table as CSV under the title lines, through [`CsvFile`] (no cell becomes a formula).
 pub(super) fn csv_of(grid: &Grid, titles: &[String; 2]) -> Result<Vec<u8>, AppError> {
-    let fail = |e: csv::Error| AppError::Internal(anyhow::anyhow!("report csv: {e}"));
-    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    let mut file = CsvFile::new("report csv");
     for t in titles {
-        w.write_record([t]).map_err(fail)?;
+        file.row([t])?;
     }
-    w.write_record(&grid.header).map_err(fail)?;
+    file.row(&grid.header)?;
     for row in &grid.rows {
-        w.write_record(row.iter().map(|c| match c {
+        file.row(row.iter().map(|c| match c {
             Cell::Num(n) => n.to_string(),
             Cell::Text(t) => t.clone(),
-        }))
-        .map_err(fail)?;
+        }))?;
     }
-    w.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("report csv: {e}")))
+    file.finish()
 }
 
 pub(super) fn xlsx_of(grids: &[Grid], titles: &[String; 2]) -> Result<Vec<u8>, AppError> {

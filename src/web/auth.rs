@@ -86,15 +86,7 @@ fn body<T>(input: Either<web::Json<T>, web::Form<T>>) -> T {
 
 /// Only paths on this site, so a crafted link cannot send a user elsewhere after login.
 fn safe_next(next: Option<&str>) -> Option<String> {
-    // Browsers drop tabs and newlines inside URLs, so `/\t/evil.example` would become
-    // `//evil.example`: no control characters, spaces or backslashes at all.
-    next.filter(|n| {
-        n.starts_with('/')
-            && !n.starts_with("//")
-            && n.len() <= 2000
-            && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
-    })
-    .map(str::to_owned)
+    next.and_then(super::errors::local_path)
 }
 
 /// Where a user lands after signing in.
@@ -105,16 +97,19 @@ fn home_of(p: &Principal) -> &'static str {
     }
 }
 
+/// The answer to a login (or a sign-up that logs in): the session cookie and a new CSRF nonce,
+/// whose token the API answer carries.
 fn signed_in_response(req: &HttpRequest, state: &AppState, session: Session, next: Option<String>) -> HttpResponse {
     let c = cookie(req, state, SESSION_COOKIE, session.token.clone());
+    let (csrf_cookie, csrf) = super::session::renewed_csrf(req, state);
     if is_api(req) {
-        let csrf = req.extensions().get::<super::session::CsrfToken>().map(|t| t.0.clone());
         return HttpResponse::Ok()
             .cookie(c)
-            .json(SessionView { user: Some((&session.principal).into()), csrf_token: csrf });
+            .cookie(csrf_cookie)
+            .json(SessionView { user: Some((&session.principal).into()), csrf_token: Some(csrf) });
     }
     let to = next.unwrap_or_else(|| home_of(&session.principal).to_owned());
-    HttpResponse::SeeOther().cookie(c).insert_header((header::LOCATION, to)).finish()
+    HttpResponse::SeeOther().cookie(c).cookie(csrf_cookie).insert_header((header::LOCATION, to)).finish()
 }
 
 fn page(state: &AppState, req: &HttpRequest, template: &str, ctx: Context) -> Result<HttpResponse, AppError> {

@@ -95,22 +95,18 @@ pub async fn render_errors(
         Some(state) => json_error(&state, lang, status, &detail),
         None => HttpResponse::build(status).body(detail.key),
     };
-    // Keep headers the handler meant for the client (e.g. Retry-After).
+    // Keep headers the handler meant for the client (e.g. Retry-After, and every cookie: a
+    // response may set several, so each is appended, never one replacing the last).
     for (name, value) in old.headers() {
         if name == header::RETRY_AFTER || name == header::SET_COOKIE {
-            new.headers_mut().insert(name.clone(), value.clone());
+            new.headers_mut().append(name.clone(), value.clone());
         }
     }
     Ok(ServiceResponse::new(req, new).map_into_right_body())
 }
 
 fn message(state: &AppState, lang: Lang, detail: &ErrorDetail) -> String {
-    let i18n = state.renderer.i18n();
-    let mut args: Vec<(&str, &str)> = detail.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    if let Some(field) = detail.field {
-        args.push(("field", field));
-    }
-    i18n.format(lang, detail.key, &args)
+    state.renderer.i18n().detail_message(lang, detail)
 }
 
 fn json_error(state: &AppState, lang: Lang, status: StatusCode, detail: &ErrorDetail) -> HttpResponse {
@@ -149,11 +145,46 @@ fn html_error(
 }
 
 /// The page the user came from on this site, so that a refused form can be corrected:
-/// the path of a same-host `Referer`, never another site.
+/// the path of a same-host `Referer`, never another site. The path passes the same check as
+/// the login's `next=` ([`local_path`]), so `/\evil.example` is refused too.
 pub(crate) fn back_link(req: &HttpRequest) -> Option<String> {
     let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
     let host = req.connection_info().host().to_owned();
     let rest = referer.strip_prefix("https://").or_else(|| referer.strip_prefix("http://"))?;
-    let path = rest.strip_prefix(host.as_str())?;
-    (path.starts_with('/') && !path.starts_with("//")).then(|| path.to_owned())
+    local_path(rest.strip_prefix(host.as_str())?)
+}
+
+/// A path on this site, or `None` for anything a browser could read as another site. Browsers
+/// read `/\host` as `//host` and drop tabs and newlines inside URLs (so `/\t/host` becomes
+/// `//host`): no control characters, spaces or backslashes at all.
+pub(crate) fn local_path(path: &str) -> Option<String> {
+    (path.starts_with('/')
+        && !path.starts_with("//")
+        && path.len() <= 2000
+        && !path.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\'))
+    .then(|| path.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::cookie::Cookie;
+    use actix_web::middleware::from_fn;
+    use actix_web::{test, App};
+
+    #[actix_web::test]
+    async fn an_error_page_keeps_every_cookie() {
+        let app = test::init_service(App::new().wrap(from_fn(render_errors)).route(
+            "/",
+            web::get().to(|| async {
+                HttpResponse::BadRequest().cookie(Cookie::new("a", "1")).cookie(Cookie::new("b", "2")).finish()
+            }),
+        ))
+        .await;
+        let res = test::call_service(&app, test::TestRequest::get().uri("/").to_request()).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        let mut names: Vec<String> = res.response().cookies().map(|c| c.name().to_owned()).collect();
+        names.sort();
+        assert_eq!(names, ["a", "b"]);
+    }
 }

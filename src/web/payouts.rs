@@ -131,7 +131,7 @@ pub async fn bank_file(state: web::Data<AppState>, req: HttpRequest, who: Signed
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"gongfang-payouts-{period}.{}\"", format.extension()),
         ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(bytes))
 }
 

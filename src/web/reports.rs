@@ -45,7 +45,7 @@ pub async fn dashboard(state: web::Data<AppState>, req: HttpRequest, who: Sessio
     let request = request_of(&req)?;
     let d = state.reports.dashboard(who.0, request).await?;
     if is_api(&req) {
-        return Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(&d));
+        return Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "private, no-store")).json(&d));
     }
     let lang = Lang::of_request(&req);
     let (shares, trend) = charts::dashboard_charts(&d, lang, state.renderer.i18n());
@@ -56,7 +56,7 @@ pub async fn dashboard(state: web::Data<AppState>, req: HttpRequest, who: Sessio
     ctx.insert("definitions", crate::reports::figures::DEFINITIONS);
     ctx.insert("query", &export_query(&d));
     let mut page = state.renderer.page(&req, lang, "officials/dashboard.html", ctx)?;
-    page.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    page.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-store"));
     Ok(page)
 }
 
@@ -87,7 +87,7 @@ pub async fn export(state: web::Data<AppState>, req: HttpRequest, who: Session) 
     Ok(HttpResponse::Ok()
         .content_type(file.format.content_type())
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", file.filename)))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .insert_header(("X-Report-Digest", file.digest))
         .body(file.bytes))
 }

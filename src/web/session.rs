@@ -67,16 +67,22 @@ pub async fn csrf_guard(
     // Stripe's webhook is authenticated by its signature instead.
     let exempt = req.path() == "/api/v1/auth/tokens" || req.path() == "/webhooks/stripe";
     if changing && !exempt && bearer(req.request()).is_none() {
+        let content_type =
+            req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+        // A multipart upload is not read here (it may be megabytes), so its form carries the
+        // token in its action's query string. Nothing else may: a token in a URL leaks through
+        // logs, history and Referer headers.
+        let is_upload = content_type.starts_with("multipart/form-data");
         let mut given =
             req.headers().get("X-CSRF-Token").and_then(|v| v.to_str().ok()).map(str::to_owned).or_else(|| {
-                crate::domain::listing::query_value(&crate::i18n::url_pairs(req.query_string()), "csrf")
-                    .map(str::to_owned)
+                is_upload
+                    .then(|| {
+                        crate::domain::listing::query_value(&crate::i18n::url_pairs(req.query_string()), "csrf")
+                            .map(str::to_owned)
+                    })
+                    .flatten()
             });
-        let is_form = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
         if given.is_none() && is_form {
             let body = match req.extract::<web::Bytes>().await {
                 Ok(b) if b.len() <= FORM_LIMIT => b,
@@ -99,10 +105,21 @@ pub async fn csrf_guard(
     // Built before the call: the request must not be cloned while routing uses it.
     let fresh = existing.is_none().then(|| cookie(req.request(), &state, CSRF_COOKIE, nonce));
     let mut res = next.call(req).await?;
-    if let Some(c) = fresh {
+    // A login sets a new nonce of its own ([`renewed_csrf`]); that one stands.
+    let renewed = res.response().cookies().any(|c| c.name() == CSRF_COOKIE);
+    if let Some(c) = fresh.filter(|_| !renewed) {
         let _ = res.response_mut().add_cookie(&c);
     }
     Ok(res.map_into_left_body())
+}
+
+/// A new CSRF nonce for a browser that has just signed in, so a nonce planted before the login
+/// (by someone who set the cookie) is worth nothing after it: the cookie that replaces it, and
+/// the token forms and the API must send from now on.
+pub fn renewed_csrf<'a>(req: &HttpRequest, state: &AppState) -> (Cookie<'a>, String) {
+    let nonce = new_token();
+    let token = state.accounts.key().csrf_token(&nonce);
+    (cookie(req, state, CSRF_COOKIE, nonce), token)
 }
 
 /// The signed-in user, if any (from a bearer token, else the session cookie).

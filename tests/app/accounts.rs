@@ -9,7 +9,7 @@ use std::time::Duration;
 #[tokio::test]
 async fn register_login_logout_and_the_pages_that_need_a_login() {
     let app = TestApp::spawn().await;
-    let anon = User::anonymous(&app).await;
+    let mut anon = User::anonymous(&app).await;
     let (status, to) =
         anon.form("/register", &[("email", "Mei@Example.cn"), ("password", "短"), ("display_name", "梅")]).await;
     assert_eq!(status, 400);
@@ -18,6 +18,8 @@ async fn register_login_logout_and_the_pages_that_need_a_login() {
         .form("/register", &[("email", "Mei@Example.cn"), ("password", "lacquer and silver"), ("display_name", "梅")])
         .await;
     assert_eq!((status, to.as_str()), (303, "/account"));
+    // Signing in renewed the CSRF nonce; the forms of the next page carry the new token.
+    anon.refresh_csrf().await;
     let (_, page) = anon.page("/account").await;
     assert!(page.contains("mei@example.cn") && page.contains("买家"), "{page}");
     let again = User::anonymous(&app).await;
@@ -42,8 +44,10 @@ async fn register_login_logout_and_the_pages_that_need_a_login() {
         .form("/login", &[("email", "mei@example.cn"), ("password", "lacquer and silver"), ("next", "//evil.example/")])
         .await;
     assert_eq!((status, to.as_str()), (303, "/account"), "an off-site next is ignored");
+    anon.refresh_csrf().await;
     let tab = [("email", "mei@example.cn"), ("password", "lacquer and silver"), ("next", "/\t/evil.example/")];
     assert_eq!(anon.form("/login", &tab).await, (303, "/account".to_owned()), "a next with a tab is ignored");
+    anon.refresh_csrf().await;
     let local = [("email", "mei@example.cn"), ("password", "lacquer and silver"), ("next", "/portal?x=1")];
     assert_eq!(anon.form("/login", &local).await, (303, "/portal?x=1".to_owned()), "a path on this site is followed");
 }

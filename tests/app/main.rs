@@ -24,6 +24,8 @@ mod portal;
 mod reports;
 mod reports_expect;
 mod reports_rule;
+mod review_exports;
+mod review_hardening;
 mod review_orders;
 mod review_privacy;
 mod schema;

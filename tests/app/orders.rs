@@ -61,7 +61,7 @@ async fn an_offline_order_goes_from_cart_to_refund() {
     let (stock_mine, stock_theirs) = (stock_of(&app, mine), stock_of(&app, theirs));
 
     // An anonymous cart, kept when the buyer signs in.
-    let browser = User::anonymous(&app).await;
+    let mut browser = User::anonymous(&app).await;
     assert_eq!(browser.form("/cart/items", &[("product_id", &mine.to_string()), ("quantity", "2")]).await.0, 303);
     assert_eq!(browser.form("/cart/items", &[("product_id", &theirs.to_string())]).await.0, 303);
     let too_many = browser.form("/cart/items", &[("product_id", &mine.to_string()), ("quantity", "100000")]).await;
@@ -70,6 +70,7 @@ async fn an_offline_order_goes_from_cart_to_refund() {
         .post_json("/api/v1/auth/login", &json!({"email": "buyer@demo.gongfang.cn", "password": "gongfang-demo"}))
         .await;
     assert_eq!(status, 200, "{body}");
+    browser.csrf = body["csrf_token"].as_str().unwrap().to_owned();
     let (_, cart) = browser.get_json("/api/v1/cart").await;
     assert_eq!(cart["parcels"].as_array().unwrap().len(), 2, "one parcel per workshop: {cart}");
     assert_eq!(cart["count"], 3);

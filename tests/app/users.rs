@@ -31,16 +31,24 @@ impl User {
 
     /// Logs in through the JSON API.
     pub async fn login(app: &TestApp, email: &str, password: &str) -> User {
-        let user = User::anonymous(app).await;
+        let mut user = User::anonymous(app).await;
         let (status, body) =
             user.post_json("/api/v1/auth/login", &serde_json::json!({"email": email, "password": password})).await;
         assert_eq!(status, 200, "login of {email}: {body}");
+        // A login renews the CSRF nonce: from now on, the token it answered with.
+        user.csrf = body["csrf_token"].as_str().expect("a CSRF token at login").to_owned();
         user
     }
 
     /// Logs in as a demo account, e.g. `manager`.
     pub async fn demo(app: &TestApp, who: &str) -> User {
         User::login(app, &format!("{who}@demo.gongfang.cn"), DEMO_PASSWORD).await
+    }
+
+    /// Reads this browser's CSRF token again (a login or sign-up renews its nonce).
+    pub async fn refresh_csrf(&mut self) {
+        let (_, session) = self.get_json("/api/v1/auth/session").await;
+        self.csrf = session["csrf_token"].as_str().expect("a CSRF token").to_owned();
     }
 
     pub fn url(&self, path: &str) -> String {

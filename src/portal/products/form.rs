@@ -145,6 +145,15 @@ pub fn product_change(input: &ProductInput) -> Result<ProductChange, AppError> {
             (Some(bp as i32), None)
         }
         WageRuleKind::PieceRate => {
+            // Zero is an amount, but not a wage: say so rather than "not an amount".
+            let zero = match (input.piece_rate_fen, input.piece_rate.as_deref()) {
+                (Some(f), _) => f == 0,
+                (None, Some(y)) => Fen::parse_yuan(y).is_some_and(|f| f.get() == 0),
+                (None, None) => false,
+            };
+            if zero {
+                return Err(AppError::BadRequest { field: "piece_rate", key: "error.piece_rate_zero" });
+            }
             let fen = money("piece_rate", input.piece_rate_fen, input.piece_rate.as_deref())?
                 .ok_or(AppError::BadRequest { field: "piece_rate", key: "error.required" })?;
             (None, Some(fen.get()))
