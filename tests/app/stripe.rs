@@ -184,7 +184,7 @@ async fn a_card_payment_goes_from_intent_to_partial_refund() {
 }
 
 /// Checks out one piece by Stripe and starts paying: (order number, PaymentIntent id).
-async fn stripe_order(app: &TestApp, buyer: &User, key: &str) -> (String, String) {
+pub async fn stripe_order(app: &TestApp, buyer: &User, key: &str) -> (String, String) {
     let (product, _, _) = stocked_product(app, None, None);
     let (status, placed) = buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], key, "stripe")).await;
     assert_eq!(status, 201, "{placed}");

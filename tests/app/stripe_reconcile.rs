@@ -3,21 +3,10 @@
 //! Stripe, then the order), and the reconciliation fixes or reports every difference. Against
 //! localstripe, with no webhook endpoint registered, so no event is ever delivered.
 
-use crate::orders::{checkout_body, stocked_product};
-use crate::stripe::{order_status, spawn, stripe_get, stripe_post, stripe_url};
+use crate::orders::stocked_product;
+use crate::stripe::{order_status, spawn, stripe_get, stripe_order, stripe_post, stripe_url};
 use crate::support::{skip, TestApp};
 use crate::users::User;
-use serde_json::json;
-
-/// A Stripe order with its PaymentIntent started: `(number, intent)`.
-async fn stripe_order(buyer: &User, product: i64, key: &str) -> (String, String) {
-    let (status, placed) = buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], key, "stripe")).await;
-    assert_eq!(status, 201, "{placed}");
-    let number = placed["number"].as_str().unwrap().to_owned();
-    let (status, start) = buyer.post_json(&format!("/api/v1/orders/{number}/pay"), &json!({})).await;
-    assert_eq!(status, 200, "{start}");
-    (number, start["intent"].as_str().unwrap().to_owned())
-}
 
 /// The buyer pays at Stripe (as Stripe.js would); the webhook never comes.
 async fn pay_at_stripe(stripe: &str, intent: &str) {
@@ -43,11 +32,12 @@ async fn expiry_asks_stripe_first_and_the_reconciliation_fixes_a_missed_webhook(
     let (product, _, _) = stocked_product(&app, None, None);
     app.execute(&format!("UPDATE products SET stock = 50 WHERE id = {product}"));
 
+    // Every order below buys one piece of this product.
     // Paid at Stripe, webhook lost, reservation run out: the order is paid, not cancelled.
-    let (paid, paid_intent) = stripe_order(&buyer, product, "reconcile-paid-0001").await;
+    let (paid, paid_intent) = stripe_order(&app, &buyer, "reconcile-paid-0001").await;
     pay_at_stripe(&stripe, &paid_intent).await;
     // Never paid, reservation run out: the intent is cancelled at Stripe, then the order.
-    let (unpaid, unpaid_intent) = stripe_order(&buyer, product, "reconcile-unpaid-01").await;
+    let (unpaid, unpaid_intent) = stripe_order(&app, &buyer, "reconcile-unpaid-01").await;
     expire(&app, &paid);
     expire(&app, &unpaid);
     let round = app.orders.round().await.unwrap();
@@ -65,7 +55,7 @@ async fn expiry_asks_stripe_first_and_the_reconciliation_fixes_a_missed_webhook(
     assert!(status >= 400, "a cancelled intent cannot be paid");
 
     // Paid at Stripe, webhook lost, still within its reservation: the reconciliation finds it.
-    let (late, late_intent) = stripe_order(&buyer, product, "reconcile-late-0001").await;
+    let (late, late_intent) = stripe_order(&app, &buyer, "reconcile-late-0001").await;
     pay_at_stripe(&stripe, &late_intent).await;
     assert_eq!(order_status(&buyer, &late).await, "pending_payment", "no webhook came");
     let since = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap().and_hms_opt(0, 0, 0).unwrap();
