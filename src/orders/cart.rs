@@ -105,7 +105,7 @@ impl Orders {
                 title: if lang == Lang::En && !row.title_en.is_empty() { row.title_en } else { row.title_zh },
                 unit_price_fen: row.price_fen,
                 quantity,
-                line_fen: row.price_fen * quantity,
+                line_fen: row.price_fen.saturating_mul(quantity),
                 made_to_order: row.made_to_order,
                 ready_by: row
                     .made_to_order
@@ -115,7 +115,7 @@ impl Orders {
                 problem,
             };
             view.has_problems |= problem.is_some();
-            view.count += quantity;
+            view.count = view.count.saturating_add(quantity);
             let parcel = match view.parcels.last_mut() {
                 Some(p) if p.workshop_id == row.workshop_id => p,
                 _ => {
@@ -132,17 +132,18 @@ impl Orders {
                     view.parcels.last_mut().unwrap_or_else(|| unreachable!("just pushed"))
                 }
             };
-            parcel.subtotal_fen += line.line_fen;
+            parcel.subtotal_fen = parcel.subtotal_fen.saturating_add(line.line_fen);
             parcel.lines.push(line);
         }
         for p in &mut view.parcels {
             let rule = ShippingRule { flat: Fen(p.shipping_fen), free_over: p.free_shipping_over_fen.map(Fen) };
             p.shipping_fen = rule.fee(Fen(p.subtotal_fen)).get();
-            p.short_of_free_fen = p.free_shipping_over_fen.map_or(0, |t| (t - p.subtotal_fen).max(0));
-            view.items_fen += p.subtotal_fen;
-            view.shipping_fen += p.shipping_fen;
+            p.short_of_free_fen = p.free_shipping_over_fen.map_or(0, |t| t.saturating_sub(p.subtotal_fen).max(0));
+            view.items_fen = view.items_fen.saturating_add(p.subtotal_fen);
+            view.shipping_fen = view.shipping_fen.saturating_add(p.shipping_fen);
         }
-        view.total_fen = view.items_fen + view.shipping_fen;
+        // A view only: sums are bounded by the quantity limits; they saturate, never wrap.
+        view.total_fen = view.items_fen.saturating_add(view.shipping_fen);
         view
     }
 

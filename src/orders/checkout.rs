@@ -200,16 +200,22 @@ impl Orders {
         }
         let mut shipping_by_workshop = Vec::new();
         let (mut items_fen, mut shipping_fen) = (0i64, 0i64);
+        // Money past i64 is refused as the request's fault, never wrapped.
+        let too_large = || AppError::BadRequest { field: "quantity", key: "error.quantity_too_large" };
         for (workshop, lines) in &parcels {
-            let subtotal: i64 = lines.iter().map(|(id, q)| products[id].price_fen * q).sum();
+            let subtotal = lines
+                .iter()
+                .try_fold(0i64, |sum, (id, q)| products[id].price_fen.checked_mul(*q).and_then(|l| sum.checked_add(l)))
+                .ok_or_else(too_large)?;
             let first = &products[&lines[0].0];
             let rule =
                 ShippingRule { flat: Fen(first.shipping_flat_fen), free_over: first.free_shipping_over_fen.map(Fen) };
             let fee = rule.fee(Fen(subtotal)).get();
             shipping_by_workshop.push((*workshop, fee));
-            items_fen += subtotal;
-            shipping_fen += fee;
+            items_fen = items_fen.checked_add(subtotal).ok_or_else(too_large)?;
+            shipping_fen = shipping_fen.checked_add(fee).ok_or_else(too_large)?;
         }
+        let total_fen = items_fen.checked_add(shipping_fen).ok_or_else(too_large)?;
         let now = self.now();
         let number = order_number(today, &rand::random::<[u8; 6]>());
         let (region_code, country) = match &request.address.destination {
@@ -228,7 +234,7 @@ impl Orders {
                 currency: "CNY".into(),
                 items_fen,
                 shipping_fen,
-                total_fen: items_fen + shipping_fen,
+                total_fen,
                 buyer_email: who.email.clone(),
                 lang: request.lang.code().into(),
                 recipient: request.address.recipient.clone(),

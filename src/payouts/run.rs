@@ -77,7 +77,7 @@ impl Payouts {
                 Made::Carried => report.carried += 1,
                 Made::Payout(amount) => {
                     report.created += 1;
-                    report.paid_fen += amount;
+                    report.paid_fen = report.paid_fen.saturating_add(amount);
                 }
             }
             if let Some(bar) = progress {
