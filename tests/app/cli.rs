@@ -125,6 +125,10 @@ async fn serve_demo_serves_the_marketplace_and_stops_gracefully() {
     assert_eq!(res.status(), 200);
     let me: serde_json::Value = res.json().await.unwrap();
     let w = me["user"]["workshop_id"].as_i64().unwrap();
+    // A login renews the CSRF token.
+    let session: serde_json::Value =
+        browser.get(format!("{base}/api/v1/auth/session")).send().await.unwrap().json().await.unwrap();
+    let csrf = session["csrf_token"].as_str().unwrap().to_owned();
     let workers: serde_json::Value =
         browser.get(format!("{base}/api/v1/portal/workshops/{w}/workers")).send().await.unwrap().json().await.unwrap();
     let worker = workers[0]["id"].as_i64().unwrap();
