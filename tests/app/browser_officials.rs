@@ -4,71 +4,12 @@
 //! phone's and a desktop's width; the screenshots are kept as test artifacts.
 
 use crate::support::TestApp;
+use crate::webdriver::{artifacts, downloaded, driver};
 use fantoccini::{ClientBuilder, Locator};
-use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-/// Where the screenshots go: `TEST_ARTIFACTS_DIR`, or `target/test-artifacts`.
-fn artifacts() -> PathBuf {
-    let dir = std::env::var_os("TEST_ARTIFACTS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts"));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// chromedriver on a free port, stopped when dropped.
-struct Driver(std::process::Child, u16);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn driver() -> Option<Driver> {
-    let binary =
-        ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| Path::new(p).exists())?;
-    Path::new("/usr/bin/chromium").exists().then_some(())?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = std::process::Command::new(binary)
-        .arg(format!("--port={port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .ok()?;
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(Driver(child, port));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    None
-}
-
-/// The first file in `dir` with this extension, once the browser has finished writing it.
-async fn downloaded(dir: &Path, ext: &str) -> PathBuf {
-    for _ in 0..200 {
-        let found = std::fs::read_dir(dir)
-            .unwrap()
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|e| e == ext));
-        if let Some(p) = found {
-            return p;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no .{ext} file was downloaded into {}", dir.display());
-}
 
 #[tokio::test]
 async fn an_official_drills_down_to_a_workshop_and_downloads_the_xlsx_in_a_browser() {
-    let Some(driver) = driver().await else {
-        crate::support::skip("chromium and chromedriver are not installed (apt-get install chromium chromium-driver)");
-        return;
-    };
+    let Some(driver) = driver().await else { return };
     let app = TestApp::spawn().await;
     crate::reports::generated_sales(&app, 9);
     // A provincial official (Sichuan), made like the demo official.

@@ -37,3 +37,4 @@ mod stripe_reconcile;
 mod support;
 mod trace;
 mod users;
+mod webdriver;
