@@ -1,5 +1,7 @@
 // Cascading province → prefecture → county selects over the county-code field of the
 // checkout form. Without JavaScript the form still works: the buyer types the 6-digit code.
+// /api/v1/regions/{code} answers {children: [{region: {code, name_zh, name_pinyin}, ...}]}.
+// A county code already in the field (a form re-rendered after a mistake) is selected again.
 (function () {
   var province = document.getElementById("province");
   var prefecture = document.getElementById("prefecture");
@@ -7,6 +9,8 @@
   var country = document.getElementById("country");
   if (!province || !prefecture || !county) return;
   var base = province.getAttribute("data-regions") || "/api/v1/regions/";
+  var zh = (document.documentElement.lang || "zh").indexOf("zh") === 0;
+  var kept = /^[0-9]{6}$/.test(county.value) ? county.value : "";
   var picker = document.createElement("select");
   picker.id = county.id;
   picker.name = county.name;
@@ -19,17 +23,19 @@
     blank.value = "";
     blank.textContent = "—";
     select.appendChild(blank);
-    regions.forEach(function (r) {
+    regions.forEach(function (child) {
+      var r = child.region || child;
       var o = document.createElement("option");
       o.value = r.code;
-      o.textContent = r.name_zh + " " + r.name_pinyin;
+      o.textContent = zh ? r.name_zh : r.name_pinyin + " · " + r.name_zh;
       select.appendChild(o);
     });
     select.disabled = regions.length === 0;
   }
 
   function children(code, then) {
-    fetch(base + code, { headers: { Accept: "application/json" } })
+    // One product per page: the picker needs only the region's children.
+    fetch(base + code + "?per_page=1", { headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : { children: [] }; })
       .then(function (body) { then(body.children || []); })
       .catch(function () { then([]); });
@@ -44,6 +50,23 @@
     fill(picker, []);
     if (prefecture.value) children(prefecture.value, function (list) { fill(picker, list); });
   });
+  if (kept) {
+    // Re-select the kept county: its province and prefecture are its code's prefixes.
+    var prov = kept.slice(0, 2) + "0000";
+    var pref = kept.slice(0, 4) + "00";
+    province.value = prov;
+    if (province.value === prov) {
+      children(prov, function (list) {
+        fill(prefecture, list);
+        prefecture.value = pref;
+        children(prefecture.value || pref, function (counties) {
+          // Municipalities' counties hang straight off the province.
+          fill(picker, counties.length ? counties : list);
+          picker.value = kept;
+        });
+      });
+    }
+  }
   var cn = document.getElementById("region-cn");
   var intl = document.getElementById("region-intl");
   if (country) {
