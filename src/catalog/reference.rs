@@ -2,6 +2,7 @@
 //! every heritage item. Loaded once at start; it changes only with a new release of the CSVs.
 
 use crate::db::catalog::{FlaggedRegions, HeritageRow, RegionRow};
+use crate::domain::heritage::{HeritageCategory, HeritageLevel};
 use crate::domain::listing::AreaFilter;
 use crate::domain::RegionLevel;
 use serde::Serialize;
@@ -39,8 +40,16 @@ pub struct HeritageItem {
     pub list_number: Option<String>,
     pub name_zh: String,
     pub name_en: String,
+    /// The reference data's text, notes included; pages show `category_key` instead.
     pub category: String,
+    /// The reference data's text, notes included; pages show `level_key` instead.
     pub level: String,
+    /// The category, for the catalogue (`heritage_category.*`).
+    #[schema(value_type = String, example = "traditional_craftsmanship")]
+    pub category_key: HeritageCategory,
+    /// The level, for the catalogue (`heritage_level.*`).
+    #[schema(value_type = String, example = "national")]
+    pub level_key: HeritageLevel,
     pub batch: Option<String>,
     pub declared_region_zh: Option<String>,
     pub revitalization_catalogue: Option<String>,
@@ -114,6 +123,8 @@ impl Reference {
                         list_number: h.list_number,
                         name_zh: h.name_zh,
                         name_en: h.name_en,
+                        category_key: HeritageCategory::classify(&h.category),
+                        level_key: HeritageLevel::classify(&h.level),
                         category: h.category,
                         level: h.level,
                         batch: h.batch,

@@ -6,6 +6,7 @@ use super::reference::{AreaFlags, HeritageItem, Reference, Region};
 use crate::db::catalog::{ImageRow, MakerRow, ProductRow, WorkerPublicRow, WorkshopRow};
 use crate::domain::attribution::{attribute_line, MakerShare, ShareBp, WageRule};
 use crate::domain::certification::{certification_status, next_confirmation_due, CertificationStatus};
+use crate::domain::heritage::{HeritageCategory, HeritageLevel};
 use crate::domain::{Currency, Fen};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -83,6 +84,10 @@ pub struct HeritageRef {
     pub name: Text,
     pub category: String,
     pub level: String,
+    #[schema(value_type = String)]
+    pub category_key: HeritageCategory,
+    #[schema(value_type = String)]
+    pub level_key: HeritageLevel,
 }
 
 impl HeritageRef {
@@ -94,6 +99,8 @@ impl HeritageRef {
             name: Text::new(&h.name_zh, &h.name_en),
             category: h.category.clone(),
             level: h.level.clone(),
+            category_key: h.category_key,
+            level_key: h.level_key,
         }
     }
 }
@@ -203,28 +210,33 @@ pub struct ImageView {
     pub width: i32,
     pub height: i32,
     pub alt: Text,
-    /// For `<img srcset>`: the JPEG copies of an uploaded photo with their widths.
+    /// For `<img srcset>`: the JPEG copies of the photo with their widths.
     pub srcset: Option<String>,
+    /// For `<source type="image/webp" srcset>`: the lossy WebP copies with their widths.
+    pub webp_srcset: Option<String>,
 }
 
 impl ImageView {
     pub fn from_row(i: &ImageRow) -> ImageView {
-        // An uploaded photo's main file is one of its copies, `photos/<key>/<width>.jpg`.
-        let srcset = i.path.rsplit_once('/').filter(|_| !i.variant_widths.is_empty()).map(|(dir, _)| {
-            i.variant_widths
-                .split(',')
-                .map(|w| {
-                    format!("/media/{dir}/{} {w}w", crate::media::photos::variant_file(w.parse().unwrap_or(0), "jpg"))
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        });
+        // A photo's main file is one of its copies, `<dir>/<width>.jpg`, beside `<width>.webp`.
+        let set = |ext: &str| {
+            i.path.rsplit_once('/').filter(|_| !i.variant_widths.is_empty()).map(|(dir, _)| {
+                i.variant_widths
+                    .split(',')
+                    .map(|w| {
+                        format!("/media/{dir}/{} {w}w", crate::media::photos::variant_file(w.parse().unwrap_or(0), ext))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+        };
         ImageView {
             url: format!("/media/{}", i.path),
             width: i.width,
             height: i.height,
             alt: Text::new(&i.alt_zh, &i.alt_en),
-            srcset,
+            srcset: set("jpg"),
+            webp_srcset: set("webp"),
         }
     }
 }

@@ -114,6 +114,8 @@ pub struct NewImage {
     pub product_id: i64,
     pub position: i32,
     pub path: String,
+    /// Widths of the stored copies (`<dir>/<w>.jpg` and `.webp`), comma-separated.
+    pub variant_widths: String,
     pub width: i32,
     pub height: i32,
     pub alt_zh: String,

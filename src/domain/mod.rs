@@ -31,6 +31,7 @@ pub mod address;
 pub mod attribution;
 pub mod certification;
 pub mod employment_rule;
+pub mod heritage;
 pub mod household;
 pub mod ids;
 pub mod ledger;

@@ -1,7 +1,7 @@
 //! Demo pictures drawn by code: a craft-coloured motif per product, so the demo catalogue
 //! has real images without shipping photographs.
 
-use image::{ImageFormat, Rgb, RgbImage};
+use image::{Rgb, RgbImage};
 use std::f32::consts::TAU;
 use std::path::Path;
 
@@ -44,23 +44,49 @@ pub fn draw_motif(palette: [[u8; 3]; 3], seed: u64) -> RgbImage {
     })
 }
 
-/// Writes the picture as JPEG unless the file already exists (the pictures are deterministic).
-/// Writes to a temporary name first, so a reader never sees half a file.
-pub fn save_once(path: &Path, palette: [[u8; 3]; 3], seed: u64) -> anyhow::Result<bool> {
-    if path.exists() {
+/// Widths of the copies made of every demo picture, narrowest first (the widest is `SIDE`).
+pub const WIDTHS: [u32; 2] = [240, SIDE];
+
+/// The row path of a demo picture stored in `dir`: its widest JPEG copy.
+pub fn main_file(dir: &str) -> String {
+    format!("{dir}/{}", crate::media::photos::variant_file(SIDE, "jpg"))
+}
+
+/// Draws the picture into the directory `dir` as JPEG and lossy WebP copies at each of
+/// `WIDTHS`, named as uploaded photos are (`240.jpg`, `240.webp`, …), unless it is there
+/// already. Returns whether it drew. The copies are written into a temporary directory that
+/// is renamed into place, so a concurrent seed never sees half a picture.
+pub fn save_once(dir: &Path, palette: [[u8; 3]; 3], seed: u64) -> anyhow::Result<bool> {
+    if dir.exists() {
         return Ok(false);
     }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
+    let parent = dir.parent().ok_or_else(|| anyhow::anyhow!("no parent for {}", dir.display()))?;
+    std::fs::create_dir_all(parent)?;
     let img = draw_motif(palette, seed);
-    // Unique per process and call: parallel seeds may draw the same picture at once.
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
-    img.save_with_format(&tmp, ImageFormat::Jpeg)?;
-    std::fs::rename(&tmp, path)?;
-    Ok(true)
+    let tmp = dir.with_extension(format!("tmp{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    for width in WIDTHS {
+        let copy = if width == SIDE {
+            img.clone()
+        } else {
+            image::imageops::resize(&img, width, width, image::imageops::FilterType::CatmullRom)
+        };
+        let variant = crate::media::photos::encode_picture(&copy)?;
+        for (ext, data) in [("jpg", &variant.jpeg), ("webp", &variant.webp)] {
+            std::fs::write(tmp.join(crate::media::photos::variant_file(width, ext)), data)?;
+        }
+    }
+    match std::fs::rename(&tmp, dir) {
+        Ok(()) => Ok(true),
+        // Another seed (a parallel test) finished the same picture first.
+        Err(_) if dir.exists() => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

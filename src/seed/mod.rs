@@ -112,9 +112,7 @@ fn product_pictures(spec: &WorkshopSpec) -> Vec<Vec<(String, u64)>> {
         for edition in 0..2u64 {
             let slug = product_slug(spec, kind, edition);
             out.push(
-                (1..=1 + edition)
-                    .map(|n| (format!("demo/{slug}-{n}.jpg"), (k as u64) << 8 | edition << 4 | n))
-                    .collect(),
+                (1..=1 + edition).map(|n| (format!("demo/{slug}-{n}"), (k as u64) << 8 | edition << 4 | n)).collect(),
             );
         }
     }
@@ -191,7 +189,8 @@ fn seed_workshop(
                     .map(|(n, path)| NewImage {
                         product_id: 0,
                         position: n as i32,
-                        path,
+                        path: images::main_file(&path),
+                        variant_widths: images::WIDTHS.map(|w| w.to_string()).join(","),
                         width: images::SIDE as i32,
                         height: images::SIDE as i32,
                         alt_zh: format!("{}，{}", product.title_zh, spec.name_zh),

@@ -83,6 +83,7 @@ pub fn seed_scale(db: &Db, target: usize, progress: Option<&indicatif::ProgressB
                         product_id: 0,
                         position: im.position,
                         path: im.path.clone(),
+                        variant_widths: im.variant_widths.clone(),
                         width: im.width,
                         height: im.height,
                         alt_zh: im.alt_zh.clone(),

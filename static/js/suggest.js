@@ -1,6 +1,8 @@
 // Search-as-you-type for every search box with a data-suggest URL. An enhancement only:
 // without JavaScript the form submits to /search as usual. Suggestion titles arrive as HTML
-// that the server escaped, with the typed words in <mark>.
+// that the server escaped, with the typed words in <mark>. Each suggestion is an option of the
+// listbox (no link inside: an option must not hold another control); choosing one, by click
+// or by Enter, opens its product.
 (function () {
   "use strict";
   var lang = document.documentElement.lang === "en" ? "en" : "zh";
@@ -19,10 +21,10 @@
         var li = document.createElement("li");
         li.id = list.id + "-" + i;
         li.setAttribute("role", "option");
-        var a = document.createElement("a");
-        a.href = "/products/" + encodeURIComponent(s.slug);
-        a.innerHTML = (s.highlight && s.highlight["title_" + lang]) || "";
-        li.appendChild(a);
+        li.dataset.href = "/products/" + encodeURIComponent(s.slug);
+        li.innerHTML = (s.highlight && s.highlight["title_" + lang]) || "";
+        // mousedown, not click: it comes before the input's blur closes the list.
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); window.location.href = li.dataset.href; });
         list.appendChild(li);
       });
       list.hidden = items.length === 0;
@@ -55,8 +57,8 @@
       else if (e.key === "ArrowUp") { move(-1); e.preventDefault(); }
       else if (e.key === "Escape") { close(); }
       else if (e.key === "Enter" && active >= 0) {
-        var link = list.querySelectorAll("li a")[active];
-        if (link) { window.location.href = link.href; e.preventDefault(); }
+        var option = list.querySelectorAll("li")[active];
+        if (option) { window.location.href = option.dataset.href; e.preventDefault(); }
       }
     });
     input.addEventListener("blur", function () { setTimeout(close, 200); });

@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 
 use image::codecs::jpeg::JpegEncoder;
-use image::codecs::webp::WebPEncoder;
 use image::metadata::Orientation;
 use image::ImageEncoder;
 mod resample;
@@ -75,6 +74,9 @@ impl PhotoError {
     }
 }
 
+/// libwebp's quality (0–100) for the WebP copies.
+pub const WEBP_QUALITY: f32 = 75.0;
+
 /// Widths of the variants made for every photo, narrowest first.
 pub const VARIANT_WIDTHS: [u32; 3] = [320, 800, 1600];
 
@@ -85,7 +87,7 @@ pub struct Variant {
     pub height: u32,
     /// Baseline JPEG, quality 82.
     pub jpeg: Vec<u8>,
-    /// Lossless WebP.
+    /// Lossy WebP, quality `WEBP_QUALITY`.
     pub webp: Vec<u8>,
 }
 
@@ -337,15 +339,31 @@ enum Codec {
 
 fn encode(picture: &RgbImage, codec: Codec) -> Result<Vec<u8>, PhotoError> {
     let (width, height) = picture.dimensions();
-    let mut out = Vec::new();
     match codec {
         Codec::Jpeg => {
-            JpegEncoder::new_with_quality(&mut out, 82).write_image(picture, width, height, ExtendedColorType::Rgb8)
+            let mut out = Vec::new();
+            JpegEncoder::new_with_quality(&mut out, 82)
+                .write_image(picture, width, height, ExtendedColorType::Rgb8)
+                .map_err(|e| PhotoError::Io(io::Error::other(e)))?;
+            Ok(out)
         }
-        Codec::WebP => WebPEncoder::new_lossless(&mut out).write_image(picture, width, height, ExtendedColorType::Rgb8),
+        // Lossy, through libwebp: the image crate's own WebP encoder is lossless only, and larger than the JPEG.
+        Codec::WebP => webp::Encoder::from_rgb(picture.as_raw(), width, height)
+            .encode_simple(false, WEBP_QUALITY)
+            .map(|encoded| encoded.to_vec())
+            .map_err(|e| PhotoError::Io(io::Error::other(format!("WebP encoding failed: {e:?}")))),
     }
-    .map_err(|e| PhotoError::Io(io::Error::other(e)))?;
-    Ok(out)
+}
+
+/// Encodes a finished picture (already upright, no metadata) as JPEG and lossy WebP: the
+/// demo seed's drawings go through this, so they are served like uploaded photos.
+pub fn encode_picture(picture: &RgbImage) -> Result<Variant, PhotoError> {
+    Ok(Variant {
+        width: picture.width(),
+        height: picture.height(),
+        jpeg: encode(picture, Codec::Jpeg)?,
+        webp: encode(picture, Codec::WebP)?,
+    })
 }
 
 fn upright(picture: RgbImage, orientation: Orientation) -> RgbImage {
