@@ -45,7 +45,7 @@ pub fn draw_motif(palette: [[u8; 3]; 3], seed: u64) -> RgbImage {
 }
 
 /// Widths of the copies made of every demo picture, narrowest first (the widest is `SIDE`).
-pub const WIDTHS: [u32; 2] = [240, SIDE];
+pub const WIDTHS: [u32; 3] = [240, 360, SIDE];
 
 /// The row path of a demo picture stored in `dir`: its widest JPEG copy.
 pub fn main_file(dir: &str) -> String {
@@ -53,20 +53,17 @@ pub fn main_file(dir: &str) -> String {
 }
 
 /// Draws the picture into the directory `dir` as JPEG and lossy WebP copies at each of
-/// `WIDTHS`, named as uploaded photos are (`240.jpg`, `240.webp`, …), unless it is there
-/// already. Returns whether it drew. The copies are written into a temporary directory that
-/// is renamed into place, so a concurrent seed never sees half a picture.
+/// `WIDTHS`, named as uploaded photos are (`240.jpg`, `240.webp`, …), unless they are all
+/// there already. Returns whether it drew. Each file is written under a temporary name and
+/// renamed into place, so a concurrent seed never sees half a file.
 pub fn save_once(dir: &Path, palette: [[u8; 3]; 3], seed: u64) -> anyhow::Result<bool> {
-    if dir.exists() {
+    let file = |width: u32, ext: &str| dir.join(crate::media::photos::variant_file(width, ext));
+    if WIDTHS.iter().all(|&w| file(w, "jpg").exists() && file(w, "webp").exists()) {
         return Ok(false);
     }
-    let parent = dir.parent().ok_or_else(|| anyhow::anyhow!("no parent for {}", dir.display()))?;
-    std::fs::create_dir_all(parent)?;
+    std::fs::create_dir_all(dir)?;
     let img = draw_motif(palette, seed);
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = dir.with_extension(format!("tmp{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&tmp)?;
     for width in WIDTHS {
         let copy = if width == SIDE {
             img.clone()
@@ -75,18 +72,13 @@ pub fn save_once(dir: &Path, palette: [[u8; 3]; 3], seed: u64) -> anyhow::Result
         };
         let variant = crate::media::photos::encode_picture(&copy)?;
         for (ext, data) in [("jpg", &variant.jpeg), ("webp", &variant.webp)] {
-            std::fs::write(tmp.join(crate::media::photos::variant_file(width, ext)), data)?;
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let tmp = dir.join(format!(".tmp-{width}-{}-{n}", std::process::id()));
+            std::fs::write(&tmp, data)?;
+            std::fs::rename(&tmp, file(width, ext))?;
         }
     }
-    match std::fs::rename(&tmp, dir) {
-        Ok(()) => Ok(true),
-        // Another seed (a parallel test) finished the same picture first.
-        Err(_) if dir.exists() => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            Ok(false)
-        }
-        Err(e) => Err(e.into()),
-    }
+    Ok(true)
 }
 
 #[cfg(test)]

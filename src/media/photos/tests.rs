@@ -132,3 +132,13 @@ fn store_writes_two_files_per_variant_or_nothing() {
         assert!(matches!(&err, PhotoError::Io(e) if e.kind() == io::ErrorKind::InvalidInput), "{bad:?}: {err:?}");
     }
 }
+
+#[test]
+fn webp_copies_are_lossy_and_smaller_than_the_jpegs() {
+    // A drawn demo picture: detailed enough that lossless WebP would be far larger.
+    let picture = crate::seed::images::draw_motif([[240, 230, 210], [150, 40, 30], [200, 150, 40]], 7);
+    let v = encode_picture(&picture).unwrap();
+    // A lossy WebP's first chunk is "VP8 "; a lossless one's is "VP8L".
+    assert_eq!(&v.webp[12..16], b"VP8 ", "lossy WebP");
+    assert!(v.webp.len() * 2 < v.jpeg.len(), "WebP {} bytes, JPEG {} bytes", v.webp.len(), v.jpeg.len());
+}
