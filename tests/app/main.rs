@@ -14,6 +14,7 @@ mod errors;
 mod i18n;
 mod integrity;
 mod journey_buyer;
+mod journey_operator;
 mod ledger;
 mod ledger_properties;
 mod lighthouse;
