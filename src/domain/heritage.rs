@@ -114,7 +114,7 @@ mod tests {
     fn every_category_in_the_reference_data_is_known() {
         let csv = include_str!("../../reference-data/heritage-crafts.csv");
         let mut reader = csv::Reader::from_reader(csv.as_bytes());
-        let headers = reader.headers().map(|h| h.clone()).unwrap_or_default();
+        let headers = reader.headers().cloned().unwrap_or_default();
         let at = headers.iter().position(|h| h == "category").unwrap_or(usize::MAX);
         for row in reader.records().flatten() {
             let raw = row.get(at).unwrap_or("");

@@ -3,6 +3,7 @@
 // Tests state their expectations by panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accessibility;
 mod accounts;
 mod authz;
 mod browser;
@@ -10,6 +11,7 @@ mod browser_officials;
 mod catalogue;
 mod cli;
 mod consent;
+mod crawl;
 mod errors;
 mod i18n;
 mod integrity;

@@ -10,7 +10,7 @@
 
 use crate::support::TestApp;
 use crate::users::User;
-use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 /// The catalogue of one language, flattened to `section.key` → text.
@@ -95,34 +95,6 @@ fn visible_text(html: &str, lang: &str) -> String {
         .join(" ")
 }
 
-/// Same-site pages linked from `html`: GET links only, no files, no API, no sign-out.
-fn links(html: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for (i, _) in html.match_indices("href=\"/") {
-        let rest = &html[i + 6..];
-        let Some(end) = rest.find('"') else { continue };
-        let href = crate::support::unescape(&rest[..end]);
-        let skip =
-            ["/static/", "/media/", "/api/", "/logout", "format=", "/export", ".png", ".pdf", ".csv", ".xlsx", "lang="];
-        if !skip.iter().any(|s| href.contains(s)) {
-            out.push(href.split('#').next().unwrap_or("").to_string());
-        }
-    }
-    out
-}
-
-/// The shape of a path, so that the crawl reads a few pages of each kind, not every product.
-fn shape(href: &str) -> String {
-    let path = href.split('?').next().unwrap_or("");
-    let mut parts = path.split('/').filter(|s| !s.is_empty());
-    let first = parts.next().unwrap_or("").to_string();
-    let depth = parts.count();
-    let query = href
-        .split_once('?')
-        .map(|(_, q)| q.split('&').map(|kv| kv.split('=').next().unwrap_or("")).collect::<Vec<_>>().join("&"));
-    format!("{first}/{depth}?{}", query.unwrap_or_default())
-}
-
 struct Checker {
     keys: Vec<String>,
     raw: HashSet<String>,
@@ -182,7 +154,7 @@ impl Checker {
     }
 }
 
-/// Crawls from `start` as `user`, in `lang`, reading at most `limit` pages (two of each shape).
+/// Crawls from `start` as `user`, in `lang`, reading at most `limit` pages.
 async fn crawl(
     user: &User,
     start: &[&str],
@@ -192,35 +164,17 @@ async fn crawl(
     report: &mut Vec<String>,
 ) -> usize {
     let _ = user.client.get(user.url(&format!("/?lang={lang}"))).send().await.unwrap();
-    let mut queue: VecDeque<String> = start.iter().map(|s| s.to_string()).collect();
-    let mut seen: HashSet<String> = queue.iter().cloned().collect();
-    let mut shapes: std::collections::HashMap<String, usize> = Default::default();
-    let mut read = 0;
-    while let Some(href) = queue.pop_front() {
-        if read >= limit {
-            break;
-        }
-        let count = shapes.entry(shape(&href)).or_default();
-        if *count >= 2 && !start.contains(&href.as_str()) {
-            continue;
-        }
-        *count += 1;
-        let res = user.client.get(user.url(&href)).send().await.unwrap();
-        if !res.headers().get("content-type").is_some_and(|c| c.to_str().unwrap_or("").starts_with("text/html")) {
-            continue;
-        }
-        let html = res.text().await.unwrap();
-        read += 1;
+    crate::crawl::crawl(start, limit, async |href: &str| {
+        let res = user.client.get(user.url(href)).send().await.unwrap();
+        let html_page =
+            res.headers().get("content-type").is_some_and(|c| c.to_str().unwrap_or("").starts_with("text/html"));
+        let html = if html_page { res.text().await.unwrap() } else { return None };
         for problem in checker.problems(&html, lang) {
             report.push(format!("{lang} {href}: {problem}"));
         }
-        for link in links(&html) {
-            if seen.insert(link.clone()) {
-                queue.push_back(link);
-            }
-        }
-    }
-    read
+        Some(html)
+    })
+    .await
 }
 
 #[tokio::test]
