@@ -4,7 +4,7 @@
 //! critical axe violation, no sideways scroll).
 
 use crate::support::TestApp;
-use crate::users::{User, DEMO_PASSWORD};
+use crate::users::DEMO_PASSWORD;
 use crate::webdriver::{browser, check_page, driver, sign_in, WIDTHS};
 
 #[tokio::test]
@@ -12,13 +12,7 @@ async fn every_page_a_role_can_reach_passes_axe_on_a_phone() {
     let Some(driver) = driver().await else { return };
     let app = TestApp::spawn().await;
     // An order of the demo manager's workshop, so order pages and packing slips exist.
-    let manager = User::demo(&app, "manager").await;
-    let (product, _, _) = crate::orders::stocked_product(&app, Some(manager.workshop_id().await), None);
-    let buyer = User::demo(&app, "buyer").await;
-    let (status, body) = buyer
-        .post_json("/api/v1/checkout", &crate::orders::checkout_body(&[(product, 1)], "axe-sweep-1", "offline"))
-        .await;
-    assert_eq!(status, 201, "{body}");
+    crate::orders::demo_order(&app, 1, "axe-sweep-1").await;
 
     let mut pages = 0;
     for (who, start, limit) in [

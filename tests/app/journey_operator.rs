@@ -36,12 +36,7 @@ async fn an_operator_approves_a_product_from_the_review_queue_and_reads_a_packin
     };
     assert_eq!(in_review.len(), 2);
     // An order of the workshop's, for its packing slip.
-    let (product, _, _) = crate::orders::stocked_product(&app, Some(workshop), None);
-    let buyer = User::demo(&app, "buyer").await;
-    let (status, order) = buyer
-        .post_json("/api/v1/checkout", &crate::orders::checkout_body(&[(product, 2)], "operator-journey", "offline"))
-        .await;
-    assert_eq!(status, 201, "{order}");
+    let order = crate::orders::demo_order(&app, 2, "operator-journey").await;
     let number = order["number"].as_str().expect("an order number").to_string();
 
     for ((id, slug), size) in in_review.iter().zip(WIDTHS) {

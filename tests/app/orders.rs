@@ -51,6 +51,18 @@ pub fn checkout_body(items: &[(i64, i64)], key: &str, method: &str) -> Value {
     body
 }
 
+/// The demo buyer's order (offline payment) of `quantity` of a product of the demo manager's
+/// workshop, placed through the API; answers the order's JSON.
+pub async fn demo_order(app: &TestApp, quantity: i64, key: &str) -> Value {
+    let manager = User::demo(app, "manager").await;
+    let (product, _, _) = stocked_product(app, Some(manager.workshop_id().await), None);
+    let buyer = User::demo(app, "buyer").await;
+    let (status, order) =
+        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, quantity)], key, "offline")).await;
+    assert_eq!(status, 201, "{order}");
+    order
+}
+
 #[tokio::test]
 async fn an_offline_order_goes_from_cart_to_refund() {
     let app = TestApp::spawn().await;

@@ -180,14 +180,8 @@ async fn crawl(
 #[tokio::test]
 async fn no_page_in_either_language_shows_a_raw_enum_value_or_a_message_key() {
     let app = TestApp::spawn().await;
-    // An order of the demo manager's workshop, so the buyer's and the workshop's order pages exist.
-    let manager = User::demo(&app, "manager").await;
-    let (product, _, _) = crate::orders::stocked_product(&app, Some(manager.workshop_id().await), None);
-    let buyer = User::demo(&app, "buyer").await;
-    let (status, body) = buyer
-        .post_json("/api/v1/checkout", &crate::orders::checkout_body(&[(product, 1)], "untranslated-1", "offline"))
-        .await;
-    assert_eq!(status, 201, "{body}");
+    // An order of the demo manager's workshop, so order pages and packing slips exist.
+    crate::orders::demo_order(&app, 1, "untranslated-1").await;
     let checker = Checker::new();
     assert!(checker.raw.contains("pending_payment") && checker.raw.contains("lapsed"), "the enum sections are found");
     let mut report = Vec::new();
