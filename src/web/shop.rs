@@ -4,6 +4,7 @@
 //! Each action serves a form post (answered with a redirect) and a JSON call.
 
 use super::portal::{body, done, is_api, In};
+use super::forms::{answer, FormState, Submission};
 use super::session::{cookie, removal, SignedIn, Viewer};
 use crate::accounts::secrets::{new_token, token_hash};
 use crate::db::carts::CartOwner;
@@ -119,8 +120,20 @@ pub async fn checkout_page(
     req: HttpRequest,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of_request(&req);
+    checkout_form(&state, &req, &who, FormState::default()).await
+}
+
+/// The checkout form, empty or with the address as typed and its message. The province
+/// list starts at the kept county's province (the script re-selects the county itself).
+async fn checkout_form(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    form: FormState,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of_request(req);
     let view = state.orders.cart(CartOwner::User(who.0.user_id.get()), lang).await?;
+    let form = form.anchor("county_code", "county").anchor("country", "country");
     let mut ctx = Context::new();
     ctx.insert("cart", &view);
     // One key per rendering of the form: a double submit or a retry after a timeout finds
@@ -128,7 +141,10 @@ pub async fn checkout_page(
     ctx.insert("idempotency_key", &new_token());
     ctx.insert("provinces", &state.catalog.reference().provinces());
     ctx.insert("stripe", &state.orders.payments().stripe_enabled());
-    state.renderer.page(&req, lang, "shop/checkout.html", ctx)
+    let county = form.value("county_code").map(str::trim).filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()));
+    ctx.insert("kept_province", &county.map(|c| format!("{}0000", &c[..2])));
+    ctx.insert("form", &form);
+    state.renderer.page(req, lang, "shop/checkout.html", ctx)
 }
 
 /// What checkout takes: the address, the payment method, the idempotency key and, for API
@@ -153,9 +169,20 @@ pub async fn checkout(
     state: web::Data<AppState>,
     req: HttpRequest,
     who: SignedIn,
-    input: In<CheckoutInput>,
+    input: Submission<CheckoutInput>,
 ) -> Result<HttpResponse, AppError> {
-    let input = body(input);
+    let (input, form) = input.split();
+    let result = place_order(&state, &req, &who, input).await;
+    answer(&state, &req, result, form, |form| checkout_form(&state, &req, &who, form)).await
+}
+
+async fn place_order(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    input: Result<CheckoutInput, AppError>,
+) -> Result<HttpResponse, AppError> {
+    let input = input?;
     let address =
         ShippingAddress::parse(&input.address).map_err(|e| AppError::BadRequest { field: e.field, key: e.key })?;
     let payment_method = match input.payment_method.as_str() {
@@ -169,10 +196,10 @@ pub async fn checkout(
         address,
         payment_method,
         idempotency_key: header_key.unwrap_or(input.idempotency_key),
-        lang: Lang::of_request(&req),
+        lang: Lang::of_request(req),
     };
     let placed = state.orders.checkout(&who.0, request).await?;
-    if is_api(&req) {
+    if is_api(req) {
         let mut res = if placed.created { HttpResponse::Created() } else { HttpResponse::Ok() };
         return Ok(res.json(&placed));
     }
