@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::{web, Either, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
@@ -79,13 +79,6 @@ pub struct SessionView {
 
 fn is_api(req: &HttpRequest) -> bool {
     req.path().starts_with("/api/")
-}
-
-fn body<T>(input: Either<web::Json<T>, web::Form<T>>) -> T {
-    match input {
-        Either::Left(j) => j.into_inner(),
-        Either::Right(f) => f.into_inner(),
-    }
 }
 
 /// Only paths on this site, so a crafted link cannot send a user elsewhere after login.
@@ -320,13 +313,30 @@ pub async fn invite(
     state: web::Data<AppState>,
     req: HttpRequest,
     who: SignedIn,
-    input: Either<web::Json<InviteInput>, web::Form<InviteInput>>,
+    input: Submission<InviteInput>,
 ) -> Result<HttpResponse, AppError> {
-    state.accounts.invite(&who.0, body(input)).await?;
-    if is_api(&req) {
-        return Ok(HttpResponse::Accepted().json(serde_json::json!({"sent": true})));
+    let (input, form) = input.split();
+    let form = form.map(|f| f.prefixed("i").scoped("invite"));
+    let result = async {
+        state.accounts.invite(&who.0, input?).await?;
+        if is_api(&req) {
+            return Ok(HttpResponse::Accepted().json(serde_json::json!({"sent": true})));
+        }
+        message(&state, &req, "auth.invite_sent")
     }
-    message(&state, &req, "auth.invite_sent")
+    .await;
+    // A manager invites editors from the workshop's page; an operator from the portal's home.
+    answer(&state, &req, result, form, |f| async {
+        let workshop = f.value("workshop_id").and_then(|w| w.parse::<i64>().ok());
+        match (f.value("role"), workshop) {
+            (Some("editor"), Some(id)) => {
+                let refused = super::portal::pages::WorkshopForms { invite: Some(f), ..Default::default() };
+                super::portal::pages::workshop_page(&state, &req, &who, id, refused).await
+            }
+            _ => super::portal::pages::home_page(&state, &req, &who, Some(f)).await,
+        }
+    })
+    .await
 }
 
 pub async fn invitation_page(
