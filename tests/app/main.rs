@@ -11,6 +11,7 @@ mod catalogue;
 mod cli;
 mod consent;
 mod errors;
+mod forms;
 mod i18n;
 mod integrity;
 mod ledger;
