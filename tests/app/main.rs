@@ -14,6 +14,7 @@ mod errors;
 mod forms;
 mod i18n;
 mod integrity;
+mod journey_manager;
 mod ledger;
 mod ledger_properties;
 mod ops;
