@@ -168,7 +168,10 @@ impl FormState {
         let message = i18n.format(lang, detail.key, &refs);
         let placed = field.map(|f| self.groups.iter().find(|(from, _)| *from == f).map_or(f, |(_, to)| *to));
         let anchor = placed.map(|f| {
-            self.anchors.iter().find(|(from, _)| *from == f).map_or_else(|| format!("{}-{f}", self.p), |(_, id)| (*id).to_owned())
+            self.anchors
+                .iter()
+                .find(|(from, _)| *from == f)
+                .map_or_else(|| format!("{}-{f}", self.p), |(_, id)| (*id).to_owned())
         });
         if let Some(f) = placed {
             self.errors.entry(f.to_owned()).or_insert_with(|| message.clone());
@@ -210,7 +213,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for Submission<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json = req.mime_type().ok().flatten().is_some_and(|m| m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"));
+        let json = req
+            .mime_type()
+            .ok()
+            .flatten()
+            .is_some_and(|m| m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"));
         if json {
             let body = web::Json::<T>::from_request(req, payload);
             return Box::pin(async move { Ok(Submission::Json(body.await?.into_inner())) });

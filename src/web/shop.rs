@@ -3,8 +3,8 @@
 //! page, paying, cancelling, confirming receipt and asking for a return; and Stripe's webhook.
 //! Each action serves a form post (answered with a redirect) and a JSON call.
 
-use super::portal::{body, done, is_api, In};
 use super::forms::{answer, FormState, Submission};
+use super::portal::{body, done, is_api, In};
 use super::session::{cookie, removal, SignedIn, Viewer};
 use crate::accounts::secrets::{new_token, token_hash};
 use crate::db::carts::CartOwner;
@@ -45,18 +45,31 @@ pub async fn merge_browser_cart(
 
 #[utoipa::path(get, path = "/api/v1/cart", description = "The cart: one parcel per workshop with subtotal and shipping, and each line's problems.", responses((status = 200)), security((), ("bearer" = []), ("session" = [])))]
 pub async fn cart(state: web::Data<AppState>, req: HttpRequest, viewer: Viewer) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of_request(&req);
-    let view = match owner(&req, &viewer) {
+    cart_page(&state, &req, &viewer, None).await
+}
+
+/// The cart (JSON for the API), with the quantity a refused line was given and its message.
+async fn cart_page(
+    state: &AppState,
+    req: &HttpRequest,
+    viewer: &Viewer,
+    refused: Option<(i64, FormState)>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of_request(req);
+    let view = match owner(req, viewer) {
         Some(o) => state.orders.cart(o, lang).await?,
         None => Default::default(),
     };
-    if is_api(&req) {
+    if is_api(req) {
         return Ok(HttpResponse::Ok().json(view));
     }
     let mut ctx = Context::new();
     ctx.insert("cart", &view);
     ctx.insert("signed_in", &viewer.0.is_some());
-    state.renderer.page(&req, lang, "shop/cart.html", ctx)
+    let (line, form) = refused.map_or((None, FormState::default()), |(line, form)| (Some(line), form));
+    ctx.insert("refused_line", &line);
+    ctx.insert("refused", &form);
+    state.renderer.page(req, lang, "shop/cart.html", ctx)
 }
 
 /// A product and quantity for the cart.
@@ -107,11 +120,19 @@ pub async fn set_item(
     req: HttpRequest,
     viewer: Viewer,
     product: web::Path<i64>,
-    input: In<QuantityInput>,
+    input: Submission<QuantityInput>,
 ) -> Result<HttpResponse, AppError> {
-    let owner = owner(&req, &viewer).ok_or(AppError::NotFound)?;
-    state.orders.set_in_cart(owner, *product, body(input).quantity).await?;
-    Ok(done(&req, "/cart".into(), json!({"ok": true})))
+    let product = *product;
+    let (input, form) = input.split();
+    let form = form.map(|f| f.prefixed(&format!("q{product}")));
+    let result = async {
+        let owner = owner(&req, &viewer).ok_or(AppError::NotFound)?;
+        state.orders.set_in_cart(owner, product, input?.quantity).await?;
+        Ok(done(&req, "/cart".into(), json!({"ok": true})))
+    }
+    .await;
+    // A refused quantity is said beside that line's field, with what was typed.
+    answer(&state, &req, result, form, |f| cart_page(&state, &req, &viewer, Some((product, f)))).await
 }
 
 /// The checkout page: address form, parcels and totals.
@@ -141,7 +162,8 @@ async fn checkout_form(
     ctx.insert("idempotency_key", &new_token());
     ctx.insert("provinces", &state.catalog.reference().provinces());
     ctx.insert("stripe", &state.orders.payments().stripe_enabled());
-    let county = form.value("county_code").map(str::trim).filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()));
+    let county =
+        form.value("county_code").map(str::trim).filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()));
     ctx.insert("kept_province", &county.map(|c| format!("{}0000", &c[..2])));
     ctx.insert("form", &form);
     state.renderer.page(req, lang, "shop/checkout.html", ctx)

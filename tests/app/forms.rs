@@ -107,7 +107,8 @@ async fn a_bad_phone_number_keeps_the_address_and_says_so_beside_the_phone() {
     assert_eq!(message_beside(&page, "county_code"), "Please choose the county");
 
     // The JSON API keeps answering 400 with the field and a message.
-    let mut body: Value = ADDRESS.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect::<serde_json::Map<_, _>>().into();
+    let mut body: Value =
+        ADDRESS.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect::<serde_json::Map<_, _>>().into();
     body["idempotency_key"] = json!("forms-test-json-1");
     let (status, answer) = buyer.post_json("/api/v1/checkout", &body).await;
     assert_eq!(status, 400);
@@ -128,8 +129,7 @@ async fn sign_up_login_and_reset_keep_what_was_typed_but_never_a_password() {
     let app = TestApp::spawn().await;
     let anon = User::anonymous(&app).await;
     // A taken address: the name and address stay, the password does not.
-    let taken =
-        [("display_name", "梅"), ("email", "buyer@demo.gongfang.cn"), ("password", "lacquer and silver")];
+    let taken = [("display_name", "梅"), ("email", "buyer@demo.gongfang.cn"), ("password", "lacquer and silver")];
     let (status, page) = anon.form("/register", &taken).await;
     assert_eq!(status, 400);
     assert_eq!((kept(&page, "display_name"), kept(&page, "email")), ("梅".into(), "buyer@demo.gongfang.cn".into()));
@@ -255,7 +255,9 @@ async fn a_mistyped_price_keeps_the_whole_product_form_and_names_the_price_by_it
     let typed = product_fields(&heritage, &workers, "268元x");
     let (status, page) = manager.form(&path, &typed).await;
     assert_eq!(status, 400, "{page}");
-    for name in ["title_zh", "title_en", "heritage_item_id", "category", "price", "stock", "wage_percent", "description_zh"] {
+    for name in
+        ["title_zh", "title_en", "heritage_item_id", "category", "price", "stock", "wage_percent", "description_zh"]
+    {
         let value = typed.iter().find(|(k, _)| *k == name).unwrap().1;
         assert_eq!(kept(&page, name), value, "{name} is kept");
     }
@@ -421,4 +423,23 @@ async fn the_worker_form_and_the_review_reason_keep_what_was_typed() {
     let (status, page) = operator.form(&format!("/portal/products/{product}/review"), &[("decision", "reject")]).await;
     assert_eq!(status, 400);
     assert!(message_beside(&page, "reason").contains("“原因”必须填写"));
+}
+
+#[tokio::test]
+async fn a_refused_quantity_in_the_cart_is_said_beside_its_line() {
+    let app = TestApp::spawn().await;
+    let buyer = buyer_with_a_cart(&app).await;
+    let (_, cart) = buyer.get_json("/api/v1/cart").await;
+    let product = cart["parcels"][0]["lines"][0]["product_id"].as_i64().unwrap();
+    let path = format!("/cart/items/{product}");
+    let (status, page) = buyer.form(&path, &[("quantity", "lots")]).await;
+    assert_eq!(status, 400);
+    assert_eq!(kept(&page, "quantity"), "lots");
+    assert!(tag(&page, "quantity").contains(&format!("id=\"q{product}-quantity\"")));
+    assert!(message_beside(&page, "quantity").contains("“数量”必须是整数"));
+    let (status, page) = buyer.form(&path, &[("quantity", "100000")]).await;
+    assert!(status == 400 || status == 409, "{status}");
+    assert_eq!(kept(&page, "quantity"), "100000");
+    assert!(page.contains("class=\"form-errors\""), "the reason is given on the cart page");
+    assert_eq!(buyer.get_json("/api/v1/cart").await.1["count"], cart["count"], "the cart is unchanged");
 }

@@ -32,7 +32,8 @@ async fn orders_of(app: &TestApp, workshop: i64) -> (String, String) {
     let (product, _, _) = stocked_product(app, Some(workshop), None);
     let mut numbers = Vec::new();
     for key in ["journey-manager-order-1", "journey-manager-order-2"] {
-        let (status, placed) = buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], key, "offline")).await;
+        let (status, placed) =
+            buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], key, "offline")).await;
         assert_eq!(status, 201, "{placed}");
         numbers.push(placed["number"].as_str().unwrap().to_owned());
     }
@@ -97,7 +98,10 @@ async fn journey(app: &TestApp, b: &Client, width: u32) {
             click(b, "button[name=add_maker]").await;
             element(b, &format!("#mk-{n}-worker")).await;
             check_page(b, &at(&format!("the form with {n} maker rows"))).await;
-            assert_eq!(element(b, "[name=title_zh]").await.prop("value").await.unwrap().as_deref(), Some(title.as_str()));
+            assert_eq!(
+                element(b, "[name=title_zh]").await.prop("value").await.unwrap().as_deref(),
+                Some(title.as_str())
+            );
             assert_eq!(element(b, "[name=price]").await.prop("value").await.unwrap().as_deref(), Some("268元x"));
         }
         element(b, &format!("#mk-{n}-worker")).await.select_by_value(worker).await.unwrap();
@@ -193,5 +197,9 @@ async fn journey(app: &TestApp, b: &Client, width: u32) {
     check_page(b, &at("the shipped order")).await;
     let (_, order) = manager.get_json(&format!("/api/v1/orders/{to_ship}")).await;
     let parcel = &order["parcels"][0];
-    assert_eq!((parcel["status"].as_str(), parcel["tracking_number"].as_str()), (Some("shipped"), Some("SF1234567890")), "{order}");
+    assert_eq!(
+        (parcel["status"].as_str(), parcel["tracking_number"].as_str()),
+        (Some("shipped"), Some("SF1234567890")),
+        "{order}"
+    );
 }

@@ -77,7 +77,10 @@ async fn a_manager_runs_the_roster_and_the_profile() {
         page.contains(&format!("action=\"/portal/workshops/{w}/workers\"")) && page.contains("value=\"2025-03-01\""),
         "the form is drawn again with what was typed"
     );
-    assert!(page.contains("“姓名（中文）”必须填写") && page.contains("aria-invalid=\"true\""), "the message beside its field");
+    assert!(
+        page.contains("“姓名（中文）”必须填写") && page.contains("aria-invalid=\"true\""),
+        "the message beside its field"
+    );
     let (status, created) = manager
         .post_json(
             &format!("/api/v1/portal/workshops/{w}/workers"),

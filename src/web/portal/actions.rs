@@ -2,11 +2,11 @@
 
 use super::pages::{self, WorkerForms, WorkshopForms};
 use super::{body, done, In};
-use crate::web::forms::{answer, Submission};
 use crate::error::AppError;
 use crate::portal::profile::{CertificationInput, PayoutAccountInput, ProfileInput};
 use crate::portal::workers::{ConsentInput, SecretInput, StatusInput, WorkerInput};
 use crate::state::AppState;
+use crate::web::forms::{answer, Submission};
 use crate::web::session::SignedIn;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;

@@ -2,13 +2,13 @@
 //! read only after the user is known to be allowed, and never beyond the byte limit.
 
 use super::{body, done, is_api};
-use crate::web::forms::{answer, FormState};
-use actix_web::http::header;
 use crate::error::AppError;
 use crate::portal::photos::AltInput;
 use crate::state::AppState;
+use crate::web::forms::{answer, FormState};
 use crate::web::session::SignedIn;
 use actix_multipart::Multipart;
+use actix_web::http::header;
 use actix_web::{web, Either, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde_json::json;

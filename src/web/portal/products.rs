@@ -72,7 +72,11 @@ fn shares_total(rows: &[MakerRow]) -> SharesTotal {
         s if s > 10_000 => "over",
         _ => "short",
     };
-    SharesTotal { state, sum: format!("{}%", percent_text(sum)), left: format!("{}%", percent_text((10_000 - sum).max(0))) }
+    SharesTotal {
+        state,
+        sum: format!("{}%", percent_text(sum)),
+        left: format!("{}%", percent_text((10_000 - sum).max(0))),
+    }
 }
 
 /// The makers a form's table names: `None` when the form has no table, or (for a new
@@ -128,12 +132,7 @@ fn product_values(edit: &ProductEdit) -> FormState {
 }
 
 /// The product form's context: the form, its makers table and total, and the choices.
-async fn form_context(
-    state: &AppState,
-    who: &SignedIn,
-    workshop: i64,
-    form: FormState,
-) -> Result<Context, AppError> {
+async fn form_context(state: &AppState, who: &SignedIn, workshop: i64, form: FormState) -> Result<Context, AppError> {
     let form = form.group("worker_id", "makers").group("role", "makers").group("share", "makers");
     let rows = maker_rows(&form);
     let workers: Vec<_> = state.portal.workers(&who.0, workshop).await?.into_iter().filter(|w| w.current).collect();
