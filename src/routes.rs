@@ -1,6 +1,6 @@
 //! Every URL of the application, in one table.
 
-use crate::web::portal::{actions, orders, photos};
+use crate::web::portal::{actions, orders, photos, products};
 use crate::web::{api, assets, auth, ops, pages, panics, payouts, places, portal, reports, search, shop, trace};
 use actix_web::web;
 
@@ -115,7 +115,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/portal/workshops/{id}/workers", web::get().to(portal::workers))
         .route("/portal/workshops/{id}/products", web::get().to(portal::products))
         .route("/portal/workers/{id}", web::get().to(portal::worker))
-        .route("/portal/products/{id}", web::get().to(portal::product))
+        .route("/portal/workshops/{id}/products/new", web::get().to(products::new_product))
+        .route("/portal/products/{id}", web::get().to(products::product))
+        .route("/portal/products/{id}/archive", web::get().to(products::archive_page))
+        .route("/portal/photos/{id}/delete", web::get().to(photos::delete_page))
         .route("/portal/workshops/{id}/orders", web::get().to(orders::queue))
         .route("/portal/orders", web::get().to(orders::search))
         .route("/portal/orders/{number}/slip", web::get().to(orders::packing_slip))
@@ -132,7 +135,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/portal/workshops/{id}/workers", web::get().to(portal::workers))
         .route("/api/v1/portal/workshops/{id}/products", web::get().to(portal::products))
         .route("/api/v1/portal/workers/{id}", web::get().to(portal::worker))
-        .route("/api/v1/portal/products/{id}", web::get().to(portal::product));
+        .route("/api/v1/portal/products/{id}", web::get().to(products::product));
     for base in ["/portal", "/api/v1/portal"] {
         let at = |path: &str| format!("{base}{path}");
         cfg.route(&at("/invitations"), web::post().to(auth::invite))
@@ -140,17 +143,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(&at("/workshops/{id}/certification"), web::post().to(actions::certify))
             .route(&at("/workshops/{id}/payout-account"), web::post().to(actions::payout_account))
             .route(&at("/workshops/{id}/workers"), web::post().to(actions::create_worker))
-            .route(&at("/workshops/{id}/products"), web::post().to(actions::create_product))
+            .route(&at("/workshops/{id}/products"), web::post().to(products::create_product))
             .route(&at("/workers/{id}"), web::post().to(actions::update_worker))
             .route(&at("/workers/{id}/consent"), web::post().to(actions::consent))
             .route(&at("/workers/{id}/household-status"), web::post().to(actions::household_status))
             .route(&at("/workers/{id}/secrets"), web::post().to(actions::secret))
-            .route(&at("/products/{id}"), web::post().to(actions::update_product))
-            .route(&at("/products/{id}/makers"), web::post().to(actions::makers))
-            .route(&at("/products/{id}/archive"), web::post().to(actions::archive))
-            .route(&at("/products/{id}/submit"), web::post().to(actions::submit))
-            .route(&at("/products/{id}/duplicate"), web::post().to(actions::duplicate))
-            .route(&at("/products/{id}/review"), web::post().to(actions::review))
+            .route(&at("/products/{id}"), web::post().to(products::update_product))
+            .route(&at("/products/{id}/makers"), web::post().to(products::makers))
+            .route(&at("/products/{id}/archive"), web::post().to(products::archive))
+            .route(&at("/products/{id}/submit"), web::post().to(products::submit))
+            .route(&at("/products/{id}/duplicate"), web::post().to(products::duplicate))
+            .route(&at("/products/{id}/review"), web::post().to(products::review))
             .route(&at("/products/{id}/photos"), web::post().to(photos::upload))
             .route(&at("/photos/{id}"), web::post().to(photos::set_alt))
             .route(&at("/photos/{id}/delete"), web::post().to(photos::delete))

@@ -42,6 +42,29 @@ impl Fen {
         yuan.checked_mul(100)?.checked_add(cents).map(Fen)
     }
 
+    /// A price as people type it into a form: what [`Fen::parse_yuan`] reads, also with
+    /// full-width digits, a currency word or sign before it ("RMB 268", "CNY268") and a unit
+    /// after it ("268元", "268.00 元", "268块"). Anything else after the number is refused.
+    pub fn parse_typed_yuan(input: &str) -> Option<Fen> {
+        let half: String = input
+            .chars()
+            .map(|c| match c {
+                '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+                '．' | '。' => '.',
+                '，' => ',',
+                other => other,
+            })
+            .collect();
+        let mut s = half.trim();
+        for prefix in ["RMB", "rmb", "CNY", "cny", "人民币"] {
+            s = s.strip_prefix(prefix).unwrap_or(s).trim_start();
+        }
+        for unit in ["人民币", "元", "块", "圆", "RMB", "rmb", "CNY", "cny"] {
+            s = s.strip_suffix(unit).unwrap_or(s).trim_end();
+        }
+        Fen::parse_yuan(s)
+    }
+
     /// Formats as a plain decimal yuan string without symbol: `1234` → `"12.34"`.
     pub fn yuan_string(self) -> String {
         let sign = if self.0 < 0 { "-" } else { "" };
@@ -103,6 +126,17 @@ mod tests {
         assert_eq!(Fen::parse_yuan(".5"), Some(Fen(50)));
         for bad in ["", "-1", "1.234", "abc", "1e3", "１２", "99999999999999"] {
             assert_eq!(Fen::parse_yuan(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn reads_prices_as_people_type_them() {
+        for typed in ["268元", "¥268", "￥268", "268.00 元", "RMB 268", "２６８元", "268块", " 268 "] {
+            assert_eq!(Fen::parse_typed_yuan(typed), Some(Fen(26_800)), "{typed}");
+        }
+        assert_eq!(Fen::parse_typed_yuan("1,280.5元"), Some(Fen(128_050)));
+        for bad in ["268元x", "x268", "268 yuan", "元", "", "-268元", "26.805元"] {
+            assert_eq!(Fen::parse_typed_yuan(bad), None, "{bad}");
         }
     }
 

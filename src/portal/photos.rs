@@ -35,6 +35,17 @@ impl Portal {
         self.db.run(move |conn| authorized(conn, &who, Action::EditProducts, Owned::Product(product)).map(|_| ())).await
     }
 
+    /// The product a photo belongs to, for a user who may edit it.
+    pub async fn photo_product(&self, who: &Principal, photo: i64) -> Result<i64, AppError> {
+        let who = who.clone();
+        self.db
+            .run(move |conn| {
+                authorized(conn, &who, Action::EditProducts, Owned::Photo(photo))?;
+                Ok(q::image_owner(conn, photo)?.ok_or(AppError::NotFound)?.0)
+            })
+            .await
+    }
+
     /// Processes and stores an uploaded photo; returns the new photo's id. Nothing is left
     /// on disk when the file is refused.
     pub async fn add_photo(

@@ -28,14 +28,14 @@ use utoipa::OpenApi;
         crate::web::auth::register, crate::web::auth::forgot, crate::web::auth::reset, crate::web::auth::invite,
         crate::web::auth::accept_invitation,
         crate::web::portal::home, crate::web::portal::workshop, crate::web::portal::workers, crate::web::portal::worker,
-        crate::web::portal::products, crate::web::portal::product, crate::web::portal::review_queue,
+        crate::web::portal::products, crate::web::portal::products::product, crate::web::portal::review_queue,
         crate::web::portal::actions::update_profile, crate::web::portal::actions::certify,
         crate::web::portal::actions::payout_account, crate::web::portal::actions::create_worker,
         crate::web::portal::actions::update_worker, crate::web::portal::actions::consent,
         crate::web::portal::actions::household_status, crate::web::portal::actions::secret,
-        crate::web::portal::actions::create_product, crate::web::portal::actions::update_product,
-        crate::web::portal::actions::makers, crate::web::portal::actions::archive, crate::web::portal::actions::submit,
-        crate::web::portal::actions::duplicate, crate::web::portal::actions::review,
+        crate::web::portal::products::create_product, crate::web::portal::products::update_product,
+        crate::web::portal::products::makers, crate::web::portal::products::archive, crate::web::portal::products::submit,
+        crate::web::portal::products::duplicate, crate::web::portal::products::review,
         crate::web::portal::photos::upload, crate::web::portal::photos::set_alt, crate::web::portal::photos::delete,
         crate::web::shop::cart, crate::web::shop::add_item, crate::web::shop::set_item, crate::web::shop::checkout,
         crate::web::shop::orders, crate::web::shop::order, crate::web::shop::pay, crate::web::shop::cancel,
@@ -99,7 +99,8 @@ use utoipa::OpenApi;
         crate::portal::products::ReviewInput,
         crate::portal::products::ProductEdit,
         crate::portal::photos::AltInput,
-        crate::web::portal::actions::MakersBody
+        crate::web::portal::products::MakersBody,
+        crate::web::portal::products::Confirmation
     ))
 )]
 pub struct ApiDoc;

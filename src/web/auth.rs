@@ -1,5 +1,6 @@
 //! Sign-up, login and logout, password reset and invitations: the pages and their JSON twins.
 
+use super::forms::{answer, FormState, Submission};
 use super::session::{client_ip, cookie, removal, SignedIn, Viewer, SESSION_COOKIE};
 use crate::accounts::flows::{SignedIn as Session, TokenKind};
 use crate::accounts::invitations::InviteInput;
@@ -8,7 +9,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::{web, Either, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
@@ -28,6 +29,9 @@ pub struct Registration {
     pub email: String,
     pub password: String,
     pub display_name: String,
+    /// Where to go after signing up (a path on this site), e.g. back to checkout.
+    #[serde(default)]
+    pub next: Option<String>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -77,13 +81,6 @@ fn is_api(req: &HttpRequest) -> bool {
     req.path().starts_with("/api/")
 }
 
-fn body<T>(input: Either<web::Json<T>, web::Form<T>>) -> T {
-    match input {
-        Either::Left(j) => j.into_inner(),
-        Either::Right(f) => f.into_inner(),
-    }
-}
-
 /// Only paths on this site, so a crafted link cannot send a user elsewhere after login.
 fn safe_next(next: Option<&str>) -> Option<String> {
     next.and_then(super::errors::local_path)
@@ -123,28 +120,54 @@ fn message(state: &AppState, req: &HttpRequest, key: &str) -> Result<HttpRespons
     page(state, req, "auth/message.html", ctx)
 }
 
-pub async fn login_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+/// `/register` or `/login` carrying on to `next`, for the link from one form to the other.
+fn with_next(path: &str, next: Option<&str>) -> String {
+    match next {
+        Some(n) => format!("{path}?{}", serde_urlencoded::to_string([("next", n)]).unwrap_or_default()),
+        None => path.to_owned(),
+    }
+}
+
+/// The `next` of a form (if kept) or else of the page's query string, if it is a local path.
+fn next_of(req: &HttpRequest, form: &FormState) -> Option<String> {
+    let pairs = super::query_pairs(req);
+    safe_next(form.value("next").or_else(|| crate::domain::listing::query_value(&pairs, "next")))
+}
+
+/// The login form, empty or with what was typed and its message.
+async fn login_form(state: &AppState, req: &HttpRequest, form: FormState) -> Result<HttpResponse, AppError> {
     let mut ctx = Context::new();
-    let pairs = super::query_pairs(&req);
-    ctx.insert("next", &safe_next(crate::domain::listing::query_value(&pairs, "next")));
-    page(&state, &req, "auth/login.html", ctx)
+    let next = next_of(req, &form);
+    ctx.insert("register_link", &with_next("/register", next.as_deref()));
+    ctx.insert("next", &next);
+    ctx.insert("form", &form);
+    page(state, req, "auth/login.html", ctx)
+}
+
+pub async fn login_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    login_form(&state, &req, FormState::default()).await
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", description = "Log in with a session cookie (send the CSRF token from /api/v1/auth/session). Rate-limited per account and per address.", request_body = Credentials, responses((status = 200, body = SessionView), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 429, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    input: Either<web::Json<Credentials>, web::Form<Credentials>>,
+    input: Submission<Credentials>,
 ) -> Result<HttpResponse, AppError> {
-    let input = body(input);
-    let ip = client_ip(&req, &state);
-    let session = state.accounts.login(&input.email, &input.password, ip, TokenKind::Session).await?;
-    let merged = super::shop::merge_browser_cart(&req, &state, session.principal.user_id.get()).await?;
-    let mut res = signed_in_response(&req, &state, session, safe_next(input.next.as_deref()));
-    if let Some(gone) = merged {
-        let _ = res.add_cookie(&gone);
+    let (input, form) = input.split();
+    let result = async {
+        let input = input?;
+        let ip = client_ip(&req, &state);
+        let session = state.accounts.login(&input.email, &input.password, ip, TokenKind::Session).await?;
+        let merged = super::shop::merge_browser_cart(&req, &state, session.principal.user_id.get()).await?;
+        let mut res = signed_in_response(&req, &state, session, safe_next(input.next.as_deref()));
+        if let Some(gone) = merged {
+            let _ = res.add_cookie(&gone);
+        }
+        Ok(res)
     }
-    Ok(res)
+    .await;
+    answer(&state, &req, result, form, |form| login_form(&state, &req, form)).await
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/tokens", description = "A bearer token for apps; no CSRF token needed. Answers {token, user}.", request_body = Credentials, responses((status = 201), (status = 400, body = crate::web::errors::ApiError), (status = 429, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
@@ -184,25 +207,40 @@ pub async fn session(req: HttpRequest, viewer: Viewer) -> Result<HttpResponse, A
     Ok(HttpResponse::Ok().json(SessionView { user: viewer.0.as_ref().map(UserView::from), csrf_token: csrf }))
 }
 
+/// The sign-up form, empty or with what was typed (never the password) and its message.
+async fn register_form(state: &AppState, req: &HttpRequest, form: FormState) -> Result<HttpResponse, AppError> {
+    let mut ctx = Context::new();
+    let next = next_of(req, &form);
+    ctx.insert("login_link", &with_next("/login", next.as_deref()));
+    ctx.insert("next", &next);
+    ctx.insert("form", &form);
+    page(state, req, "auth/register.html", ctx)
+}
+
 pub async fn register_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    page(&state, &req, "auth/register.html", Context::new())
+    register_form(&state, &req, FormState::default()).await
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/register", description = "Create a buyer account and sign it in.", request_body = Registration, responses((status = 200, body = SessionView), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
-    input: Either<web::Json<Registration>, web::Form<Registration>>,
+    input: Submission<Registration>,
 ) -> Result<HttpResponse, AppError> {
-    let input = body(input);
-    let lang = Lang::of_request(&req);
-    let session = state.accounts.register(&input.email, &input.password, &input.display_name, lang).await?;
-    let merged = super::shop::merge_browser_cart(&req, &state, session.principal.user_id.get()).await?;
-    let mut res = signed_in_response(&req, &state, session, None);
-    if let Some(gone) = merged {
-        let _ = res.add_cookie(&gone);
+    let (input, form) = input.split();
+    let result = async {
+        let input = input?;
+        let lang = Lang::of_request(&req);
+        let session = state.accounts.register(&input.email, &input.password, &input.display_name, lang).await?;
+        let merged = super::shop::merge_browser_cart(&req, &state, session.principal.user_id.get()).await?;
+        let mut res = signed_in_response(&req, &state, session, safe_next(input.next.as_deref()));
+        if let Some(gone) = merged {
+            let _ = res.add_cookie(&gone);
+        }
+        Ok(res)
     }
-    Ok(res)
+    .await;
+    answer(&state, &req, result, form, |form| register_form(&state, &req, form)).await
 }
 
 pub async fn account(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
@@ -211,21 +249,33 @@ pub async fn account(state: web::Data<AppState>, req: HttpRequest, who: SignedIn
     page(&state, &req, "auth/account.html", ctx)
 }
 
+/// A page with one form: its template draws `form`.
+fn form_page(state: &AppState, req: &HttpRequest, template: &str, form: FormState) -> Result<HttpResponse, AppError> {
+    let mut ctx = Context::new();
+    ctx.insert("form", &form);
+    page(state, req, template, ctx)
+}
+
 pub async fn forgot_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    page(&state, &req, "auth/forgot.html", Context::new())
+    form_page(&state, &req, "auth/forgot.html", FormState::default())
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/password-reset", description = "E-mail a reset link if the address has an account (the answer is the same either way).", request_body = EmailOnly, responses((status = 202), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn forgot(
     state: web::Data<AppState>,
     req: HttpRequest,
-    input: Either<web::Json<EmailOnly>, web::Form<EmailOnly>>,
+    input: Submission<EmailOnly>,
 ) -> Result<HttpResponse, AppError> {
-    state.accounts.request_reset(&body(input).email).await?;
-    if is_api(&req) {
-        return Ok(HttpResponse::Accepted().json(serde_json::json!({"sent": true})));
+    let (input, form) = input.split();
+    let result = async {
+        state.accounts.request_reset(&input?.email).await?;
+        if is_api(&req) {
+            return Ok(HttpResponse::Accepted().json(serde_json::json!({"sent": true})));
+        }
+        message(&state, &req, "auth.reset_sent")
     }
-    message(&state, &req, "auth.reset_sent")
+    .await;
+    answer(&state, &req, result, form, |form| async { form_page(&state, &req, "auth/forgot.html", form) }).await
 }
 
 pub async fn reset_page(
@@ -236,7 +286,7 @@ pub async fn reset_page(
     if !state.accounts.reset_link_valid(token.into_inner()).await? {
         return Err(AppError::NotFound);
     }
-    page(&state, &req, "auth/reset.html", Context::new())
+    form_page(&state, &req, "auth/reset.html", FormState::default())
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/password-reset/{token}", description = "Set a new password with a reset link's token; works once.", request_body = NewPasswordInput, params(("token" = String, Path)), responses((status = 204), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
@@ -244,13 +294,18 @@ pub async fn reset(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
-    input: Either<web::Json<NewPasswordInput>, web::Form<NewPasswordInput>>,
+    input: Submission<NewPasswordInput>,
 ) -> Result<HttpResponse, AppError> {
-    state.accounts.reset_password(token.into_inner(), &body(input).password).await?;
-    if is_api(&req) {
-        return Ok(HttpResponse::NoContent().finish());
+    let (input, form) = input.split();
+    let result = async {
+        state.accounts.reset_password(token.into_inner(), &input?.password).await?;
+        if is_api(&req) {
+            return Ok(HttpResponse::NoContent().finish());
+        }
+        message(&state, &req, "auth.reset_done")
     }
-    message(&state, &req, "auth.reset_done")
+    .await;
+    answer(&state, &req, result, form, |form| async { form_page(&state, &req, "auth/reset.html", form) }).await
 }
 
 #[utoipa::path(post, path = "/api/v1/portal/invitations", description = "Invite an editor (manager), or a manager or official (operator).", request_body = crate::accounts::invitations::InviteInput, responses((status = 202), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
@@ -258,13 +313,30 @@ pub async fn invite(
     state: web::Data<AppState>,
     req: HttpRequest,
     who: SignedIn,
-    input: Either<web::Json<InviteInput>, web::Form<InviteInput>>,
+    input: Submission<InviteInput>,
 ) -> Result<HttpResponse, AppError> {
-    state.accounts.invite(&who.0, body(input)).await?;
-    if is_api(&req) {
-        return Ok(HttpResponse::Accepted().json(serde_json::json!({"sent": true})));
+    let (input, form) = input.split();
+    let form = form.map(|f| f.prefixed("i").scoped("invite"));
+    let result = async {
+        state.accounts.invite(&who.0, input?).await?;
+        if is_api(&req) {
+            return Ok(HttpResponse::Accepted().json(serde_json::json!({"sent": true})));
+        }
+        message(&state, &req, "auth.invite_sent")
     }
-    message(&state, &req, "auth.invite_sent")
+    .await;
+    // A manager invites editors from the workshop's page; an operator from the portal's home.
+    answer(&state, &req, result, form, |f| async {
+        let workshop = f.value("workshop_id").and_then(|w| w.parse::<i64>().ok());
+        match (f.value("role"), workshop) {
+            (Some("editor"), Some(id)) => {
+                let refused = super::portal::pages::WorkshopForms { invite: Some(f), ..Default::default() };
+                super::portal::pages::workshop_page(&state, &req, &who, id, refused).await
+            }
+            _ => super::portal::pages::home_page(&state, &req, &who, Some(f)).await,
+        }
+    })
+    .await
 }
 
 pub async fn invitation_page(
@@ -272,10 +344,21 @@ pub async fn invitation_page(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let view = state.accounts.invitation(token.into_inner()).await?;
+    invitation_form(&state, &req, token.into_inner(), FormState::default()).await
+}
+
+/// The invitation's form, empty or with the name typed and its message.
+async fn invitation_form(
+    state: &AppState,
+    req: &HttpRequest,
+    token: String,
+    form: FormState,
+) -> Result<HttpResponse, AppError> {
+    let view = state.accounts.invitation(token).await?;
     let mut ctx = Context::new();
     ctx.insert("invitation", &view);
-    page(&state, &req, "auth/invite.html", ctx)
+    ctx.insert("form", &form);
+    page(state, req, "auth/invite.html", ctx)
 }
 
 #[utoipa::path(post, path = "/api/v1/invitations/{token}", description = "Accept an invitation: set name and password, sign in.", request_body = NewPasswordInput, params(("token" = String, Path)), responses((status = 200, body = SessionView), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
@@ -283,10 +366,16 @@ pub async fn accept_invitation(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
-    input: Either<web::Json<NewPasswordInput>, web::Form<NewPasswordInput>>,
+    input: Submission<NewPasswordInput>,
 ) -> Result<HttpResponse, AppError> {
-    let input = body(input);
-    let name = input.display_name.unwrap_or_default();
-    let session = state.accounts.accept_invitation(token.into_inner(), &name, &input.password).await?;
-    Ok(signed_in_response(&req, &state, session, None))
+    let token = token.into_inner();
+    let (input, form) = input.split();
+    let result = async {
+        let input = input?;
+        let name = input.display_name.unwrap_or_default();
+        let session = state.accounts.accept_invitation(token.clone(), &name, &input.password).await?;
+        Ok(signed_in_response(&req, &state, session, None))
+    }
+    .await;
+    answer(&state, &req, result, form, |form| invitation_form(&state, &req, token.clone(), form)).await
 }

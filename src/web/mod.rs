@@ -4,6 +4,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod errors;
+pub mod forms;
 pub mod lang;
 pub mod ops;
 pub mod pages;

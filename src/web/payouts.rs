@@ -4,6 +4,7 @@
 //! workshop's monthly worker income; the worker's no-login acknowledgement page; and the
 //! buyer's impact receipt.
 
+use super::forms::{answer, FormState, Submission};
 use super::portal::{body, done, is_api, In};
 use super::session::SignedIn;
 use crate::domain::ledger::PayoutPeriod;
@@ -162,15 +163,31 @@ pub async fn payout(
     who: SignedIn,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let view = state.payouts.payout(&who.0, *id).await?;
     if is_api(&req) {
-        return Ok(HttpResponse::Ok().json(view));
+        return Ok(HttpResponse::Ok().json(state.payouts.payout(&who.0, *id).await?));
     }
+    payout_page(&state, &req, &who, *id, None).await
+}
+
+/// A payout's page, with the record of one statement line as typed and its message if it
+/// was refused.
+async fn payout_page(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    id: i64,
+    refused: Option<(i64, FormState)>,
+) -> Result<HttpResponse, AppError> {
+    let view = state.payouts.payout(&who.0, id).await?;
     let mut ctx = Context::new();
     ctx.insert("view", &view);
     ctx.insert("today", &state.payouts.today().to_string());
     ctx.insert("is_operator", &(who.0.role == crate::domain::account::Role::Operator));
-    state.renderer.page(&req, Lang::of_request(&req), "payouts/payout.html", ctx)
+    let (statement, form) = refused.map_or((None, FormState::default()), |(s, f)| (Some(s), f));
+    ctx.insert("refused_statement", &statement);
+    ctx.insert("refused", &form);
+    ctx.insert("fresh", &FormState::default());
+    state.renderer.page(req, Lang::of_request(req), "payouts/payout.html", ctx)
 }
 
 #[utoipa::path(post, path = "/api/v1/statements/{id}/disbursement", description = "The workshop records how it paid a worker their statement line: method (bank, wechat, alipay, cash), reference and date (the manager or operators; once).", request_body = DisbursementInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
@@ -179,11 +196,25 @@ pub async fn disbursement(
     req: HttpRequest,
     who: SignedIn,
     id: web::Path<i64>,
-    input: In<DisbursementInput>,
+    input: Submission<DisbursementInput>,
 ) -> Result<HttpResponse, AppError> {
-    state.payouts.record_disbursement(&who.0, *id, body(input), None).await?;
-    let back = super::errors::back_link(&req).unwrap_or_else(|| "/portal/payouts".into());
-    Ok(done(&req, back, json!({"ok": true})))
+    let statement = *id;
+    let (input, form) = input.split();
+    let form = form.map(|f| f.prefixed(&format!("d{statement}")));
+    let result = async {
+        state.payouts.record_disbursement(&who.0, statement, input?, None).await?;
+        let back = super::errors::back_link(&req).unwrap_or_else(|| "/portal/payouts".into());
+        Ok(done(&req, back, json!({"ok": true})))
+    }
+    .await;
+    // The form names its payout, so a refusal can be drawn on that payout's page.
+    let payout = form.as_ref().and_then(|f| f.value("payout_id")).and_then(|p| p.parse::<i64>().ok());
+    match payout {
+        Some(payout) => {
+            answer(&state, &req, result, form, |f| payout_page(&state, &req, &who, payout, Some((statement, f)))).await
+        }
+        None => result,
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/statements/{id}/voucher", description = "Attach a photo of the payment voucher to a recorded disbursement, as multipart/form-data field photo (JPEG, PNG or WebP; the manager or operators). It is stripped of metadata and kept private.", params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError), (status = 413, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]

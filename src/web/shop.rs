@@ -3,6 +3,7 @@
 //! page, paying, cancelling, confirming receipt and asking for a return; and Stripe's webhook.
 //! Each action serves a form post (answered with a redirect) and a JSON call.
 
+use super::forms::{answer, FormState, Submission};
 use super::portal::{body, done, is_api, In};
 use super::session::{cookie, removal, SignedIn, Viewer};
 use crate::accounts::secrets::{new_token, token_hash};
@@ -44,18 +45,31 @@ pub async fn merge_browser_cart(
 
 #[utoipa::path(get, path = "/api/v1/cart", description = "The cart: one parcel per workshop with subtotal and shipping, and each line's problems.", responses((status = 200)), security((), ("bearer" = []), ("session" = [])))]
 pub async fn cart(state: web::Data<AppState>, req: HttpRequest, viewer: Viewer) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of_request(&req);
-    let view = match owner(&req, &viewer) {
+    cart_page(&state, &req, &viewer, None).await
+}
+
+/// The cart (JSON for the API), with the quantity a refused line was given and its message.
+async fn cart_page(
+    state: &AppState,
+    req: &HttpRequest,
+    viewer: &Viewer,
+    refused: Option<(i64, FormState)>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of_request(req);
+    let view = match owner(req, viewer) {
         Some(o) => state.orders.cart(o, lang).await?,
         None => Default::default(),
     };
-    if is_api(&req) {
+    if is_api(req) {
         return Ok(HttpResponse::Ok().json(view));
     }
     let mut ctx = Context::new();
     ctx.insert("cart", &view);
     ctx.insert("signed_in", &viewer.0.is_some());
-    state.renderer.page(&req, lang, "shop/cart.html", ctx)
+    let (line, form) = refused.map_or((None, FormState::default()), |(line, form)| (Some(line), form));
+    ctx.insert("refused_line", &line);
+    ctx.insert("refused", &form);
+    state.renderer.page(req, lang, "shop/cart.html", ctx)
 }
 
 /// A product and quantity for the cart.
@@ -106,11 +120,19 @@ pub async fn set_item(
     req: HttpRequest,
     viewer: Viewer,
     product: web::Path<i64>,
-    input: In<QuantityInput>,
+    input: Submission<QuantityInput>,
 ) -> Result<HttpResponse, AppError> {
-    let owner = owner(&req, &viewer).ok_or(AppError::NotFound)?;
-    state.orders.set_in_cart(owner, *product, body(input).quantity).await?;
-    Ok(done(&req, "/cart".into(), json!({"ok": true})))
+    let product = *product;
+    let (input, form) = input.split();
+    let form = form.map(|f| f.prefixed(&format!("q{product}")));
+    let result = async {
+        let owner = owner(&req, &viewer).ok_or(AppError::NotFound)?;
+        state.orders.set_in_cart(owner, product, input?.quantity).await?;
+        Ok(done(&req, "/cart".into(), json!({"ok": true})))
+    }
+    .await;
+    // A refused quantity is said beside that line's field, with what was typed.
+    answer(&state, &req, result, form, |f| cart_page(&state, &req, &viewer, Some((product, f)))).await
 }
 
 /// The checkout page: address form, parcels and totals.
@@ -119,8 +141,20 @@ pub async fn checkout_page(
     req: HttpRequest,
     who: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of_request(&req);
+    checkout_form(&state, &req, &who, FormState::default()).await
+}
+
+/// The checkout form, empty or with the address as typed and its message. The province
+/// list starts at the kept county's province (the script re-selects the county itself).
+async fn checkout_form(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    form: FormState,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of_request(req);
     let view = state.orders.cart(CartOwner::User(who.0.user_id.get()), lang).await?;
+    let form = form.anchor("county_code", "county").anchor("country", "country");
     let mut ctx = Context::new();
     ctx.insert("cart", &view);
     // One key per rendering of the form: a double submit or a retry after a timeout finds
@@ -128,7 +162,11 @@ pub async fn checkout_page(
     ctx.insert("idempotency_key", &new_token());
     ctx.insert("provinces", &state.catalog.reference().provinces());
     ctx.insert("stripe", &state.orders.payments().stripe_enabled());
-    state.renderer.page(&req, lang, "shop/checkout.html", ctx)
+    let county =
+        form.value("county_code").map(str::trim).filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()));
+    ctx.insert("kept_province", &county.map(|c| format!("{}0000", &c[..2])));
+    ctx.insert("form", &form);
+    state.renderer.page(req, lang, "shop/checkout.html", ctx)
 }
 
 /// What checkout takes: the address, the payment method, the idempotency key and, for API
@@ -153,9 +191,20 @@ pub async fn checkout(
     state: web::Data<AppState>,
     req: HttpRequest,
     who: SignedIn,
-    input: In<CheckoutInput>,
+    input: Submission<CheckoutInput>,
 ) -> Result<HttpResponse, AppError> {
-    let input = body(input);
+    let (input, form) = input.split();
+    let result = place_order(&state, &req, &who, input).await;
+    answer(&state, &req, result, form, |form| checkout_form(&state, &req, &who, form)).await
+}
+
+async fn place_order(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    input: Result<CheckoutInput, AppError>,
+) -> Result<HttpResponse, AppError> {
+    let input = input?;
     let address =
         ShippingAddress::parse(&input.address).map_err(|e| AppError::BadRequest { field: e.field, key: e.key })?;
     let payment_method = match input.payment_method.as_str() {
@@ -169,10 +218,10 @@ pub async fn checkout(
         address,
         payment_method,
         idempotency_key: header_key.unwrap_or(input.idempotency_key),
-        lang: Lang::of_request(&req),
+        lang: Lang::of_request(req),
     };
     let placed = state.orders.checkout(&who.0, request).await?;
-    if is_api(&req) {
+    if is_api(req) {
         let mut res = if placed.created { HttpResponse::Created() } else { HttpResponse::Ok() };
         return Ok(res.json(&placed));
     }

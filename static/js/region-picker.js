@@ -15,6 +15,10 @@
   picker.id = county.id;
   picker.name = county.name;
   picker.disabled = true;
+  // The field's message (after a refused order) stays tied to it.
+  ["aria-invalid", "aria-describedby"].forEach(function (a) {
+    if (county.hasAttribute(a)) picker.setAttribute(a, county.getAttribute(a));
+  });
   county.replaceWith(picker);
 
   function fill(select, regions) {

@@ -236,6 +236,15 @@ async fn a_sale_is_attributed_to_the_fen_settled_paid_out_once_and_acknowledged(
         reference: reference.into(),
         paid_on: day.into(),
     };
+    // By form, a mistyped date is said beside it on the payout's page, with what was typed.
+    let payout_id = payout.to_string();
+    let typed =
+        [("payout_id", payout_id.as_str()), ("method", "alipay"), ("reference", "ZFB-7"), ("paid_on", "2027-13-01")];
+    let (status, page) = manager.form(&format!("/statements/{statement}/disbursement?lang=zh"), &typed).await;
+    assert_eq!(status, 400, "{page}");
+    assert_eq!(crate::forms::kept(&page, "reference"), "ZFB-7");
+    assert_eq!(crate::forms::kept(&page, "method"), "alipay");
+    assert!(crate::forms::message_beside(&page, "paid_on").contains("日期"), "{page}");
     let err = january.record_disbursement(&who, statement, pay("WX-1", "2027-02-01"), None).await.unwrap_err();
     assert!(matches!(err, gongfang::error::AppError::BadRequest { field: "paid_on", .. }), "a future date: {err:?}");
     january.record_disbursement(&who, statement, pay("WX-1", "2027-01-02"), None).await.unwrap();

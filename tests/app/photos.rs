@@ -105,7 +105,12 @@ async fn uploads_are_upright_stripped_resized_and_bad_files_leave_nothing() {
     assert_eq!((status, to), (303, format!("/portal/products/{product}")));
     let (_, p) = editor.get_json(&format!("/api/v1/portal/products/{product}")).await;
     assert!(p["photos"].as_array().unwrap().iter().any(|ph| ph["alt_en"] == "Silver"));
-    let (status, _) = editor.form(&format!("/portal/photos/{}/delete", last["id"]), &[]).await;
+    // Deleting asks first: the confirmation page's form says "yes".
+    let (status, to) = editor.form(&format!("/portal/photos/{}/delete", last["id"]), &[]).await;
+    assert_eq!((status, to), (303, format!("/portal/photos/{}/delete", last["id"])));
+    let (status, page) = editor.page(&format!("/portal/photos/{}/delete", last["id"])).await;
+    assert!(status == 200 && page.contains("name=\"confirm\" value=\"yes\""), "{page}");
+    let (status, _) = editor.form(&format!("/portal/photos/{}/delete", last["id"]), &[("confirm", "yes")]).await;
     assert_eq!(status, 303);
     let dir = app.data_dir.join("media").join(last["path"].as_str().unwrap()).parent().unwrap().to_path_buf();
     assert!(!dir.exists(), "the photo's files are gone");

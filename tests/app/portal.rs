@@ -71,10 +71,15 @@ async fn a_manager_runs_the_roster_and_the_profile() {
         .send()
         .await
         .unwrap();
+    assert_eq!(res.status(), 400);
     let page = crate::support::unescape(&res.text().await.unwrap());
     assert!(
-        page.contains(&format!("href=\"/portal/workshops/{w}/workers\"")) && page.contains("返回修改"),
-        "a way back to the form"
+        page.contains(&format!("action=\"/portal/workshops/{w}/workers\"")) && page.contains("value=\"2025-03-01\""),
+        "the form is drawn again with what was typed"
+    );
+    assert!(
+        page.contains("“姓名（中文）”必须填写") && page.contains("aria-invalid=\"true\""),
+        "the message beside its field"
     );
     let (status, created) = manager
         .post_json(
@@ -308,7 +313,11 @@ async fn products_go_from_draft_through_review_to_the_storefront_and_back_out() 
     let (_, copy) = editor.get_json(&format!("/api/v1/portal/products/{}", dup["id"])).await;
     assert_eq!((copy["status"].clone(), copy["makers"].as_array().unwrap().len()), (json!("draft"), 2));
     assert!(copy["title_zh"].as_str().unwrap().contains("副本"));
-    assert_eq!(editor.form(&format!("/portal/products/{id}/archive"), &[]).await.0, 303);
+    // Archiving asks first: a form post without the confirmation page's "yes" is sent there.
+    let (status, to) = editor.form(&format!("/portal/products/{id}/archive"), &[]).await;
+    assert_eq!((status, to), (303, format!("/portal/products/{id}/archive")));
+    assert_eq!(app.page(&format!("/products/{slug}")).await.0, 200, "not archived without confirmation");
+    assert_eq!(editor.form(&format!("/portal/products/{id}/archive"), &[("confirm", "yes")]).await.0, 303);
     assert_eq!(app.page(&format!("/products/{slug}")).await.0, 404);
     assert_eq!(editor.form(&format!("/portal/products/{id}"), &edit).await.0, 409, "archived is read-only");
     let mut conn = app.db.conn().unwrap();
@@ -398,7 +407,9 @@ async fn every_portal_and_account_page_renders_in_both_languages() {
         (&manager, "/account".into(), "manager@demo.gongfang.cn"),
         (&manager, format!("/portal/workshops/{w}"), "payout-account"),
         (&manager, format!("/portal/workshops/{w}/workers"), "joined_on"),
-        (&manager, format!("/portal/workshops/{w}/products"), "heritage_item_id"),
+        (&manager, format!("/portal/workshops/{w}/products"), "/products/new"),
+        (&manager, format!("/portal/workshops/{w}/products/new"), "heritage_item_id"),
+        (&manager, format!("/portal/products/{product}/archive"), "name=\"confirm\""),
         (&manager, format!("/portal/workers/{worker}"), "household-status"),
         (&manager, format!("/portal/products/{product}"), "multipart/form-data"),
         (&operator, "/portal".into(), "/portal/review"),

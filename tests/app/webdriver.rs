@@ -187,3 +187,33 @@ pub async fn screenshot(b: &Client, name: &str) -> PathBuf {
     std::fs::write(&path, &png).unwrap();
     path
 }
+
+/// Waits for the first element matching `selector` (panicking with the selector after the
+/// driver's wait).
+pub async fn element(b: &Client, selector: &str) -> fantoccini::elements::Element {
+    b.wait().for_element(Locator::Css(selector)).await.unwrap_or_else(|e| panic!("{selector}: {e}"))
+}
+
+/// The page's path and query, once it satisfies `ok` (15 s at most).
+pub async fn wait_for_path(b: &Client, ok: impl Fn(&str) -> bool) -> String {
+    let here = || async {
+        let url = b.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    };
+    for _ in 0..150 {
+        let p = here().await;
+        if ok(&p) {
+            return p;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("still at {} after 15 s", here().await);
+}
+
+/// The text of the first element matching `selector`.
+pub async fn text_of(b: &Client, selector: &str) -> String {
+    element(b, selector).await.text().await.unwrap()
+}

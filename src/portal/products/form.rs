@@ -11,7 +11,7 @@ use crate::portal::input::{bounded, opt_i64, opt_text, required};
 use serde::{Deserialize, Serialize};
 
 /// A product's fields as the form or JSON sends them. Money may come as fen (`price_fen`)
-/// or as yuan typed by a person (`price`, "199.99"); the wage share as basis points
+/// or as yuan typed by a person (`price`, "199.99", "268元"); the wage share as basis points
 /// (`wage_bp`) or a percentage (`wage_percent`).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ProductInput {
@@ -51,6 +51,9 @@ pub struct ProductInput {
     pub piece_rate_fen: Option<i64>,
     #[serde(default, deserialize_with = "opt_text")]
     pub piece_rate: Option<String>,
+    /// The makers, replacing the product's (optional: absent leaves them as they are).
+    #[serde(default)]
+    pub makers: Option<Vec<MakerInput>>,
 }
 
 /// One maker of a product.
@@ -88,7 +91,7 @@ pub struct ProductEdit {
 fn money(field: &'static str, fen: Option<i64>, yuan: Option<&str>) -> Result<Option<Fen>, AppError> {
     let value = match (fen, yuan) {
         (Some(f), _) => Some(Fen(f)),
-        (None, Some(y)) => Some(Fen::parse_yuan(y).ok_or(AppError::BadRequest { field, key: "error.amount" })?),
+        (None, Some(y)) => Some(Fen::parse_typed_yuan(y).ok_or(AppError::BadRequest { field, key: "error.amount" })?),
         (None, None) => None,
     };
     match value {
@@ -148,7 +151,7 @@ pub fn product_change(input: &ProductInput) -> Result<ProductChange, AppError> {
             // Zero is an amount, but not a wage: say so rather than "not an amount".
             let zero = match (input.piece_rate_fen, input.piece_rate.as_deref()) {
                 (Some(f), _) => f == 0,
-                (None, Some(y)) => Fen::parse_yuan(y).is_some_and(|f| f.get() == 0),
+                (None, Some(y)) => Fen::parse_typed_yuan(y).is_some_and(|f| f.get() == 0),
                 (None, None) => false,
             };
             if zero {

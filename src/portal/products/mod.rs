@@ -2,8 +2,10 @@
 //! their shares; submitting for review and the operator's approval or rejection.
 
 mod form;
+mod makers;
 
 pub use form::{check_makers, product_change, MakerInput, ProductEdit, ProductInput, ReviewInput};
+use makers::{checked_makers, write_makers};
 
 use super::input::bounded;
 use super::{authorized, Owned, Portal};
@@ -48,14 +50,15 @@ impl Portal {
             .await
     }
 
-    /// Creates a draft; returns its id.
+    /// Creates a draft, with its makers if given; returns its id.
     pub async fn create_product(&self, who: &Principal, workshop: i64, input: ProductInput) -> Result<i64, AppError> {
         let c = product_change(&input)?;
-        let (who, now) = (who.clone(), self.now());
+        let (who, now, today) = (who.clone(), self.now(), self.clock.today());
         self.db
             .run(move |conn| {
                 authorized(conn, &who, Action::EditProducts, Owned::Workshop(workshop))?;
                 crate::db::references::heritage_item(conn, "heritage_item_id", c.heritage_item_id)?;
+                let makers = checked_makers(conn, workshop, today, input.makers.as_deref())?;
                 let (slug, trace_code) = new_codes(&c.title_en);
                 let detail = serde_json::json!({
                     "wage_rule": c.wage_rule, "wage_bp": c.wage_bp, "piece_rate_fen": c.piece_rate_fen, "created": true,
@@ -72,29 +75,36 @@ impl Portal {
                         ),
                         now,
                     )?;
+                    if let Some(makers) = &makers {
+                        write_makers(t, &who, id, makers, now)?;
+                    }
                     Ok(id)
                 })
             })
             .await
     }
 
-    /// Changes a product's fields; archived products are read-only.
+    /// Changes a product's fields, and its makers if given; archived products are read-only.
     pub async fn update_product(&self, who: &Principal, id: i64, input: ProductInput) -> Result<(), AppError> {
         let c = product_change(&input)?;
-        let (who, now) = (who.clone(), self.now());
+        let (who, now, today) = (who.clone(), self.now(), self.clock.today());
         self.db
             .run(move |conn| {
-                authorized(conn, &who, Action::EditProducts, Owned::Product(id))?;
+                let workshop = authorized(conn, &who, Action::EditProducts, Owned::Product(id))?;
                 crate::db::references::heritage_item(conn, "heritage_item_id", c.heritage_item_id)?;
                 let before = q::product(conn, id)?.ok_or(AppError::NotFound)?;
                 if before.status == ProductStatus::Archived.as_str() {
                     return Err(AppError::Conflict { key: "error.product_archived" });
                 }
+                let makers = checked_makers(conn, workshop.get(), today, input.makers.as_deref())?;
                 crate::db::tx::write(&mut *conn, |t| {
                     q::update_product(t, id, &c, now)?;
                     // Stock and lead time are day-to-day; anything a buyer reads goes back to review.
-                    if content_changed(&before, &c) {
+                    if content_changed(&before, &c) || makers.is_some() {
                         reopen_review(t, &who, id, now)?;
+                    }
+                    if let Some(makers) = &makers {
+                        write_makers(t, &who, id, makers, now)?;
                     }
                     if (before.wage_rule.as_str(), before.wage_bp, before.piece_rate_fen)
                         != (c.wage_rule.as_str(), c.wage_bp, c.piece_rate_fen)
@@ -108,44 +118,6 @@ impl Portal {
                             now,
                         )?;
                     }
-                    Ok(())
-                })
-            })
-            .await
-    }
-
-    /// Replaces a product's makers after checking them.
-    pub async fn set_makers(&self, who: &Principal, id: i64, makers: Vec<MakerInput>) -> Result<(), AppError> {
-        let (who, now, today) = (who.clone(), self.now(), self.clock.today());
-        self.db
-            .run(move |conn| {
-                let workshop = authorized(conn, &who, Action::EditProducts, Owned::Product(id))?;
-                let current = q::current_worker_ids(conn, workshop.get(), today)?;
-                let checked = check_makers(&makers, &current)?;
-                let rows: Vec<NewMaker> = checked
-                    .iter()
-                    .map(|(w, role, bp)| NewMaker {
-                        product_id: id,
-                        worker_id: *w,
-                        role: role.as_str().to_owned(),
-                        share_bp: *bp,
-                    })
-                    .collect();
-                crate::db::tx::write(&mut *conn, |t| {
-                    q::replace_makers(t, id, &rows)?;
-                    reopen_review(t, &who, id, now)?;
-                    let detail: Vec<_> =
-                        checked.iter().map(|(w, r, bp)| serde_json::json!([w, r.as_str(), bp])).collect();
-                    audit::append(
-                        t,
-                        AuditEvent::new(
-                            Some(who.user_id),
-                            "product.maker_shares",
-                            format!("product:{id}"),
-                            serde_json::json!(detail),
-                        ),
-                        now,
-                    )?;
                     Ok(())
                 })
             })

@@ -4,7 +4,9 @@
 
 pub mod actions;
 pub mod orders;
+pub mod pages;
 pub mod photos;
+pub mod products;
 
 use super::session::SignedIn;
 use crate::error::AppError;
@@ -58,15 +60,15 @@ fn show(
 #[utoipa::path(get, path = "/api/v1/portal/workshops", description = "The workshops the user may open: their own, or all for operators.", responses((status = 200, body = Vec<crate::portal::profile::WorkshopView>), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 /// `/portal`: staff go to their workshop; operators see every workshop and the review queue.
 pub async fn home(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
-    let workshops = state.portal.workshops(&who.0).await?;
     if let (Some(own), false) = (who.0.role.workshop(), is_api(&req)) {
         return Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("/portal/workshops/{own}")))
             .finish());
     }
-    let mut ctx = Context::new();
-    ctx.insert("is_operator", &(who.0.role == crate::domain::account::Role::Operator));
-    show(&state, &req, "portal/home.html", "workshops", workshops, ctx)
+    if is_api(&req) {
+        return Ok(HttpResponse::Ok().json(state.portal.workshops(&who.0).await?));
+    }
+    pages::home_page(&state, &req, &who, None).await
 }
 
 #[utoipa::path(get, path = "/api/v1/portal/workshops/{id}", params(("id" = i64, Path)), responses((status = 200, body = crate::portal::profile::WorkshopView), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
@@ -77,10 +79,10 @@ pub async fn workshop(
     who: SignedIn,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let view = state.portal.workshop(&who.0, *id).await?;
-    let mut ctx = Context::new();
-    ctx.insert("role", who.0.role.name());
-    show(&state, &req, "portal/workshop.html", "workshop", view, ctx)
+    if is_api(&req) {
+        return Ok(HttpResponse::Ok().json(state.portal.workshop(&who.0, *id).await?));
+    }
+    pages::workshop_page(&state, &req, &who, *id, pages::WorkshopForms::default()).await
 }
 
 #[utoipa::path(get, path = "/api/v1/portal/workshops/{id}/workers", description = "The roster; household status only for managers and operators.", params(("id" = i64, Path)), responses((status = 200, body = Vec<crate::portal::workers::WorkerView>), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
@@ -90,12 +92,10 @@ pub async fn workers(
     who: SignedIn,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let list = state.portal.workers(&who.0, *id).await?;
-    let mut ctx = Context::new();
-    ctx.insert("workshop_id", &*id);
-    ctx.insert("levels", &crate::domain::product::InheritorLevel::ALL);
-    ctx.insert("role", who.0.role.name());
-    show(&state, &req, "portal/workers.html", "workers", list, ctx)
+    if is_api(&req) {
+        return Ok(HttpResponse::Ok().json(state.portal.workers(&who.0, *id).await?));
+    }
+    pages::workers_page(&state, &req, &who, *id, None).await
 }
 
 #[utoipa::path(get, path = "/api/v1/portal/workers/{id}", description = "One worker; for managers and operators with status history and masked numbers (the access is audited).", params(("id" = i64, Path)), responses((status = 200, body = crate::portal::workers::WorkerView), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
@@ -105,12 +105,10 @@ pub async fn worker(
     who: SignedIn,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let view = state.portal.worker(&who.0, *id).await?;
-    let mut ctx = Context::new();
-    ctx.insert("levels", &crate::domain::product::InheritorLevel::ALL);
-    ctx.insert("statuses", &["registered_poor", "lifted_out", "monitored", "not_poor"]);
-    ctx.insert("role", who.0.role.name());
-    show(&state, &req, "portal/worker.html", "worker", view, ctx)
+    if is_api(&req) {
+        return Ok(HttpResponse::Ok().json(state.portal.worker(&who.0, *id).await?));
+    }
+    pages::worker_page(&state, &req, &who, *id, pages::WorkerForms::default()).await
 }
 
 #[utoipa::path(get, path = "/api/v1/portal/workshops/{id}/products", params(("id" = i64, Path)), responses((status = 200), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
@@ -123,31 +121,7 @@ pub async fn products(
     let list = state.portal.products(&who.0, *id).await?;
     let mut ctx = Context::new();
     ctx.insert("workshop_id", &*id);
-    ctx.insert("categories", crate::domain::product::ProductCategory::ALL);
-    ctx.insert("heritage_items", &state.catalog.reference().heritage_items().collect::<Vec<_>>());
     show(&state, &req, "portal/products.html", "products", list, ctx)
-}
-
-#[utoipa::path(get, path = "/api/v1/portal/products/{id}", params(("id" = i64, Path)), responses((status = 200, body = crate::portal::products::ProductEdit), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
-pub async fn product(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    who: SignedIn,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let edit = state.portal.product(&who.0, *id).await?;
-    if is_api(&req) {
-        return Ok(HttpResponse::Ok().json(edit));
-    }
-    let workers = state.portal.workers(&who.0, edit.product.workshop_id).await?;
-    let mut ctx = Context::new();
-    ctx.insert("workers", &workers);
-    ctx.insert("categories", crate::domain::product::ProductCategory::ALL);
-    ctx.insert("maker_roles", crate::domain::product::MakerRole::ALL);
-    ctx.insert("heritage_items", &state.catalog.reference().heritage_items().collect::<Vec<_>>());
-    ctx.insert("is_operator", &(who.0.role == crate::domain::account::Role::Operator));
-    ctx.insert("upload_limit_mb", &(state.portal.photo_limits().max_bytes / (1024 * 1024)));
-    show(&state, &req, "portal/product.html", "p", edit, ctx)
 }
 
 #[utoipa::path(get, path = "/api/v1/portal/review", description = "Products waiting for review (operator).", responses((status = 200), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]

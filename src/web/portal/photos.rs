@@ -1,12 +1,14 @@
 //! Photo upload (multipart: `photo`, `alt_zh`, `alt_en`), alt text and removal. The upload is
 //! read only after the user is known to be allowed, and never beyond the byte limit.
 
-use super::{body, done};
+use super::{body, done, is_api};
 use crate::error::AppError;
 use crate::portal::photos::AltInput;
 use crate::state::AppState;
+use crate::web::forms::{answer, FormState};
 use crate::web::session::SignedIn;
 use actix_multipart::Multipart;
+use actix_web::http::header;
 use actix_web::{web, Either, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde_json::json;
@@ -19,15 +21,25 @@ pub async fn upload(
     id: web::Path<i64>,
     mut form: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    state.portal.may_edit_product(&who.0, *id).await?;
-    let mut fields = read_photo_form(&mut form, state.portal.photo_limits().max_bytes).await?;
-    let text = |f: &mut std::collections::HashMap<String, Vec<u8>>, name: &str| {
-        f.remove(name).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
-    };
-    let alt = AltInput { alt_zh: text(&mut fields, "alt_zh"), alt_en: text(&mut fields, "alt_en") };
-    let bytes = photo_of(&mut fields)?;
-    let photo_id = state.portal.add_photo(&who.0, *id, bytes, alt).await?;
-    Ok(done(&req, format!("/portal/products/{id}"), json!({"id": photo_id})))
+    let id = *id;
+    state.portal.may_edit_product(&who.0, id).await?;
+    let mut typed = FormState::new("u");
+    let result = async {
+        let mut fields = read_photo_form(&mut form, state.portal.photo_limits().max_bytes).await?;
+        let text = |f: &mut std::collections::HashMap<String, Vec<u8>>, name: &str| {
+            f.remove(name).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
+        };
+        let alt = AltInput { alt_zh: text(&mut fields, "alt_zh"), alt_en: text(&mut fields, "alt_en") };
+        // A refused photo must be chosen again (a browser never refills a file field); the
+        // descriptions are kept.
+        typed = typed.clone().with("alt_zh", alt.alt_zh.clone()).with("alt_en", alt.alt_en.clone());
+        let bytes = photo_of(&mut fields)?;
+        let photo_id = state.portal.add_photo(&who.0, id, bytes, alt).await?;
+        Ok(done(&req, format!("/portal/products/{id}"), json!({"id": photo_id})))
+    }
+    .await;
+    let form = (!is_api(&req)).then_some(typed);
+    answer(&state, &req, result, form, |form| super::products::upload_refused(&state, &req, &who, id, form)).await
 }
 
 /// Reads a multipart form with a `photo` field (at most `limit` bytes) and a few short text
@@ -78,13 +90,40 @@ pub async fn set_alt(
     Ok(done(&req, format!("/portal/products/{product}"), json!({"ok": true})))
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/photos/{id}/delete", description = "Remove a photo and its files.", params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/photos/{id}/delete", description = "Remove a photo and its files.", request_body = crate::web::portal::products::Confirmation, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,
     who: SignedIn,
     id: web::Path<i64>,
+    raw: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
+    if !is_api(&req) && !super::products::confirmed(&raw) {
+        let to = format!("/portal/photos/{id}/delete");
+        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish());
+    }
     let product = state.portal.delete_photo(&who.0, *id).await?;
     Ok(done(&req, format!("/portal/products/{product}"), json!({"ok": true})))
+}
+
+/// `/portal/photos/{id}/delete`: asks before deleting, showing the photo.
+pub async fn delete_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let product = state.portal.photo_product(&who.0, *id).await?;
+    let edit = state.portal.product(&who.0, product).await?;
+    let photo = edit.photos.iter().find(|p| p.id == *id).ok_or(AppError::NotFound)?;
+    let text = state.renderer.i18n().text(crate::i18n::Lang::of_request(&req), "confirm.delete_photo_text");
+    super::products::confirm_page(
+        &state,
+        &req,
+        "delete_photo",
+        text,
+        format!("/portal/photos/{id}/delete"),
+        format!("/portal/products/{product}"),
+        Some(format!("/media/{}", photo.path)),
+    )
 }

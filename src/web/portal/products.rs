@@ -1,0 +1,483 @@
+//! The portal's product pages and actions: the new-product page, the product page with its
+//! edit form (fields and makers together), review, submit, duplicate, and archive behind a
+//! confirmation page. A refused form is drawn again with everything typed, makers included;
+//! "add a maker" and "remove" are submit buttons, so the makers table works without script.
+
+use super::{done, is_api};
+use crate::domain::attribution::ShareBp;
+use crate::domain::Fen;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::portal::products::{MakerInput, ProductEdit, ProductInput, ReviewInput};
+use crate::state::AppState;
+use crate::web::forms::{answer, FormState, Submission};
+use crate::web::session::SignedIn;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use serde_json::json;
+use tera::Context;
+
+/// One row of the makers table as drawn: what was chosen and typed, as text.
+#[derive(Debug, Clone, Default, Serialize)]
+struct MakerRow {
+    worker_id: String,
+    role: String,
+    share: String,
+    /// The row just added: its first field takes the focus.
+    focus: bool,
+}
+
+/// The running total of the shares under the makers table.
+#[derive(Debug, Serialize)]
+struct SharesTotal {
+    /// `ok` (exactly 100%), `short` or `over`.
+    state: &'static str,
+    sum: String,
+    left: String,
+}
+
+/// A percentage in basis points as people write it: 6000 → "60", 3750 → "37.5".
+fn percent_text(bp: i64) -> String {
+    ShareBp::new(bp).map_or_else(|| Fen(bp).yuan_string(), |b| b.percent_string()).trim_end_matches('%').to_owned()
+}
+
+/// The makers table of a form, with a row added or removed if that button was pressed;
+/// always at least one row.
+fn maker_rows(form: &FormState) -> Vec<MakerRow> {
+    let (workers, roles, shares) = (form.values("worker_id"), form.values("role"), form.values("share"));
+    let count = workers.len().max(roles.len()).max(shares.len());
+    let at = |list: &[String], i: usize| list.get(i).map(|s| s.trim().to_owned()).unwrap_or_default();
+    let mut rows: Vec<MakerRow> = (0..count)
+        .map(|i| MakerRow { worker_id: at(workers, i), role: at(roles, i), share: at(shares, i), focus: false })
+        .collect();
+    if let Some(i) = form.value("remove_maker").and_then(|v| v.parse::<usize>().ok()).filter(|i| *i < rows.len()) {
+        rows.remove(i);
+    }
+    if form.has("add_maker") || rows.is_empty() {
+        rows.push(MakerRow { role: "maker".into(), focus: form.has("add_maker"), ..MakerRow::default() });
+    }
+    rows
+}
+
+/// Whether the form was sent to add or remove a makers row rather than to be saved.
+fn editing_rows(form: &FormState) -> bool {
+    form.has("add_maker") || form.has("remove_maker")
+}
+
+fn shares_total(rows: &[MakerRow]) -> SharesTotal {
+    let sum: i64 = rows.iter().filter_map(|r| Fen::parse_yuan(&r.share)).map(Fen::get).sum();
+    let state = match sum {
+        10_000 => "ok",
+        s if s > 10_000 => "over",
+        _ => "short",
+    };
+    SharesTotal {
+        state,
+        sum: format!("{}%", percent_text(sum)),
+        left: format!("{}%", percent_text((10_000 - sum).max(0))),
+    }
+}
+
+/// The makers a form's table names: `None` when the form has no table, or (for a new
+/// product) when every row is blank; otherwise every filled row, each with a worker and a
+/// share in percent.
+fn form_makers(form: &FormState, blank_is_none: bool) -> Result<Option<Vec<MakerInput>>, AppError> {
+    if !form.has("worker_id") && !form.has("share") {
+        return Ok(None);
+    }
+    let rows: Vec<MakerRow> =
+        maker_rows(form).into_iter().filter(|r| !r.worker_id.is_empty() || !r.share.is_empty()).collect();
+    if rows.is_empty() && blank_is_none {
+        return Ok(None);
+    }
+    rows.iter()
+        .map(|r| {
+            let worker_id =
+                r.worker_id.parse().map_err(|_| AppError::BadRequest { field: "worker_id", key: "error.required" })?;
+            let share_bp = Fen::parse_yuan(&r.share)
+                .map(Fen::get)
+                .ok_or(AppError::BadRequest { field: "share", key: "error.percent" })?;
+            let role = if r.role.is_empty() { "maker".to_owned() } else { r.role.clone() };
+            Ok(MakerInput { worker_id, role, share_bp })
+        })
+        .collect::<Result<Vec<_>, AppError>>()
+        .map(Some)
+}
+
+/// The product form filled with a product as it is.
+fn product_values(edit: &ProductEdit) -> FormState {
+    let p = &edit.product;
+    let mut form = FormState::default()
+        .with("title_zh", p.title_zh.clone())
+        .with("title_en", p.title_en.clone())
+        .with("description_zh", p.description_zh.clone())
+        .with("description_en", p.description_en.clone())
+        .with("materials_zh", p.materials_zh.clone())
+        .with("materials_en", p.materials_en.clone())
+        .with("heritage_item_id", p.heritage_item_id.to_string())
+        .with("category", p.category.clone())
+        .with("price", Fen(p.price_fen).yuan_string())
+        .with("stock", p.stock.to_string())
+        .with("lead_time_days", p.lead_time_days.map(|d| d.to_string()).unwrap_or_default())
+        .with("wage_rule", p.wage_rule.clone())
+        .with("wage_percent", p.wage_bp.map(|b| percent_text(b.into())).unwrap_or_default())
+        .with("piece_rate", p.piece_rate_fen.map(|f| Fen(f).yuan_string()).unwrap_or_default());
+    if p.made_to_order {
+        form = form.with("made_to_order", "on");
+    }
+    form.with_all("worker_id", edit.makers.iter().map(|m| m.worker_id.to_string()).collect())
+        .with_all("role", edit.makers.iter().map(|m| m.role.clone()).collect())
+        .with_all("share", edit.makers.iter().map(|m| percent_text(m.share_bp)).collect())
+}
+
+/// The product form's context: the form, its makers table and total, and the choices.
+async fn form_context(state: &AppState, who: &SignedIn, workshop: i64, form: FormState) -> Result<Context, AppError> {
+    let form = form.group("worker_id", "makers").group("role", "makers").group("share", "makers");
+    let rows = maker_rows(&form);
+    let workers: Vec<_> = state.portal.workers(&who.0, workshop).await?.into_iter().filter(|w| w.current).collect();
+    let mut ctx = Context::new();
+    ctx.insert("total", &shares_total(&rows));
+    ctx.insert("makers", &rows);
+    ctx.insert("form", &form);
+    ctx.insert("workers", &workers);
+    ctx.insert("categories", crate::domain::product::ProductCategory::ALL);
+    ctx.insert("maker_roles", crate::domain::product::MakerRole::ALL);
+    ctx.insert("heritage_items", &state.catalog.reference().heritage_items().collect::<Vec<_>>());
+    Ok(ctx)
+}
+
+/// The new-product page, empty or as typed.
+async fn new_product_page(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    workshop: i64,
+    form: FormState,
+) -> Result<HttpResponse, AppError> {
+    // Opening the page needs the right to edit the workshop's products.
+    state.portal.products(&who.0, workshop).await?;
+    let mut ctx = form_context(state, who, workshop, form).await?;
+    ctx.insert("workshop_id", &workshop);
+    state.renderer.page(req, Lang::of_request(req), "portal/product_new.html", ctx)
+}
+
+/// `/portal/workshops/{id}/products/new`.
+pub async fn new_product(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    workshop: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let form = FormState::default().with("wage_rule", "share_of_net").with("role", "lead");
+    new_product_page(&state, &req, &who, *workshop, form).await
+}
+
+#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/products", description = "Create a draft product, with its makers if given (`makers`: [{worker_id, role, share_bp}], shares summing to 10000); answers {id}.", request_body = crate::portal::products::ProductInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn create_product(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    workshop: web::Path<i64>,
+    input: Submission<ProductInput>,
+) -> Result<HttpResponse, AppError> {
+    let workshop = *workshop;
+    let (input, form) = input.split();
+    if let Some(form) = form.clone().filter(editing_rows) {
+        return new_product_page(&state, &req, &who, workshop, form).await;
+    }
+    let result = async {
+        let mut input = input?;
+        if let Some(form) = &form {
+            input.makers = form_makers(form, true)?;
+        }
+        let id = state.portal.create_product(&who.0, workshop, input).await?;
+        Ok(done(&req, format!("/portal/products/{id}"), json!({"id": id})))
+    }
+    .await;
+    answer(&state, &req, result, form, |form| new_product_page(&state, &req, &who, workshop, form)).await
+}
+
+/// Which of the product page's forms was refused, if any.
+#[derive(Default)]
+struct Refused {
+    edit: Option<FormState>,
+    review: Option<FormState>,
+    actions: Option<FormState>,
+    upload: Option<FormState>,
+}
+
+/// The product page after a refused photo upload, the message beside the file field.
+pub(crate) async fn upload_refused(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    id: i64,
+    form: FormState,
+) -> Result<HttpResponse, AppError> {
+    product_page(state, req, who, id, Refused { upload: Some(form), ..Refused::default() }).await
+}
+
+/// The product page: its actions, the operator's review, the edit form and the photos.
+async fn product_page(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    id: i64,
+    refused: Refused,
+) -> Result<HttpResponse, AppError> {
+    let edit = state.portal.product(&who.0, id).await?;
+    let form = refused.edit.unwrap_or_else(|| product_values(&edit));
+    let mut ctx = form_context(state, who, edit.product.workshop_id, form).await?;
+    ctx.insert("review", &refused.review.unwrap_or_else(|| FormState::new("r")));
+    ctx.insert("actions", &refused.actions.unwrap_or_else(|| FormState::new("a")));
+    ctx.insert("upload", &refused.upload.unwrap_or_else(|| FormState::new("u")));
+    ctx.insert("is_operator", &(who.0.role == crate::domain::account::Role::Operator));
+    ctx.insert("upload_limit_mb", &(state.portal.photo_limits().max_bytes / (1024 * 1024)));
+    ctx.insert("p", &edit);
+    state.renderer.page(req, Lang::of_request(req), "portal/product.html", ctx)
+}
+
+#[utoipa::path(get, path = "/api/v1/portal/products/{id}", params(("id" = i64, Path)), responses((status = 200, body = crate::portal::products::ProductEdit), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn product(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    if is_api(&req) {
+        return Ok(HttpResponse::Ok().json(state.portal.product(&who.0, *id).await?));
+    }
+    product_page(&state, &req, &who, *id, Refused::default()).await
+}
+
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}", description = "Edit a product (not once archived); `makers`, if given, replaces its makers.", request_body = crate::portal::products::ProductInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn update_product(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+    input: Submission<ProductInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = *id;
+    let (input, form) = input.split();
+    if let Some(form) = form.clone().filter(editing_rows) {
+        return product_page(&state, &req, &who, id, Refused { edit: Some(form), ..Refused::default() }).await;
+    }
+    let result = async {
+        let mut input = input?;
+        if let Some(form) = &form {
+            input.makers = form_makers(form, false)?;
+        }
+        state.portal.update_product(&who.0, id, input).await?;
+        Ok(done(&req, format!("/portal/products/{id}"), json!({"ok": true})))
+    }
+    .await;
+    answer(&state, &req, result, form, |form| {
+        product_page(&state, &req, &who, id, Refused { edit: Some(form), ..Refused::default() })
+    })
+    .await
+}
+
+/// The makers, as JSON.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct MakersBody {
+    pub makers: Vec<MakerInput>,
+}
+
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/makers", description = "Replace the makers; shares in basis points sum to 10000, makers are current workers.", request_body = crate::web::portal::products::MakersBody, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+/// The makers, as JSON `{"makers": [{worker_id, role, share_bp}]}` or as form rows of
+/// `worker_id`, `role` and `share` (a percentage), blank rows ignored. A refused form shows
+/// the product page with the makers as typed.
+pub async fn makers(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+    raw: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let id = *id;
+    if is_api(&req) {
+        let makers = serde_json::from_slice::<MakersBody>(&raw)
+            .map_err(|_| AppError::BadRequest { field: "makers", key: "error.bad_request" })?
+            .makers;
+        state.portal.set_makers(&who.0, id, makers).await?;
+        return Ok(HttpResponse::Ok().json(json!({"ok": true})));
+    }
+    let sent = FormState::from_pairs(crate::i18n::url_pairs(std::str::from_utf8(&raw).unwrap_or("")));
+    // The rest of the edit form shows the product as it is, with the makers as typed.
+    let current = state.portal.product(&who.0, id).await?;
+    let form = ["worker_id", "role", "share"]
+        .into_iter()
+        .fold(product_values(&current), |f, k| f.with_all(k, sent.values(k).to_vec()));
+    let result = async {
+        let makers = form_makers(&form, false)?.unwrap_or_default();
+        state.portal.set_makers(&who.0, id, makers).await?;
+        Ok(done(&req, format!("/portal/products/{id}"), json!({"ok": true})))
+    }
+    .await;
+    answer(&state, &req, result, Some(form), |form| {
+        product_page(&state, &req, &who, id, Refused { edit: Some(form), ..Refused::default() })
+    })
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/submit", description = "Send a draft for review.", params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = *id;
+    let result = async {
+        state.portal.submit_product(&who.0, id).await?;
+        Ok(done(&req, format!("/portal/products/{id}"), json!({"status": "in_review"})))
+    }
+    .await;
+    // A refusal (no makers yet, already in review) is said above the actions.
+    let form = (!is_api(&req)).then(|| FormState::new("a").anchor("makers", "f-makers"));
+    answer(&state, &req, result, form, |form| {
+        product_page(&state, &req, &who, id, Refused { actions: Some(form), ..Refused::default() })
+    })
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/review", description = "Approve or reject with a reason (operator).", request_body = crate::portal::products::ReviewInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn review(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+    input: Submission<ReviewInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = *id;
+    let (input, form) = input.split();
+    let result = async {
+        state.portal.review_product(&who.0, id, input?).await?;
+        Ok(done(&req, "/portal/review".to_owned(), json!({"ok": true})))
+    }
+    .await;
+    answer(&state, &req, result, form.map(|f| f.prefixed("r")), |form| {
+        product_page(&state, &req, &who, id, Refused { review: Some(form), ..Refused::default() })
+    })
+    .await
+}
+
+/// A page that asks before something that cannot be undone: what it does, a button that
+/// does it, and a way back.
+pub(crate) fn confirm_page(
+    state: &AppState,
+    req: &HttpRequest,
+    what: &str,
+    text: String,
+    action: String,
+    back: String,
+    image: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let mut ctx = Context::new();
+    ctx.insert("what", what);
+    ctx.insert("text", &text);
+    ctx.insert("action", &action);
+    ctx.insert("back", &back);
+    ctx.insert("image", &image);
+    state.renderer.page(req, Lang::of_request(req), "portal/confirm.html", ctx)
+}
+
+/// The body of a destructive action: a form from its confirmation page sends `confirm=yes`
+/// (any other form post is sent to that page first); a JSON call needs nothing.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct Confirmation {
+    #[serde(default)]
+    pub confirm: Option<String>,
+}
+
+/// Whether a form post says "yes, really" (the confirmation page's button).
+pub(crate) fn confirmed(raw: &[u8]) -> bool {
+    crate::i18n::url_pairs(std::str::from_utf8(raw).unwrap_or("")).iter().any(|(k, v)| k == "confirm" && v == "yes")
+}
+
+/// `/portal/products/{id}/archive`: asks before archiving.
+pub async fn archive_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let edit = state.portal.product(&who.0, *id).await?;
+    let lang = Lang::of_request(&req);
+    let p = &edit.product;
+    let title = if lang == Lang::En && !p.title_en.is_empty() { &p.title_en } else { &p.title_zh };
+    let text = state.renderer.i18n().format(lang, "confirm.archive_text", &[("title", title)]);
+    let back = format!("/portal/products/{id}");
+    confirm_page(&state, &req, "archive", text, format!("/portal/products/{id}/archive"), back, None)
+}
+
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/archive", description = "Archive a product.", request_body = crate::web::portal::products::Confirmation, params(("id" = i64, Path)), responses((status = 200), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+/// Archives a product. A form post must come from the confirmation page (`confirm=yes`);
+/// any other is sent there first.
+pub async fn archive(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+    raw: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    if !is_api(&req) && !confirmed(&raw) {
+        let to = format!("/portal/products/{id}/archive");
+        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish());
+    }
+    state.portal.archive_product(&who.0, *id).await?;
+    Ok(done(&req, format!("/portal/products/{id}"), json!({"status": "archived"})))
+}
+
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/duplicate", description = "Copy a product as a new draft; answers {id}.", params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn duplicate(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let new_id = state.portal.duplicate_product(&who.0, *id).await?;
+    Ok(done(&req, format!("/portal/products/{new_id}"), json!({"id": new_id})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(query: &str) -> FormState {
+        FormState::from_pairs(crate::i18n::url_pairs(query))
+    }
+
+    #[test]
+    fn the_makers_table_grows_and_shrinks_without_script() {
+        let sent = form("worker_id=1&role=lead&share=60&worker_id=2&role=maker&share=30&add_maker=1");
+        let rows = maker_rows(&sent);
+        assert_eq!(rows.len(), 3);
+        assert_eq!((rows[1].worker_id.as_str(), rows[1].share.as_str()), ("2", "30"));
+        assert!(rows[2].focus && rows[2].worker_id.is_empty());
+        let total = shares_total(&rows);
+        assert_eq!((total.state, total.sum.as_str(), total.left.as_str()), ("short", "90%", "10%"));
+        let removed = maker_rows(&form("worker_id=1&share=60&worker_id=2&share=40&remove_maker=0"));
+        assert_eq!(removed.len(), 1);
+        assert_eq!(removed[0].worker_id, "2");
+        assert_eq!(shares_total(&maker_rows(&form("worker_id=1&share=62.5&worker_id=2&share=37.5"))).state, "ok");
+    }
+
+    #[test]
+    fn the_makers_of_a_form_are_its_filled_rows() {
+        let read = |q: &str, blank_is_none: bool| match form_makers(&form(q), blank_is_none) {
+            Ok(Some(list)) => format!("{:?}", list.iter().map(|m| (m.worker_id, m.share_bp)).collect::<Vec<_>>()),
+            Ok(None) => "none".into(),
+            Err(AppError::BadRequest { field, .. }) => format!("bad {field}"),
+            Err(e) => format!("{e}"),
+        };
+        assert_eq!(read("title_zh=x", false), "none");
+        assert_eq!(read("worker_id=&role=maker&share=", true), "none");
+        assert_eq!(read("worker_id=&role=maker&share=", false), "[]");
+        assert_eq!(read("worker_id=4&role=lead&share=62.5&worker_id=&share=", false), "[(4, 6250)]");
+        assert_eq!(read("worker_id=&share=50", false), "bad worker_id");
+        assert_eq!(read("worker_id=4&share=half", false), "bad share");
+    }
+}
