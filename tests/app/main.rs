@@ -10,6 +10,7 @@ mod browser_officials;
 mod catalogue;
 mod cli;
 mod consent;
+mod demo_history;
 mod errors;
 mod i18n;
 mod integrity;
