@@ -236,7 +236,7 @@ fn principal(conn: &mut DbConn, email: &str) -> anyhow::Result<Option<Principal>
     Ok(crate::db::accounts::user_by_email(conn, email)?.and_then(|u| u.principal()))
 }
 
-/// The year's sales, planned in advance: each workshop sells 150 to 270 orders' worth over
+/// The year's sales, planned in advance: each workshop sells 110 to 200 orders' worth over
 /// the year, spread by [`day_weight`], of the pieces its makers could have made by then.
 fn plan_sales(
     catalogue: &[(i64, Vec<Item>)],
@@ -247,7 +247,7 @@ fn plan_sales(
     now: NaiveDateTime,
 ) -> Vec<Plan> {
     let mut dice = Dice(0x7361_6c65_73);
-    let yearly: Vec<u64> = catalogue.iter().map(|_| 150 + dice.below(120)).collect();
+    let yearly: Vec<u64> = catalogue.iter().map(|_| 110 + dice.below(90)).collect();
     let days: Vec<NaiveDate> = (1..=DAYS).map(|i| start + TimeDelta::days(i as i64)).collect();
     let total: u64 = days.iter().enumerate().map(|(i, d)| day_weight(*d, i as u64)).sum();
     let mut plans = Vec::new();
@@ -367,8 +367,20 @@ impl Context<'_> {
         let mut spawned = Vec::new();
         let mut counts = Counts::default();
         let operator = self.operator.user_id.get();
+        // Orders paid but not yet captured: posted together before anything else touches
+        // the journal, so entries keep their time order.
+        let mut paid: Vec<(sales::Placed, NaiveDateTime, NaiveDate)> = Vec::new();
+        let flush = |conn: &mut DbConn, paid: &mut Vec<(sales::Placed, NaiveDateTime, NaiveDate)>| {
+            let refs: Vec<_> = paid.iter().map(|(p, at, day)| (p, *at, *day)).collect();
+            sales::capture(conn, &refs, operator)?;
+            paid.clear();
+            Ok::<_, AppError>(())
+        };
         for (at, event) in events {
             let at = *at;
+            if !matches!(event, Event::Sale(_) | Event::Ship(_) | Event::Deliver(..)) {
+                flush(conn, &mut paid)?;
+            }
             match event {
                 Event::Sale(i) => {
                     let plan = &self.plans[*i];
@@ -382,6 +394,7 @@ impl Context<'_> {
                     counts.orders += 1;
                     counts.lines += placed.lines.len();
                     spawned.extend(follow_sale(&placed, buyer.id, at, dice));
+                    paid.push((placed, at, plan.day));
                 }
                 Event::Ship(s) => {
                     sales::ship(conn, *s, at)?;
@@ -426,6 +439,7 @@ impl Context<'_> {
                 Event::Run(_) => {}
             }
         }
+        flush(conn, &mut paid)?;
         Ok((spawned, counts))
     }
 }

@@ -179,6 +179,9 @@ pub struct Sale<'a> {
 /// days)`, and its lines: `(line id, shipment id, gross fen, quantity, made to order)`.
 pub struct Placed {
     pub order: i64,
+    pub number: String,
+    pub total_fen: i64,
+    pub reference: String,
     pub parcels: Vec<(i64, i64, bool, i64)>,
     pub lines: Vec<(i64, i64, i64, i64, bool)>,
 }
@@ -207,8 +210,8 @@ fn frozen(order: i64, shipment: i64, p: &SaleProduct, quantity: i64) -> NewLine 
 }
 
 /// Places an order as checkout does (lines frozen, one parcel per workshop with its shipping
-/// rule), then the operator confirms its bank transfer: the payment, the move to paid and the
-/// capture in the journal, at `sale.paid_at`.
+/// rule), then the operator confirms its bank transfer: the payment and the move to paid at
+/// `sale.paid_at` (the capture in the journal is [`capture`]'s).
 pub fn place(conn: &mut DbConn, sale: &Sale<'_>, operator: i64, dice: &mut Dice) -> Result<Placed, AppError> {
     let mut parcels: Vec<(i64, Vec<(&Item, i64)>)> = Vec::new();
     for (item, quantity) in &sale.lines {
@@ -261,7 +264,15 @@ pub fn place(conn: &mut DbConn, sale: &Sale<'_>, operator: i64, dice: &mut Dice)
             updated_at: created,
         },
     )?;
-    let mut placed = Placed { order, parcels: Vec::new(), lines: Vec::new() };
+    let reference = format!("BT{}{:06}", sale.day.format("%Y%m%d"), order);
+    let mut placed = Placed {
+        order,
+        number: number.clone(),
+        total_fen,
+        reference: reference.clone(),
+        parcels: Vec::new(),
+        lines: Vec::new(),
+    };
     for ((workshop, lines), fee) in parcels.iter().zip(fees) {
         let shipment = q::insert_shipment(conn, order, *workshop, fee)?;
         let lead = lines.iter().filter_map(|(i, _)| i.product.lead_time_days).max().unwrap_or(0);
@@ -281,8 +292,8 @@ pub fn place(conn: &mut DbConn, sale: &Sale<'_>, operator: i64, dice: &mut Dice)
             ));
         }
     }
-    // The bank transfer arrives and the operator confirms it, as `confirm_offline_payment`.
-    let reference = format!("BT{}{:06}", sale.day.format("%Y%m%d"), order);
+    // The bank transfer arrives and the operator confirms it, as `confirm_offline_payment`;
+    // the capture follows in [`capture`].
     pay::insert_payment(
         conn,
         &NewPayment {
@@ -298,18 +309,27 @@ pub fn place(conn: &mut DbConn, sale: &Sale<'_>, operator: i64, dice: &mut Dice)
     )?;
     let to = OrderStatus::PendingPayment.apply(OrderEvent::PaymentReceived)?;
     q::move_order(conn, order, OrderStatus::PendingPayment.as_str(), to.as_str(), sale.paid_at)?;
-    crate::payouts::ledger::post_captures(conn, &[order], sale.paid_at, sale.day)?;
-    audit::append(
-        conn,
-        AuditEvent::new(
-            Some(crate::domain::account::UserId(operator)),
-            "order.payment_confirmed",
-            format!("order:{number}"),
-            serde_json::json!({ "amount_fen": total_fen, "reference": reference }),
-        ),
-        sale.paid_at,
-    )?;
     Ok(placed)
+}
+
+/// The captures of orders just paid, `(order, when paid, sale day)` with their confirmation
+/// in the audit log, as `confirm_offline_payment` posts them (in one write for all of them).
+pub fn capture(conn: &mut DbConn, paid: &[(&Placed, NaiveDateTime, NaiveDate)], operator: i64) -> Result<(), AppError> {
+    let sales: Vec<(i64, NaiveDateTime, NaiveDate)> = paid.iter().map(|(p, at, day)| (p.order, *at, *day)).collect();
+    crate::payouts::ledger::post_captures_each(conn, &sales)?;
+    for (p, at, _) in paid {
+        audit::append(
+            conn,
+            AuditEvent::new(
+                Some(crate::domain::account::UserId(operator)),
+                "order.payment_confirmed",
+                format!("order:{}", p.number),
+                serde_json::json!({ "amount_fen": p.total_fen, "reference": p.reference }),
+            ),
+            *at,
+        )?;
+    }
+    Ok(())
 }
 
 /// The carriers parcels go by.
