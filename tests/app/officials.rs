@@ -199,7 +199,7 @@ async fn money_on_the_officials_pages_has_thousands_separators() {
 
 /// Checks one exported workbook against the dashboard's JSON: headings in words (in the
 /// language's own words), money in yuan formatted `#,##0.00`, the fen in hidden columns.
-fn check_workbook(bytes: &[u8], d: &serde_json::Value, gross_heading: &str, workers_heading: &str) {
+pub(crate) fn check_workbook(bytes: &[u8], d: &serde_json::Value, gross_heading: &str, workers_heading: &str) {
     let sheets = xlsx::read(bytes);
     let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["summary", "rows", "months", "risk", "definitions"]);
