@@ -49,7 +49,8 @@ fn main() {
     let sold_at = chrono::NaiveDate::from_ymd_opt(2027, 1, 3).unwrap().and_hms_opt(4, 0, 0).unwrap();
     let clock = Clock::Fixed(chrono::Utc.from_utc_datetime(&sold_at));
     let started = Instant::now();
-    let state = server::prepare(config, clock, PrepareOptions { demo: true, progress: false }).expect("prepare");
+    let state = server::prepare(config, clock, PrepareOptions { demo: true, history: false, progress: false })
+        .expect("prepare");
     println!("phase=prepare seconds={:.1}", started.elapsed().as_secs_f64());
     let db = state.payouts.db().clone();
     let mut pooled = db.conn().unwrap();

@@ -64,7 +64,7 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::Seed { demo, scale } => {
             let database = config.database.clone();
-            let state = server::prepare(config, Clock::System, PrepareOptions { demo, progress })?;
+            let state = server::prepare(config, Clock::System, PrepareOptions { demo, history: demo, progress })?;
             drop(state);
             match scale {
                 Some(Scale::Products(target)) => {
@@ -92,13 +92,14 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Search { action } => {
-            let state = server::prepare(config, Clock::System, PrepareOptions { demo: false, progress })?;
+            let state =
+                server::prepare(config, Clock::System, PrepareOptions { demo: false, history: false, progress })?;
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             rt.block_on(search_command(&state.search, action, progress))
         }
         Command::Serve { demo, workers } => {
             let bind = config.bind;
-            let state = server::prepare(config, Clock::System, PrepareOptions { demo, progress })?;
+            let state = server::prepare(config, Clock::System, PrepareOptions { demo, history: demo, progress })?;
             let listener =
                 TcpListener::bind(bind).map_err(|e| anyhow::anyhow!("GONGFANG_BIND: cannot listen on {bind}: {e}"))?;
             tracing::info!(url = %format!("http://{bind}"), "serving");
@@ -123,13 +124,15 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
-            let state = server::prepare(config, Clock::System, PrepareOptions { demo: false, progress })?;
+            let state =
+                server::prepare(config, Clock::System, PrepareOptions { demo: false, history: false, progress })?;
             let (id, email) = gongfang::accounts::admin::create_operator(state.portal.db(), &email, &name, &password)?;
             println!("operator {email} created (user {id})");
             Ok(())
         }
         Command::Payments { action: PaymentsAction::Reconcile { since } } => {
-            let state = server::prepare(config, Clock::System, PrepareOptions { demo: false, progress })?;
+            let state =
+                server::prepare(config, Clock::System, PrepareOptions { demo: false, history: false, progress })?;
             // China midnight of the first day, as stored (UTC).
             let from = since.and_time(chrono::NaiveTime::MIN) - chrono::TimeDelta::hours(8);
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -214,7 +217,8 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let table = gongfang::reports::export::Table::parse(&table).ok_or_else(|| {
                 anyhow::anyhow!("--table: {table:?} is not summary, rows, months, risk or definitions")
             })?;
-            let state = server::prepare(config, Clock::System, PrepareOptions { demo: false, progress })?;
+            let state =
+                server::prepare(config, Clock::System, PrepareOptions { demo: false, history: false, progress })?;
             let bar = progress.then(|| {
                 let b = bar("report");
                 b.set_length(2);
@@ -225,7 +229,13 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 gongfang::reports::Request { region, workshop, period: Some(period), heritage_item_id: heritage };
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let file = rt
-                .block_on(state.reports.export(gongfang::reports::Viewer::system(), request, format, table))
+                .block_on(state.reports.export(
+                    gongfang::reports::Viewer::system(),
+                    request,
+                    format,
+                    table,
+                    gongfang::reports::export::Words::new(state.renderer.i18n(), gongfang::cli::terminal_lang()),
+                ))
                 .map_err(|e| said(&state, e))?;
             if let Some(b) = &bar {
                 b.inc(1);
@@ -241,7 +251,8 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Payouts { action } => {
-            let state = server::prepare(config, Clock::System, PrepareOptions { demo: false, progress })?;
+            let state =
+                server::prepare(config, Clock::System, PrepareOptions { demo: false, history: false, progress })?;
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let payouts = state.payouts.clone();
             match action {

@@ -30,6 +30,9 @@ pub const FORM_LIMIT: usize = 256 * 1024;
 pub struct PrepareOptions {
     /// Add the demo catalogue if it is missing.
     pub demo: bool,
+    /// With the demo, add its year of history (sales, refunds, payouts, disbursements and
+    /// acknowledgements) if it is missing.
+    pub history: bool,
     /// Show progress bars (on a terminal).
     pub progress: bool,
 }
@@ -99,6 +102,12 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
         (config.data_dir.join("vouchers"), config.photos.clone()),
         config.reports.clone(),
     );
+    if options.demo && options.history {
+        let report = seed::history::seed_history(&db, &payouts, &reference, clock, options.progress)?;
+        if report.orders > 0 {
+            tracing::info!(?report, "demo history added");
+        }
+    }
     let reports = crate::reports::Reports::new(db.clone(), clock, config.reports.clone(), reference.clone());
     Ok(AppState {
         search,

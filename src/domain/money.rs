@@ -73,9 +73,29 @@ impl Fen {
     }
 }
 
+impl Fen {
+    /// Formats as yuan for people, with thousands separators and without symbol:
+    /// `1234567` → `"12,345.67"`.
+    pub fn yuan_grouped(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let whole = (abs / 100).to_string();
+        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        format!("{sign}{grouped}.{:02}", abs % 100)
+    }
+}
+
+/// Money as pages and e-mails show it: `¥12,345.67` (files for machines use
+/// [`Fen::yuan_string`]).
 impl fmt::Display for Fen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "¥{}", self.yuan_string())
+        write!(f, "¥{}", self.yuan_grouped())
     }
 }
 
@@ -145,6 +165,11 @@ mod tests {
         assert_eq!(Fen(1234).to_string(), "¥12.34");
         assert_eq!(Fen(5).yuan_string(), "0.05");
         assert_eq!(Fen(-250).yuan_string(), "-2.50");
+        assert_eq!(Fen(1_234_567).to_string(), "¥12,345.67");
+        assert_eq!(Fen(-123_456_789).yuan_grouped(), "-1,234,567.89");
+        assert_eq!(Fen(99_999).yuan_grouped(), "999.99");
+        assert_eq!(Fen(100_000).yuan_grouped(), "1,000.00");
+        assert_eq!(Fen(i64::MIN).yuan_grouped(), "-92,233,720,368,547,758.08");
     }
 
     #[test]

@@ -51,37 +51,49 @@ impl Payouts {
     pub async fn ack_code(&self, who: &Principal, statement: i64) -> Result<(String, String), AppError> {
         let who = who.clone();
         let code = new_code();
-        let hash = token_hash(&code);
-        self.write(move |this, conn| {
-            let row = w::statement(conn, statement)?.ok_or(AppError::NotFound)?;
-            let payout = q::payout(conn, row.payout_id)?.ok_or(AppError::NotFound)?;
-            keeper(conn, &who, payout.workshop_id)?;
-            if row.acknowledged_at.is_some() {
-                return Err(AppError::Conflict { key: "wage.error.acknowledged" });
-            }
-            let now = this.now();
-            w::insert_ack(
-                conn,
-                &hash,
-                statement,
-                Some(who.user_id.get()),
-                now,
-                now + TimeDelta::days(this.config.ack_link_days),
-            )?;
-            audit::append(
-                conn,
-                AuditEvent::new(
-                    Some(who.user_id),
-                    "wage.ack_code",
-                    format!("statement:{statement}"),
-                    serde_json::json!({}),
-                ),
-                now,
-            )?;
-            let link = format!("{}/ack/{code}", this.public_url.trim_end_matches('/'));
-            Ok((code.clone(), link))
-        })
-        .await
+        self.write(move |this, conn| this.ack_code_in(conn, &who, statement, &code)).await
+    }
+
+    /// [`Payouts::ack_code`] in the caller's transaction, for a code made by the caller.
+    pub fn ack_code_in(
+        &self,
+        conn: &mut DbConn,
+        who: &Principal,
+        statement: i64,
+        code: &str,
+    ) -> Result<(String, String), AppError> {
+        let row = w::statement(conn, statement)?.ok_or(AppError::NotFound)?;
+        let payout = q::payout(conn, row.payout_id)?.ok_or(AppError::NotFound)?;
+        keeper(conn, who, payout.workshop_id)?;
+        if row.acknowledged_at.is_some() {
+            return Err(AppError::Conflict { key: "wage.error.acknowledged" });
+        }
+        let now = self.now();
+        w::insert_ack(
+            conn,
+            &token_hash(code),
+            statement,
+            Some(who.user_id.get()),
+            now,
+            now + TimeDelta::days(self.config.ack_link_days),
+        )?;
+        audit::append(
+            conn,
+            AuditEvent::new(
+                Some(who.user_id),
+                "wage.ack_code",
+                format!("statement:{statement}"),
+                serde_json::json!({}),
+            ),
+            now,
+        )?;
+        let link = format!("{}/ack/{code}", self.public_url.trim_end_matches('/'));
+        Ok((code.to_owned(), link))
+    }
+
+    /// A new acknowledgement code (for [`Payouts::ack_code_in`]).
+    pub fn new_ack_code() -> String {
+        new_code()
     }
 
     /// What a code shows: the worker's own line. Not found when the code is unknown, used or
@@ -98,21 +110,23 @@ impl Payouts {
     /// The worker confirms receipt. The code then stops working.
     pub async fn acknowledge(&self, code: &str) -> Result<AckView, AppError> {
         let code = normalise_code(code).ok_or(AppError::NotFound)?;
-        self.write(move |this, conn| {
-            let hash = token_hash(&code);
-            let now = this.now();
-            let statement = w::ack_statement(conn, &hash, now)?.ok_or(AppError::NotFound)?;
-            if !w::use_ack(conn, &hash, statement, now)? {
-                return Err(AppError::NotFound);
-            }
-            audit::append(
-                conn,
-                AuditEvent::new(None, "wage.acknowledged", format!("statement:{statement}"), serde_json::json!({})),
-                now,
-            )?;
-            ack_view(conn, statement)
-        })
-        .await
+        self.write(move |this, conn| this.acknowledge_in(conn, &code)).await
+    }
+
+    /// [`Payouts::acknowledge`] in the caller's transaction, for a normalised code.
+    pub fn acknowledge_in(&self, conn: &mut DbConn, code: &str) -> Result<AckView, AppError> {
+        let hash = token_hash(code);
+        let now = self.now();
+        let statement = w::ack_statement(conn, &hash, now)?.ok_or(AppError::NotFound)?;
+        if !w::use_ack(conn, &hash, statement, now)? {
+            return Err(AppError::NotFound);
+        }
+        audit::append(
+            conn,
+            AuditEvent::new(None, "wage.acknowledged", format!("statement:{statement}"), serde_json::json!({})),
+            now,
+        )?;
+        ack_view(conn, statement)
     }
 }
 

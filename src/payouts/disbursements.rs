@@ -22,6 +22,31 @@ pub struct DisbursementInput {
     pub paid_on: String,
 }
 
+/// A disbursement as checked: one of the methods, a reference, a date.
+#[derive(Debug, Clone)]
+pub struct Disbursement {
+    pub method: String,
+    pub reference: String,
+    pub paid_on: NaiveDate,
+}
+
+impl DisbursementInput {
+    /// Checks the typed fields (each error names its field).
+    pub fn check(&self) -> Result<Disbursement, AppError> {
+        let method = self.method.trim().to_owned();
+        if !["bank", "wechat", "alipay", "cash"].contains(&method.as_str()) {
+            return Err(AppError::BadRequest { field: "method", key: "wage.error.method" });
+        }
+        let reference = self.reference.trim().to_owned();
+        if reference.is_empty() || reference.chars().count() > 100 {
+            return Err(AppError::BadRequest { field: "reference", key: "order.error.reference_missing" });
+        }
+        let paid_on = NaiveDate::parse_from_str(self.paid_on.trim(), "%Y-%m-%d")
+            .map_err(|_| AppError::BadRequest { field: "paid_on", key: "wage.error.date" })?;
+        Ok(Disbursement { method, reference, paid_on })
+    }
+}
+
 impl Payouts {
     /// The workshop records how it paid a worker their statement line. Once per line.
     pub async fn record_disbursement(
@@ -31,54 +56,56 @@ impl Payouts {
         input: DisbursementInput,
         voucher_path: Option<String>,
     ) -> Result<(), AppError> {
-        let method = input.method.trim().to_owned();
-        if !["bank", "wechat", "alipay", "cash"].contains(&method.as_str()) {
-            return Err(AppError::BadRequest { field: "method", key: "wage.error.method" });
-        }
-        let reference = input.reference.trim().to_owned();
-        if reference.is_empty() || reference.chars().count() > 100 {
-            return Err(AppError::BadRequest { field: "reference", key: "order.error.reference_missing" });
-        }
-        let paid_on = NaiveDate::parse_from_str(input.paid_on.trim(), "%Y-%m-%d")
-            .map_err(|_| AppError::BadRequest { field: "paid_on", key: "wage.error.date" })?;
+        let checked = input.check()?;
         let who = who.clone();
-        self.write(move |this, conn| {
-            let row = w::statement(conn, statement)?.ok_or(AppError::NotFound)?;
-            let payout = q::payout(conn, row.payout_id)?.ok_or(AppError::NotFound)?;
-            keeper(conn, &who, payout.workshop_id)?;
-            if paid_on > this.clock.today() || paid_on < payout.cutoff.date() - TimeDelta::days(1) {
-                return Err(AppError::BadRequest { field: "paid_on", key: "wage.error.date" });
-            }
-            let inserted = w::insert_disbursement(
-                conn,
-                &NewDisbursement {
-                    statement_id: statement,
-                    method: method.clone(),
-                    reference: reference.clone(),
-                    paid_on,
-                    voucher_path: voucher_path.clone(),
-                    recorded_by: Some(who.user_id.get()),
-                    recorded_at: this.now(),
-                },
-            );
-            match inserted.map_err(AppError::from) {
-                Ok(_) => {}
-                Err(AppError::Conflict { .. }) => return Err(AppError::Conflict { key: "wage.error.recorded" }),
-                Err(e) => return Err(e),
-            }
-            audit::append(
-                conn,
-                AuditEvent::new(
-                    Some(who.user_id),
-                    "wage.disbursed",
-                    format!("statement:{statement}"),
-                    serde_json::json!({ "worker": row.worker_id, "amount_fen": row.amount_fen, "method": method, "reference": reference, "paid_on": paid_on, "voucher": voucher_path.is_some() }),
-                ),
-                this.now(),
-            )?;
-            Ok(())
-        })
-        .await
+        self.write(move |this, conn| this.record_disbursement_in(conn, &who, statement, &checked, voucher_path.clone()))
+            .await
+    }
+
+    /// [`Payouts::record_disbursement`] in the caller's transaction: the keeper of the
+    /// statement's workshop records it once, dated between the payout's cutoff and today.
+    pub fn record_disbursement_in(
+        &self,
+        conn: &mut crate::db::DbConn,
+        who: &Principal,
+        statement: i64,
+        d: &Disbursement,
+        voucher_path: Option<String>,
+    ) -> Result<(), AppError> {
+        let row = w::statement(conn, statement)?.ok_or(AppError::NotFound)?;
+        let payout = q::payout(conn, row.payout_id)?.ok_or(AppError::NotFound)?;
+        keeper(conn, who, payout.workshop_id)?;
+        if d.paid_on > self.clock.today() || d.paid_on < payout.cutoff.date() - TimeDelta::days(1) {
+            return Err(AppError::BadRequest { field: "paid_on", key: "wage.error.date" });
+        }
+        let inserted = w::insert_disbursement(
+            conn,
+            &NewDisbursement {
+                statement_id: statement,
+                method: d.method.clone(),
+                reference: d.reference.clone(),
+                paid_on: d.paid_on,
+                voucher_path: voucher_path.clone(),
+                recorded_by: Some(who.user_id.get()),
+                recorded_at: self.now(),
+            },
+        );
+        match inserted.map_err(AppError::from) {
+            Ok(_) => {}
+            Err(AppError::Conflict { .. }) => return Err(AppError::Conflict { key: "wage.error.recorded" }),
+            Err(e) => return Err(e),
+        }
+        audit::append(
+            conn,
+            AuditEvent::new(
+                Some(who.user_id),
+                "wage.disbursed",
+                format!("statement:{statement}"),
+                serde_json::json!({ "worker": row.worker_id, "amount_fen": row.amount_fen, "method": d.method, "reference": d.reference, "paid_on": d.paid_on, "voucher": voucher_path.is_some() }),
+            ),
+            self.now(),
+        )?;
+        Ok(())
     }
 
     /// Attaches a photo of the voucher to a recorded disbursement (the manager or operators).

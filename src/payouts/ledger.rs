@@ -60,7 +60,15 @@ pub fn post_captures(
     now: NaiveDateTime,
     sale_day: NaiveDate,
 ) -> Result<usize, AppError> {
-    let lines = q::terms_of_orders(conn, orders)?;
+    let sales: Vec<(i64, NaiveDateTime, NaiveDate)> = orders.iter().map(|o| (*o, now, sale_day)).collect();
+    post_captures_each(conn, &sales)
+}
+
+/// As [`post_captures`] for orders paid at different moments: `(order, when paid, sale day in
+/// China)` each, posted in the order given, in one write (as a bulk load needs).
+pub fn post_captures_each(conn: &mut DbConn, sales: &[(i64, NaiveDateTime, NaiveDate)]) -> Result<usize, AppError> {
+    let orders: Vec<i64> = sales.iter().map(|s| s.0).collect();
+    let lines = q::terms_of_orders(conn, &orders)?;
     if lines.is_empty() {
         return Ok(0);
     }
@@ -69,30 +77,47 @@ pub fn post_captures(
     let mut workers: Vec<i64> = makers.values().flatten().map(|(w, _)| *w).collect();
     workers.sort_unstable();
     workers.dedup();
-    let statuses: HashMap<i64, &'static str> = q::statuses_on(conn, &workers, sale_day)?
-        .into_iter()
-        .filter_map(|(w, s)| status_word(&s).map(|s| (w, s)))
-        .collect();
-    let status_of = |w: i64| statuses.get(&w).copied();
+    // Each maker's status on each sale day.
+    let mut days: Vec<NaiveDate> = sales.iter().map(|s| s.2).collect();
+    days.sort_unstable();
+    days.dedup();
+    let mut statuses: HashMap<(NaiveDate, i64), &'static str> = HashMap::new();
+    for day in days {
+        for (w, s) in q::statuses_on(conn, &workers, day)? {
+            if let Some(s) = status_word(&s) {
+                statuses.insert((day, w), s);
+            }
+        }
+    }
     let workshop_of: HashMap<i64, i64> = lines.iter().map(|l| (l.id, l.workshop_id)).collect();
     // A retry (a duplicate confirmation or webhook) finds what was posted and skips it.
     let already: std::collections::HashSet<(i64, String)> = q::posted_lines(conn, &ids)?.into_iter().collect();
+    let shipping = q::shipping_of_orders(conn, &orders)?;
+    let order_of: HashMap<i64, i64> = lines.iter().map(|l| (l.id, l.order_id)).collect();
     let mut pending: Vec<(NewEntry, Vec<Labelled>)> = Vec::with_capacity(lines.len() + orders.len());
-    for line in &lines {
-        if already.contains(&(line.id, EntryKind::Capture.as_str().to_owned())) {
-            continue;
+    // Orders paid at the same moment are posted together: their lines, then their parcels.
+    for group in sales.chunk_by(|a, b| (a.1, a.2) == (b.1, b.2)) {
+        let (now, day) = (group[0].1, group[0].2);
+        let group_orders: std::collections::HashSet<i64> = group.iter().map(|s| s.0).collect();
+        let ours = |order: i64| group_orders.contains(&order);
+        let status_of = |w: i64| statuses.get(&(day, w)).copied();
+        for line in lines.iter().filter(|l| ours(l.order_id)) {
+            if already.contains(&(line.id, EntryKind::Capture.as_str().to_owned())) {
+                continue;
+            }
+            let terms = line_terms(line, makers.get(&line.id).map(Vec::as_slice).unwrap_or_default())?;
+            let postings = rules::attribution_postings(&terms.attribute(terms.gross()), &status_of);
+            pending.push((entry(EntryKind::Capture, line.id, line.workshop_id, None, now), postings));
         }
-        let terms = line_terms(line, makers.get(&line.id).map(Vec::as_slice).unwrap_or_default())?;
-        let postings = rules::attribution_postings(&terms.attribute(terms.gross()), &status_of);
-        pending.push((entry(EntryKind::Capture, line.id, line.workshop_id, None, now), postings));
-    }
-    for (_shipment, fen, first_line) in q::shipping_of_orders(conn, orders)? {
-        if fen > 0 && !already.contains(&(first_line, EntryKind::Shipping.as_str().to_owned())) {
-            let workshop = workshop_of.get(&first_line).copied().unwrap_or_default();
-            pending.push((
-                entry(EntryKind::Shipping, first_line, workshop, None, now),
-                rules::shipping_postings(Fen(fen)),
-            ));
+        for (_shipment, fen, first_line) in &shipping {
+            let of_group = order_of.get(first_line).is_some_and(|o| ours(*o));
+            if of_group && *fen > 0 && !already.contains(&(*first_line, EntryKind::Shipping.as_str().to_owned())) {
+                let workshop = workshop_of.get(first_line).copied().unwrap_or_default();
+                pending.push((
+                    entry(EntryKind::Shipping, *first_line, workshop, None, now),
+                    rules::shipping_postings(Fen(*fen)),
+                ));
+            }
         }
     }
     write(conn, pending)

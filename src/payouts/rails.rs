@@ -221,29 +221,39 @@ impl Payouts {
         if reference.is_empty() || reference.chars().count() > 100 {
             return Err(AppError::BadRequest { field: "reference", key: "order.error.reference_missing" });
         }
-        let who_id = who.user_id;
-        self.write(move |this, conn| {
-            let p = q::payout(conn, payout)?.ok_or(AppError::NotFound)?;
-            if p.rail != "bank" {
-                return Err(AppError::Conflict { key: "payout.error.not_bank" });
-            }
-            let (from, to) = if confirmed { (&["sent"][..], "confirmed") } else { (&["pending"][..], "sent") };
-            if !q::move_payout(conn, payout, from, to, Some(&reference), this.now())? {
-                return Err(AppError::Conflict { key: "payout.error.changed" });
-            }
-            audit::append(
-                conn,
-                AuditEvent::new(
-                    Some(who_id),
-                    if confirmed { "payout.confirmed" } else { "payout.sent" },
-                    format!("payout:{payout}"),
-                    serde_json::json!({ "amount_fen": p.amount_fen, "reference": reference }),
-                ),
-                this.now(),
-            )?;
-            Ok(())
-        })
-        .await
+        let who = who.clone();
+        self.write(move |this, conn| this.mark_in(conn, &who, payout, confirmed, &reference)).await
+    }
+
+    /// [`Payouts::mark`] in the caller's transaction, with a checked reference.
+    pub fn mark_in(
+        &self,
+        conn: &mut crate::db::DbConn,
+        who: &Principal,
+        payout: i64,
+        confirmed: bool,
+        reference: &str,
+    ) -> Result<(), AppError> {
+        operator(who)?;
+        let p = q::payout(conn, payout)?.ok_or(AppError::NotFound)?;
+        if p.rail != "bank" {
+            return Err(AppError::Conflict { key: "payout.error.not_bank" });
+        }
+        let (from, to) = if confirmed { (&["sent"][..], "confirmed") } else { (&["pending"][..], "sent") };
+        if !q::move_payout(conn, payout, from, to, Some(reference), self.now())? {
+            return Err(AppError::Conflict { key: "payout.error.changed" });
+        }
+        audit::append(
+            conn,
+            AuditEvent::new(
+                Some(who.user_id),
+                if confirmed { "payout.confirmed" } else { "payout.sent" },
+                format!("payout:{payout}"),
+                serde_json::json!({ "amount_fen": p.amount_fen, "reference": reference }),
+            ),
+            self.now(),
+        )?;
+        Ok(())
     }
 
     /// Sends the pending Stripe payouts (of a period, or all); returns `(sent, failed)`. A

@@ -128,12 +128,12 @@ pub fn trend(title: &str, months: &[MonthBar], legend: (&str, &str)) -> String {
             col_w - 8.0,
             esc(&m.month),
             esc(legend.0),
-            crate::domain::Fen(m.wages_fen).yuan_string(),
+            crate::domain::Fen(m.wages_fen).yuan_grouped(),
             top + plot_h - hp,
             col_w - 8.0,
             esc(&m.month),
             esc(legend.1),
-            crate::domain::Fen(m.poor_wages_fen).yuan_string(),
+            crate::domain::Fen(m.poor_wages_fen).yuan_grouped(),
             x + (col_w - 8.0) / 2.0,
             top + plot_h + 14.0,
             esc(m.month.get(5..).unwrap_or(&m.month))
@@ -183,7 +183,7 @@ fn yuan_short(fen: i64) -> String {
     if yuan >= 10_000 {
         format!("{}.{}万", yuan / 10_000, (yuan % 10_000) / 1_000)
     } else {
-        yuan.to_string()
+        crate::domain::Fen(yuan * 100).yuan_grouped().trim_end_matches(".00").to_owned()
     }
 }
 

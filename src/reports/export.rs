@@ -12,6 +12,7 @@ use crate::db::DbConn;
 use crate::domain::period::ReportPeriod;
 use crate::domain::RegionCode;
 use crate::error::AppError;
+use crate::i18n::{I18n, Lang};
 use sha2::{Digest, Sha256};
 
 /// The file formats.
@@ -73,6 +74,46 @@ impl Table {
     }
 }
 
+/// The words of an export in its reader's language: column headings, status names and the
+/// title lines, from the message catalogue (the sections the tables use).
+#[derive(Debug, Clone)]
+pub struct Words {
+    lang: Lang,
+    messages: serde_json::Value,
+}
+
+impl Words {
+    /// The catalogue sections an export reads, in `lang`.
+    pub fn new(i18n: &I18n, lang: Lang) -> Words {
+        let all = i18n.messages(lang);
+        let messages = ["export", "household", "cert"]
+            .into_iter()
+            .filter_map(|k| all.get(k).map(|v| (k.to_owned(), v.clone())))
+            .collect::<serde_json::Map<_, _>>();
+        Words { lang, messages: serde_json::Value::Object(messages) }
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// A message by dotted key (the key itself if it is missing, and a test fails).
+    pub fn text(&self, key: &str) -> String {
+        key.split('.')
+            .try_fold(&self.messages, |v, k| v.get(k))
+            .and_then(serde_json::Value::as_str)
+            .map_or_else(|| key.to_owned(), str::to_owned)
+    }
+
+    /// The Chinese or the English of a pair, by the reader's language.
+    pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        match self.lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
 /// A finished export.
 #[derive(Debug, Clone)]
 pub struct ExportFile {
@@ -119,16 +160,18 @@ fn label(region: Option<&str>, workshop: Option<i64>, period: &str, heritage: Op
 }
 
 impl Reports {
-    /// Exports a dashboard (one table as CSV, or all as XLSX) and records the export.
+    /// Exports a dashboard (one table as CSV, or all as XLSX) in the reader's `words` and
+    /// records the export.
     pub async fn export(
         &self,
         viewer: Viewer,
         req: Request,
         format: Format,
         table: Table,
+        words: Words,
     ) -> Result<ExportFile, AppError> {
         let this = self.clone();
-        self.db.write(move |conn| this.export_in(conn, &viewer, &req, format, table)).await
+        self.db.write(move |conn| this.export_in(conn, &viewer, &req, format, table, &words)).await
     }
 
     /// [`Reports::export`] in a transaction.
@@ -139,6 +182,7 @@ impl Reports {
         req: &Request,
         format: Format,
         table: Table,
+        words: &Words,
     ) -> Result<ExportFile, AppError> {
         // One snapshot for the figures and the watermark, so the digest matches the journal.
         if let DbConn::Postgresql(pg) = conn {
@@ -154,8 +198,11 @@ impl Reports {
             d.upto_entry_id,
         );
         let now = self.clock.now();
-        let titles = title_lines(&d, &now.format("%Y-%m-%d %H:%M UTC").to_string(), &digest);
-        let grids = grids(&d);
+        let china =
+            chrono::FixedOffset::east_opt(8 * 3600).ok_or_else(|| AppError::Internal(anyhow::anyhow!("UTC+8")))?;
+        let generated = now.with_timezone(&china).format("%Y-%m-%d %H:%M").to_string();
+        let titles = title_lines(&d, words, &generated, &digest);
+        let grids = grids(&d, words);
         let bytes = match format {
             Format::Xlsx => xlsx_of(&grids, &titles)?,
             Format::Csv => {

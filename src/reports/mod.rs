@@ -86,7 +86,9 @@ pub struct Row {
     /// The query string that drills into it (none for workers).
     pub drill: Option<String>,
     pub figures: Figures,
-    pub rule: RuleCheck,
+    /// The 30% rule on the row's figures: for regions and workshops; none for a worker, since
+    /// the rule is about a workshop's share, not about one person.
+    pub rule: Option<RuleCheck>,
     /// For a worker: the household status counted for the period (sensitive).
     pub household_status: Option<HouseholdStatus>,
 }
@@ -328,7 +330,7 @@ impl Reports {
                     _ => format!("region={key}{tail}"),
                 };
                 Row {
-                    rule: f.rule(&self.rule),
+                    rule: Some(f.rule(&self.rule)),
                     key,
                     name_zh,
                     name_en,
@@ -386,7 +388,7 @@ impl Reports {
                     name_zh: e.name_zh,
                     name_en: e.name_latin,
                     drill: None,
-                    rule: f.rule(&self.rule),
+                    rule: None,
                     figures: f,
                     household_status: status,
                 }

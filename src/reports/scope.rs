@@ -24,6 +24,9 @@ pub struct Crumb {
     pub code: Option<String>,
     pub name_zh: String,
     pub name_en: String,
+    /// Whether the viewer may open it: an official sees the regions above their own named,
+    /// not linked, since those reports are not theirs to read.
+    pub link: bool,
 }
 
 /// How the rows below a scope are grouped.
@@ -65,12 +68,22 @@ pub fn contains(region: &RegionCode, place: [Option<&str>; 3]) -> bool {
     place.iter().flatten().any(|c| *c == region.as_str())
 }
 
-fn crumbs(reference: &Reference, code: &str) -> Vec<Crumb> {
-    let mut out = vec![Crumb { code: None, name_zh: "全国".into(), name_en: "China".into() }];
-    out.extend(reference.path(code).into_iter().map(|r| Crumb {
+/// The way from the whole country down to `code`; only the steps within the viewer's own
+/// region are links.
+fn crumbs(reference: &Reference, confined: Option<&RegionCode>, code: &str) -> Vec<Crumb> {
+    let path = reference.path(code);
+    // The first step of the path the viewer may read (all of it for an operator).
+    let first_readable = match confined {
+        None => 0,
+        Some(own) => path.iter().position(|r| r.code == own.as_str()).unwrap_or(path.len()),
+    };
+    let mut out =
+        vec![Crumb { code: None, name_zh: "全国".into(), name_en: "China".into(), link: confined.is_none() }];
+    out.extend(path.into_iter().enumerate().map(|(i, r)| Crumb {
         code: Some(r.code.clone()),
         name_zh: r.name_zh.clone(),
         name_en: r.name_pinyin.clone(),
+        link: i >= first_readable,
     }));
     out
 }
@@ -91,7 +104,7 @@ pub fn region(
         return Ok(Resolved {
             scope: Scope::National,
             filter: WorkshopFilter::All,
-            breadcrumb: crumbs(reference, ""),
+            breadcrumb: crumbs(reference, confined, ""),
             children: ChildLevel::Province,
             name_zh: "全国".into(),
             name_en: "China".into(),
@@ -110,7 +123,7 @@ pub fn region(
     };
     Ok(Resolved {
         filter: WorkshopFilter::Region { column, code: code.as_str().to_owned() },
-        breadcrumb: crumbs(reference, code.as_str()),
+        breadcrumb: crumbs(reference, confined, code.as_str()),
         children,
         name_zh: region.name_zh.clone(),
         name_en: region.name_pinyin.clone(),
@@ -125,8 +138,8 @@ pub fn workshop(reference: &Reference, confined: Option<&RegionCode>, w: &Worksh
             return Err(AppError::NotFound);
         }
     }
-    let mut breadcrumb = crumbs(reference, &w.county_code);
-    breadcrumb.push(Crumb { code: None, name_zh: w.name_zh.clone(), name_en: w.name_en.clone() });
+    let mut breadcrumb = crumbs(reference, confined, &w.county_code);
+    breadcrumb.push(Crumb { code: None, name_zh: w.name_zh.clone(), name_en: w.name_en.clone(), link: false });
     Ok(Resolved {
         scope: Scope::Workshop(w.id),
         filter: WorkshopFilter::One(w.id),

@@ -1,14 +1,19 @@
-//! The dashboard's tables as files: each table as a grid of cells (whole numbers or text),
-//! written as CSV (one table) or XLSX (every table, total rows as spreadsheet formulas), each
-//! under a title line and a dated line with the digest.
+//! The dashboard's tables as files for people: each table as a grid of columns headed in the
+//! reader's language, money in yuan, statuses in words; after them, the same figures for
+//! programs (the row's key, every amount in whole fen, every status by its stable name), last
+//! in a CSV and hidden in an XLSX. Written as CSV (one table) or XLSX (every table, total rows
+//! as spreadsheet formulas, money formatted `#,##0.00`), each under a title line and a dated
+//! line with the digest.
 
+use super::export::Words;
 use super::figures::{Figures, DEFINITIONS};
 use super::Dashboard;
 use crate::csv_file::CsvFile;
+use crate::domain::Fen;
 use crate::error::AppError;
 
-/// The columns of the rows table, after the key and the names.
-const ROW_COLUMNS: [&str; 16] = [
+/// The figure columns of the summary and rows tables, after the key and the names.
+const FIGURE_COLUMNS: [&str; 16] = [
     "workshops",
     "certified",
     "lapsed",
@@ -27,244 +32,379 @@ const ROW_COLUMNS: [&str; 16] = [
     "avg_monthly_poor_wage_fen",
 ];
 
-/// A cell: a whole number (summed in the total row) or text.
-#[derive(Clone)]
-enum Cell {
+/// The money columns of the months table.
+const MONTH_MONEY: [&str; 5] = ["gross_fen", "commission_fen", "net_fen", "wages_fen", "poor_wages_fen"];
+
+/// An average: its total row shows the total's own average, never a sum of averages.
+const NOT_SUMMED: [&str; 1] = ["avg_monthly_poor_wage_fen"];
+
+/// A cell.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Cell {
+    /// A whole number: a count, an id, or an amount in fen in a column for programs.
     Num(i64),
+    /// An amount in fen, shown to people in yuan.
+    Money(i64),
     Text(String),
 }
 
-fn figure_cells(f: &Figures) -> Vec<Cell> {
-    use Cell::{Num, Text};
-    vec![
-        Num(f.workshops),
-        Num(f.certified),
-        Num(f.lapsed),
-        Num(f.confirmation_due),
-        Num(f.workers),
-        Num(f.poor_workers),
-        Text(f.headcount_share.percent_text()),
-        Num(f.gross_fen),
-        Num(f.commission_fen),
-        Num(f.net_fen),
-        Num(f.wages_fen),
-        Num(f.poor_wages_fen),
-        Text(f.income_share.percent_text()),
-        Num(f.disbursed_fen),
-        Num(f.acknowledged_fen),
-        f.avg_monthly_poor_wage_fen.map_or_else(|| Text("—".into()), Num),
-    ]
+/// A column: its stable name, its heading for people, whether it is for programs (last, and
+/// hidden in XLSX) and whether a total row sums it.
+#[derive(Debug, Clone)]
+pub(super) struct Column {
+    pub(super) key: String,
+    pub(super) label: String,
+    pub(super) machine: bool,
+    summed: bool,
 }
 
-/// A table as header and rows of cells, and whether its last row is a total.
+impl Column {
+    fn human(key: &str, label: String) -> Column {
+        Column { key: key.to_owned(), label, machine: false, summed: !NOT_SUMMED.contains(&key) }
+    }
+
+    fn machine(key: &str) -> Column {
+        Column { key: key.to_owned(), label: key.to_owned(), machine: true, summed: !NOT_SUMMED.contains(&key) }
+    }
+}
+
+/// A table as columns and rows of cells (in column order), and whether its last row is a
+/// total.
 pub(super) struct Grid {
     pub(super) name: &'static str,
-    header: Vec<String>,
-    rows: Vec<Vec<Cell>>,
+    pub(super) columns: Vec<Column>,
+    pub(super) rows: Vec<Vec<Cell>>,
     total: bool,
 }
 
-pub(super) fn grids(d: &Dashboard) -> Vec<Grid> {
-    let with_names = |first: &str| {
-        let mut h = vec![first.to_owned(), "name_zh".into(), "name_en".into()];
-        h.extend(ROW_COLUMNS.iter().map(|c| (*c).to_owned()));
-        h
+/// The heading of a figure column: its defined name, with the unit for money.
+fn figure_label(words: &Words, key: &str) -> String {
+    let name = DEFINITIONS.iter().find(|d| d.key == key).map_or(key, |d| words.pick(d.name_zh, d.name_en));
+    if key.ends_with("_fen") {
+        words.text("export.yuan").replace("{name}", name)
+    } else {
+        name.to_owned()
+    }
+}
+
+/// The figure columns for people, then those for programs (the amounts in fen).
+fn figure_columns(words: &Words, keys: &[&str]) -> (Vec<Column>, Vec<Column>) {
+    let human = keys.iter().map(|k| Column::human(k, figure_label(words, k))).collect();
+    let machine = keys.iter().filter(|k| k.ends_with("_fen")).map(|k| Column::machine(k)).collect();
+    (human, machine)
+}
+
+/// A figure's cell for people.
+fn figure_cell(f: &Figures, key: &str) -> Cell {
+    match key {
+        "headcount_share" => Cell::Text(f.headcount_share.percent_text()),
+        "income_share" => Cell::Text(f.income_share.percent_text()),
+        "avg_monthly_poor_wage_fen" => f.avg_monthly_poor_wage_fen.map_or_else(|| Cell::Text("—".into()), Cell::Money),
+        k if k.ends_with("_fen") => Cell::Money(money_of(f, k)),
+        k => Cell::Num(count_of(f, k)),
+    }
+}
+
+fn money_of(f: &Figures, key: &str) -> i64 {
+    match key {
+        "gross_fen" => f.gross_fen,
+        "commission_fen" => f.commission_fen,
+        "net_fen" => f.net_fen,
+        "wages_fen" => f.wages_fen,
+        "poor_wages_fen" => f.poor_wages_fen,
+        "disbursed_fen" => f.disbursed_fen,
+        "acknowledged_fen" => f.acknowledged_fen,
+        _ => 0,
+    }
+}
+
+fn count_of(f: &Figures, key: &str) -> i64 {
+    match key {
+        "workshops" => f.workshops,
+        "certified" => f.certified,
+        "lapsed" => f.lapsed,
+        "confirmation_due" => f.confirmation_due,
+        "workers" => f.workers,
+        "poor_workers" => f.poor_workers,
+        _ => 0,
+    }
+}
+
+/// The figures of a row: the cells for people, then the amounts in fen for programs.
+fn figure_cells(f: &Figures, keys: &[&str]) -> (Vec<Cell>, Vec<Cell>) {
+    let human = keys.iter().map(|k| figure_cell(f, k)).collect();
+    let machine = keys
+        .iter()
+        .filter(|k| k.ends_with("_fen"))
+        .map(|k| match (*k, f.avg_monthly_poor_wage_fen) {
+            ("avg_monthly_poor_wage_fen", Some(v)) => Cell::Num(v),
+            ("avg_monthly_poor_wage_fen", None) => Cell::Text(String::new()),
+            (k, _) => Cell::Num(money_of(f, k)),
+        })
+        .collect();
+    (human, machine)
+}
+
+/// Joins the parts of a row: people's cells first, programs' last.
+fn row(parts: [Vec<Cell>; 4]) -> Vec<Cell> {
+    parts.concat()
+}
+
+pub(super) fn grids(d: &Dashboard, words: &Words) -> Vec<Grid> {
+    let (figures_h, figures_m) = figure_columns(words, &FIGURE_COLUMNS);
+    let names = |first: &str, label: &str| {
+        vec![
+            Column::human(first, words.text(label)),
+            Column::human("name_zh", words.text("export.name_zh")),
+            Column::human("name_en", words.text("export.name_en")),
+        ]
     };
+    let scope = d.region_code.clone().or(d.workshop_id.map(|w| format!("workshop {w}"))).unwrap_or_else(|| "CN".into());
+    let (totals_h, totals_m) = figure_cells(&d.totals, &FIGURE_COLUMNS);
     let summary = Grid {
         name: "summary",
-        header: with_names("scope"),
-        rows: vec![[
-            vec![
-                Cell::Text(
-                    d.region_code
-                        .clone()
-                        .or(d.workshop_id.map(|w| format!("workshop {w}")))
-                        .unwrap_or_else(|| "CN".into()),
-                ),
-                Cell::Text(d.name_zh.clone()),
-                Cell::Text(d.name_en.clone()),
-            ],
-            figure_cells(&d.totals),
-        ]
-        .concat()],
+        columns: [names("scope", "export.scope"), figures_h.clone(), vec![Column::machine("scope")], figures_m.clone()]
+            .concat(),
+        rows: vec![row([
+            vec![Cell::Text(scope.clone()), Cell::Text(d.name_zh.clone()), Cell::Text(d.name_en.clone())],
+            totals_h.clone(),
+            vec![Cell::Text(scope)],
+            totals_m.clone(),
+        ])],
         total: false,
     };
-    let mut rows_header = with_names("key");
-    if d.workshop_id.is_some() {
-        rows_header.push("household_status".into());
-    }
+
+    let workers = d.workshop_id.is_some();
+    let status_h: Vec<Column> =
+        if workers { vec![Column::human("household_status", words.text("export.household_status"))] } else { vec![] };
+    let status_m: Vec<Column> = if workers { vec![Column::machine("household_status")] } else { vec![] };
     let mut rows: Vec<Vec<Cell>> = d
         .rows
         .iter()
         .map(|r| {
-            let mut cells =
-                vec![Cell::Text(r.key.clone()), Cell::Text(r.name_zh.clone()), Cell::Text(r.name_en.clone())];
-            cells.extend(figure_cells(&r.figures));
-            if d.workshop_id.is_some() {
-                cells.push(Cell::Text(r.household_status.map_or("", |s| s.as_str()).to_owned()));
-            }
-            cells
+            let (h, m) = figure_cells(&r.figures, &FIGURE_COLUMNS);
+            let status = r.household_status.map_or("", |s| s.as_str());
+            let (sh, sm) = if workers {
+                let word = if status.is_empty() { String::new() } else { words.text(&format!("household.{status}")) };
+                (vec![Cell::Text(word)], vec![Cell::Text(status.to_owned())])
+            } else {
+                (vec![], vec![])
+            };
+            let key = Cell::Text(r.key.clone());
+            row([
+                [vec![key.clone(), Cell::Text(r.name_zh.clone()), Cell::Text(r.name_en.clone())], h].concat(),
+                sh,
+                vec![key],
+                [m, sm].concat(),
+            ])
         })
         .collect();
-    rows.push(
-        [
-            vec![Cell::Text("TOTAL".into()), Cell::Text("合计".into()), Cell::Text("Total".into())],
-            figure_cells(&d.totals),
-        ]
-        .concat(),
-    );
+    let total = words.text("export.total");
+    rows.push(row([
+        [vec![Cell::Text(total.clone()), Cell::Text("合计".into()), Cell::Text("Total".into())], totals_h].concat(),
+        if workers { vec![Cell::Text(String::new())] } else { vec![] },
+        vec![Cell::Text("TOTAL".into())],
+        [totals_m, if workers { vec![Cell::Text(String::new())] } else { vec![] }].concat(),
+    ]));
+    let rows = Grid {
+        name: "rows",
+        columns: [names("key", "export.code"), figures_h, status_h, vec![Column::machine("key")], figures_m, status_m]
+            .concat(),
+        rows,
+        total: true,
+    };
+
+    let (months_h, months_m) = figure_columns(words, &[&MONTH_MONEY[..], &["income_share"]].concat());
     let months = Grid {
         name: "months",
-        header: ["month", "gross_fen", "commission_fen", "net_fen", "wages_fen", "poor_wages_fen", "income_share"]
-            .map(str::to_owned)
-            .to_vec(),
+        columns: [vec![Column::human("month", words.text("export.month"))], months_h, months_m].concat(),
         rows: d
             .months
             .iter()
             .map(|(m, f)| {
-                vec![
-                    Cell::Text(m.clone()),
-                    Cell::Num(f.gross_fen),
-                    Cell::Num(f.commission_fen),
-                    Cell::Num(f.net_fen),
-                    Cell::Num(f.wages_fen),
-                    Cell::Num(f.poor_wages_fen),
-                    Cell::Text(f.income_share.percent_text()),
-                ]
+                let (h, fen) = figure_cells(f, &[&MONTH_MONEY[..], &["income_share"]].concat());
+                row([vec![Cell::Text(m.clone())], h, vec![], fen])
             })
             .collect(),
         total: false,
     };
+
     let risk = Grid {
         name: "risk",
-        header: [
-            "workshop_id",
-            "name_zh",
-            "name_en",
-            "county_code",
-            "rule_status",
-            "headcount_share",
-            "income_share",
-            "certification",
-            "next_confirmation_due",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
+        columns: vec![
+            Column::human("workshop_id", words.text("export.workshop_id")),
+            Column::human("name_zh", words.text("export.name_zh")),
+            Column::human("name_en", words.text("export.name_en")),
+            Column::human("county_code", words.text("export.county_code")),
+            Column::human("rule", words.text("export.rule_status")),
+            Column::human("headcount_share", figure_label(words, "headcount_share")),
+            Column::human("income_share", figure_label(words, "income_share")),
+            Column::human("certification_status", words.text("export.certification")),
+            Column::human("next_confirmation_due", words.text("export.next_confirmation_due")),
+            Column::machine("rule_status"),
+            Column::machine("certification"),
+        ],
         rows: d
             .at_risk
             .iter()
             .map(|r| {
+                let (rule, cert) = (r.rule.status.as_str(), r.certification.status.as_str());
                 vec![
                     Cell::Num(r.workshop_id),
                     Cell::Text(r.name_zh.clone()),
                     Cell::Text(r.name_en.clone()),
                     Cell::Text(r.county_code.clone()),
-                    Cell::Text(r.rule.status.as_str().to_owned()),
+                    Cell::Text(words.text(&format!("export.rule.{rule}"))),
                     Cell::Text(r.rule.headcount.percent_text()),
                     Cell::Text(r.rule.income.percent_text()),
-                    Cell::Text(r.certification.status.as_str().to_owned()),
+                    Cell::Text(words.text(&format!("cert.{cert}"))),
                     Cell::Text(r.certification.next_due.map(|d| d.to_string()).unwrap_or_default()),
+                    Cell::Text(rule.to_owned()),
+                    Cell::Text(cert.to_owned()),
                 ]
             })
             .collect(),
         total: false,
     };
+
     let definitions = Grid {
         name: "definitions",
-        header: ["column", "name_zh", "name_en", "definition_zh", "definition_en"].map(str::to_owned).to_vec(),
+        columns: vec![
+            Column::human("column", words.text("export.column")),
+            Column::human("definition", words.text("export.definition")),
+            Column::human("machine_column", words.text("export.machine_column")),
+        ],
         rows: DEFINITIONS
             .iter()
-            .map(|d| [d.key, d.name_zh, d.name_en, d.zh, d.en].into_iter().map(|t| Cell::Text(t.to_owned())).collect())
-            .chain(std::iter::once(
-                [
-                    "*_fen",
-                    "金额（分）",
-                    "Amounts (fen)",
-                    "金额以分为单位的整数，100 分 = 1 元。",
-                    "Amounts are whole fen; 100 fen = 1 yuan.",
+            .map(|def| {
+                vec![
+                    Cell::Text(figure_label(words, def.key)),
+                    Cell::Text(words.pick(def.zh, def.en).to_owned()),
+                    Cell::Text(def.key.to_owned()),
                 ]
-                .into_iter()
-                .map(|t| Cell::Text(t.to_owned()))
-                .collect(),
-            ))
+            })
+            .chain(std::iter::once(vec![
+                Cell::Text(words.text("export.money")),
+                Cell::Text(words.text("export.money_note")),
+                Cell::Text("*_fen".into()),
+            ]))
             .collect(),
         total: false,
     };
-    vec![summary, Grid { name: "rows", header: rows_header, rows, total: true }, months, risk, definitions]
+    vec![summary, rows, months, risk, definitions]
 }
 
-pub(super) fn title_lines(d: &Dashboard, generated: &str, digest: &str) -> [String; 2] {
+/// The title and the dated line with the digest, in the reader's language.
+pub(super) fn title_lines(d: &Dashboard, words: &Words, generated: &str, digest: &str) -> [String; 2] {
     [
         format!(
-            "工坊收入归属报告 Income attribution report · {} {} · {} {}",
-            d.name_zh, d.name_en, d.period_zh, d.period_en
+            "{} · {} · {}",
+            words.text("export.title"),
+            words.pick(&d.name_zh, &d.name_en),
+            words.pick(&d.period_zh, &d.period_en)
         ),
-        format!(
-            "生成 Generated {generated} · 账目至第 {} 笔 Journal entries ≤ {} · SHA-256 {digest}",
-            d.upto_entry_id, d.upto_entry_id
-        ),
+        words
+            .text("export.generated")
+            .replace("{time}", generated)
+            .replace("{entry}", &d.upto_entry_id.to_string())
+            .replace("{digest}", digest),
     ]
 }
 
-/// One table as CSV under the title lines, through [`CsvFile`] (no cell becomes a formula).
+/// One table as CSV under the title lines, through [`CsvFile`] (no cell becomes a formula):
+/// money as a plain decimal in yuan (`1234.50`), the columns for programs last.
 pub(super) fn csv_of(grid: &Grid, titles: &[String; 2]) -> Result<Vec<u8>, AppError> {
     let mut file = CsvFile::new("report csv");
     for t in titles {
         file.row([t])?;
     }
-    file.row(&grid.header)?;
+    file.row(grid.columns.iter().map(|c| c.label.as_str()))?;
     for row in &grid.rows {
         file.row(row.iter().map(|c| match c {
             Cell::Num(n) => n.to_string(),
+            Cell::Money(fen) => Fen(*fen).yuan_string(),
             Cell::Text(t) => t.clone(),
         }))?;
     }
     file.finish()
 }
 
+/// Every table as a sheet of one workbook: money as numbers in yuan formatted `#,##0.00`,
+/// total rows as `SUM` formulas (with their values), the columns for programs hidden.
 pub(super) fn xlsx_of(grids: &[Grid], titles: &[String; 2]) -> Result<Vec<u8>, AppError> {
     use rust_xlsxwriter::{Format as Style, Formula, Workbook};
     let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(anyhow::anyhow!("report xlsx: {e}"));
     let mut book = Workbook::new();
     let bold = Style::new().set_bold();
+    let heading = Style::new().set_bold().set_text_wrap();
+    let money = Style::new().set_num_format(MONEY_FORMAT);
+    let money_total = Style::new().set_num_format(MONEY_FORMAT).set_bold();
+    let count_total = Style::new().set_bold();
     for g in grids {
         let sheet = book.add_worksheet();
         sheet.set_name(g.name).map_err(fail)?;
         sheet.write_string_with_format(0, 0, &titles[0], &bold).map_err(fail)?;
         sheet.write_string(1, 0, &titles[1]).map_err(fail)?;
         let top = 3u32;
-        for (c, h) in g.header.iter().enumerate() {
-            sheet.write_string_with_format(top, c as u16, h, &bold).map_err(fail)?;
+        for (c, col) in g.columns.iter().enumerate() {
+            let c = column_number(c)?;
+            sheet.write_string_with_format(top, c, &col.label, &heading).map_err(fail)?;
+            let width = match col.key.as_str() {
+                "name_zh" | "name_en" | "definition" => 28.0,
+                "column" => 24.0,
+                _ => 14.0,
+            };
+            sheet.set_column_width(c, width).map_err(fail)?;
+            if col.machine {
+                sheet.set_column_hidden(c).map_err(fail)?;
+            }
         }
         let n = g.rows.len() as u32;
         for (i, row) in g.rows.iter().enumerate() {
             let r = top + 1 + i as u32;
-            let is_total = g.total && i as u32 == n - 1;
+            let is_total = g.total && i as u32 == n - 1 && n > 1;
             for (c, cell) in row.iter().enumerate() {
+                let summed = is_total && g.columns.get(c).is_some_and(|col| col.summed);
+                let col = column_number(c)?;
+                let sum = || {
+                    let letter = column_letter(c);
+                    format!("=SUM({letter}{}:{letter}{})", top + 2, r)
+                };
                 match cell {
                     // A total row sums the rows above it in the spreadsheet itself.
-                    Cell::Num(v) if is_total && n > 1 => {
-                        let col = column_letter(c);
-                        let formula = format!("=SUM({col}{}:{col}{})", top + 2, r);
-                        sheet
-                            .write_formula(r, c as u16, Formula::new(formula).set_result(v.to_string()))
-                            .map_err(fail)?;
+                    Cell::Num(v) if summed => {
+                        let f = Formula::new(sum()).set_result(v.to_string());
+                        sheet.write_formula_with_format(r, col, f, &count_total).map_err(fail)?;
                     }
-                    // Whole numbers below 2^53 are exact as spreadsheet numbers.
+                    Cell::Money(fen) if summed => {
+                        let f = Formula::new(sum()).set_result(Fen(*fen).yuan_string());
+                        sheet.write_formula_with_format(r, col, f, &money_total).map_err(fail)?;
+                    }
+                    // Whole numbers below 2^53 are exact as spreadsheet numbers; an amount in
+                    // yuan is the nearest double to fen / 100, which rounds back to the fen.
                     Cell::Num(v) => {
-                        sheet.write_number(r, c as u16, *v as f64).map_err(fail)?;
+                        sheet.write_number(r, col, *v as f64).map_err(fail)?;
+                    }
+                    Cell::Money(fen) => {
+                        sheet.write_number_with_format(r, col, *fen as f64 / 100.0, &money).map_err(fail)?;
                     }
                     Cell::Text(t) => {
-                        sheet.write_string(r, c as u16, t).map_err(fail)?;
+                        sheet.write_string(r, col, t).map_err(fail)?;
                     }
                 }
             }
         }
-        sheet.set_column_width(1, 24).map_err(fail)?;
-        sheet.set_column_width(2, 24).map_err(fail)?;
+        sheet.set_freeze_panes(top + 1, 0).map_err(fail)?;
     }
     book.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(&titles[0]));
     book.save_to_buffer().map_err(fail)
+}
+
+/// The number format of money in yuan.
+pub const MONEY_FORMAT: &str = "#,##0.00";
+
+fn column_number(c: usize) -> Result<u16, AppError> {
+    u16::try_from(c).map_err(|_| AppError::Internal(anyhow::anyhow!("report xlsx: column {c} is past the last")))
 }
 
 /// `A`…`Z`, `AA`… for a zero-based column.
@@ -286,5 +426,17 @@ mod tests {
     #[test]
     fn columns_are_lettered_like_a_spreadsheet() {
         assert_eq!((column_letter(0), column_letter(25), column_letter(26)), ("A".into(), "Z".into(), "AA".into()));
+    }
+
+    #[test]
+    fn money_is_in_yuan_for_people_and_in_fen_for_programs() {
+        let f = Figures { gross_fen: 123_456, wages_fen: 7, workers: 3, ..Figures::default() };
+        let (human, machine) = figure_cells(&f, &["workers", "gross_fen", "wages_fen", "income_share"]);
+        assert_eq!(
+            human,
+            vec![Cell::Num(3), Cell::Money(123_456), Cell::Money(7), Cell::Text("—".into())],
+            "people read counts, yuan and percentages"
+        );
+        assert_eq!(machine, vec![Cell::Num(123_456), Cell::Num(7)], "programs read whole fen");
     }
 }

@@ -3,6 +3,7 @@
 
 mod accounts;
 pub mod generate;
+pub mod history;
 pub mod images;
 pub mod national;
 pub mod scale;

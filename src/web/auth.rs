@@ -86,11 +86,13 @@ fn safe_next(next: Option<&str>) -> Option<String> {
     next.and_then(super::errors::local_path)
 }
 
-/// Where a user lands after signing in.
+/// Where a user lands after signing in (unless a safe `next` says otherwise): staff at their
+/// portal, officials at their reports, buyers at their account.
 fn home_of(p: &Principal) -> &'static str {
     match p.role {
         Role::Manager(_) | Role::Editor(_) | Role::Operator => "/portal",
-        Role::Official(_) | Role::Buyer => "/account",
+        Role::Official(_) => "/officials",
+        Role::Buyer => "/account",
     }
 }
 

@@ -5,7 +5,7 @@
 use super::session::Viewer as Session;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::reports::export::{Format, Table};
+use crate::reports::export::{Format, Table, Words};
 use crate::reports::public::Place;
 use crate::reports::{charts, Request, Viewer};
 use crate::state::AppState;
@@ -75,7 +75,7 @@ fn export_query(d: &crate::reports::Dashboard) -> String {
     q
 }
 
-#[utoipa::path(get, path = "/api/v1/reports/export", description = "The report's tables as a file: `format=xlsx` (every table and a definitions sheet) or `format=csv` with `table` = summary, rows, months, risk or definitions. Titled, dated, and carrying the digest `gongfang audit verify` checks.", params(("region" = Option<String>, Query), ("workshop" = Option<i64>, Query), ("period" = Option<String>, Query), ("heritage" = Option<i64>, Query), ("format" = Option<String>, Query), ("table" = Option<String>, Query)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/reports/export", description = "The report's tables as a file: `format=xlsx` (every table and a definitions sheet) or `format=csv` with `table` = summary, rows, months, risk or definitions. Headed in the reader's language (`lang`, the cookie or Accept-Language), money in yuan (XLSX: numbers formatted `#,##0.00`); the columns for programs (`key`, every `*_fen` amount in whole fen, statuses by stable name) come last, hidden in XLSX. Titled, dated, and carrying the digest `gongfang audit verify` checks.", params(("region" = Option<String>, Query), ("workshop" = Option<i64>, Query), ("period" = Option<String>, Query), ("heritage" = Option<i64>, Query), ("format" = Option<String>, Query), ("table" = Option<String>, Query)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn export(state: web::Data<AppState>, req: HttpRequest, who: Session) -> Result<HttpResponse, AppError> {
     let request = request_of(&req)?;
     let format = Format::parse(query(&req, "format").as_deref().unwrap_or("xlsx"))
@@ -83,7 +83,8 @@ pub async fn export(state: web::Data<AppState>, req: HttpRequest, who: Session) 
     let table = Table::parse(query(&req, "table").as_deref().unwrap_or("rows"))
         .ok_or(AppError::BadRequest { field: "table", key: "report.bad_table" })?;
     let viewer = Viewer::of(who.0.as_ref())?;
-    let file = state.reports.export(viewer, request, format, table).await?;
+    let words = Words::new(state.renderer.i18n(), Lang::of_request(&req));
+    let file = state.reports.export(viewer, request, format, table, words).await?;
     Ok(HttpResponse::Ok()
         .content_type(file.format.content_type())
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", file.filename)))

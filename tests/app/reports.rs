@@ -221,10 +221,12 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
     r.records().map(|rec| rec.unwrap().iter().map(str::to_owned).collect()).collect()
 }
 
-/// The total row of a rows table (as CSV), by column name.
+/// The total row of a rows table (as CSV), by column heading: the headings for people and,
+/// for programs, `key` (`TOTAL` on this row) and the amounts in fen.
 fn total_of(rows: &[Vec<String>]) -> std::collections::HashMap<String, String> {
-    let header = rows.iter().find(|r| r.first().map(String::as_str) == Some("key")).expect("a header row");
-    let total = rows.iter().find(|r| r.first().map(String::as_str) == Some("TOTAL")).expect("a total row");
+    let header = rows.iter().find(|r| r.iter().any(|c| c == "key")).expect("a header row");
+    let key = header.iter().position(|c| c == "key").unwrap();
+    let total = rows.iter().find(|r| r.get(key).map(String::as_str) == Some("TOTAL")).expect("a total row");
     header.iter().cloned().zip(total.iter().cloned()).collect()
 }
 
@@ -242,22 +244,19 @@ async fn exports_carry_the_dashboards_numbers_and_a_digest_audit_verify_checks()
     assert_eq!(res.status().as_u16(), 200);
     let digest = res.headers()["x-report-digest"].to_str().unwrap().to_owned();
     let text = res.text().await.unwrap();
-    assert!(text.starts_with("工坊收入归属报告 Income attribution report"), "{}", &text[..80]);
-    assert!(text.contains(&digest) && text.contains("Generated"));
+    assert!(text.starts_with("工坊收入归属报告 · 凉山彝族自治州 · "), "{}", &text[..80]);
+    assert!(text.contains(&digest) && text.contains("生成于") && text.contains("（北京时间）"));
     let total = total_of(&csv_rows(&text));
-    for figure in [
-        "gross_fen",
-        "commission_fen",
-        "net_fen",
-        "wages_fen",
-        "poor_wages_fen",
-        "workers",
-        "poor_workers",
-        "disbursed_fen",
-        "acknowledged_fen",
-    ] {
-        assert_eq!(total[figure], totals[figure].as_i64().unwrap().to_string(), "{figure}");
+    for figure in
+        ["gross_fen", "commission_fen", "net_fen", "wages_fen", "poor_wages_fen", "disbursed_fen", "acknowledged_fen"]
+    {
+        assert_eq!(total[figure], totals[figure].as_i64().unwrap().to_string(), "{figure} in fen for programs");
     }
+    // For people: the same money in yuan under words, and the counts.
+    let fen = totals["gross_fen"].as_i64().unwrap();
+    assert_eq!(total["销售总额（元）"], format!("{}.{:02}", fen / 100, fen % 100));
+    assert_eq!(total["从业人数"], totals["workers"].to_string());
+    assert_eq!(total["脱贫家庭工人"], totals["poor_workers"].to_string());
 
     // XLSX: LibreOffice opens it; the total row's SUM formulas, computed by LibreOffice, equal
     // the dashboard's totals; the definitions sheet defines every column.
@@ -269,9 +268,15 @@ async fn exports_carry_the_dashboards_numbers_and_a_digest_audit_verify_checks()
         Some(sheets) => {
             let rows = sheets.iter().find(|(name, _)| name.ends_with("rows")).expect("a rows sheet");
             let total = total_of(&csv_rows(&rows.1));
-            for figure in ["gross_fen", "wages_fen", "poor_wages_fen", "workers", "poor_workers", "disbursed_fen"] {
+            for figure in ["gross_fen", "wages_fen", "poor_wages_fen", "disbursed_fen"] {
                 assert_eq!(total[figure], totals[figure].as_i64().unwrap().to_string(), "{figure} in LibreOffice");
             }
+            for (heading, figure) in [("从业人数", "workers"), ("脱贫家庭工人", "poor_workers")] {
+                assert_eq!(total[heading], totals[figure].as_i64().unwrap().to_string(), "{figure} in LibreOffice");
+            }
+            // The yuan column's SUM is the fen total / 100.
+            let yuan: f64 = total["归属工资（元）"].parse().unwrap();
+            assert_eq!((yuan * 100.0).round() as i64, totals["wages_fen"].as_i64().unwrap());
             let defs = sheets.iter().find(|(name, _)| name.ends_with("definitions")).expect("a definitions sheet");
             for column in ["headcount_share", "poor_wages_fen", "avg_monthly_poor_wage_fen", "acknowledged_fen"] {
                 assert!(defs.1.contains(column), "{column} is defined");

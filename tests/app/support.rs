@@ -143,8 +143,18 @@ impl TestApp {
         TestApp::spawn_config(demo, |config| config.search.meili = meili).await
     }
 
+    /// Starts the app with the demo and its year of history (as `seed --demo` makes it).
+    pub async fn spawn_with_history() -> TestApp {
+        TestApp::spawn_options(PrepareOptions { demo: true, history: true, progress: false }, |_| {}).await
+    }
+
     /// Starts the app with the demo and a configuration adjusted by `adjust`.
     pub async fn spawn_config(demo: bool, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::spawn_options(PrepareOptions { demo, history: false, progress: false }, adjust).await
+    }
+
+    /// Starts the app prepared with `options` and a configuration adjusted by `adjust`.
+    pub async fn spawn_options(options: PrepareOptions, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = TestDatabase::create(dir.path());
         let mut config = Config::for_data_dir(dir.path(), database.url.clone());
@@ -155,12 +165,10 @@ impl TestApp {
         config.public_url = format!("http://127.0.0.1:{port}");
         adjust(&mut config);
         let prepared = config.clone();
-        let state = tokio::task::spawn_blocking(move || {
-            server::prepare(prepared, test_clock(), PrepareOptions { demo, progress: false })
-        })
-        .await
-        .expect("prepare task")
-        .expect("prepare the app");
+        let state = tokio::task::spawn_blocking(move || server::prepare(prepared, test_clock(), options))
+            .await
+            .expect("prepare task")
+            .expect("prepare the app");
         let search = state.search.clone();
         let mailer = state.accounts.mailer().clone();
         let orders = state.orders.clone();
