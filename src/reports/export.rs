@@ -4,7 +4,8 @@
 //! with the last journal entry it includes, so `gongfang audit verify` recomputes the digest
 //! from the journal alone.
 
-use super::tables::{csv_of, grids, title_lines, xlsx_of};
+use super::files::{csv_of, xlsx_of};
+use super::tables::{grids, title_lines};
 use super::{Reports, Request, Viewer};
 use crate::db::audit::{self, AuditEvent};
 use crate::db::reports::{self as q, MonthRow, Slice, WorkshopFilter};

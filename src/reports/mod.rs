@@ -10,6 +10,7 @@
 pub mod charts;
 pub mod export;
 pub mod figures;
+mod files;
 pub mod public;
 pub mod scope;
 mod tables;

@@ -9,7 +9,7 @@
 
 use crate::support::TestApp;
 use crate::users::{User, DEMO_PASSWORD};
-use crate::webdriver::{browser, check_page, downloaded, driver, screenshot, sign_in, WIDTHS};
+use crate::webdriver::{browser, check_page, downloaded, driver, screenshot, sign_in, visit, WIDTHS};
 use fantoccini::{Client, Locator};
 
 /// Clicks the link `css` and waits for the page at a URL holding `url_part`, headed with
@@ -55,8 +55,7 @@ async fn an_official_signs_in_drills_through_the_breadcrumb_and_downloads_the_xl
         let b = browser(&driver, (width, height), lang, Some(downloads.path())).await;
 
         // Signing in through the form lands on the official's own reports.
-        b.goto(&app.url("/login")).await.unwrap();
-        check_page(&b, &what("the login page")).await;
+        visit(&b, &app.url("/login"), &what("the login page")).await;
         sign_in(&b, &app.base, "official@demo.gongfang.cn", DEMO_PASSWORD).await;
         let url = b.current_url().await.unwrap();
         assert_eq!(url.path(), "/officials", "{}: landed on {url}", what("sign-in"));

@@ -85,7 +85,7 @@ async fn the_demo_has_a_true_year_of_sales_payouts_and_acknowledgements() {
     let (_, mine) = buyer.get_json("/api/v1/orders").await;
     let mine = mine.as_array().cloned().or_else(|| mine["orders"].as_array().cloned()).unwrap_or_default();
     assert!(mine.len() >= 10, "the demo buyer's orders: {}", mine.len());
-    let number = mine.iter().filter_map(|o| o["number"].as_str()).last().unwrap().to_owned();
+    let number = mine.iter().filter_map(|o| o["number"].as_str()).next_back().unwrap().to_owned();
     let (status, receipt) = buyer.get_json(&format!("/api/v1/orders/{number}/impact")).await;
     assert_eq!(status, 200, "{receipt}");
     assert!(receipt["wages_fen"].as_i64().unwrap_or(0) > 0, "{receipt}");

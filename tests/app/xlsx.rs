@@ -30,11 +30,6 @@ impl Sheet {
         self.cells.range((r, 0)..(r + 1, 0)).map(|((_, c), cell)| (*c, cell)).collect()
     }
 
-    /// The first row whose cells include `text`.
-    pub fn row_with(&self, text: &str) -> Option<u32> {
-        self.cells.iter().find(|(_, c)| c.value == text).map(|((r, _), _)| *r)
-    }
-
     /// The column of row `r` that holds `text`.
     pub fn column_of(&self, r: u32, text: &str) -> Option<u32> {
         self.row(r).into_iter().find(|(_, c)| c.value == text).map(|(c, _)| c)

@@ -15,6 +15,7 @@
 //! Deterministic (a fixed seed, relative to today), and **idempotent**: a finished history is
 //! recorded in the audit log and never added twice; one that did not finish is refused.
 
+mod plan;
 mod sales;
 mod wages;
 
@@ -31,6 +32,7 @@ use crate::seed::generate::Dice;
 use crate::seed::spec::DemoCatalog;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, TimeZone};
 use diesel::prelude::*;
+use plan::{plan_sales, Plan};
 use sales::{Buyer, Item, RefundPlan};
 use std::collections::{BTreeMap, HashMap};
 
@@ -69,15 +71,6 @@ enum Event {
     Acknowledge(String),
 }
 
-/// A planned sale: the buyer (none: the demo buyer), when, and `(workshop index, item index,
-/// quantity)` per line.
-struct Plan {
-    buyer: Option<usize>,
-    paid_at: NaiveDateTime,
-    day: NaiveDate,
-    lines: Vec<(usize, usize, i64)>,
-}
-
 /// The China date of a UTC instant.
 fn china_day(at: NaiveDateTime) -> NaiveDate {
     (at + TimeDelta::hours(8)).date()
@@ -90,19 +83,6 @@ fn china_time(day: NaiveDate, minutes: i64) -> NaiveDateTime {
 
 fn fixed(at: NaiveDateTime) -> Clock {
     Clock::Fixed(chrono::Utc.from_utc_datetime(&at))
-}
-
-/// A day's share of the year's sales: high before Double Eleven and in December, low around
-/// the Spring Festival, growing slowly over the year.
-fn day_weight(day: NaiveDate, i: u64) -> u64 {
-    let season = match (day.month(), day.day()) {
-        (11, 1..=11) => 260,
-        (11, _) | (12, _) => 140,
-        (1, 20..) | (2, ..=15) => 50,
-        (6, 1..=18) => 150,
-        _ => 100,
-    };
-    (1_000 + i * 600 / DAYS) * season
 }
 
 /// Whether a finished history is there; an error for one that did not finish.
@@ -176,7 +156,7 @@ pub fn seed_history(
     let bar = if progress { indicatif::ProgressBar::new(DAYS + 1) } else { indicatif::ProgressBar::hidden() };
     bar.set_message("history");
     let mut report = HistoryReport::default();
-    let mut dice = Dice(0x6869_7374_6f72_79);
+    let mut dice = Dice(0x0068_6973_746f_7279);
     let mut last_day = start;
     while let Some((&(at, _), _)) = queue.first_key_value() {
         if at > now {
@@ -234,95 +214,6 @@ fn next_month(p: PayoutPeriod) -> String {
 
 fn principal(conn: &mut DbConn, email: &str) -> anyhow::Result<Option<Principal>> {
     Ok(crate::db::accounts::user_by_email(conn, email)?.and_then(|u| u.principal()))
-}
-
-/// The year's sales, planned in advance: each workshop sells 110 to 200 orders' worth over
-/// the year, spread by [`day_weight`], of the pieces its makers could have made by then.
-fn plan_sales(
-    catalogue: &[(i64, Vec<Item>)],
-    buyers: usize,
-    demo_buyer: bool,
-    start: NaiveDate,
-    today: NaiveDate,
-    now: NaiveDateTime,
-) -> Vec<Plan> {
-    let mut dice = Dice(0x7361_6c65_73);
-    let yearly: Vec<u64> = catalogue.iter().map(|_| 110 + dice.below(90)).collect();
-    let days: Vec<NaiveDate> = (1..=DAYS).map(|i| start + TimeDelta::days(i as i64)).collect();
-    let total: u64 = days.iter().enumerate().map(|(i, d)| day_weight(*d, i as u64)).sum();
-    let mut plans = Vec::new();
-    let mut last_demo_month = 0;
-    for (i, day) in days.iter().enumerate() {
-        let weight = day_weight(*day, i as u64);
-        for (w, (_, items)) in catalogue.iter().enumerate() {
-            // Expected sales of the day in thousandths; the fraction is drawn.
-            let expected = yearly[w] * weight * 1_000 / total.max(1);
-            let n = expected / 1_000 + u64::from(dice.below(1_000) < expected % 1_000);
-            for _ in 0..n {
-                let paid_at = china_time(*day, 8 * 60 + dice.below(15 * 60) as i64);
-                let Some(first) = pick(&mut dice, items, *day) else { continue };
-                if paid_at > now || *day > today {
-                    continue;
-                }
-                let mut lines = vec![(w, first, quantity(&mut dice, &items[first]))];
-                if dice.chance(10) {
-                    if let Some(second) = pick(&mut dice, items, *day).filter(|s| *s != first) {
-                        lines.push((w, second, 1));
-                    }
-                }
-                if dice.chance(6) && catalogue.len() > 1 {
-                    let other = (w + 1 + dice.below(catalogue.len() as u64 - 1) as usize) % catalogue.len();
-                    if let Some(item) = pick(&mut dice, &catalogue[other].1, *day) {
-                        lines.push((other, item, 1));
-                    }
-                }
-                // The demo buyer's own orders: one a month, so their receipts have history.
-                let month = day.year() * 12 + day.month() as i32;
-                let buyer = if demo_buyer && day.day() >= 10 && month != last_demo_month {
-                    last_demo_month = month;
-                    None
-                } else {
-                    Some(dice.below(buyers.max(1) as u64) as usize)
-                };
-                plans.push(Plan { buyer, paid_at, day: *day, lines });
-            }
-        }
-    }
-    plans
-}
-
-/// A piece on sale on `day`, the cheaper ones more often.
-fn pick(dice: &mut Dice, items: &[Item], day: NaiveDate) -> Option<usize> {
-    let weights: Vec<(usize, u64)> = items
-        .iter()
-        .enumerate()
-        .filter(|(_, i)| i.from <= day)
-        .map(|(k, i)| (k, 1_000_000 / (i.product.price_fen / 100).max(1).isqrt().max(1) as u64))
-        .collect();
-    let total: u64 = weights.iter().map(|w| w.1).sum();
-    if total == 0 {
-        return None;
-    }
-    let mut roll = dice.below(total);
-    for (k, w) in weights {
-        if roll < w {
-            return Some(k);
-        }
-        roll -= w;
-    }
-    None
-}
-
-/// How many: one of most things, sometimes two or three of the small ones.
-fn quantity(dice: &mut Dice, item: &Item) -> i64 {
-    let small = item.product.price_fen < 20_000 && !item.product.made_to_order;
-    match dice.below(100) {
-        0..70 => 1,
-        70..92 if small => 2,
-        _ if small => 3,
-        0..95 => 1,
-        _ => 2,
-    }
 }
 
 /// What a day added.
