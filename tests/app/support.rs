@@ -37,6 +37,13 @@ pub fn skip(reason: &str) {
     let _ = writeln!(std::io::stderr(), "skipped: {reason}");
 }
 
+/// Like [`skip`], for a tool `.ci/run` always installs: under CI (`CI` set) its absence is a
+/// failure, so the check cannot pass hollow.
+pub fn skip_unless_ci(reason: &str) {
+    assert!(std::env::var_os("CI").is_none(), "under CI this must run: {reason}");
+    skip(reason);
+}
+
 /// "Today" in every test: demo certification states are fixed relative to it.
 pub fn test_clock() -> Clock {
     Clock::Fixed(chrono::Utc.with_ymd_and_hms(2026, 11, 28, 4, 0, 0).single().unwrap_or_default())
