@@ -195,7 +195,7 @@ pub fn label(i18n: &I18n, lang: Lang, scope: Option<&str>, field: &str) -> Strin
 /// could not be, naming the field (so the form can be drawn again around it).
 pub enum Submission<T> {
     Json(T),
-    Form(FormState, Result<T, AppError>),
+    Form(Box<FormState>, Result<T, AppError>),
 }
 
 impl<T> Submission<T> {
@@ -203,7 +203,7 @@ impl<T> Submission<T> {
     pub fn split(self) -> (Result<T, AppError>, Option<FormState>) {
         match self {
             Submission::Json(t) => (Ok(t), None),
-            Submission::Form(form, t) => (t, Some(form)),
+            Submission::Form(form, t) => (t, Some(*form)),
         }
     }
 }
@@ -234,7 +234,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Submission<T> {
             }
             let pairs = crate::i18n::url_pairs(std::str::from_utf8(&bytes).unwrap_or(""));
             let typed = serde_urlencoded::from_bytes::<T>(&bytes).map_err(|e| unreadable::<T>(&pairs, &e));
-            Ok(Submission::Form(FormState::from_pairs(pairs), typed))
+            Ok(Submission::Form(Box::new(FormState::from_pairs(pairs)), typed))
         })
     }
 }
@@ -329,8 +329,10 @@ where
     F: FnOnce(FormState) -> Fut,
     Fut: Future<Output = Result<HttpResponse, AppError>>,
 {
+    // The API answers in JSON however its body was encoded.
+    let api = req.path().starts_with("/api/");
     let (error, mut form) = match (result, form) {
-        (Err(e), Some(form)) if correctable(&e) => (e, form),
+        (Err(e), Some(form)) if correctable(&e) && !api => (e, form),
         (other, _) => return other,
     };
     form.fail(state.renderer.i18n(), Lang::of_request(req), &error);
