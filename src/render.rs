@@ -38,7 +38,15 @@ impl Renderer {
         tera.register_filter("yuan", yuan_filter);
         tera.register_filter("pct", pct_filter);
         tera.register_filter("loc", loc_filter);
-        Ok(Renderer { tera, i18n: I18n::load()? })
+        let i18n = I18n::load()?;
+        // Every time a person reads is China time, labelled in their language.
+        let labels: HashMap<String, String> =
+            Lang::ALL.iter().map(|l| (l.code().to_owned(), i18n.text(*l, "time.china"))).collect();
+        tera.register_filter("china_time", move |v: &Value, args: &HashMap<String, Value>| {
+            china_time_filter(v, args, &labels)
+        });
+        tera.register_filter("china_date", china_date_filter);
+        Ok(Renderer { tera, i18n })
     }
 
     pub fn i18n(&self) -> &I18n {
@@ -146,4 +154,30 @@ fn loc_filter(v: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
         pick(&["zh", "name_zh", "en", "name_en"])
     };
     Ok(found.unwrap_or(Value::Null))
+}
+
+/// `{{ "2026-11-28T12:00:00+08:00" | china_time(lang=lang) }}` → `2026-11-28 12:00 北京时间`: an
+/// instant as the views serialize it (RFC 3339 in China time, see [`crate::clock::china_time`]),
+/// to the minute, with the label in the page's language. Empty for `null`.
+fn china_time_filter(
+    v: &Value,
+    args: &HashMap<String, Value>,
+    labels: &HashMap<String, String>,
+) -> tera::Result<Value> {
+    let Some(text) = v.as_str() else { return Ok(Value::String(String::new())) };
+    let t = chrono::DateTime::parse_from_rfc3339(text)
+        .map_err(|e| tera::Error::msg(format!("china_time: {text:?} is not RFC 3339: {e}")))?
+        .with_timezone(&crate::clock::china_offset());
+    let lang = args.get("lang").and_then(Value::as_str).unwrap_or("zh");
+    let label = labels.get(lang).map(String::as_str).unwrap_or_default();
+    Ok(Value::String(format!("{} {label}", t.format("%Y-%m-%d %H:%M")).trim_end().to_owned()))
+}
+
+/// `{{ "2026-11-28T23:30:00+08:00" | china_date }}` → `2026-11-28`: the day in China.
+fn china_date_filter(v: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let Some(text) = v.as_str() else { return Ok(Value::String(String::new())) };
+    let t = chrono::DateTime::parse_from_rfc3339(text)
+        .map_err(|e| tera::Error::msg(format!("china_date: {text:?} is not RFC 3339: {e}")))?
+        .with_timezone(&crate::clock::china_offset());
+    Ok(Value::String(t.format("%Y-%m-%d").to_string()))
 }

@@ -160,6 +160,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(&at("/shipments/{id}/ship"), web::post().to(orders::ship))
             .route(&at("/shipments/{id}/refund-shipping"), web::post().to(orders::refund_shipping))
             .route(&at("/orders/{number}/confirm-payment"), web::post().to(orders::confirm_payment))
+            .route(&at("/orders/{number}/accept-cod"), web::post().to(orders::accept_cod))
+            .route(&at("/orders/{number}/refuse-cod"), web::post().to(orders::refuse_cod))
             .route(&at("/lines/{id}/refund"), web::post().to(orders::refund_line))
             .route(&at("/refunds/{id}/decide"), web::post().to(orders::decide))
             .route(&at("/payouts/run"), web::post().to(payouts::run))

@@ -5,14 +5,26 @@
 use super::{err, ConfigError};
 use crate::domain::employment_rule::RuleConfig;
 use crate::domain::household::HouseholdStatus;
+use crate::domain::order::PaymentMethod;
 use std::collections::HashMap;
 use std::time::Duration;
 
 /// How orders behave over time.
 #[derive(Debug, Clone)]
 pub struct OrdersConfig {
-    /// How long an unpaid order holds its stock (`GONGFANG_RESERVATION_MINUTES`, 30).
+    /// How long an order paid online holds its stock (`GONGFANG_RESERVATION_MINUTES`, 30).
     pub reservation: Duration,
+    /// How long a bank-transfer order holds its stock (`GONGFANG_BANK_TRANSFER_DAYS`, 3).
+    pub bank_transfer_days: i64,
+    /// The buyer of a bank-transfer order is reminded once, this many hours before its hold
+    /// runs out (`GONGFANG_BANK_TRANSFER_REMINDER_HOURS`, 24).
+    pub bank_transfer_reminder_hours: i64,
+    /// The account buyers transfer to, as shown on the order page and in the e-mails
+    /// (`GONGFANG_BANK_PAYEE`, e.g. "工坊平台有限公司 · 农业银行成都分行 · 6228 4800 0000 0000").
+    pub bank_payee: Option<String>,
+    /// How long a workshop has to accept a cash-on-delivery order before it is cancelled and
+    /// its stock goes back (`GONGFANG_COD_ACCEPT_HOURS`, 48).
+    pub cod_accept_hours: i64,
     /// A shipped parcel nobody confirmed counts as delivered after this many days
     /// (`GONGFANG_AUTO_DELIVER_DAYS`, 15).
     pub auto_deliver_days: i64,
@@ -33,10 +45,27 @@ pub struct OrdersConfig {
     pub cart_max_items: usize,
 }
 
+impl OrdersConfig {
+    /// How long a new order paid by `method` holds its stock.
+    pub fn hold(&self, method: PaymentMethod) -> chrono::TimeDelta {
+        match method {
+            PaymentMethod::Stripe => {
+                chrono::TimeDelta::from_std(self.reservation).unwrap_or(chrono::TimeDelta::minutes(30))
+            }
+            PaymentMethod::BankTransfer => chrono::TimeDelta::days(self.bank_transfer_days),
+            PaymentMethod::CashOnDelivery => chrono::TimeDelta::hours(self.cod_accept_hours),
+        }
+    }
+}
+
 impl Default for OrdersConfig {
     fn default() -> Self {
         OrdersConfig {
             reservation: Duration::from_secs(30 * 60),
+            bank_transfer_days: 3,
+            bank_transfer_reminder_hours: 24,
+            bank_payee: None,
+            cod_accept_hours: 48,
             auto_deliver_days: 15,
             return_window_days: 7,
             sweep: Duration::from_secs(5),
@@ -144,8 +173,24 @@ fn number(env: &HashMap<String, String>, var: &str, default: i64, max: i64) -> R
 pub fn orders_from_env(env: &HashMap<String, String>) -> Result<OrdersConfig, ConfigError> {
     let minutes = number(env, "GONGFANG_RESERVATION_MINUTES", 30, 7 * 24 * 60)?;
     let sweep_ms = number(env, "GONGFANG_ORDER_SWEEP_MS", 5000, 3_600_000)?;
+    let bank_transfer_days = number(env, "GONGFANG_BANK_TRANSFER_DAYS", 3, 60)?;
+    let bank_transfer_reminder_hours = number(env, "GONGFANG_BANK_TRANSFER_REMINDER_HOURS", 24, 60 * 24)?;
+    if bank_transfer_reminder_hours >= bank_transfer_days * 24 {
+        return Err(err(
+            "GONGFANG_BANK_TRANSFER_REMINDER_HOURS",
+            "must be fewer hours than GONGFANG_BANK_TRANSFER_DAYS holds the order",
+        ));
+    }
+    let bank_payee = env.get("GONGFANG_BANK_PAYEE").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    if bank_payee.as_ref().is_some_and(|p| p.chars().count() > 200) {
+        return Err(err("GONGFANG_BANK_PAYEE", "must be at most 200 characters"));
+    }
     Ok(OrdersConfig {
         reservation: Duration::from_secs(minutes.unsigned_abs() * 60),
+        bank_transfer_days,
+        bank_transfer_reminder_hours,
+        bank_payee,
+        cod_accept_hours: number(env, "GONGFANG_COD_ACCEPT_HOURS", 48, 24 * 14)?,
         auto_deliver_days: number(env, "GONGFANG_AUTO_DELIVER_DAYS", 15, 365)?,
         return_window_days: number(env, "GONGFANG_RETURN_WINDOW_DAYS", 7, 365)?,
         sweep: Duration::from_millis(sweep_ms.unsigned_abs().max(10)),
@@ -215,6 +260,19 @@ mod tests {
         assert_eq!(c.ok(), Some((Duration::from_secs(1800), 7, 15)));
         let bad = orders_from_env(&env(&[("GONGFANG_RESERVATION_MINUTES", "0")])).err().map(|e| e.variable);
         assert_eq!(bad.as_deref(), Some("GONGFANG_RESERVATION_MINUTES"));
+        let c = orders_from_env(&env(&[])).ok();
+        let holds = c.map(|c| {
+            [PaymentMethod::Stripe, PaymentMethod::BankTransfer, PaymentMethod::CashOnDelivery].map(|m| c.hold(m))
+        });
+        assert_eq!(
+            holds,
+            Some([chrono::TimeDelta::minutes(30), chrono::TimeDelta::days(3), chrono::TimeDelta::hours(48)])
+        );
+        let late = orders_from_env(&env(&[
+            ("GONGFANG_BANK_TRANSFER_DAYS", "1"),
+            ("GONGFANG_BANK_TRANSFER_REMINDER_HOURS", "24"),
+        ]));
+        assert_eq!(late.err().map(|e| e.variable).as_deref(), Some("GONGFANG_BANK_TRANSFER_REMINDER_HOURS"));
     }
 
     #[test]

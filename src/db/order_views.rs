@@ -3,6 +3,7 @@
 
 use super::schema::{order_line_makers, order_lines, orders, shipments, workers, workshops};
 use super::DbConn;
+use crate::domain::order::OrderStatus;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -29,9 +30,13 @@ pub struct OrderRow {
     pub region_text: String,
     pub address_line: String,
     pub postal_code: String,
+    #[serde(serialize_with = "crate::clock::china_time")]
     pub reserved_until: NaiveDateTime,
+    #[serde(serialize_with = "crate::clock::china_time")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::clock::china_time_opt")]
     pub paid_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::clock::china_time_opt")]
     pub cancelled_at: Option<NaiveDateTime>,
     pub cancel_reason: Option<String>,
 }
@@ -47,7 +52,9 @@ pub struct ShipmentRow {
     pub shipping_refunded_fen: i64,
     pub carrier: Option<String>,
     pub tracking_number: Option<String>,
+    #[serde(serialize_with = "crate::clock::china_time_opt")]
     pub shipped_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::clock::china_time_opt")]
     pub delivered_at: Option<NaiveDateTime>,
     pub delivered_by: Option<String>,
     pub workshop_slug: String,
@@ -197,9 +204,10 @@ pub fn orders_of_user(conn: &mut DbConn, user: i64, offset: i64, limit: i64) -> 
 /// Which parcels a workshop's queue shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueFilter {
-    /// Unpaid orders (offline payments the workshop may confirm).
+    /// Waiting on someone: unpaid bank transfers, cash on delivery to accept, and cash on
+    /// delivery shipped whose money the workshop confirms.
     ToConfirm,
-    /// Paid, not shipped.
+    /// Paid (or cash on delivery accepted), not shipped.
     ToShip,
     Shipped,
     Delivered,
@@ -215,9 +223,14 @@ pub fn workshop_queue(
 ) -> QueryResult<Vec<(i64, OrderRow)>> {
     let query = shipments::table.inner_join(orders::table).filter(shipments::workshop_id.eq(workshop)).into_boxed();
     let query = match filter {
-        QueueFilter::ToConfirm => query.filter(orders::status.eq("pending_payment")),
+        QueueFilter::ToConfirm => query.filter(
+            orders::status
+                .eq_any([OrderStatus::PendingPayment.as_str(), OrderStatus::AwaitingAcceptance.as_str()])
+                .or(orders::status.eq(OrderStatus::Accepted.as_str()).and(shipments::status.eq("shipped"))),
+        ),
         QueueFilter::ToShip => {
-            query.filter(shipments::status.eq("pending")).filter(orders::status.eq_any(["paid", "partially_refunded"]))
+            let shippable: Vec<&str> = OrderStatus::ALL.iter().filter(|s| s.may_ship()).map(|s| s.as_str()).collect();
+            query.filter(shipments::status.eq("pending")).filter(orders::status.eq_any(shippable))
         }
         QueueFilter::Shipped => query.filter(shipments::status.eq("shipped")),
         QueueFilter::Delivered => query.filter(shipments::status.eq("delivered")),

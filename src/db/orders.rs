@@ -15,6 +15,7 @@
 
 use super::schema::{order_line_makers, order_lines, orders, product_makers, products, shipments, workshops};
 use super::DbConn;
+use crate::domain::order::{CancelReason, OrderStatus, PaymentMethod};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -241,18 +242,22 @@ pub fn move_order(conn: &mut DbConn, id: i64, from: &str, to: &str, now: NaiveDa
         "paid" => diesel::update(target)
             .set((orders::status.eq(to), orders::paid_at.eq(Some(now)), orders::updated_at.eq(now)))
             .execute(conn)?,
+        "accepted" => diesel::update(target)
+            .set((orders::status.eq(to), orders::accepted_at.eq(Some(now)), orders::updated_at.eq(now)))
+            .execute(conn)?,
         _ => diesel::update(target).set((orders::status.eq(to), orders::updated_at.eq(now))).execute(conn)?,
     };
     Ok(n == 1)
 }
 
 /// Cancels an unpaid order with its reason; false when it was no longer unpaid.
-pub fn cancel_order(conn: &mut DbConn, id: i64, reason: &str, now: NaiveDateTime) -> QueryResult<bool> {
-    let n = diesel::update(orders::table.filter(orders::id.eq(id)).filter(orders::status.eq("pending_payment")))
+pub fn cancel_order(conn: &mut DbConn, id: i64, reason: CancelReason, now: NaiveDateTime) -> QueryResult<bool> {
+    let open: Vec<&str> = OrderStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
+    let n = diesel::update(orders::table.filter(orders::id.eq(id)).filter(orders::status.eq_any(open)))
         .set((
             orders::status.eq("cancelled"),
             orders::cancelled_at.eq(Some(now)),
-            orders::cancel_reason.eq(Some(reason)),
+            orders::cancel_reason.eq(Some(reason.as_str())),
             orders::updated_at.eq(now),
         ))
         .execute(conn)?;
@@ -304,8 +309,10 @@ pub fn expired(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult
     // An order with a Stripe PaymentIntent is asked about at Stripe first
     // (`Orders::settle_expired_intents`), never cancelled blind.
     let has_intent = payments::table.filter(payments::order_id.eq(orders::id)).filter(payments::provider.eq("stripe"));
+    // An accepted cash-on-delivery order is on its way to the buyer: it no longer expires.
+    let holding = [OrderStatus::PendingPayment.as_str(), OrderStatus::AwaitingAcceptance.as_str()];
     orders::table
-        .filter(orders::status.eq("pending_payment"))
+        .filter(orders::status.eq_any(holding))
         .filter(orders::reserved_until.le(now))
         .filter(diesel::dsl::not(diesel::dsl::exists(has_intent)))
         .order(orders::id)
@@ -314,9 +321,43 @@ pub fn expired(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult
         .load(conn)
 }
 
-/// Parcels shipped before `before` that nobody has confirmed.
+/// Bank-transfer orders still unpaid whose hold runs out before `by` (and has not yet), whose
+/// buyer has not been reminded.
+pub fn due_for_reminder(conn: &mut DbConn, now: NaiveDateTime, by: NaiveDateTime, limit: i64) -> QueryResult<Vec<i64>> {
+    orders::table
+        .filter(orders::status.eq(OrderStatus::PendingPayment.as_str()))
+        .filter(orders::payment_method.eq(PaymentMethod::BankTransfer.as_str()))
+        .filter(orders::reminded_at.is_null())
+        .filter(orders::reserved_until.gt(now))
+        .filter(orders::reserved_until.le(by))
+        .order(orders::id)
+        .limit(limit)
+        .select(orders::id)
+        .load(conn)
+}
+
+/// Claims an order's one reminder: false when it was sent already (by this node or another)
+/// or the order has moved on.
+pub fn claim_reminder(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(
+        orders::table
+            .filter(orders::id.eq(id))
+            .filter(orders::status.eq(OrderStatus::PendingPayment.as_str()))
+            .filter(orders::reminded_at.is_null()),
+    )
+    .set(orders::reminded_at.eq(Some(now)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Parcels shipped before `before` that nobody has confirmed. A cash-on-delivery parcel not
+/// yet paid is left alone: its workshop confirms delivery with the money.
 pub fn due_for_auto_delivery(conn: &mut DbConn, before: NaiveDateTime, limit: i64) -> QueryResult<Vec<i64>> {
+    let unpaid = orders::table
+        .filter(orders::id.eq(shipments::order_id))
+        .filter(orders::status.eq(OrderStatus::Accepted.as_str()));
     shipments::table
+        .filter(diesel::dsl::not(diesel::dsl::exists(unpaid)))
         .filter(shipments::status.eq("shipped"))
         .filter(shipments::shipped_at.lt(before))
         .order(shipments::id)

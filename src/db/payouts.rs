@@ -39,6 +39,7 @@ pub struct PayoutRow {
     pub id: i64,
     pub workshop_id: i64,
     pub period: String,
+    #[serde(serialize_with = "crate::clock::china_time")]
     pub cutoff: NaiveDateTime,
     pub amount_fen: i64,
     pub wages_fen: i64,
@@ -48,8 +49,11 @@ pub struct PayoutRow {
     pub reference: Option<String>,
     pub attempts: i32,
     pub last_error: Option<String>,
+    #[serde(serialize_with = "crate::clock::china_time")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::clock::china_time_opt")]
     pub sent_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::clock::china_time_opt")]
     pub confirmed_at: Option<NaiveDateTime>,
 }
 

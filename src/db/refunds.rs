@@ -18,6 +18,7 @@ pub struct RefundRow {
     pub reason: String,
     pub status: String,
     pub provider_ref: Option<String>,
+    #[serde(serialize_with = "crate::clock::china_time")]
     pub created_at: NaiveDateTime,
 }
 

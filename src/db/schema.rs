@@ -319,6 +319,8 @@ diesel::table! {
         paid_at -> Nullable<Timestamp>,
         cancelled_at -> Nullable<Timestamp>,
         cancel_reason -> Nullable<Text>,
+        accepted_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
     }
 }
 

@@ -22,6 +22,7 @@ pub struct StatementRow {
     pub amount_fen: i64,
     pub poor_household_fen: i64,
     pub line_count: i32,
+    #[serde(serialize_with = "crate::clock::china_time_opt")]
     pub acknowledged_at: Option<NaiveDateTime>,
     pub name_zh: String,
     pub name_latin: String,

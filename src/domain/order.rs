@@ -8,8 +8,13 @@ use chrono::{NaiveDateTime, TimeDelta};
 text_enum!(
     /// Where an order is in its life. Parcels have their own status ([`ShipmentStatus`]).
     OrderStatus {
-        /// Created, stock held until the reservation expires.
+        /// Created, stock held until the reservation expires (a bank transfer's hold, or the
+        /// minutes of an online payment).
         PendingPayment = "pending_payment",
+        /// Cash on delivery, waiting for the workshop to accept it; stock held meanwhile.
+        AwaitingAcceptance = "awaiting_acceptance",
+        /// Cash on delivery the workshop accepted: it ships unpaid and is paid at the door.
+        Accepted = "accepted",
         Paid = "paid",
         /// Never paid (expired, or cancelled by the buyer or staff); its stock went back.
         Cancelled = "cancelled",
@@ -33,8 +38,12 @@ text_enum!(
 text_enum!(
     /// How an order is paid.
     PaymentMethod {
-        /// Bank transfer or cash on delivery, confirmed by staff with a reference.
-        Offline = "offline",
+        /// To the platform's account; an operator confirms it with the bank's reference.
+        /// Stock is held for the configured days, and the buyer is reminded once.
+        BankTransfer = "bank_transfer",
+        /// Accepted or refused by the workshop, shipped unpaid, paid to the courier at the
+        /// door; the workshop confirms the money with the courier's reference.
+        CashOnDelivery = "cash_on_delivery",
         Stripe = "stripe",
     }
 );
@@ -63,6 +72,22 @@ text_enum!(
 );
 
 text_enum!(
+    /// Why an order was cancelled before it was paid.
+    CancelReason {
+        Buyer = "buyer",
+        Operator = "operator",
+        /// Its hold ran out unpaid (a bank transfer that never came, an online payment left).
+        Expired = "expired",
+        /// Cash on delivery the workshop refused.
+        Refused = "refused",
+        /// Cash on delivery the workshop did not answer in time.
+        Unanswered = "unanswered",
+        /// Cash on delivery the buyer did not pay at the door; the parcel went back.
+        NotCollected = "not_collected",
+    }
+);
+
+text_enum!(
     /// Who said a parcel arrived.
     DeliveredBy {
         Workshop = "workshop",
@@ -78,8 +103,11 @@ text_enum!(
 pub enum OrderEvent {
     /// The payment was received (provider confirmation, or staff with a reference).
     PaymentReceived,
-    /// Cancelled before payment: by the buyer, by staff, or because the reservation expired.
+    /// Cancelled before payment: by the buyer, by staff, because the reservation expired, or
+    /// (cash on delivery) refused by the workshop or not paid at the door.
     Cancel,
+    /// The workshop accepts a cash-on-delivery order.
+    Accept,
     /// A refund went through; `fully` when nothing paid is left.
     Refunded { fully: bool },
 }
@@ -105,15 +133,23 @@ impl OrderStatus {
         use OrderStatus::*;
         let refused = |key| Err(IllegalMove { key });
         match (self, event) {
-            (PendingPayment, OrderEvent::PaymentReceived) => Ok(Paid),
-            (PendingPayment, OrderEvent::Cancel) => Ok(Cancelled),
+            (PendingPayment | Accepted, OrderEvent::PaymentReceived) => Ok(Paid),
+            (AwaitingAcceptance, OrderEvent::PaymentReceived) => refused("order.error.not_accepted"),
+            (PendingPayment | AwaitingAcceptance | Accepted, OrderEvent::Cancel) => Ok(Cancelled),
+            (AwaitingAcceptance, OrderEvent::Accept) => Ok(Accepted),
+            (Accepted, OrderEvent::Accept) => refused("order.error.already_accepted"),
+            (PendingPayment, OrderEvent::Accept) => refused("order.error.not_cod"),
+            (Cancelled, OrderEvent::Accept) => refused("order.error.cancelled"),
+            (_, OrderEvent::Accept) => refused("order.error.already_paid"),
             (Paid | PartiallyRefunded, OrderEvent::Refunded { fully: true }) => Ok(Refunded),
             (Paid | PartiallyRefunded, OrderEvent::Refunded { fully: false }) => Ok(PartiallyRefunded),
             (Cancelled, OrderEvent::PaymentReceived) => refused("order.error.cancelled"),
             (_, OrderEvent::PaymentReceived) => refused("order.error.already_paid"),
             (Cancelled, OrderEvent::Cancel) => refused("order.error.cancelled"),
             (_, OrderEvent::Cancel) => refused("order.error.paid_cannot_cancel"),
-            (PendingPayment, OrderEvent::Refunded { .. }) => refused("order.error.not_paid"),
+            (PendingPayment | AwaitingAcceptance | Accepted, OrderEvent::Refunded { .. }) => {
+                refused("order.error.not_paid")
+            }
             (Cancelled, OrderEvent::Refunded { .. }) => refused("order.error.cancelled"),
             (Refunded, OrderEvent::Refunded { .. }) => refused("order.error.refunded"),
         }
@@ -123,6 +159,16 @@ impl OrderStatus {
     pub fn is_paid(self) -> bool {
         matches!(self, OrderStatus::Paid | OrderStatus::PartiallyRefunded)
     }
+
+    /// Not paid yet and not cancelled: its stock is held for it.
+    pub fn is_open(self) -> bool {
+        matches!(self, OrderStatus::PendingPayment | OrderStatus::AwaitingAcceptance | OrderStatus::Accepted)
+    }
+
+    /// Whether its parcels may ship: paid, or cash on delivery the workshop accepted.
+    pub fn may_ship(self) -> bool {
+        self.is_paid() || self == OrderStatus::Accepted
+    }
 }
 
 impl ShipmentStatus {
@@ -131,14 +177,19 @@ impl ShipmentStatus {
         use ShipmentStatus::*;
         let refused = |key| Err(IllegalMove { key });
         match (self, event) {
-            (Pending, ShipmentEvent::Ship) if order.is_paid() => Ok(Shipped),
+            (Pending, ShipmentEvent::Ship) if order.may_ship() => Ok(Shipped),
             (Pending, ShipmentEvent::Ship) if order == OrderStatus::PendingPayment => refused("order.error.not_paid"),
+            (Pending, ShipmentEvent::Ship) if order == OrderStatus::AwaitingAcceptance => {
+                refused("order.error.not_accepted")
+            }
             (Pending, ShipmentEvent::Ship) => refused("order.error.nothing_to_ship"),
             (Shipped, ShipmentEvent::Ship) | (Delivered, ShipmentEvent::Ship) => refused("order.error.already_shipped"),
             (Shipped, ShipmentEvent::Deliver) => Ok(Delivered),
             (Pending, ShipmentEvent::Deliver) => refused("order.error.not_shipped"),
             (Delivered, ShipmentEvent::Deliver) => refused("order.error.already_delivered"),
-            (Pending, ShipmentEvent::Cancel) if order == OrderStatus::PendingPayment => Ok(Cancelled),
+            (Pending, ShipmentEvent::Cancel) if order.is_open() => Ok(Cancelled),
+            // Cash on delivery the buyer did not pay at the door: the parcel comes back.
+            (Shipped, ShipmentEvent::Cancel) if order == OrderStatus::Accepted => Ok(Cancelled),
             (_, ShipmentEvent::Cancel) => refused("order.error.paid_cannot_cancel"),
             (Cancelled, _) => refused("order.error.cancelled"),
         }
@@ -213,13 +264,38 @@ mod tests {
     }
 
     #[test]
+    fn cash_on_delivery_is_accepted_then_shipped_unpaid_then_paid() {
+        use OrderStatus::*;
+        assert_eq!(AwaitingAcceptance.apply(OrderEvent::Accept), Ok(Accepted));
+        assert_eq!(
+            AwaitingAcceptance.apply(OrderEvent::PaymentReceived).map_err(|e| e.key),
+            Err("order.error.not_accepted")
+        );
+        assert_eq!(AwaitingAcceptance.apply(OrderEvent::Cancel), Ok(Cancelled));
+        assert_eq!(Accepted.apply(OrderEvent::Accept).map_err(|e| e.key), Err("order.error.already_accepted"));
+        assert_eq!(PendingPayment.apply(OrderEvent::Accept).map_err(|e| e.key), Err("order.error.not_cod"));
+        assert_eq!(Accepted.apply(OrderEvent::PaymentReceived), Ok(Paid));
+        assert_eq!(Accepted.apply(OrderEvent::Cancel), Ok(Cancelled));
+        assert_eq!(
+            ShipmentStatus::Pending.apply(AwaitingAcceptance, ShipmentEvent::Ship).map_err(|e| e.key),
+            Err("order.error.not_accepted")
+        );
+        assert_eq!(ShipmentStatus::Pending.apply(Accepted, ShipmentEvent::Ship), Ok(ShipmentStatus::Shipped));
+        assert_eq!(ShipmentStatus::Shipped.apply(Accepted, ShipmentEvent::Cancel), Ok(ShipmentStatus::Cancelled));
+        assert!(ShipmentStatus::Shipped.apply(Paid, ShipmentEvent::Cancel).is_err());
+        for s in OrderStatus::ALL {
+            assert_eq!(s.is_open(), s.apply(OrderEvent::Cancel).is_ok(), "{s:?}");
+        }
+    }
+
+    #[test]
     fn refunds_move_from_paid_to_refunded() {
         use OrderStatus::*;
         assert_eq!(Paid.apply(OrderEvent::Refunded { fully: false }), Ok(PartiallyRefunded));
         assert_eq!(PartiallyRefunded.apply(OrderEvent::Refunded { fully: false }), Ok(PartiallyRefunded));
         assert_eq!(PartiallyRefunded.apply(OrderEvent::Refunded { fully: true }), Ok(Refunded));
         assert_eq!(Paid.apply(OrderEvent::Refunded { fully: true }), Ok(Refunded));
-        for from in [PendingPayment, Cancelled, Refunded] {
+        for from in [PendingPayment, AwaitingAcceptance, Accepted, Cancelled, Refunded] {
             assert!(from.apply(OrderEvent::Refunded { fully: false }).is_err(), "{from:?}");
         }
     }
@@ -231,6 +307,7 @@ mod tests {
         let events = [
             OrderEvent::PaymentReceived,
             OrderEvent::Cancel,
+            OrderEvent::Accept,
             OrderEvent::Refunded { fully: true },
             OrderEvent::Refunded { fully: false },
         ];

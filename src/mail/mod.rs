@@ -46,6 +46,14 @@ pub enum MailKind {
     Refunded,
     /// To a workshop's managers: a paid order to pack.
     WorkshopNewOrder,
+    /// To a workshop's managers: a cash-on-delivery order to accept or refuse.
+    WorkshopCodRequest,
+    /// To the buyer: cash on delivery accepted.
+    CodAccepted,
+    /// To the buyer: cash on delivery refused or unanswered; the order is cancelled.
+    CodRefused,
+    /// To the buyer: a bank transfer's hold runs out soon.
+    TransferReminder,
 }
 
 impl MailKind {
@@ -58,6 +66,10 @@ impl MailKind {
             MailKind::ParcelShipped => "parcel_shipped",
             MailKind::Refunded => "refunded",
             MailKind::WorkshopNewOrder => "workshop_new_order",
+            MailKind::WorkshopCodRequest => "workshop_cod_request",
+            MailKind::CodAccepted => "cod_accepted",
+            MailKind::CodRefused => "cod_refused",
+            MailKind::TransferReminder => "transfer_reminder",
         }
     }
 }

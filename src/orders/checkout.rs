@@ -216,6 +216,15 @@ impl Orders {
             shipping_fen = shipping_fen.checked_add(fee).ok_or_else(too_large)?;
         }
         let total_fen = items_fen.checked_add(shipping_fen).ok_or_else(too_large)?;
+        // Cash on delivery is one parcel, paid to one workshop's courier, at a Chinese door.
+        if request.payment_method == PaymentMethod::CashOnDelivery {
+            if !matches!(request.address.destination, Destination::China { .. }) {
+                return Err(AppError::BadRequest { field: "payment_method", key: "checkout.error.cod_china" });
+            }
+            if parcels.len() > 1 {
+                return Err(AppError::BadRequest { field: "payment_method", key: "checkout.error.cod_one_workshop" });
+            }
+        }
         let now = self.now();
         let number = order_number(today, &rand::random::<[u8; 6]>());
         let (region_code, country) = match &request.address.destination {
@@ -229,7 +238,12 @@ impl Orders {
                 user_id: user,
                 idempotency_key: request.idempotency_key.clone(),
                 request_digest: digest,
-                status: OrderStatus::PendingPayment.as_str().into(),
+                status: match request.payment_method {
+                    PaymentMethod::CashOnDelivery => OrderStatus::AwaitingAcceptance,
+                    PaymentMethod::BankTransfer | PaymentMethod::Stripe => OrderStatus::PendingPayment,
+                }
+                .as_str()
+                .into(),
                 payment_method: request.payment_method.as_str().into(),
                 currency: "CNY".into(),
                 items_fen,
@@ -244,8 +258,7 @@ impl Orders {
                 region_text: region_text.to_owned(),
                 address_line: request.address.line.clone(),
                 postal_code: request.address.postal_code.clone(),
-                reserved_until: now
-                    + chrono::Duration::from_std(self.config.reservation).unwrap_or(chrono::TimeDelta::minutes(30)),
+                reserved_until: now + self.config.hold(request.payment_method),
                 created_at: now,
                 updated_at: now,
             },
@@ -265,6 +278,9 @@ impl Orders {
             carts::clear(conn, cart)?;
         }
         self.queue_order_mail(conn, order_id, super::notify::OrderMail::Placed)?;
+        if request.payment_method == PaymentMethod::CashOnDelivery {
+            self.queue_order_mail(conn, order_id, super::notify::OrderMail::CodRequested)?;
+        }
         // The stock last, in id order: a product's row stays locked (PostgreSQL) from its
         // conditional update to the commit, so the hottest rows are held for the shortest
         // time. A product short of stock rolls the whole order back.

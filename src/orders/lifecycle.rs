@@ -1,6 +1,7 @@
 //! The moves of an order after checkout: payment received (offline confirmation here, Stripe in
-//! [`super::stripe_events`]), cancellation and expiry (stock goes back), parcels shipped and
-//! delivered (by the workshop, an operator, the buyer, or automatically).
+//! [`super::stripe_events`]), a workshop's answer to cash on delivery, cancellation and expiry
+//! (stock goes back), the bank-transfer reminder, parcels shipped and delivered (by the
+//! workshop, an operator, the buyer, or automatically).
 
 use super::notify::OrderMail;
 use super::{authorize_workshop, order_for, Orders, Standing};
@@ -11,7 +12,9 @@ use crate::db::orders as q;
 use crate::db::payments as pay;
 use crate::db::DbConn;
 use crate::domain::account::{Principal, Role};
-use crate::domain::order::{DeliveredBy, OrderEvent, OrderStatus, PaymentMethod, ShipmentEvent, ShipmentStatus};
+use crate::domain::order::{
+    CancelReason, DeliveredBy, OrderEvent, OrderStatus, PaymentMethod, ShipmentEvent, ShipmentStatus,
+};
 use crate::error::AppError;
 
 fn parse_status(s: &str) -> Result<OrderStatus, AppError> {
@@ -51,9 +54,10 @@ impl Orders {
         Ok(true)
     }
 
-    /// Staff confirm an offline payment with the bank's or courier's reference. Operators may
-    /// confirm any order; a workshop manager only an order wholly of their workshop (cash on
-    /// delivery), since a bank transfer reaches the platform's account.
+    /// Staff confirm an offline payment with the bank's or courier's reference.
+    /// - A bank transfer reaches the platform's account: only an operator confirms it.
+    /// - Cash on delivery is paid to the courier at the door: the workshop (or an operator)
+    ///   confirms it once the parcel has shipped, and the parcel counts as delivered.
     pub async fn confirm_offline_payment(
         &self,
         who: &Principal,
@@ -66,20 +70,28 @@ impl Orders {
         self.write(move |this, conn| {
             let (order, standing) = order_for(conn, &who, &number)?;
             let order = crate::db::orders::lock_order(conn, order.id)?;
-            match standing {
-                Standing::Operator => {}
-                Standing::Workshop(w) => {
-                    authorize_workshop(&who, Action::ConfirmPayments, w.get())?;
-                    if v::order_workshops(conn, order.id)? != vec![w.get()] {
-                        return Err(AppError::Forbidden { key: "order.error.operator_confirms" });
-                    }
+            let method = PaymentMethod::parse(&order.payment_method);
+            let by = match (standing, method) {
+                (Standing::Buyer, _) => return Err(AppError::Forbidden { key: "error.forbidden" }),
+                (_, Some(PaymentMethod::Stripe) | None) => {
+                    return Err(AppError::Conflict { key: "order.error.not_offline" })
                 }
-                Standing::Buyer => return Err(AppError::Forbidden { key: "error.forbidden" }),
-            }
-            if order.payment_method != PaymentMethod::Offline.as_str() {
-                return Err(AppError::Conflict { key: "order.error.not_offline" });
-            }
+                (Standing::Operator, _) => DeliveredBy::Operator,
+                (Standing::Workshop(w), Some(PaymentMethod::CashOnDelivery)) => {
+                    authorize_workshop(&who, Action::ConfirmPayments, w.get())?;
+                    DeliveredBy::Workshop
+                }
+                (Standing::Workshop(_), Some(PaymentMethod::BankTransfer)) => {
+                    return Err(AppError::Forbidden { key: "order.error.operator_confirms" })
+                }
+            };
             parse_status(&order.status)?.apply(OrderEvent::PaymentReceived)?;
+            let parcels = v::shipments_of(conn, order.id)?;
+            if method == Some(PaymentMethod::CashOnDelivery)
+                && parcels.iter().any(|s| s.status == ShipmentStatus::Pending.as_str())
+            {
+                return Err(AppError::Conflict { key: "order.error.cod_not_shipped" });
+            }
             pay::insert_payment(
                 conn,
                 &pay::NewPayment {
@@ -100,6 +112,13 @@ impl Orders {
             if !this.mark_paid(conn, order.id)? {
                 return Err(AppError::Conflict { key: "order.error.already_paid" });
             }
+            // Paid at the door: the parcel arrived with the money.
+            if method == Some(PaymentMethod::CashOnDelivery) {
+                let paid = crate::db::orders::lock_order(conn, order.id)?;
+                for s in parcels.iter().filter(|s| s.status == ShipmentStatus::Shipped.as_str()) {
+                    this.deliver_in(conn, s, &paid, by)?;
+                }
+            }
             audit::append(
                 conn,
                 AuditEvent::new(
@@ -115,16 +134,69 @@ impl Orders {
         .await
     }
 
-    /// Cancels an unpaid order (the buyer, or an operator) and gives its stock back.
+    /// The workshop (or an operator) answers a cash-on-delivery order: accepted, it may ship
+    /// unpaid; refused, it is cancelled and its stock goes back. Once accepted and shipped, a
+    /// refusal means the buyer did not pay at the door and the parcel came back.
+    pub async fn answer_cash_on_delivery(&self, who: &Principal, number: String, accept: bool) -> Result<(), AppError> {
+        let who = who.clone();
+        let now = self.now();
+        self.write(move |this, conn| {
+            let (order, standing) = order_for(conn, &who, &number)?;
+            let order = crate::db::orders::lock_order(conn, order.id)?;
+            match standing {
+                Standing::Operator => {}
+                Standing::Workshop(w) => authorize_workshop(&who, Action::FulfilOrders, w.get())?,
+                Standing::Buyer => return Err(AppError::Forbidden { key: "error.forbidden" }),
+            }
+            if order.payment_method != PaymentMethod::CashOnDelivery.as_str() {
+                return Err(AppError::Conflict { key: "order.error.not_cod" });
+            }
+            let from = parse_status(&order.status)?;
+            let (event, mail) = if accept {
+                (OrderEvent::Accept, OrderMail::CodAccepted)
+            } else {
+                (OrderEvent::Cancel, OrderMail::CodRefused)
+            };
+            let to = from.apply(event)?;
+            let moved = if accept {
+                q::move_order(conn, order.id, from.as_str(), to.as_str(), now)?
+            } else {
+                let reason =
+                    if from == OrderStatus::Accepted { CancelReason::NotCollected } else { CancelReason::Refused };
+                this.cancel_in(conn, order.id, reason)?
+            };
+            if !moved {
+                return Err(AppError::Conflict { key: "order.error.changed" });
+            }
+            this.queue_order_mail(conn, order.id, mail)?;
+            let action = if accept { "order.cod_accepted" } else { "order.cod_refused" };
+            audit::append(
+                conn,
+                AuditEvent::new(Some(who.user_id), action, format!("order:{}", order.number), serde_json::json!({})),
+                now,
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Cancels an unpaid order (the buyer, or an operator) and gives its stock back. A buyer
+    /// cannot cancel a cash-on-delivery parcel already on its way.
     pub async fn cancel(&self, who: &Principal, number: String) -> Result<(), AppError> {
         let who = who.clone();
         self.write(move |this, conn| {
             let (order, standing) = order_for(conn, &who, &number)?;
             let order = crate::db::orders::lock_order(conn, order.id)?;
-            if !matches!(standing, Standing::Buyer | Standing::Operator) {
-                return Err(AppError::Forbidden { key: "error.forbidden" });
+            let reason = match standing {
+                Standing::Buyer => CancelReason::Buyer,
+                Standing::Operator => CancelReason::Operator,
+                Standing::Workshop(_) => return Err(AppError::Forbidden { key: "error.forbidden" }),
+            };
+            if standing == Standing::Buyer
+                && v::shipments_of(conn, order.id)?.iter().any(|s| s.status == ShipmentStatus::Shipped.as_str())
+            {
+                return Err(AppError::Conflict { key: "order.error.already_shipped" });
             }
-            let reason = if standing == Standing::Buyer { "buyer" } else { "operator" };
             if !this.cancel_in(conn, order.id, reason)? {
                 return Err(AppError::Conflict { key: "order.error.changed" });
             }
@@ -134,7 +206,7 @@ impl Orders {
     }
 
     /// Cancels an order inside a transaction and gives back its stock; false when it had moved.
-    pub(crate) fn cancel_in(&self, conn: &mut DbConn, order_id: i64, reason: &str) -> Result<bool, AppError> {
+    pub(crate) fn cancel_in(&self, conn: &mut DbConn, order_id: i64, reason: CancelReason) -> Result<bool, AppError> {
         crate::db::orders::lock_order(conn, order_id)?;
         let order = v::order_by_id(conn, order_id)?;
         parse_status(&order.status)?.apply(OrderEvent::Cancel)?;
@@ -147,16 +219,47 @@ impl Orders {
         Ok(true)
     }
 
-    /// Cancels unpaid orders whose reservation has run out; returns how many.
+    /// Cancels unpaid orders whose hold has run out; returns how many. A cash-on-delivery
+    /// order its workshop never answered is cancelled as unanswered, and its buyer told.
     pub fn expire_reservations(&self) -> Result<usize, AppError> {
         let expired = self.db.run_blocking(|conn| q::expired(conn, self.now(), 200))?;
         let mut done = 0;
         for id in expired {
-            let cancelled = self.db.write_blocking(|c| match self.cancel_in(c, id, "expired") {
-                Err(AppError::Conflict { .. }) => Ok(false),
-                other => other,
+            let cancelled = self.db.write_blocking(|c| {
+                let order = crate::db::orders::lock_order(c, id)?;
+                let unanswered = order.status == OrderStatus::AwaitingAcceptance.as_str();
+                let reason = if unanswered { CancelReason::Unanswered } else { CancelReason::Expired };
+                match self.cancel_in(c, id, reason) {
+                    Ok(true) if unanswered => {
+                        self.queue_order_mail(c, id, OrderMail::CodRefused)?;
+                        Ok(true)
+                    }
+                    Err(AppError::Conflict { .. }) => Ok(false),
+                    other => other,
+                }
             })?;
             done += usize::from(cancelled);
+        }
+        Ok(done)
+    }
+
+    /// Reminds, once, each bank-transfer buyer whose hold runs out within the configured hours;
+    /// returns how many were reminded. The reminder is claimed on the order row in the
+    /// transaction that queues its e-mail, so with several nodes it is still sent once.
+    pub fn remind_bank_transfers(&self) -> Result<usize, AppError> {
+        let now = self.now();
+        let by = now + chrono::TimeDelta::hours(self.config.bank_transfer_reminder_hours);
+        let due = self.db.run_blocking(|conn| q::due_for_reminder(conn, now, by, 200))?;
+        let mut done = 0;
+        for id in due {
+            let sent = self.db.write_blocking(|c| {
+                if !q::claim_reminder(c, id, now)? {
+                    return Ok::<bool, AppError>(false);
+                }
+                self.queue_order_mail(c, id, OrderMail::TransferReminder)?;
+                Ok(true)
+            })?;
+            done += usize::from(sent);
         }
         Ok(done)
     }

@@ -5,6 +5,7 @@
 use super::Orders;
 use crate::db::order_views as v;
 use crate::db::DbConn;
+use crate::domain::order::PaymentMethod;
 use crate::domain::Fen;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -13,8 +14,16 @@ use crate::mail::{MailKind, Mailer};
 /// Which e-mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrderMail {
-    /// To the buyer, at checkout.
+    /// To the buyer, at checkout: what to do next, and by when.
     Placed,
+    /// To the workshop's managers: a cash-on-delivery order to accept or refuse.
+    CodRequested,
+    /// To the buyer: the workshop accepted cash on delivery.
+    CodAccepted,
+    /// To the buyer: the workshop refused cash on delivery, or did not answer in time.
+    CodRefused,
+    /// To the buyer of an unpaid bank transfer, once, before its hold runs out.
+    TransferReminder,
     /// To the buyer when the payment arrived, and to each workshop's managers.
     Paid,
     /// To the buyer, for one parcel.
@@ -46,8 +55,27 @@ impl Orders {
         };
         ctx.insert("lines", &titles(lang, None));
         ctx.insert("payment_method", &order.payment_method);
+        // Rendered in China time by the templates' `china_time` filter.
+        ctx.insert("deadline", &crate::clock::rfc3339(order.reserved_until));
+        ctx.insert("payee", &self.config.bank_payee);
         let kind = match mail {
             OrderMail::Placed => MailKind::OrderPlaced,
+            OrderMail::CodAccepted => MailKind::CodAccepted,
+            OrderMail::CodRefused => MailKind::CodRefused,
+            OrderMail::TransferReminder => MailKind::TransferReminder,
+            OrderMail::CodRequested => {
+                for workshop in v::order_workshops(conn, order_id)? {
+                    for (to, their_lang) in v::workshop_managers(conn, workshop)? {
+                        let their_lang = Lang::parse(&their_lang).unwrap_or_default();
+                        let mut ctx = ctx.clone();
+                        ctx.insert("lines", &titles(their_lang, Some(workshop)));
+                        ctx.insert("link", &format!("{}/orders/{}", self.public_url, order.number));
+                        let email = self.mailer.compose(MailKind::WorkshopCodRequest, their_lang, &to, &ctx)?;
+                        Mailer::enqueue(conn, &email)?;
+                    }
+                }
+                return Ok(());
+            }
             OrderMail::Paid => MailKind::OrderPaid,
             OrderMail::Shipped { shipment } => {
                 let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
@@ -64,7 +92,8 @@ impl Orders {
         };
         let email = self.mailer.compose(kind, lang, &order.buyer_email, &ctx)?;
         Mailer::enqueue(conn, &email)?;
-        if mail == OrderMail::Paid {
+        // Cash on delivery is paid when the workshop has already shipped: nothing left to pack.
+        if mail == OrderMail::Paid && order.payment_method != PaymentMethod::CashOnDelivery.as_str() {
             for workshop in v::order_workshops(conn, order_id)? {
                 for (to, their_lang) in v::workshop_managers(conn, workshop)? {
                     let their_lang = Lang::parse(&their_lang).unwrap_or_default();

@@ -68,7 +68,7 @@ impl Orders {
                     if intent.status == IntentStatus::Succeeded {
                         return Ok(true);
                     }
-                    this.cancel_in(conn, order_id, "expired")
+                    this.cancel_in(conn, order_id, crate::domain::order::CancelReason::Expired)
                 })
                 .await?;
             settled += usize::from(moved);

@@ -43,6 +43,14 @@ pub struct OrderView {
     pub payment: Option<PaymentView>,
     /// How the viewer stands to the order: `buyer`, `workshop` or `operator`.
     pub viewer: &'static str,
+    /// What happens next (see [`NextStep`]); none once the order is settled or cancelled.
+    pub next_step: Option<NextStep>,
+    /// By when the next step must happen (RFC 3339, China time), when it has a deadline: the
+    /// end of the hold of an unpaid order, automatic receipt, or the end of the return window.
+    #[serde(serialize_with = "crate::clock::china_time_opt")]
+    pub deadline: Option<chrono::NaiveDateTime>,
+    /// The platform's account, while a bank transfer is awaited (when one is configured).
+    pub pay_to: Option<String>,
     /// What the viewer may do now.
     pub can: Abilities,
 }
@@ -95,6 +103,70 @@ pub struct Abilities {
     pub cancel: bool,
     pub confirm_payment: bool,
     pub refund: bool,
+    /// Accept a cash-on-delivery order (its workshop, or an operator).
+    pub accept: bool,
+    /// Refuse cash on delivery, or, once shipped, record that the buyer did not pay.
+    pub refuse: bool,
+}
+
+/// What an order waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NextStep {
+    /// The buyer's bank transfer, by the deadline.
+    Transfer,
+    /// The buyer's online payment, by the deadline.
+    PayOnline,
+    /// The workshop's answer to cash on delivery, by the deadline.
+    AwaitAcceptance,
+    /// Cash on delivery accepted: the workshop ships.
+    CodShip,
+    /// Cash on delivery shipped: paid to the courier at the door.
+    CodAtDoor,
+    /// Paid: the workshop packs and ships.
+    Prepare,
+    /// Shipped: the buyer confirms receipt, or it is confirmed at the deadline.
+    OnTheWay,
+    /// Delivered: returns are open until the deadline.
+    Delivered,
+}
+
+/// The next step of an order in `status`, paid by `method`, with these parcels, and its deadline.
+fn next_step(
+    order: &OrderRow,
+    status: OrderStatus,
+    parcels: &[ParcelView],
+    auto_deliver_days: i64,
+    return_window_days: i64,
+) -> (Option<NextStep>, Option<chrono::NaiveDateTime>) {
+    let method = PaymentMethod::parse(&order.payment_method);
+    let statuses: Vec<ShipmentStatus> =
+        parcels.iter().filter_map(|p| ShipmentStatus::parse(&p.shipment.status)).collect();
+    let any_pending = statuses.contains(&ShipmentStatus::Pending);
+    match status {
+        OrderStatus::PendingPayment if method == Some(PaymentMethod::Stripe) => {
+            (Some(NextStep::PayOnline), Some(order.reserved_until))
+        }
+        OrderStatus::PendingPayment => (Some(NextStep::Transfer), Some(order.reserved_until)),
+        OrderStatus::AwaitingAcceptance => (Some(NextStep::AwaitAcceptance), Some(order.reserved_until)),
+        OrderStatus::Accepted if any_pending => (Some(NextStep::CodShip), None),
+        OrderStatus::Accepted => (Some(NextStep::CodAtDoor), None),
+        OrderStatus::Paid | OrderStatus::PartiallyRefunded if any_pending => (Some(NextStep::Prepare), None),
+        OrderStatus::Paid | OrderStatus::PartiallyRefunded if statuses.contains(&ShipmentStatus::Shipped) => {
+            let first = parcels
+                .iter()
+                .filter(|p| p.shipment.status == ShipmentStatus::Shipped.as_str())
+                .filter_map(|p| p.shipment.shipped_at)
+                .min();
+            (Some(NextStep::OnTheWay), first.map(|t| t + chrono::TimeDelta::days(auto_deliver_days)))
+        }
+        OrderStatus::Paid | OrderStatus::PartiallyRefunded => {
+            let last = parcels.iter().filter_map(|p| p.shipment.delivered_at).max();
+            let open = last.map(|t| t + chrono::TimeDelta::days(return_window_days));
+            (open.map(|_| NextStep::Delivered), open)
+        }
+        OrderStatus::Cancelled | OrderStatus::Refunded => (None, None),
+    }
 }
 
 /// Sets the order's totals to those of `parcels` only (a workshop's side of a shared order).
@@ -207,7 +279,9 @@ impl Orders {
             let shipment_status = ShipmentStatus::parse(&s.status).unwrap_or(ShipmentStatus::Cancelled);
             parcels.push(ParcelView {
                 workshop_name: if lang == Lang::En { s.workshop_name_en.clone() } else { s.workshop_name_zh.clone() },
-                can_ship: standing != Standing::Buyer && shipment_status == ShipmentStatus::Pending && status.is_paid(),
+                can_ship: standing != Standing::Buyer
+                    && shipment_status == ShipmentStatus::Pending
+                    && status.may_ship(),
                 can_deliver: shipment_status == ShipmentStatus::Shipped,
                 lines,
                 shipment: s,
@@ -222,16 +296,30 @@ impl Orders {
             provider: p.provider,
             status: p.status,
         });
-        let pending = status == OrderStatus::PendingPayment;
+        let method = PaymentMethod::parse(&order.payment_method);
+        let staff = standing != Standing::Buyer;
+        let shipped = parcels.iter().any(|p| p.shipment.status == ShipmentStatus::Shipped.as_str());
+        let all_shipped = parcels.iter().all(|p| p.shipment.status != ShipmentStatus::Pending.as_str());
         let can = Abilities {
-            pay: standing == Standing::Buyer && pending && order.payment_method == PaymentMethod::Stripe.as_str(),
-            cancel: pending && matches!(standing, Standing::Buyer | Standing::Operator),
-            confirm_payment: pending
-                && standing != Standing::Buyer
-                && order.payment_method == PaymentMethod::Offline.as_str()
-                && !shared,
-            refund: standing != Standing::Buyer && status.is_paid(),
+            pay: standing == Standing::Buyer
+                && status == OrderStatus::PendingPayment
+                && method == Some(PaymentMethod::Stripe),
+            cancel: status.is_open() && (standing == Standing::Operator || (standing == Standing::Buyer && !shipped)),
+            confirm_payment: !shared
+                && match method {
+                    Some(PaymentMethod::BankTransfer) => {
+                        standing == Standing::Operator && status == OrderStatus::PendingPayment
+                    }
+                    Some(PaymentMethod::CashOnDelivery) => staff && status == OrderStatus::Accepted && all_shipped,
+                    _ => false,
+                },
+            refund: staff && status.is_paid(),
+            accept: staff && status == OrderStatus::AwaitingAcceptance,
+            refuse: staff
+                && (status == OrderStatus::AwaitingAcceptance || (status == OrderStatus::Accepted && shipped)),
         };
+        let (next_step, deadline) =
+            next_step(&order, status, &parcels, self.config.auto_deliver_days, self.config.return_window_days);
         let mut refunds = rq::refunds_of(conn, order.id)?;
         let mut order = order;
         if shared {
@@ -244,6 +332,9 @@ impl Orders {
         }
         Ok(OrderView {
             refunds,
+            pay_to: self.config.bank_payee.clone().filter(|_| next_step == Some(NextStep::Transfer)),
+            next_step,
+            deadline,
             viewer: match standing {
                 Standing::Buyer => "buyer",
                 Standing::Workshop(_) => "workshop",

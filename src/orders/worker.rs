@@ -1,5 +1,6 @@
 //! The order worker: a thread that cancels unpaid orders whose reservation ran out (their stock
 //! goes back; a Stripe order only after Stripe says its intent was not paid, and cancels it),
+//! reminds bank-transfer buyers once before their hold runs out,
 //! marks long-shipped parcels delivered, purges abandoned signed-out carts, and sends approved
 //! refunds and late payments back through Stripe from the outbox. A provider outage leaves the
 //! outbox rows for the next round; nothing is lost.
@@ -43,6 +44,8 @@ impl WorkerHandle {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Round {
     pub expired: usize,
+    /// Bank-transfer buyers reminded that their hold runs out.
+    pub reminded: usize,
     pub delivered: usize,
     pub refunded: usize,
     /// Signed-out browsers' carts deleted as abandoned.
@@ -98,14 +101,15 @@ impl Orders {
         // Stripe orders first: each is asked about at Stripe before its reservation is given up.
         let settled = self.settle_expired_intents().await?;
         let this = self.clone();
-        let (expired, delivered) =
-            tokio::task::spawn_blocking(move || Ok::<_, AppError>((this.expire_reservations()?, this.auto_deliver()?)))
-                .await
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("order sweep: {e}")))??;
+        let (expired, reminded, delivered) = tokio::task::spawn_blocking(move || {
+            Ok::<_, AppError>((this.expire_reservations()?, this.remind_bank_transfers()?, this.auto_deliver()?))
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("order sweep: {e}")))??;
         let refunded = self.send_refunds().await? + self.return_late_payments().await?;
         let before = self.now() - chrono::TimeDelta::days(self.config.abandoned_cart_days);
         let carts_purged = self.db.write(move |c| Ok(crate::db::carts::purge_abandoned(c, before)?)).await?;
-        Ok(Round { expired: expired + settled, delivered, refunded, carts_purged })
+        Ok(Round { expired: expired + settled, reminded, delivered, refunded, carts_purged })
     }
 
     /// Sends approved refunds of Stripe payments; returns how many went through.

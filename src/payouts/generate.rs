@@ -193,7 +193,7 @@ pub fn write_paid_orders(
                 idempotency_key: format!("{prefix}-{i}"),
                 request_digest: String::new(),
                 status: "paid".into(),
-                payment_method: "offline".into(),
+                payment_method: crate::domain::order::PaymentMethod::BankTransfer.as_str().into(),
                 currency: "CNY".into(),
                 items_fen: items,
                 shipping_fen: shipping,

@@ -41,6 +41,7 @@ use utoipa::OpenApi;
         crate::web::shop::orders, crate::web::shop::order, crate::web::shop::pay, crate::web::shop::cancel,
         crate::web::shop::delivered, crate::web::shop::request_return,
         crate::web::portal::orders::queue, crate::web::portal::orders::ship, crate::web::portal::orders::confirm_payment,
+        crate::web::portal::orders::accept_cod, crate::web::portal::orders::refuse_cod,
         crate::web::portal::orders::refund_line, crate::web::portal::orders::refund_shipping,
         crate::web::portal::orders::decide, crate::web::portal::orders::search,
         crate::web::payouts::list, crate::web::payouts::run, crate::web::payouts::mark,

@@ -162,6 +162,15 @@ async fn checkout_form(
     ctx.insert("idempotency_key", &new_token());
     ctx.insert("provinces", &state.catalog.reference().provinces());
     ctx.insert("stripe", &state.orders.payments().stripe_enabled());
+    let config = state.orders.config();
+    ctx.insert(
+        "hold",
+        &serde_json::json!({
+            "stripe_minutes": config.reservation.as_secs() / 60,
+            "bank_transfer_days": config.bank_transfer_days,
+            "cod_accept_hours": config.cod_accept_hours,
+        }),
+    );
     let county =
         form.value("county_code").map(str::trim).filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()));
     ctx.insert("kept_province", &county.map(|c| format!("{}0000", &c[..2])));
@@ -175,8 +184,10 @@ async fn checkout_form(
 pub struct CheckoutInput {
     #[serde(flatten)]
     pub address: AddressInput,
-    /// `offline` (default) or `stripe`.
+    /// `bank_transfer` (default), `cash_on_delivery` (one workshop's pieces, to an address in
+    /// mainland China) or `stripe` (when online payment is configured).
     #[serde(default)]
+    #[schema(pattern = "^(bank_transfer|cash_on_delivery|stripe)?$")]
     pub payment_method: String,
     /// Also accepted as the `Idempotency-Key` header.
     #[serde(default)]
@@ -186,7 +197,7 @@ pub struct CheckoutInput {
     pub items: Option<Vec<CartItemInput>>,
 }
 
-#[utoipa::path(post, path = "/api/v1/checkout", description = "Place an order. Stock is taken at once and held until the reservation expires; a retry with the same idempotency key returns the same order (200 instead of 201). Sold-out items give 409 with a message.", request_body = CheckoutInput, responses((status = 201), (status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/checkout", description = "Place an order. Stock is taken at once and held: 30 minutes for online payment, days for a bank transfer, until the workshop answers for cash on delivery (the order's `deadline`); a retry with the same idempotency key returns the same order (200 instead of 201). Sold-out items give 409 with a message.", request_body = CheckoutInput, responses((status = 201), (status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn checkout(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -208,7 +219,7 @@ async fn place_order(
     let address =
         ShippingAddress::parse(&input.address).map_err(|e| AppError::BadRequest { field: e.field, key: e.key })?;
     let payment_method = match input.payment_method.as_str() {
-        "" => PaymentMethod::Offline,
+        "" => PaymentMethod::BankTransfer,
         m => PaymentMethod::parse(m)
             .ok_or(AppError::BadRequest { field: "payment_method", key: "checkout.error.method" })?,
     };

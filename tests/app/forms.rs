@@ -72,7 +72,7 @@ const ADDRESS: [(&str, &str); 8] = [
     ("county_code", "513432"),
     ("line", "光明镇 1 号"),
     ("postal_code", "616750"),
-    ("payment_method", "offline"),
+    ("payment_method", "bank_transfer"),
     ("idempotency_key", "forms-test-0001"),
 ];
 

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 async fn place_orders(app: &TestApp, buyer: &User, product: i64, n: usize, tag: &str) -> Vec<String> {
     let mut numbers = Vec::new();
     for i in 0..n {
-        let body = checkout_body(&[(product, 1)], &format!("{tag}-{i:04}-key"), "offline");
+        let body = checkout_body(&[(product, 1)], &format!("{tag}-{i:04}-key"), "bank_transfer");
         let (status, order) = buyer.post_json("/api/v1/checkout", &body).await;
         assert_eq!(status, 201, "checkout {i}: {order}");
         numbers.push(order["number"].as_str().expect("an order number").to_owned());
@@ -240,7 +240,7 @@ async fn eight_clients_on_the_same_and_overlapping_orders_never_see_a_5xx() {
     // Orders that overlap: the same two products (stock rows), workshops and months.
     let mut orders = Vec::new();
     for i in 0..6 {
-        let body = checkout_body(&[(a, 3), (b, 3)], &format!("overlap-order-{i:04}"), "offline");
+        let body = checkout_body(&[(a, 3), (b, 3)], &format!("overlap-order-{i:04}"), "bank_transfer");
         let (status, placed) = buyer.post_json("/api/v1/checkout", &body).await;
         assert_eq!(status, 201, "{placed}");
         let number = placed["number"].as_str().unwrap().to_owned();

@@ -4,7 +4,7 @@
 //! Every page passes `webdriver::check_page` (axe, no sideways scroll).
 
 use crate::support::TestApp;
-use crate::webdriver::{browser, check_page, driver, fill, screenshot, visit, WIDTHS};
+use crate::webdriver::{browser, check_page, driver, fill, fill_chinese_address, screenshot, visit, WIDTHS};
 use fantoccini::{key::Key, Client, Locator};
 
 #[tokio::test]
@@ -106,19 +106,7 @@ async fn journey(app: &TestApp, b: &Client, n: usize, width: u32) {
     check_page(b, &at("the checkout")).await;
 
     // The address, with the county picked from the province → prefecture → county lists.
-    fill(b, "recipient", "李新").await;
-    fill(b, "phone", "13800138000").await;
-    css(b, "#province").await.select_by_value("510000").await.unwrap();
-    css(b, "#prefecture option[value='513400']").await;
-    let prefecture = css(b, "#prefecture").await;
-    let label = css(b, "#prefecture option[value='513400']").await.text().await.unwrap();
-    assert!(label.contains("凉山"), "the prefecture is named, not 'undefined': {label:?}");
-    prefecture.select_by_value("513400").await.unwrap();
-    css(b, "select#county option[value='513432']").await;
-    let county = css(b, "select#county option[value='513432']").await.text().await.unwrap();
-    assert!(county.contains("喜德"), "the county is named: {county:?}");
-    css(b, "select#county").await.select_by_value("513432").await.unwrap();
-    fill(b, "line", "光明镇 12 号").await;
+    fill_chinese_address(b, "李新").await;
     check_page(b, &at("the filled checkout")).await;
     screenshot(b, &format!("journey-buyer-checkout-{width}")).await;
     css(b, "form.checkout-form button[type=submit]").await.click().await.unwrap();
@@ -126,7 +114,11 @@ async fn journey(app: &TestApp, b: &Client, n: usize, width: u32) {
     check_page(b, &at("the order page")).await;
     let page = b.source().await.unwrap();
     assert!(page.contains("喜德县") || page.contains("513432"), "the order carries the picked county");
-    assert!(page.contains("北京时间"), "times on the order page are China time, labelled");
+    // Times are China time, labelled: the test clock's 04:00 UTC is 12:00 in Beijing, and a
+    // bank transfer (the default) is held for three days.
+    assert!(page.contains("2026-11-28 12:00 北京时间"), "the order was placed at 12:00 Beijing time");
+    assert!(page.contains("2026-12-01 12:00 北京时间"), "the transfer is due in three days, in China time");
+    assert!(!page.contains("UTC"), "no UTC on a buyer's page");
     screenshot(b, &format!("journey-buyer-order-{width}")).await;
 
     // The order is in the database with that county, for this new account.

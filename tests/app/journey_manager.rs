@@ -2,7 +2,7 @@
 //! width on the demo data: sign in → the products → a new product with three makers (rows
 //! added with "add a maker", the running total updated by its script) → a mistyped price,
 //! refused with everything kept and the message beside the price → fixed and created → a
-//! photo uploaded → an offline order's payment confirmed → a paid order shipped. Every page
+//! photo uploaded → a cash-on-delivery order accepted → a paid order shipped. Every page
 //! passes `webdriver::check_page` (axe, no sideways scroll).
 
 use crate::orders::{checkout_body, stocked_product};
@@ -25,15 +25,15 @@ async fn a_manager_lists_a_product_with_three_makers_fixes_a_mistyped_price_and_
     }
 }
 
-/// Two offline orders of the manager's workshop, placed through checkout by the demo buyer:
-/// one still waiting for its payment, one whose bank transfer an operator has confirmed.
+/// Two orders of the manager's workshop, placed through checkout by the demo buyer: one cash
+/// on delivery waiting for the workshop to accept it, one bank transfer an operator confirmed.
 async fn orders_of(app: &TestApp, workshop: i64) -> (String, String) {
     let buyer = User::demo(app, "buyer").await;
     let (product, _, _) = stocked_product(app, Some(workshop), None);
     let mut numbers = Vec::new();
-    for key in ["journey-manager-order-1", "journey-manager-order-2"] {
-        let (status, placed) =
-            buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], key, "offline")).await;
+    for (key, method) in [("journey-manager-order-1", "cash_on_delivery"), ("journey-manager-order-2", "bank_transfer")]
+    {
+        let (status, placed) = buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], key, method)).await;
         assert_eq!(status, 201, "{placed}");
         numbers.push(placed["number"].as_str().unwrap().to_owned());
     }
@@ -173,17 +173,16 @@ async fn journey(app: &TestApp, b: &Client, width: u32) {
     let (_, p) = manager.get_json(&format!("/api/v1/portal/products/{id}")).await;
     assert_eq!(p["photos"].as_array().map(Vec::len), Some(1), "{p}");
 
-    // Orders: confirm the bank transfer of one, ship the paid one.
+    // Orders: accept the cash on delivery of one (it may then ship unpaid), ship the paid one.
     visit(b, &app.url(&format!("/portal/workshops/{w}/orders?show=to_confirm")), &at("the orders to confirm")).await;
     click(b, &format!("a[href='/orders/{to_confirm}']")).await;
     wait_for_path(b, |p| p == format!("/orders/{to_confirm}")).await;
     check_page(b, &at("an order to confirm")).await;
-    fill(b, "reference", "BANK-JOURNEY-1").await;
-    click(b, "form[action$='/confirm-payment'] button[type=submit]").await;
+    click(b, "form[action$='/accept-cod'] button[type=submit]").await;
     element(b, "form[action^='/portal/shipments/']").await;
-    check_page(b, &at("the confirmed order")).await;
+    check_page(b, &at("the accepted order")).await;
     let status = |v: Value| v["status"].as_str().unwrap_or_default().to_owned();
-    assert_eq!(status(manager.get_json(&format!("/api/v1/orders/{to_confirm}")).await.1), "paid");
+    assert_eq!(status(manager.get_json(&format!("/api/v1/orders/{to_confirm}")).await.1), "accepted");
 
     visit(b, &app.url(&format!("/portal/workshops/{w}/orders?show=to_ship")), &at("the orders to ship")).await;
     click(b, &format!("a[href='/orders/{to_ship}']")).await;

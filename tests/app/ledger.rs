@@ -84,7 +84,7 @@ async fn a_sale_is_attributed_to_the_fen_settled_paid_out_once_and_acknowledged(
     let (product, makers) = worked_example_product(&app, workshop);
 
     let (status, order) =
-        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 3)], "ledger-1", "offline")).await;
+        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 3)], "ledger-1", "bank_transfer")).await;
     assert_eq!(status, 201, "{order}");
     let number = order["number"].as_str().unwrap().to_owned();
     // Nothing is attributed before the money arrives.

@@ -46,7 +46,7 @@ async fn two_hundred_buyers_race_for_five_pieces_and_five_are_sold() {
     let tasks: Vec<_> = (0..200)
         .map(|i| {
             let (client, base, token) = (client.clone(), app.base.clone(), token.clone());
-            let body = checkout_body(&[(hot, 1), (other, 1)], &format!("race-{i:04}-checkout"), "offline");
+            let body = checkout_body(&[(hot, 1), (other, 1)], &format!("race-{i:04}-checkout"), "bank_transfer");
             tokio::spawn(async move {
                 let res = client
                     .post(format!("{base}/api/v1/checkout"))
@@ -136,7 +136,7 @@ async fn a_server_killed_mid_checkout_loses_no_order_and_leaves_none_half_made()
                 let mut i = 0;
                 while !stop.load(std::sync::atomic::Ordering::SeqCst) {
                     i += 1;
-                    let body = checkout_body(&[(a, 1), (b, 2)], &format!("crash-{c}-{i:06}"), "offline");
+                    let body = checkout_body(&[(a, 1), (b, 2)], &format!("crash-{c}-{i:06}"), "bank_transfer");
                     match checkout(&client, &base, &token, &body).await {
                         Ok((201, placed)) => seen.push(placed["number"].as_str().unwrap().to_owned()),
                         Ok((status, body)) => panic!("unexpected {status}: {body}"),

@@ -58,7 +58,7 @@ pub async fn demo_order(app: &TestApp, quantity: i64, key: &str) -> Value {
     let (product, _, _) = stocked_product(app, Some(manager.workshop_id().await), None);
     let buyer = User::demo(app, "buyer").await;
     let (status, order) =
-        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, quantity)], key, "offline")).await;
+        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, quantity)], key, "bank_transfer")).await;
     assert_eq!(status, 201, "{order}");
     order
 }
@@ -105,7 +105,7 @@ async fn an_offline_order_goes_from_cart_to_refund() {
     let mut pairs: Vec<(String, String)> =
         address().as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect();
     pairs.push(("idempotency_key".into(), "form-checkout-0001".into()));
-    pairs.push(("payment_method".into(), "offline".into()));
+    pairs.push(("payment_method".into(), "bank_transfer".into()));
     let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let (status, location) = browser.form("/checkout", &borrowed).await;
     assert_eq!(status, 303, "{location}");
@@ -253,18 +253,18 @@ async fn a_retried_checkout_returns_the_same_order() {
     let buyer = User::demo(&app, "buyer").await;
     let (product, _, _) = stocked_product(&app, None, None);
     let before = stock_of(&app, product);
-    let body = checkout_body(&[(product, 1)], "retry-key-000001", "offline");
+    let body = checkout_body(&[(product, 1)], "retry-key-000001", "bank_transfer");
     let (first, a) = buyer.post_json("/api/v1/checkout", &body).await;
     let (second, b) = buyer.post_json("/api/v1/checkout", &body).await;
     assert_eq!((first, second), (201, 200), "{a} {b}");
     assert_eq!(a["number"], b["number"]);
     assert_eq!(stock_of(&app, product), before - 1, "one order, one piece taken");
     // The same key for a different checkout is refused.
-    let other = checkout_body(&[(product, 2)], "retry-key-000001", "offline");
+    let other = checkout_body(&[(product, 2)], "retry-key-000001", "bank_transfer");
     let (status, body) = buyer.post_json("/api/v1/checkout", &other).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("checkout.error.key_reused")));
     // Ten retries at once still make one order.
-    let body = checkout_body(&[(product, 1)], "retry-key-concurrent", "offline");
+    let body = checkout_body(&[(product, 1)], "retry-key-concurrent", "bank_transfer");
     let tries: Vec<_> = (0..10).map(|_| buyer.post_json("/api/v1/checkout", &body)).collect();
     let results = futures_util::future::join_all(tries).await;
     let numbers: std::collections::BTreeSet<String> = results
@@ -280,12 +280,13 @@ async fn a_retried_checkout_returns_the_same_order() {
 
 #[tokio::test]
 async fn unpaid_orders_expire_and_give_their_stock_back() {
-    let app = TestApp::spawn_config(true, |c| c.orders.reservation = Duration::ZERO).await;
+    // A bank transfer held for no time at all lapses at the next round.
+    let app = TestApp::spawn_config(true, |c| c.orders.bank_transfer_days = 0).await;
     let buyer = User::demo(&app, "buyer").await;
     let (product, _, _) = stocked_product(&app, None, None);
     let before = stock_of(&app, product);
     let (status, placed) =
-        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 2)], "expiring-order-1", "offline")).await;
+        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 2)], "expiring-order-1", "bank_transfer")).await;
     assert_eq!(status, 201, "{placed}");
     assert_eq!(stock_of(&app, product), before - 2);
     let round = app.orders.round().await.unwrap();
@@ -312,7 +313,7 @@ async fn a_buyer_cancels_and_the_stock_comes_back() {
     let (product, _, _) = stocked_product(&app, None, None);
     let before = stock_of(&app, product);
     let (_, placed) =
-        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], "cancel-me-000001", "offline")).await;
+        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], "cancel-me-000001", "bank_transfer")).await;
     let number = placed["number"].as_str().unwrap();
     let (status, _) = buyer.form(&format!("/orders/{number}/cancel"), &[]).await;
     assert_eq!(status, 303);
@@ -333,14 +334,14 @@ async fn sold_out_is_said_plainly_in_the_buyers_language() {
     let (product, _, title) = stocked_product(&app, None, None);
     app.execute(&format!("UPDATE products SET stock = 1 WHERE id = {product}"));
     let (status, _) =
-        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], "last-piece-00001", "offline")).await;
+        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], "last-piece-00001", "bank_transfer")).await;
     assert_eq!(status, 201);
     let res = buyer
         .client
         .post(buyer.url("/api/v1/checkout"))
         .header("X-CSRF-Token", &buyer.csrf)
         .header("Accept-Language", "en")
-        .json(&checkout_body(&[(product, 1)], "last-piece-00002", "offline"))
+        .json(&checkout_body(&[(product, 1)], "last-piece-00002", "bank_transfer"))
         .send()
         .await
         .unwrap();
@@ -366,7 +367,7 @@ async fn order_emails_wait_out_an_smtp_outage_and_then_arrive() {
         .post(buyer.url("/api/v1/checkout"))
         .header("X-CSRF-Token", &buyer.csrf)
         .header("Accept-Language", "en")
-        .json(&checkout_body(&[(product, 1)], "smtp-outage-order-1", "offline"))
+        .json(&checkout_body(&[(product, 1)], "smtp-outage-order-1", "bank_transfer"))
         .send()
         .await
         .unwrap();
@@ -406,8 +407,9 @@ async fn quiet_parcels_deliver_themselves_and_a_full_refund_ends_refunded() {
     let manager = User::demo(&app, "manager").await;
     let operator = User::demo(&app, "operator").await;
     let (product, _, _) = stocked_product(&app, Some(manager.workshop_id().await), None);
-    let (_, placed) =
-        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 2)], "full-refund-00001", "offline")).await;
+    let (_, placed) = buyer
+        .post_json("/api/v1/checkout", &checkout_body(&[(product, 2)], "full-refund-00001", "bank_transfer"))
+        .await;
     let number = placed["number"].as_str().unwrap().to_owned();
     let confirm = format!("/api/v1/portal/orders/{number}/confirm-payment");
     assert_eq!(operator.post_json(&confirm, &json!({"reference": "BANK-FULL-1"})).await.0, 200);

@@ -238,7 +238,7 @@ async fn a_bad_checkout_key_and_a_zero_piece_rate_say_what_is_wrong() {
     let buyer = User::demo(&app, "buyer").await;
     let (product, _, _) = stocked_product(&app, None, None);
     let (status, body) =
-        buyer.post_json("/api/v1/checkout?lang=en", &checkout_body(&[(product, 1)], "short", "offline")).await;
+        buyer.post_json("/api/v1/checkout?lang=en", &checkout_body(&[(product, 1)], "short", "bank_transfer")).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"]["code"], "checkout.error.key");
     assert_eq!(body["error"]["field"], "idempotency_key");
@@ -294,7 +294,7 @@ async fn the_checkout_digest_is_built_from_stable_text() {
     let app = TestApp::spawn().await;
     let buyer = User::demo(&app, "buyer").await;
     let (product, _, _) = stocked_product(&app, None, None);
-    let body = checkout_body(&[(product, 2)], "digest-key-000001", "offline");
+    let body = checkout_body(&[(product, 2)], "digest-key-000001", "bank_transfer");
     let (status, placed) = buyer.post_json("/api/v1/checkout", &body).await;
     assert_eq!(status, 201, "{placed}");
     let number = placed["number"].as_str().unwrap().to_owned();
@@ -303,13 +303,14 @@ async fn the_checkout_digest_is_built_from_stable_text() {
         orders::table.filter(orders::number.eq(&number)).select(orders::request_digest).first(&mut conn).unwrap();
     let items = format!("{product}×2");
     let expected =
-        documented_digest(&[&items, "offline", "阿依", "13800138000", "CN", "513432", "光明镇 1 号", "616750"]);
+        documented_digest(&[&items, "bank_transfer", "阿依", "13800138000", "CN", "513432", "光明镇 1 号", "616750"]);
     assert_eq!(stored, expected);
     // A retry matches it; the same key for something else does not.
     let (status, again) = buyer.post_json("/api/v1/checkout", &body).await;
     assert_eq!((status, again["number"].as_str()), (200, Some(number.as_str())), "{again}");
-    let (status, _) =
-        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], "digest-key-000001", "offline")).await;
+    let (status, _) = buyer
+        .post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], "digest-key-000001", "bank_transfer"))
+        .await;
     assert_eq!(status, 409);
     // An order placed before the digest's version 2 is found by its key alone: its retry gets
     // that order back, never a second one nor a refusal.

@@ -23,7 +23,7 @@ async fn a_return_after_a_price_adjustment_refunds_what_is_left() {
     let own = manager.workshop_id().await;
     let (product, _, _) = stocked_product(&app, Some(own), None);
     let (_, placed) =
-        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 2)], "adjust-return-01", "offline")).await;
+        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 2)], "adjust-return-01", "bank_transfer")).await;
     let number = placed["number"].as_str().unwrap().to_owned();
     let confirm = format!("/api/v1/portal/orders/{number}/confirm-payment");
     assert_eq!(operator.post_json(&confirm, &json!({"reference": "BANK-ADJ-1"})).await.0, 200);
@@ -73,7 +73,7 @@ async fn workshop_staff_see_only_their_side_of_a_shared_order() {
     let (mine, _, _) = stocked_product(&app, Some(own), None);
     let (theirs, other, _) = stocked_product(&app, None, Some(own));
     let (_, placed) = buyer
-        .post_json("/api/v1/checkout", &checkout_body(&[(mine, 1), (theirs, 2)], "shared-order-01", "offline"))
+        .post_json("/api/v1/checkout", &checkout_body(&[(mine, 1), (theirs, 2)], "shared-order-01", "bank_transfer"))
         .await;
     let number = placed["number"].as_str().unwrap().to_owned();
     let confirm = format!("/api/v1/portal/orders/{number}/confirm-payment");

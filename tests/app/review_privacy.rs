@@ -45,7 +45,8 @@ fn set_makers(app: &TestApp, product: i64, makers: &[(i64, &str, i64)]) {
 
 /// Checks out `product` × 1 as the buyer and confirms the payment; returns the order number.
 async fn paid_order(buyer: &User, operator: &User, product: i64, key: &str) -> String {
-    let (status, order) = buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], key, "offline")).await;
+    let (status, order) =
+        buyer.post_json("/api/v1/checkout", &checkout_body(&[(product, 1)], key, "bank_transfer")).await;
     assert_eq!(status, 201, "{order}");
     let number = order["number"].as_str().unwrap().to_owned();
     let (_, impact) = buyer.get_json(&format!("/api/v1/orders/{number}/impact")).await;

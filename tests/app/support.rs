@@ -160,8 +160,17 @@ impl TestApp {
         TestApp::spawn_options(PrepareOptions { demo, history: false, progress: false }, adjust).await
     }
 
+    /// Starts the app with the demo on `clock` (a [`Clock::manual`] one lets days pass).
+    pub async fn spawn_with_clock(clock: Clock) -> TestApp {
+        TestApp::spawn_full(PrepareOptions { demo: true, history: false, progress: false }, clock, |_| {}).await
+    }
+
     /// Starts the app prepared with `options` and a configuration adjusted by `adjust`.
     pub async fn spawn_options(options: PrepareOptions, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::spawn_full(options, test_clock(), adjust).await
+    }
+
+    async fn spawn_full(options: PrepareOptions, clock: Clock, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = TestDatabase::create(dir.path());
         let mut config = Config::for_data_dir(dir.path(), database.url.clone());
@@ -172,7 +181,7 @@ impl TestApp {
         config.public_url = format!("http://127.0.0.1:{port}");
         adjust(&mut config);
         let prepared = config.clone();
-        let state = tokio::task::spawn_blocking(move || server::prepare(prepared, test_clock(), options))
+        let state = tokio::task::spawn_blocking(move || server::prepare(prepared, clock, options))
             .await
             .expect("prepare task")
             .expect("prepare the app");

@@ -217,3 +217,19 @@ pub async fn wait_for_path(b: &Client, ok: impl Fn(&str) -> bool) -> String {
 pub async fn text_of(b: &Client, selector: &str) -> String {
     element(b, selector).await.text().await.unwrap()
 }
+
+/// Fills checkout's address as a buyer would: recipient and phone typed, the county picked from
+/// the province → prefecture → county lists (四川 → 凉山 → 喜德, checking each is named), the
+/// street typed.
+pub async fn fill_chinese_address(b: &Client, recipient: &str) {
+    fill(b, "recipient", recipient).await;
+    fill(b, "phone", "13800138000").await;
+    element(b, "#province").await.select_by_value("510000").await.unwrap();
+    let label = element(b, "#prefecture option[value='513400']").await.text().await.unwrap();
+    assert!(label.contains("凉山"), "the prefecture is named, not 'undefined': {label:?}");
+    element(b, "#prefecture").await.select_by_value("513400").await.unwrap();
+    let county = element(b, "select#county option[value='513432']").await.text().await.unwrap();
+    assert!(county.contains("喜德"), "the county is named: {county:?}");
+    element(b, "select#county").await.select_by_value("513432").await.unwrap();
+    fill(b, "line", "光明镇 12 号").await;
+}

@@ -90,7 +90,9 @@ pub struct ProductRow {
     pub status: String,
     pub featured: bool,
     pub sold_count: i64,
+    #[serde(serialize_with = "crate::clock::china_time")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::clock::china_time")]
     pub updated_at: NaiveDateTime,
     pub category: String,
 }

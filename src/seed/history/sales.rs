@@ -245,7 +245,7 @@ pub fn place(conn: &mut DbConn, sale: &Sale<'_>, operator: i64, dice: &mut Dice)
             idempotency_key: format!("demo-history-{}", sale.serial),
             request_digest: String::new(),
             status: OrderStatus::PendingPayment.as_str().into(),
-            payment_method: "offline".into(),
+            payment_method: crate::domain::order::PaymentMethod::BankTransfer.as_str().into(),
             currency: "CNY".into(),
             items_fen,
             shipping_fen,

@@ -8,6 +8,7 @@ use super::model::{shift, Plan, World};
 use super::rows::{LineMakerRow, LineRow, OrderRow, PaymentRow, SalesRows, ShipmentRow};
 use crate::db::ledger::LineTermsRow;
 use crate::db::DbConn;
+use crate::domain::order::PaymentMethod;
 use crate::seed::generate::Dice;
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 
@@ -321,10 +322,10 @@ impl Sales<'_> {
 
         let total = items_fen + shipping_fen;
         let number = order_number(day, order_id);
-        let (payment_method, provider_ref) = if order_id % 10 < 3 {
-            ("stripe", format!("pi_nat{order_id:012}"))
+        let (payment_method, provider, provider_ref) = if order_id % 10 < 3 {
+            (PaymentMethod::Stripe.as_str(), "stripe", format!("pi_nat{order_id:012}"))
         } else {
-            ("offline", format!("BANK-{number}"))
+            (PaymentMethod::BankTransfer.as_str(), "offline", format!("BANK-{number}"))
         };
         let created = at - TimeDelta::minutes(1 + self.dice.below(40) as i64);
         self.rows.orders.push(OrderRow {
@@ -363,7 +364,7 @@ impl Sales<'_> {
         self.rows.payments.push(PaymentRow {
             id: payment_id,
             order_id,
-            provider: payment_method,
+            provider,
             provider_ref,
             amount_fen: total,
             currency: "CNY",

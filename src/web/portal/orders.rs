@@ -90,7 +90,7 @@ pub struct PaymentInput {
     pub reference: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/orders/{number}/confirm-payment", description = "Confirm an offline payment with the bank's or courier's reference (operators; a manager for an order wholly of their workshop).", request_body = PaymentInput, params(("number" = String, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/orders/{number}/confirm-payment", description = "Confirm an offline payment: a bank transfer with the bank's reference (operators only), or cash on delivery with the courier's remittance number once the parcel has shipped (its workshop's staff or an operator; the parcel counts as delivered).", request_body = PaymentInput, params(("number" = String, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn confirm_payment(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -100,6 +100,30 @@ pub async fn confirm_payment(
 ) -> Result<HttpResponse, AppError> {
     let number = number.into_inner();
     state.orders.confirm_offline_payment(&who.0, number.clone(), &body(input).reference).await?;
+    Ok(done(&req, format!("/orders/{number}"), json!({"ok": true})))
+}
+
+#[utoipa::path(post, path = "/api/v1/portal/orders/{number}/accept-cod", description = "Accept a cash-on-delivery order (its workshop's staff, or an operator): it may then ship unpaid, and is paid at the door.", params(("number" = String, Path)), responses((status = 200), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn accept_cod(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    number: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let number = number.into_inner();
+    state.orders.answer_cash_on_delivery(&who.0, number.clone(), true).await?;
+    Ok(done(&req, format!("/orders/{number}"), json!({"ok": true})))
+}
+
+#[utoipa::path(post, path = "/api/v1/portal/orders/{number}/refuse-cod", description = "Refuse a cash-on-delivery order, or record that a shipped one was not paid at the door: the order is cancelled, its stock goes back and the buyer is told.", params(("number" = String, Path)), responses((status = 200), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn refuse_cod(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    number: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let number = number.into_inner();
+    state.orders.answer_cash_on_delivery(&who.0, number.clone(), false).await?;
     Ok(done(&req, format!("/orders/{number}"), json!({"ok": true})))
 }
 
