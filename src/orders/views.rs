@@ -347,6 +347,17 @@ impl Orders {
         })
     }
 
+    /// The number of the order a parcel is in (to draw the order's page again; the page
+    /// itself checks who may see it).
+    pub async fn number_of_parcel(&self, shipment: i64) -> Result<String, AppError> {
+        self.db
+            .run(move |conn| {
+                let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
+                Ok(v::order_by_id(conn, s.order_id)?.number)
+            })
+            .await
+    }
+
     /// A buyer's orders, newest first, a page at a time.
     pub async fn my_orders(&self, who: &Principal, page: i64) -> Result<OrderPage, AppError> {
         let user = who.user_id.get();

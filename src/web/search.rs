@@ -102,10 +102,15 @@ fn band_bounds(key: &str) -> Option<(String, Option<String>)> {
     })
 }
 
+/// "¥1,000–3,000" for the band `1000-3000` (whole yuan, grouped like every amount on a page).
 fn band_label(key: &str) -> String {
+    let grouped = |yuan: &str| match yuan.parse::<i64>().ok().and_then(|y| y.checked_mul(100)) {
+        Some(fen) => crate::domain::Fen(fen).yuan_grouped().trim_end_matches(".00").to_owned(),
+        None => yuan.to_owned(),
+    };
     match key.split_once('-') {
-        Some((from, "")) => format!("¥{from}+"),
-        Some((from, to)) => format!("¥{from}–{to}"),
+        Some((from, "")) => format!("¥{}+", grouped(from)),
+        Some((from, to)) => format!("¥{}–{}", grouped(from), grouped(to)),
         None => key.to_owned(),
     }
 }

@@ -262,18 +262,41 @@ pub async fn order(
     who: SignedIn,
     number: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of_request(&req);
     let number = number.into_inner();
-    let view = state.orders.order_view(&who.0, number.clone(), lang).await?;
     if is_api(&req) {
+        let view = state.orders.order_view(&who.0, number, Lang::of_request(&req)).await?;
         return Ok(HttpResponse::Ok().json(view));
     }
+    order_page(&state, &req, &who, number, None).await
+}
+
+/// A form of the order page that was refused, drawn again with what was typed: `name` is the
+/// form's (`confirm`, or `ship-{parcel id}`).
+pub struct FailedForm {
+    pub name: String,
+    pub state: FormState,
+}
+
+/// The order page, with `failed` drawn again with its message beside its field.
+pub async fn order_page(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    number: String,
+    failed: Option<FailedForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of_request(req);
+    let view = state.orders.order_view(&who.0, number.clone(), lang).await?;
     let mut ctx = Context::new();
     if view.viewer != "workshop" {
         ctx.insert("impact", &state.payouts.impact(&who.0, number).await?);
     }
     ctx.insert("order", &view);
-    state.renderer.page(&req, lang, "shop/order.html", ctx)
+    ctx.insert("blank", &FormState::new("order"));
+    if let Some(failed) = failed {
+        ctx.insert("failed", &serde_json::json!({ "form": failed.name, "state": failed.state }));
+    }
+    state.renderer.page(req, lang, "shop/order.html", ctx)
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{number}/pay", description = "Start (or resume) paying a Stripe order: answers the PaymentIntent's client secret for Stripe.js.", params(("number" = String, Path)), responses((status = 200), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError), (status = 503, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]

@@ -443,3 +443,45 @@ async fn a_refused_quantity_in_the_cart_is_said_beside_its_line() {
     assert!(page.contains("class=\"form-errors\""), "the reason is given on the cart page");
     assert_eq!(buyer.get_json("/api/v1/cart").await.1["count"], cart["count"], "the cart is unchanged");
 }
+
+#[tokio::test]
+async fn the_order_pages_staff_forms_keep_what_was_typed() {
+    let app = TestApp::spawn().await;
+    let buyer = User::demo(&app, "buyer").await;
+    let manager = User::demo(&app, "manager").await;
+    let operator = User::demo(&app, "operator").await;
+    let (product, _, _) = stocked_product(&app, Some(manager.workshop_id().await), None);
+    let mut numbers = Vec::new();
+    for key in ["kept-confirm-0001", "kept-confirm-0002"] {
+        let body = crate::orders::checkout_body(&[(product, 1)], key, "bank_transfer");
+        let (status, placed) = buyer.post_json("/api/v1/checkout", &body).await;
+        assert_eq!(status, 201, "{placed}");
+        numbers.push(placed["number"].as_str().unwrap().to_owned());
+    }
+    // A bank reference already used for another payment: refused above the form, kept.
+    let path = |n: &str| format!("/portal/orders/{n}/confirm-payment");
+    assert_eq!(operator.form(&path(&numbers[0]), &[("reference", "CNAPS-2026-0001")]).await.0, 303);
+    let (status, html) = operator.form(&path(&numbers[1]), &[("reference", "CNAPS-2026-0001")]).await;
+    assert_eq!(status, 409);
+    assert_eq!(kept(&html, "reference"), "CNAPS-2026-0001");
+    let summary = &html[html.find("class=\"form-errors\"").expect("the message above the form")..];
+    assert!(summary[..summary.find("</div>").unwrap()].contains("已经登记过"), "{html}");
+
+    // Shipping without a tracking number: refused beside it, the carrier kept.
+    let (_, order) = operator.get_json(&format!("/api/v1/orders/{}", numbers[0])).await;
+    let parcel = order["parcels"][0]["id"].as_i64().unwrap();
+    let (status, html) = manager
+        .form(&format!("/portal/shipments/{parcel}/ship"), &[("carrier", "顺丰速运"), ("tracking_number", " ")])
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(kept(&html, "carrier"), "顺丰速运");
+    assert!(message_beside(&html, "tracking_number").contains("运单号"), "{html}");
+    // The API still answers with the field.
+    let (status, body) = manager
+        .post_json(
+            &format!("/api/v1/portal/shipments/{parcel}/ship"),
+            &json!({"carrier": "顺丰速运", "tracking_number": ""}),
+        )
+        .await;
+    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("tracking_number")), "{body}");
+}

@@ -373,7 +373,7 @@ async fn the_page_shows_facets_highlights_and_an_empty_state(engine: Engine) {
     let (_, html) = app.page("/search?per_page=10&page=2").await;
     assert!(html.contains("rel=\"prev\"") && html.contains("rel=\"next\""), "paged");
     let at = |label: &str| html.find(label).unwrap_or_else(|| panic!("price band {label}"));
-    assert!(at("¥0–100") < at("¥100–300") && at("¥1000–3000") < at("¥3000+"), "price bands cheapest first");
+    assert!(at("¥0–100") < at("¥100–300") && at("¥1,000–3,000") < at("¥3,000+"), "price bands cheapest first");
     let (status, body) = app.json("/api/v1/search/suggest?q=lacq").await;
     assert_eq!(status, 200);
     let first = &body[0];

@@ -138,6 +138,17 @@ impl Checker {
                 found.push(format!("raw value {word:?}"));
             }
         }
+        // Times are China time, labelled (issue 16): never UTC, never a raw RFC 3339 instant.
+        if text.contains("UTC") {
+            found.push("a time in UTC".into());
+        }
+        let b = text.as_bytes();
+        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+        if (0..b.len().saturating_sub(12)).any(|i| {
+            digits(i..i + 4) && b[i + 4] == b'-' && digits(i + 5..i + 7) && b[i + 7] == b'-' && b[i + 10] == b'T'
+        }) {
+            found.push("a raw RFC 3339 instant".into());
+        }
         if lang == "zh" && text.contains("not verified") {
             found.push("raw value \"not verified\"".into());
         }
@@ -182,8 +193,19 @@ async fn no_page_in_either_language_shows_a_raw_enum_value_or_a_message_key() {
     let app = TestApp::spawn().await;
     // An order of the demo manager's workshop, so order pages and packing slips exist.
     crate::orders::demo_order(&app, 1, "untranslated-1").await;
+    // And one by cash on delivery, waiting for the workshop's answer.
+    let buyer = User::demo(&app, "buyer").await;
+    let manager = User::demo(&app, "manager").await;
+    let (product, _, _) = crate::orders::stocked_product(&app, Some(manager.workshop_id().await), None);
+    let cod = crate::orders::checkout_body(&[(product, 1)], "untranslated-cod-1", "cash_on_delivery");
+    assert_eq!(buyer.post_json("/api/v1/checkout", &cod).await.0, 201);
     let checker = Checker::new();
-    assert!(checker.raw.contains("pending_payment") && checker.raw.contains("lapsed"), "the enum sections are found");
+    assert!(
+        checker.raw.contains("pending_payment")
+            && checker.raw.contains("awaiting_acceptance")
+            && checker.raw.contains("lapsed"),
+        "the enum sections are found"
+    );
     let mut report = Vec::new();
     let mut pages = 0;
     for lang in ["zh", "en"] {

@@ -8,7 +8,9 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::orders::refunds::RefundTarget;
 use crate::state::AppState;
+use crate::web::forms::{answer, Submission};
 use crate::web::session::SignedIn;
+use crate::web::shop::{order_page, FailedForm};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -76,12 +78,23 @@ pub async fn ship(
     req: HttpRequest,
     who: SignedIn,
     id: web::Path<i64>,
-    input: In<ShipInput>,
+    input: Submission<ShipInput>,
 ) -> Result<HttpResponse, AppError> {
-    let input = body(input);
-    state.orders.ship(&who.0, *id, &input.carrier, &input.tracking_number).await?;
-    let back = crate::web::errors::back_link(&req).unwrap_or_else(|| "/portal".into());
-    Ok(done(&req, back, json!({"ok": true})))
+    let (input, form) = input.split();
+    let id = id.into_inner();
+    let result = async {
+        let input = input?;
+        state.orders.ship(&who.0, id, &input.carrier, &input.tracking_number).await?;
+        let back = crate::web::errors::back_link(&req).unwrap_or_else(|| "/portal".into());
+        Ok(done(&req, back, json!({"ok": true})))
+    }
+    .await;
+    answer(&state, &req, result, form, |form| async {
+        let number = state.orders.number_of_parcel(id).await?;
+        let failed = FailedForm { name: format!("ship-{id}"), state: form.prefixed(&format!("ship-{id}")) };
+        order_page(&state, &req, &who, number, Some(failed)).await
+    })
+    .await
 }
 
 /// An offline payment's reference.
@@ -96,11 +109,20 @@ pub async fn confirm_payment(
     req: HttpRequest,
     who: SignedIn,
     number: web::Path<String>,
-    input: In<PaymentInput>,
+    input: Submission<PaymentInput>,
 ) -> Result<HttpResponse, AppError> {
     let number = number.into_inner();
-    state.orders.confirm_offline_payment(&who.0, number.clone(), &body(input).reference).await?;
-    Ok(done(&req, format!("/orders/{number}"), json!({"ok": true})))
+    let (input, form) = input.split();
+    let result = async {
+        state.orders.confirm_offline_payment(&who.0, number.clone(), &input?.reference).await?;
+        Ok(done(&req, format!("/orders/{number}"), json!({"ok": true})))
+    }
+    .await;
+    answer(&state, &req, result, form, |form| {
+        let failed = FailedForm { name: "confirm".into(), state: form.prefixed("confirm") };
+        order_page(&state, &req, &who, number.clone(), Some(failed))
+    })
+    .await
 }
 
 #[utoipa::path(post, path = "/api/v1/portal/orders/{number}/accept-cod", description = "Accept a cash-on-delivery order (its workshop's staff, or an operator): it may then ship unpaid, and is paid at the door.", params(("number" = String, Path)), responses((status = 200), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
