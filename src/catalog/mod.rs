@@ -77,13 +77,7 @@ impl Catalog {
     /// A listed product by slug.
     pub async fn product(&self, slug: &str) -> Result<ProductDetail, AppError> {
         let slug = Slug::parse(slug).ok_or(AppError::NotFound)?;
-        let (reference, today) = (self.reference.clone(), self.clock.today());
-        self.db
-            .run(move |conn| {
-                let row = q::product_by_slug(conn, slug.as_str(), today)?.ok_or(AppError::NotFound)?;
-                detail(conn, &reference, row, today)
-            })
-            .await
+        self.listed(q::ProductKey::Slug(slug.as_str().to_owned())).await
     }
 
     /// A listed product by its trace code.
@@ -91,11 +85,19 @@ impl Catalog {
         if code.is_empty() || code.len() > 32 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(AppError::NotFound);
         }
-        let code = code.to_ascii_uppercase();
+        self.listed(q::ProductKey::TraceCode(code.to_ascii_uppercase())).await
+    }
+
+    /// A listed product by its id (a form that names the product by id is drawn again).
+    pub async fn product_by_id(&self, id: i64) -> Result<ProductDetail, AppError> {
+        self.listed(q::ProductKey::Id(id)).await
+    }
+
+    async fn listed(&self, key: q::ProductKey) -> Result<ProductDetail, AppError> {
         let (reference, today) = (self.reference.clone(), self.clock.today());
         self.db
             .run(move |conn| {
-                let row = q::product_by_trace_code(conn, &code, today)?.ok_or(AppError::NotFound)?;
+                let row = q::listed_product(conn, &key, today)?.ok_or(AppError::NotFound)?;
                 detail(conn, &reference, row, today)
             })
             .await

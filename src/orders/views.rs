@@ -109,6 +109,13 @@ pub struct Abilities {
     pub refuse: bool,
 }
 
+/// A part of an order named by its own id.
+#[derive(Debug, Clone, Copy)]
+pub enum OrderPart {
+    Parcel(i64),
+    Line(i64),
+}
+
 /// What an order waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -347,13 +354,16 @@ impl Orders {
         })
     }
 
-    /// The number of the order a parcel is in (to draw the order's page again; the page
-    /// itself checks who may see it).
-    pub async fn number_of_parcel(&self, shipment: i64) -> Result<String, AppError> {
+    /// The number of the order a parcel or a line is in (to draw the order's page again; the
+    /// page itself checks who may see it).
+    pub async fn number_of(&self, part: OrderPart) -> Result<String, AppError> {
         self.db
             .run(move |conn| {
-                let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
-                Ok(v::order_by_id(conn, s.order_id)?.number)
+                let order = match part {
+                    OrderPart::Parcel(id) => v::shipment(conn, id)?.map(|s| s.order_id),
+                    OrderPart::Line(id) => v::line(conn, id)?.map(|l| l.order_id),
+                };
+                Ok(v::order_by_id(conn, order.ok_or(AppError::NotFound)?)?.number)
             })
             .await
     }

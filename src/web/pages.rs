@@ -1,5 +1,6 @@
 //! The storefront's main pages: home, the product list with its filters, and a product.
 
+use super::forms::FormState;
 use super::query_pairs;
 use crate::catalog::ProductPage;
 use crate::domain::listing::{query_value, ProductQuery, ProductSort};
@@ -103,8 +104,21 @@ pub async fn product(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let detail = state.catalog.product(&slug).await?;
+    product_page(&state, &req, lang, &detail, FormState::new("cart"))
+}
+
+/// A product's page, with its add-to-cart form drawn from `cart_form` (what was typed, and the
+/// message of a refused attempt).
+pub fn product_page(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    detail: &crate::catalog::views::ProductDetail,
+    cart_form: FormState,
+) -> Result<HttpResponse, AppError> {
     let mut ctx = Context::new();
     ctx.insert("trace_url", &format!("{}/t/{}", state.config.public_url, detail.product.trace_code));
-    ctx.insert("p", &detail);
-    state.renderer.page(&req, lang, "product.html", ctx)
+    ctx.insert("p", detail);
+    ctx.insert("cart_form", &cart_form);
+    state.renderer.page(req, lang, "product.html", ctx)
 }

@@ -4,7 +4,7 @@
 //! Each action serves a form post (answered with a redirect) and a JSON call.
 
 use super::forms::{answer, FormState, Submission};
-use super::portal::{body, done, is_api, In};
+use super::portal::{done, is_api};
 use super::session::{cookie, removal, SignedIn, Viewer};
 use crate::accounts::secrets::{new_token, token_hash};
 use crate::db::carts::CartOwner;
@@ -89,22 +89,33 @@ pub async fn add_item(
     state: web::Data<AppState>,
     req: HttpRequest,
     viewer: Viewer,
-    input: In<CartItemInput>,
+    input: Submission<CartItemInput>,
 ) -> Result<HttpResponse, AppError> {
-    let input = body(input);
-    let (owner, fresh) = match owner(&req, &viewer) {
-        Some(o) => (o, None),
-        None => {
-            let token = new_token();
-            (CartOwner::Browser(token_hash(&token)), Some(cookie(&req, &state, CART_COOKIE, token).into_owned()))
+    let (input, form) = input.split();
+    let result = async {
+        let input = input?;
+        let (owner, fresh) = match owner(&req, &viewer) {
+            Some(o) => (o, None),
+            None => {
+                let token = new_token();
+                (CartOwner::Browser(token_hash(&token)), Some(cookie(&req, &state, CART_COOKIE, token).into_owned()))
+            }
+        };
+        state.orders.add_to_cart(owner, input.product_id, input.quantity).await?;
+        let mut res = done(&req, "/cart".into(), json!({"ok": true}));
+        if let Some(c) = fresh {
+            let _ = res.add_cookie(&c);
         }
-    };
-    state.orders.add_to_cart(owner, input.product_id, input.quantity).await?;
-    let mut res = done(&req, "/cart".into(), json!({"ok": true}));
-    if let Some(c) = fresh {
-        let _ = res.add_cookie(&c);
+        Ok(res)
     }
-    Ok(res)
+    .await;
+    // A refusal (too many, sold out) is said on the product's page, beside the quantity.
+    answer(&state, &req, result, form, |form| async {
+        let id = form.value("product_id").and_then(|v| v.trim().parse::<i64>().ok()).ok_or(AppError::NotFound)?;
+        let detail = state.catalog.product_by_id(id).await?;
+        super::pages::product_page(&state, &req, Lang::of_request(&req), &detail, form.prefixed("cart"))
+    })
+    .await
 }
 
 /// A new quantity for a product in the cart.
@@ -367,12 +378,21 @@ pub async fn request_return(
     req: HttpRequest,
     who: SignedIn,
     path: web::Path<(String, i64)>,
-    input: In<ReturnInput>,
+    input: Submission<ReturnInput>,
 ) -> Result<HttpResponse, AppError> {
     let (number, line) = path.into_inner();
-    let input = body(input);
-    let id = state.orders.request_return(&who.0, number.clone(), line, input.quantity, &input.reason).await?;
-    Ok(done(&req, format!("/orders/{number}"), json!({"id": id})))
+    let (input, form) = input.split();
+    let result = async {
+        let input = input?;
+        let id = state.orders.request_return(&who.0, number.clone(), line, input.quantity, &input.reason).await?;
+        Ok(done(&req, format!("/orders/{number}"), json!({"id": id})))
+    }
+    .await;
+    answer(&state, &req, result, form, |form| {
+        let failed = FailedForm { name: format!("return-{line}"), state: form.prefixed(&format!("return-{line}")) };
+        order_page(&state, &req, &who, number.clone(), Some(failed))
+    })
+    .await
 }
 
 /// Stripe's webhook (outside the JSON API: Stripe calls it, verified by its signature).

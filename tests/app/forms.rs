@@ -476,6 +476,17 @@ async fn the_order_pages_staff_forms_keep_what_was_typed() {
     assert_eq!(status, 400);
     assert_eq!(kept(&html, "carrier"), "顺丰速运");
     assert!(message_beside(&html, "tracking_number").contains("运单号"), "{html}");
+    // A refund amount that is not money: said beside it, the reason kept.
+    let line = order["parcels"][0]["lines"][0]["id"].as_i64().unwrap();
+    let (status, html) = operator
+        .form(
+            &format!("/portal/lines/{line}/refund"),
+            &[("quantity", "0"), ("amount_yuan", "十元"), ("reason", "包装破损")],
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(kept(&html, "reason"), "包装破损");
+    assert!(message_beside(&html, "amount_yuan").contains("退款金额"), "{html}");
     // The API still answers with the field.
     let (status, body) = manager
         .post_json(
@@ -484,4 +495,23 @@ async fn the_order_pages_staff_forms_keep_what_was_typed() {
         )
         .await;
     assert_eq!((status, body["error"]["field"].as_str()), (400, Some("tracking_number")), "{body}");
+}
+
+#[tokio::test]
+async fn adding_more_than_the_stock_says_so_beside_the_quantity_on_the_product_page() {
+    let app = TestApp::spawn().await;
+    let buyer = User::demo(&app, "buyer").await;
+    let (product, _, _) = stocked_product(&app, None, None);
+    let stock = crate::orders::stock_of(&app, product);
+    let too_many = (stock + 1).to_string();
+    let (status, html) =
+        buyer.form("/cart/items", &[("product_id", &product.to_string()), ("quantity", &too_many)]).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("class=\"add-to-cart\""), "the product's page, drawn again");
+    assert_eq!(kept(&html, "quantity"), too_many);
+    assert!(message_beside(&html, "quantity").contains(&stock.to_string()), "{html}");
+    // The API answers as before.
+    let (status, body) =
+        buyer.post_json("/api/v1/cart/items", &json!({"product_id": product, "quantity": stock + 1})).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("quantity")), "{body}");
 }

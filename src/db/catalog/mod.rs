@@ -114,30 +114,28 @@ pub fn list_products(
     Ok((rows, total))
 }
 
-/// A listed product by slug.
-pub fn product_by_slug(
-    conn: &mut DbConn,
-    slug: &str,
-    today: NaiveDate,
-) -> QueryResult<Option<(ProductRow, WorkshopRow)>> {
-    listed(today)
-        .filter(products::slug.eq(slug.to_owned()))
-        .select((ProductRow::as_select(), WorkshopRow::as_select()))
-        .first(conn)
-        .optional()
+/// How a listed product is found.
+#[derive(Debug, Clone)]
+pub enum ProductKey {
+    Slug(String),
+    /// Upper case, as printed on the piece.
+    TraceCode(String),
+    Id(i64),
 }
 
-/// A listed product by trace code.
-pub fn product_by_trace_code(
+/// A listed product by slug, trace code or id.
+pub fn listed_product(
     conn: &mut DbConn,
-    code: &str,
+    key: &ProductKey,
     today: NaiveDate,
 ) -> QueryResult<Option<(ProductRow, WorkshopRow)>> {
-    listed(today)
-        .filter(products::trace_code.eq(code.to_owned()))
-        .select((ProductRow::as_select(), WorkshopRow::as_select()))
-        .first(conn)
-        .optional()
+    let q = listed(today);
+    let q = match key {
+        ProductKey::Slug(slug) => q.filter(products::slug.eq(slug.clone())),
+        ProductKey::TraceCode(code) => q.filter(products::trace_code.eq(code.clone())),
+        ProductKey::Id(id) => q.filter(products::id.eq(*id)),
+    };
+    q.select((ProductRow::as_select(), WorkshopRow::as_select())).first(conn).optional()
 }
 
 /// Makers of the given products, lead first then by share.

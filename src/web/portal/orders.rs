@@ -7,6 +7,7 @@ use crate::db::order_views::QueueFilter;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::orders::refunds::RefundTarget;
+use crate::orders::views::OrderPart;
 use crate::state::AppState;
 use crate::web::forms::{answer, Submission};
 use crate::web::session::SignedIn;
@@ -90,7 +91,7 @@ pub async fn ship(
     }
     .await;
     answer(&state, &req, result, form, |form| async {
-        let number = state.orders.number_of_parcel(id).await?;
+        let number = state.orders.number_of(OrderPart::Parcel(id)).await?;
         let failed = FailedForm { name: format!("ship-{id}"), state: form.prefixed(&format!("ship-{id}")) };
         order_page(&state, &req, &who, number, Some(failed)).await
     })
@@ -171,21 +172,32 @@ pub async fn refund_line(
     req: HttpRequest,
     who: SignedIn,
     id: web::Path<i64>,
-    input: In<RefundInput>,
+    input: Submission<RefundInput>,
 ) -> Result<HttpResponse, AppError> {
-    let input = body(input);
-    let amount = match (input.amount_fen, input.amount_yuan.as_deref().map(str::trim).filter(|s| !s.is_empty())) {
-        (Some(fen), _) => Some(crate::domain::Fen(fen)),
-        (None, Some(yuan)) => Some(
-            crate::domain::Fen::parse_yuan(yuan)
-                .ok_or(AppError::BadRequest { field: "amount_yuan", key: "error.not_amount" })?,
-        ),
-        (None, None) => None,
-    };
-    let target = RefundTarget::Line { line: *id, quantity: input.quantity.unwrap_or(0), amount };
-    let refund = state.orders.refund(&who.0, target, &input.reason).await?;
-    let back = crate::web::errors::back_link(&req).unwrap_or_else(|| "/portal".into());
-    Ok(done(&req, back, json!({"id": refund})))
+    let id = id.into_inner();
+    let (input, form) = input.split();
+    let result = async {
+        let input = input?;
+        let amount = match (input.amount_fen, input.amount_yuan.as_deref().map(str::trim).filter(|s| !s.is_empty())) {
+            (Some(fen), _) => Some(crate::domain::Fen(fen)),
+            (None, Some(yuan)) => Some(
+                crate::domain::Fen::parse_typed_yuan(yuan)
+                    .ok_or(AppError::BadRequest { field: "amount_yuan", key: "error.not_amount" })?,
+            ),
+            (None, None) => None,
+        };
+        let target = RefundTarget::Line { line: id, quantity: input.quantity.unwrap_or(0), amount };
+        let refund = state.orders.refund(&who.0, target, &input.reason).await?;
+        let back = crate::web::errors::back_link(&req).unwrap_or_else(|| "/portal".into());
+        Ok(done(&req, back, json!({"id": refund})))
+    }
+    .await;
+    answer(&state, &req, result, form, |form| async {
+        let number = state.orders.number_of(OrderPart::Line(id)).await?;
+        let failed = FailedForm { name: format!("refund-{id}"), state: form.prefixed(&format!("refund-{id}")) };
+        order_page(&state, &req, &who, number, Some(failed)).await
+    })
+    .await
 }
 
 #[utoipa::path(post, path = "/api/v1/portal/shipments/{id}/refund-shipping", description = "Refund what is left of a parcel's shipping fee. Answers {id}.", params(("id" = i64, Path)), responses((status = 200), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
