@@ -7,6 +7,7 @@
 pub mod cart;
 pub mod checkout;
 pub mod lifecycle;
+pub mod next;
 pub mod notify;
 pub mod reconcile;
 pub mod refunds;

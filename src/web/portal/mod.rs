@@ -6,6 +6,7 @@ pub mod actions;
 pub mod orders;
 pub mod pages;
 pub mod photos;
+mod product_makers;
 pub mod products;
 
 use super::session::SignedIn;

@@ -3,8 +3,8 @@
 //! confirmation page. A refused form is drawn again with everything typed, makers included;
 //! "add a maker" and "remove" are submit buttons, so the makers table works without script.
 
+use super::product_makers::{editing_rows, form_makers, maker_rows, percent_text, shares_total};
 use super::{done, is_api};
-use crate::domain::attribution::ShareBp;
 use crate::domain::Fen;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -14,96 +14,8 @@ use crate::web::forms::{answer, FormState, Submission};
 use crate::web::session::SignedIn;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Serialize;
 use serde_json::json;
 use tera::Context;
-
-/// One row of the makers table as drawn: what was chosen and typed, as text.
-#[derive(Debug, Clone, Default, Serialize)]
-struct MakerRow {
-    worker_id: String,
-    role: String,
-    share: String,
-    /// The row just added: its first field takes the focus.
-    focus: bool,
-}
-
-/// The running total of the shares under the makers table.
-#[derive(Debug, Serialize)]
-struct SharesTotal {
-    /// `ok` (exactly 100%), `short` or `over`.
-    state: &'static str,
-    sum: String,
-    left: String,
-}
-
-/// A percentage in basis points as people write it: 6000 → "60", 3750 → "37.5".
-fn percent_text(bp: i64) -> String {
-    ShareBp::new(bp).map_or_else(|| Fen(bp).yuan_string(), |b| b.percent_string()).trim_end_matches('%').to_owned()
-}
-
-/// The makers table of a form, with a row added or removed if that button was pressed;
-/// always at least one row.
-fn maker_rows(form: &FormState) -> Vec<MakerRow> {
-    let (workers, roles, shares) = (form.values("worker_id"), form.values("role"), form.values("share"));
-    let count = workers.len().max(roles.len()).max(shares.len());
-    let at = |list: &[String], i: usize| list.get(i).map(|s| s.trim().to_owned()).unwrap_or_default();
-    let mut rows: Vec<MakerRow> = (0..count)
-        .map(|i| MakerRow { worker_id: at(workers, i), role: at(roles, i), share: at(shares, i), focus: false })
-        .collect();
-    if let Some(i) = form.value("remove_maker").and_then(|v| v.parse::<usize>().ok()).filter(|i| *i < rows.len()) {
-        rows.remove(i);
-    }
-    if form.has("add_maker") || rows.is_empty() {
-        rows.push(MakerRow { role: "maker".into(), focus: form.has("add_maker"), ..MakerRow::default() });
-    }
-    rows
-}
-
-/// Whether the form was sent to add or remove a makers row rather than to be saved.
-fn editing_rows(form: &FormState) -> bool {
-    form.has("add_maker") || form.has("remove_maker")
-}
-
-fn shares_total(rows: &[MakerRow]) -> SharesTotal {
-    let sum: i64 = rows.iter().filter_map(|r| Fen::parse_yuan(&r.share)).map(Fen::get).sum();
-    let state = match sum {
-        10_000 => "ok",
-        s if s > 10_000 => "over",
-        _ => "short",
-    };
-    SharesTotal {
-        state,
-        sum: format!("{}%", percent_text(sum)),
-        left: format!("{}%", percent_text((10_000 - sum).max(0))),
-    }
-}
-
-/// The makers a form's table names: `None` when the form has no table, or (for a new
-/// product) when every row is blank; otherwise every filled row, each with a worker and a
-/// share in percent.
-fn form_makers(form: &FormState, blank_is_none: bool) -> Result<Option<Vec<MakerInput>>, AppError> {
-    if !form.has("worker_id") && !form.has("share") {
-        return Ok(None);
-    }
-    let rows: Vec<MakerRow> =
-        maker_rows(form).into_iter().filter(|r| !r.worker_id.is_empty() || !r.share.is_empty()).collect();
-    if rows.is_empty() && blank_is_none {
-        return Ok(None);
-    }
-    rows.iter()
-        .map(|r| {
-            let worker_id =
-                r.worker_id.parse().map_err(|_| AppError::BadRequest { field: "worker_id", key: "error.required" })?;
-            let share_bp = Fen::parse_yuan(&r.share)
-                .map(Fen::get)
-                .ok_or(AppError::BadRequest { field: "share", key: "error.percent" })?;
-            let role = if r.role.is_empty() { "maker".to_owned() } else { r.role.clone() };
-            Ok(MakerInput { worker_id, role, share_bp })
-        })
-        .collect::<Result<Vec<_>, AppError>>()
-        .map(Some)
-}
 
 /// The product form filled with a product as it is.
 fn product_values(edit: &ProductEdit) -> FormState {
