@@ -95,3 +95,43 @@ pub(super) fn form_makers(form: &FormState, blank_is_none: bool) -> Result<Optio
         .collect::<Result<Vec<_>, AppError>>()
         .map(Some)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(query: &str) -> FormState {
+        FormState::from_pairs(crate::i18n::url_pairs(query))
+    }
+
+    #[test]
+    fn the_makers_table_grows_and_shrinks_without_script() {
+        let sent = form("worker_id=1&role=lead&share=60&worker_id=2&role=maker&share=30&add_maker=1");
+        let rows = maker_rows(&sent);
+        assert_eq!(rows.len(), 3);
+        assert_eq!((rows[1].worker_id.as_str(), rows[1].share.as_str()), ("2", "30"));
+        assert!(rows[2].focus && rows[2].worker_id.is_empty());
+        let total = shares_total(&rows);
+        assert_eq!((total.state, total.sum.as_str(), total.left.as_str()), ("short", "90%", "10%"));
+        let removed = maker_rows(&form("worker_id=1&share=60&worker_id=2&share=40&remove_maker=0"));
+        assert_eq!(removed.len(), 1);
+        assert_eq!(removed[0].worker_id, "2");
+        assert_eq!(shares_total(&maker_rows(&form("worker_id=1&share=62.5&worker_id=2&share=37.5"))).state, "ok");
+    }
+
+    #[test]
+    fn the_makers_of_a_form_are_its_filled_rows() {
+        let read = |q: &str, blank_is_none: bool| match form_makers(&form(q), blank_is_none) {
+            Ok(Some(list)) => format!("{:?}", list.iter().map(|m| (m.worker_id, m.share_bp)).collect::<Vec<_>>()),
+            Ok(None) => "none".into(),
+            Err(AppError::BadRequest { field, .. }) => format!("bad {field}"),
+            Err(e) => format!("{e}"),
+        };
+        assert_eq!(read("title_zh=x", false), "none");
+        assert_eq!(read("worker_id=&role=maker&share=", true), "none");
+        assert_eq!(read("worker_id=&role=maker&share=", false), "[]");
+        assert_eq!(read("worker_id=4&role=lead&share=62.5&worker_id=&share=", false), "[(4, 6250)]");
+        assert_eq!(read("worker_id=&share=50", false), "bad worker_id");
+        assert_eq!(read("worker_id=4&share=half", false), "bad share");
+    }
+}
