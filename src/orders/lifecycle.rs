@@ -152,23 +152,24 @@ impl Orders {
                 return Err(AppError::Conflict { key: "order.error.not_cod" });
             }
             let from = parse_status(&order.status)?;
-            let (event, mail) = if accept {
-                (OrderEvent::Accept, OrderMail::CodAccepted)
+            let to = from.apply(if accept { OrderEvent::Accept } else { OrderEvent::Cancel })?;
+            // Refused before it left, the buyer is told; a parcel that came back unpaid from
+            // the door needs no news.
+            let on_its_way =
+                v::shipments_of(conn, order.id)?.iter().any(|s| s.status == ShipmentStatus::Shipped.as_str());
+            let (moved, mail) = if accept {
+                (q::move_order(conn, order.id, from.as_str(), to.as_str(), now)?, Some(OrderMail::CodAccepted))
+            } else if on_its_way {
+                (this.cancel_in(conn, order.id, CancelReason::NotCollected)?, None)
             } else {
-                (OrderEvent::Cancel, OrderMail::CodRefused)
-            };
-            let to = from.apply(event)?;
-            let moved = if accept {
-                q::move_order(conn, order.id, from.as_str(), to.as_str(), now)?
-            } else {
-                let reason =
-                    if from == OrderStatus::Accepted { CancelReason::NotCollected } else { CancelReason::Refused };
-                this.cancel_in(conn, order.id, reason)?
+                (this.cancel_in(conn, order.id, CancelReason::Refused)?, Some(OrderMail::CodRefused))
             };
             if !moved {
                 return Err(AppError::Conflict { key: "order.error.changed" });
             }
-            this.queue_order_mail(conn, order.id, mail)?;
+            if let Some(mail) = mail {
+                this.queue_order_mail(conn, order.id, mail)?;
+            }
             let action = if accept { "order.cod_accepted" } else { "order.cod_refused" };
             audit::append(
                 conn,

@@ -170,3 +170,28 @@ async fn cash_on_delivery_is_offered_for_one_workshop_within_china_only() {
     let (status, body) = buyer.post_json("/api/v1/checkout", &old).await;
     assert_eq!((status, body["error"]["field"].as_str()), (400, Some("payment_method")), "{body}");
 }
+
+#[tokio::test]
+async fn cash_on_delivery_not_paid_at_the_door_comes_back_and_its_stock_too() {
+    let app = TestApp::spawn().await;
+    let buyer = User::demo(&app, "buyer").await;
+    let manager = User::demo(&app, "manager").await;
+    let (product, _, _) = stocked_product(&app, Some(manager.workshop_id().await), None);
+    let before = stock_of(&app, product);
+    let number = place(&buyer, &checkout_body(&[(product, 1)], "cod-door-refused-1", "cash_on_delivery")).await;
+    assert_eq!(manager.post_json(&format!("/api/v1/portal/orders/{number}/accept-cod"), &json!({})).await.0, 200);
+    let parcel = view(&buyer, &number).await["parcels"][0]["id"].as_i64().unwrap();
+    let ship = format!("/api/v1/portal/shipments/{parcel}/ship");
+    assert_eq!(manager.post_json(&ship, &json!({"carrier": "EMS", "tracking_number": "E3"})).await.0, 200);
+    assert_eq!(view(&manager, &number).await["can"]["refuse"], true);
+    let refuse = format!("/api/v1/portal/orders/{number}/refuse-cod");
+    assert_eq!(manager.post_json(&refuse, &json!({})).await.0, 200);
+    let order = view(&buyer, &number).await;
+    assert_eq!((order["status"].as_str(), order["cancel_reason"].as_str()), (Some("cancelled"), Some("not_collected")));
+    assert_eq!(order["parcels"][0]["status"], "cancelled");
+    assert_eq!(stock_of(&app, product), before, "the piece came back to the shelf");
+    assert!(
+        mails_about(&app, &number, "已经取消").await.is_empty(),
+        "no 'refused' news for a parcel the buyer turned away"
+    );
+}
