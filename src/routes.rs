@@ -118,6 +118,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/portal/workshops/{id}/products/new", web::get().to(products::new_product))
         .route("/portal/products/{id}", web::get().to(products::product))
         .route("/portal/products/{id}/archive", web::get().to(products::archive_page))
+        .route("/portal/orders/{number}/refuse-cod", web::get().to(orders::refuse_cod_page))
         .route("/portal/photos/{id}/delete", web::get().to(photos::delete_page))
         .route("/portal/workshops/{id}/orders", web::get().to(orders::queue))
         .route("/portal/orders", web::get().to(orders::search))

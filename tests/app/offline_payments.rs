@@ -184,8 +184,13 @@ async fn cash_on_delivery_not_paid_at_the_door_comes_back_and_its_stock_too() {
     let ship = format!("/api/v1/portal/shipments/{parcel}/ship");
     assert_eq!(manager.post_json(&ship, &json!({"carrier": "EMS", "tracking_number": "E3"})).await.0, 200);
     assert_eq!(view(&manager, &number).await["can"]["refuse"], true);
-    let refuse = format!("/api/v1/portal/orders/{number}/refuse-cod");
-    assert_eq!(manager.post_json(&refuse, &json!({})).await.0, 200);
+    // From the order page's button: asked first, on a page of its own, then done.
+    let refuse = format!("/portal/orders/{number}/refuse-cod");
+    assert_eq!(manager.form(&refuse, &[]).await, (303, refuse.clone()));
+    let page = manager.client.get(app.url(&refuse)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("买家没有付款") && page.contains("name=\"confirm\" value=\"yes\""), "{page}");
+    assert_eq!(view(&buyer, &number).await["status"], "accepted", "nothing happens before the answer");
+    assert_eq!(manager.form(&refuse, &[("confirm", "yes")]).await, (303, format!("/orders/{number}")));
     let order = view(&buyer, &number).await;
     assert_eq!((order["status"].as_str(), order["cancel_reason"].as_str()), (Some("cancelled"), Some("not_collected")));
     assert_eq!(order["parcels"][0]["status"], "cancelled");

@@ -138,14 +138,39 @@ pub async fn accept_cod(
     Ok(done(&req, format!("/orders/{number}"), json!({"ok": true})))
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/orders/{number}/refuse-cod", description = "Refuse a cash-on-delivery order, or record that a shipped one was not paid at the door: the order is cancelled, its stock goes back and the buyer is told.", params(("number" = String, Path)), responses((status = 200), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
-pub async fn refuse_cod(
+/// `/portal/orders/{number}/refuse-cod`: asks before refusing cash on delivery (or recording
+/// that the buyer did not pay at the door).
+pub async fn refuse_cod_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     who: SignedIn,
     number: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let number = number.into_inner();
+    let lang = Lang::of_request(&req);
+    let view = state.orders.order_view(&who.0, number.clone(), lang).await?;
+    if !view.can.refuse {
+        return Err(AppError::NotFound);
+    }
+    let what = if view.order.status == "accepted" { "not_collected" } else { "refuse_cod" };
+    let text = state.renderer.i18n().format(lang, &format!("confirm.{what}_text"), &[("number", &number)]);
+    let (action, back) = (format!("/portal/orders/{number}/refuse-cod"), format!("/orders/{number}"));
+    super::products::confirm_page(&state, &req, what, text, action, back, None)
+}
+
+#[utoipa::path(post, path = "/api/v1/portal/orders/{number}/refuse-cod", description = "Refuse a cash-on-delivery order, or record that a shipped one was not paid at the door: the order is cancelled, its stock goes back (and, refused before it left, the buyer is told). A form post must come from the confirmation page (`confirm=yes`).", request_body = crate::web::portal::products::Confirmation, params(("number" = String, Path)), responses((status = 200), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+pub async fn refuse_cod(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    number: web::Path<String>,
+    raw: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let number = number.into_inner();
+    if !is_api(&req) && !super::products::confirmed(&raw) {
+        let to = format!("/portal/orders/{number}/refuse-cod");
+        return Ok(HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, to)).finish());
+    }
     state.orders.answer_cash_on_delivery(&who.0, number.clone(), false).await?;
     Ok(done(&req, format!("/orders/{number}"), json!({"ok": true})))
 }
