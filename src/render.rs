@@ -164,10 +164,7 @@ fn china_time_filter(
     args: &HashMap<String, Value>,
     labels: &HashMap<String, String>,
 ) -> tera::Result<Value> {
-    let Some(text) = v.as_str() else { return Ok(Value::String(String::new())) };
-    let t = chrono::DateTime::parse_from_rfc3339(text)
-        .map_err(|e| tera::Error::msg(format!("china_time: {text:?} is not RFC 3339: {e}")))?
-        .with_timezone(&crate::clock::china_offset());
+    let Some(t) = instant(v, "china_time")? else { return Ok(Value::String(String::new())) };
     let lang = args.get("lang").and_then(Value::as_str).unwrap_or("zh");
     let label = labels.get(lang).map(String::as_str).unwrap_or_default();
     Ok(Value::String(format!("{} {label}", t.format("%Y-%m-%d %H:%M")).trim_end().to_owned()))
@@ -175,9 +172,14 @@ fn china_time_filter(
 
 /// `{{ "2026-11-28T23:30:00+08:00" | china_date }}` → `2026-11-28`: the day in China.
 fn china_date_filter(v: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    let Some(text) = v.as_str() else { return Ok(Value::String(String::new())) };
-    let t = chrono::DateTime::parse_from_rfc3339(text)
-        .map_err(|e| tera::Error::msg(format!("china_date: {text:?} is not RFC 3339: {e}")))?
-        .with_timezone(&crate::clock::china_offset());
+    let Some(t) = instant(v, "china_date")? else { return Ok(Value::String(String::new())) };
     Ok(Value::String(t.format("%Y-%m-%d").to_string()))
+}
+
+/// An instant as the views serialise it, in China time; `None` for `null`.
+fn instant(v: &Value, filter: &str) -> tera::Result<Option<chrono::DateTime<chrono::FixedOffset>>> {
+    let Some(text) = v.as_str() else { return Ok(None) };
+    let t = chrono::DateTime::parse_from_rfc3339(text)
+        .map_err(|e| tera::Error::msg(format!("{filter}: {text:?} is not RFC 3339: {e}")))?;
+    Ok(Some(t.with_timezone(&crate::clock::china_offset())))
 }

@@ -25,6 +25,11 @@ fn parse_shipment_status(s: &str) -> Result<ShipmentStatus, AppError> {
     ShipmentStatus::parse(s).ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown shipment status {s:?}")))
 }
 
+/// Whether any parcel of the order is in `status`.
+fn has_parcel(conn: &mut DbConn, order: i64, status: ShipmentStatus) -> Result<bool, AppError> {
+    Ok(v::shipments_of(conn, order)?.iter().any(|s| s.status == status.as_str()))
+}
+
 /// A short reference typed by staff (bank reference, tracking number): 1 to 100 characters.
 fn reference(text: &str, field: &'static str) -> Result<String, AppError> {
     let t = text.trim();
@@ -155,8 +160,7 @@ impl Orders {
             let to = from.apply(if accept { OrderEvent::Accept } else { OrderEvent::Cancel })?;
             // Refused before it left, the buyer is told; a parcel that came back unpaid from
             // the door needs no news.
-            let on_its_way =
-                v::shipments_of(conn, order.id)?.iter().any(|s| s.status == ShipmentStatus::Shipped.as_str());
+            let on_its_way = has_parcel(conn, order.id, ShipmentStatus::Shipped)?;
             let (moved, mail) = if accept {
                 (q::move_order(conn, order.id, from.as_str(), to.as_str(), now)?, Some(OrderMail::CodAccepted))
             } else if on_its_way {
@@ -193,9 +197,7 @@ impl Orders {
                 Standing::Operator => CancelReason::Operator,
                 Standing::Workshop(_) => return Err(AppError::Forbidden { key: "error.forbidden" }),
             };
-            if standing == Standing::Buyer
-                && v::shipments_of(conn, order.id)?.iter().any(|s| s.status == ShipmentStatus::Shipped.as_str())
-            {
+            if standing == Standing::Buyer && has_parcel(conn, order.id, ShipmentStatus::Shipped)? {
                 return Err(AppError::Conflict { key: "order.error.already_shipped" });
             }
             if !this.cancel_in(conn, order.id, reason)? {

@@ -64,17 +64,8 @@ impl Orders {
             OrderMail::CodRefused => MailKind::CodRefused,
             OrderMail::TransferReminder => MailKind::TransferReminder,
             OrderMail::CodRequested => {
-                for workshop in v::order_workshops(conn, order_id)? {
-                    for (to, their_lang) in v::workshop_managers(conn, workshop)? {
-                        let their_lang = Lang::parse(&their_lang).unwrap_or_default();
-                        let mut ctx = ctx.clone();
-                        ctx.insert("lines", &titles(their_lang, Some(workshop)));
-                        ctx.insert("link", &format!("{}/orders/{}", self.public_url, order.number));
-                        let email = self.mailer.compose(MailKind::WorkshopCodRequest, their_lang, &to, &ctx)?;
-                        Mailer::enqueue(conn, &email)?;
-                    }
-                }
-                return Ok(());
+                let link = |_| format!("{}/orders/{}", self.public_url, order.number);
+                return self.queue_to_managers(conn, order_id, MailKind::WorkshopCodRequest, &ctx, &titles, link);
             }
             OrderMail::Paid => MailKind::OrderPaid,
             OrderMail::Shipped { shipment } => {
@@ -94,16 +85,31 @@ impl Orders {
         Mailer::enqueue(conn, &email)?;
         // Cash on delivery is paid when the workshop has already shipped: nothing left to pack.
         if mail == OrderMail::Paid && order.payment_method != PaymentMethod::CashOnDelivery.as_str() {
-            for workshop in v::order_workshops(conn, order_id)? {
-                for (to, their_lang) in v::workshop_managers(conn, workshop)? {
-                    let their_lang = Lang::parse(&their_lang).unwrap_or_default();
-                    let mut ctx = ctx.clone();
-                    // Each workshop packs only its own pieces.
-                    ctx.insert("lines", &titles(their_lang, Some(workshop)));
-                    ctx.insert("link", &format!("{}/portal/workshops/{workshop}/orders", self.public_url));
-                    let email = self.mailer.compose(MailKind::WorkshopNewOrder, their_lang, &to, &ctx)?;
-                    Mailer::enqueue(conn, &email)?;
-                }
+            let link = |workshop| format!("{}/portal/workshops/{workshop}/orders", self.public_url);
+            self.queue_to_managers(conn, order_id, MailKind::WorkshopNewOrder, &ctx, &titles, link)?;
+        }
+        Ok(())
+    }
+
+    /// Queues `kind` to the managers of each workshop in the order, in each one's language,
+    /// listing only that workshop's pieces (`titles(lang, workshop)`) and linking to `link(workshop)`.
+    fn queue_to_managers(
+        &self,
+        conn: &mut DbConn,
+        order_id: i64,
+        kind: MailKind,
+        ctx: &tera::Context,
+        titles: &dyn Fn(Lang, Option<i64>) -> Vec<String>,
+        link: impl Fn(i64) -> String,
+    ) -> Result<(), AppError> {
+        for workshop in v::order_workshops(conn, order_id)? {
+            for (to, their_lang) in v::workshop_managers(conn, workshop)? {
+                let their_lang = Lang::parse(&their_lang).unwrap_or_default();
+                let mut ctx = ctx.clone();
+                ctx.insert("lines", &titles(their_lang, Some(workshop)));
+                ctx.insert("link", &link(workshop));
+                let email = self.mailer.compose(kind, their_lang, &to, &ctx)?;
+                Mailer::enqueue(conn, &email)?;
             }
         }
         Ok(())

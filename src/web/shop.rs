@@ -282,10 +282,17 @@ pub async fn order(
 }
 
 /// A form of the order page that was refused, drawn again with what was typed: `name` is the
-/// form's (`confirm`, or `ship-{parcel id}`).
+/// form's (`confirm`, `ship-{parcel id}`, `return-{line id}`, `refund-{line id}`), and the
+/// prefix of its element ids.
 pub struct FailedForm {
-    pub name: String,
-    pub state: FormState,
+    name: String,
+    state: FormState,
+}
+
+impl FailedForm {
+    pub fn new(name: String, form: FormState) -> FailedForm {
+        FailedForm { state: form.prefixed(&name), name }
+    }
 }
 
 /// The order page, with `failed` drawn again with its message beside its field.
@@ -389,7 +396,7 @@ pub async fn request_return(
     }
     .await;
     answer(&state, &req, result, form, |form| {
-        let failed = FailedForm { name: format!("return-{line}"), state: form.prefixed(&format!("return-{line}")) };
+        let failed = FailedForm::new(format!("return-{line}"), form);
         order_page(&state, &req, &who, number.clone(), Some(failed))
     })
     .await

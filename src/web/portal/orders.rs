@@ -4,6 +4,7 @@
 
 use super::{body, done, is_api, In};
 use crate::db::order_views::QueueFilter;
+use crate::domain::order::OrderStatus;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::orders::refunds::RefundTarget;
@@ -92,7 +93,7 @@ pub async fn ship(
     .await;
     answer(&state, &req, result, form, |form| async {
         let number = state.orders.number_of(OrderPart::Parcel(id)).await?;
-        let failed = FailedForm { name: format!("ship-{id}"), state: form.prefixed(&format!("ship-{id}")) };
+        let failed = FailedForm::new(format!("ship-{id}"), form);
         order_page(&state, &req, &who, number, Some(failed)).await
     })
     .await
@@ -120,7 +121,7 @@ pub async fn confirm_payment(
     }
     .await;
     answer(&state, &req, result, form, |form| {
-        let failed = FailedForm { name: "confirm".into(), state: form.prefixed("confirm") };
+        let failed = FailedForm::new("confirm".into(), form);
         order_page(&state, &req, &who, number.clone(), Some(failed))
     })
     .await
@@ -152,7 +153,8 @@ pub async fn refuse_cod_page(
     if !view.can.refuse {
         return Err(AppError::NotFound);
     }
-    let what = if view.order.status == "accepted" { "not_collected" } else { "refuse_cod" };
+    let accepted = view.order.status == OrderStatus::Accepted.as_str();
+    let what = if accepted { "not_collected" } else { "refuse_cod" };
     let text = state.renderer.i18n().format(lang, &format!("confirm.{what}_text"), &[("number", &number)]);
     let (action, back) = (format!("/portal/orders/{number}/refuse-cod"), format!("/orders/{number}"));
     super::products::confirm_page(&state, &req, what, text, action, back, None)
@@ -167,9 +169,8 @@ pub async fn refuse_cod(
     raw: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let number = number.into_inner();
-    if !is_api(&req) && !super::products::confirmed(&raw) {
-        let to = format!("/portal/orders/{number}/refuse-cod");
-        return Ok(HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, to)).finish());
+    if let Some(ask) = super::products::ask_first(&req, &raw, format!("/portal/orders/{number}/refuse-cod")) {
+        return Ok(ask);
     }
     state.orders.answer_cash_on_delivery(&who.0, number.clone(), false).await?;
     Ok(done(&req, format!("/orders/{number}"), json!({"ok": true})))
@@ -219,7 +220,7 @@ pub async fn refund_line(
     .await;
     answer(&state, &req, result, form, |form| async {
         let number = state.orders.number_of(OrderPart::Line(id)).await?;
-        let failed = FailedForm { name: format!("refund-{id}"), state: form.prefixed(&format!("refund-{id}")) };
+        let failed = FailedForm::new(format!("refund-{id}"), form);
         order_page(&state, &req, &who, number, Some(failed)).await
     })
     .await

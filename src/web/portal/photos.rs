@@ -8,7 +8,6 @@ use crate::state::AppState;
 use crate::web::forms::{answer, FormState};
 use crate::web::session::SignedIn;
 use actix_multipart::Multipart;
-use actix_web::http::header;
 use actix_web::{web, Either, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde_json::json;
@@ -98,9 +97,8 @@ pub async fn delete(
     id: web::Path<i64>,
     raw: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    if !is_api(&req) && !super::products::confirmed(&raw) {
-        let to = format!("/portal/photos/{id}/delete");
-        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish());
+    if let Some(ask) = super::products::ask_first(&req, &raw, format!("/portal/photos/{id}/delete")) {
+        return Ok(ask);
     }
     let product = state.portal.delete_photo(&who.0, *id).await?;
     Ok(done(&req, format!("/portal/products/{product}"), json!({"ok": true})))

@@ -304,9 +304,13 @@ pub struct Confirmation {
     pub confirm: Option<String>,
 }
 
-/// Whether a form post says "yes, really" (the confirmation page's button).
-pub(crate) fn confirmed(raw: &[u8]) -> bool {
-    crate::i18n::url_pairs(std::str::from_utf8(raw).unwrap_or("")).iter().any(|(k, v)| k == "confirm" && v == "yes")
+/// A destructive form post that did not come from its confirmation page (`confirm=yes`) is
+/// sent there first: the redirect to `page`, or `None` to go ahead (and always for the API).
+pub(crate) fn ask_first(req: &HttpRequest, raw: &[u8], page: String) -> Option<HttpResponse> {
+    let yes = crate::i18n::url_pairs(std::str::from_utf8(raw).unwrap_or(""))
+        .iter()
+        .any(|(k, v)| k == "confirm" && v == "yes");
+    (!is_api(req) && !yes).then(|| HttpResponse::SeeOther().insert_header((header::LOCATION, page)).finish())
 }
 
 /// `/portal/products/{id}/archive`: asks before archiving.
@@ -335,9 +339,8 @@ pub async fn archive(
     id: web::Path<i64>,
     raw: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    if !is_api(&req) && !confirmed(&raw) {
-        let to = format!("/portal/products/{id}/archive");
-        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish());
+    if let Some(ask) = ask_first(&req, &raw, format!("/portal/products/{id}/archive")) {
+        return Ok(ask);
     }
     state.portal.archive_product(&who.0, *id).await?;
     Ok(done(&req, format!("/portal/products/{id}"), json!({"status": "archived"})))
