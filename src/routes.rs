@@ -1,7 +1,9 @@
 //! Every URL of the application, in one table.
 
 use crate::web::portal::{actions, orders, photos, products};
-use crate::web::{api, assets, auth, ops, pages, panics, payouts, places, portal, reports, search, shop, trace};
+use crate::web::{
+    api, assets, auth, openapi, ops, pages, panics, payouts, places, portal, reports, search, shop, trace,
+};
 use actix_web::web;
 
 /// Registers all routes.
@@ -29,7 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/t/{code:[0-9A-Za-z]+}.png", web::get().to(trace::qr_png_route))
         .route("/t/{code:[0-9A-Za-z]+}", web::get().to(trace::trace_page))
         // JSON API.
-        .route("/api/openapi.json", web::get().to(api::openapi))
+        .route("/api/openapi.json", web::get().to(openapi::serve))
         .route("/api/v1/products", web::get().to(api::products))
         .route("/api/v1/products/{slug}", web::get().to(api::product))
         .route("/api/v1/workshops/{slug}", web::get().to(api::workshop))

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 /// A text in both languages.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = BilingualText)]
 pub struct Text {
     pub zh: String,
     pub en: String,

@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 /// An order row as pages show it.
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = orders)]
 pub struct OrderRow {
     pub id: i64,
@@ -42,7 +42,7 @@ pub struct OrderRow {
 }
 
 /// A parcel with its workshop's names.
-#[derive(Debug, Clone, Queryable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, serde::Serialize, utoipa::ToSchema)]
 pub struct ShipmentRow {
     pub id: i64,
     pub order_id: i64,
@@ -63,7 +63,7 @@ pub struct ShipmentRow {
 }
 
 /// An order line as sold.
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = order_lines)]
 pub struct LineRow {
     pub id: i64,

@@ -33,7 +33,7 @@ macro_rules! unpaid_settled {
 }
 
 /// A payout row.
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = payouts)]
 pub struct PayoutRow {
     pub id: i64,

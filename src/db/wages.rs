@@ -14,7 +14,7 @@ pub type StatementLine = (String, i64, String, i64, Option<String>);
 /// A worker's month for the income view: `(worker, period, amount, disbursed, acknowledged)`.
 pub type IncomeRow = (i64, String, i64, bool, bool);
 /// One worker's line of a wage statement, with how it was paid and acknowledged.
-#[derive(Debug, Clone, Queryable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, serde::Serialize, utoipa::ToSchema)]
 pub struct StatementRow {
     pub id: i64,
     pub payout_id: i64,

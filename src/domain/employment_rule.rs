@@ -69,6 +69,30 @@ impl Share {
     }
 }
 
+/// A share as it is serialised, for the API document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Only describes the JSON that `Share`'s own `Serialize` writes.
+struct ShareJson {
+    /// The part, e.g. workers from poor households.
+    part: i64,
+    /// The whole, e.g. all workers.
+    whole: i64,
+    /// The share as text with one decimal, e.g. `33.3%`; `—` when the whole is zero.
+    percent: String,
+}
+
+impl utoipa::PartialSchema for Share {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <ShareJson as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl utoipa::ToSchema for Share {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Share".into()
+    }
+}
+
 impl Serialize for Share {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
@@ -81,7 +105,7 @@ impl Serialize for Share {
 }
 
 /// Where a workshop stands against the rule in a period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleStatus {
     /// The headcount share meets the threshold.
@@ -93,7 +117,7 @@ pub enum RuleStatus {
 }
 
 /// The rule checked for one workshop and period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RuleCheck {
     pub headcount: Share,
     pub income: Share,

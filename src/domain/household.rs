@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A worker's household status as registered and verified by the local government.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HouseholdStatus {
     /// 建档立卡贫困户: registered poor household.

@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 /// The cart as the page and the API show it.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct CartView {
     /// One parcel per workshop.
     pub parcels: Vec<CartParcel>,
@@ -27,7 +27,7 @@ pub struct CartView {
 }
 
 /// One workshop's part of the cart.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CartParcel {
     pub workshop_id: i64,
     pub workshop_slug: String,
@@ -42,7 +42,7 @@ pub struct CartParcel {
 }
 
 /// One product in the cart.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CartLine {
     pub product_id: i64,
     pub slug: String,

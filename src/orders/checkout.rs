@@ -31,7 +31,7 @@ pub struct CheckoutRequest {
 }
 
 /// The order a checkout made or found.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Placed {
     pub number: String,
     /// False when this was a retry that found the order made before.

@@ -7,7 +7,7 @@ use crate::domain::order::{OrderStatus, PaymentMethod, ShipmentStatus};
 use serde::Serialize;
 
 /// What an order waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NextStep {
     /// The buyer's bank transfer, by the deadline.

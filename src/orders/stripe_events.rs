@@ -18,7 +18,7 @@ use crate::payments::{IntentState, IntentStatus, PaymentError};
 pub const LATE_PAYMENT_TOPIC: &str = "payment.refund_late";
 
 /// What the pay step gives the browser (Stripe.js confirms with the client secret).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct PaymentStart {
     pub intent: String,
     pub client_secret: Option<String>,

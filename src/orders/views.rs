@@ -18,7 +18,7 @@ use serde::Serialize;
 pub const PAGE_SIZE: i64 = 20;
 
 /// One page of a list of orders (20 a page; `more` when another follows).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OrderPage {
     pub orders: Vec<OrderRow>,
     pub page: i64,
@@ -35,7 +35,7 @@ impl OrderPage {
 }
 
 /// One order with everything its page shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OrderView {
     #[serde(flatten)]
     pub order: OrderRow,
@@ -57,7 +57,7 @@ pub struct OrderView {
 }
 
 /// One workshop's parcel.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ParcelView {
     #[serde(flatten)]
     pub shipment: v::ShipmentRow,
@@ -68,7 +68,7 @@ pub struct ParcelView {
 }
 
 /// A line as sold, with its makers and region.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LineView {
     #[serde(flatten)]
     pub line: v::LineRow,
@@ -82,7 +82,8 @@ pub struct LineView {
 }
 
 /// A maker as the buyer may see them: the name only with consent.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = OrderLineMaker)]
 pub struct MakerView {
     pub worker_id: Option<i64>,
     pub name: Option<String>,
@@ -90,7 +91,7 @@ pub struct MakerView {
 }
 
 /// The payment, without anything sensitive.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PaymentView {
     pub provider: String,
     pub status: String,
@@ -98,7 +99,7 @@ pub struct PaymentView {
 }
 
 /// The moves open to the viewer.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
 pub struct Abilities {
     pub pay: bool,
     pub cancel: bool,

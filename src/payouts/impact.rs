@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 pub const SMALL_COUNT: usize = 3;
 
 /// A count as shown to the public: exact from 3, "fewer than 3" below; or not told at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum PublicCount {
     Exact(usize),
@@ -49,7 +49,7 @@ impl PublicCount {
 }
 
 /// The impact receipt of an order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ImpactReceipt {
     pub paid_fen: i64,
     pub wages_fen: i64,

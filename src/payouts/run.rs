@@ -17,7 +17,7 @@ use crate::error::AppError;
 use std::collections::BTreeMap;
 
 /// What a run did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct RunReport {
     pub period: String,
     /// Lines that settled before the run.

@@ -19,18 +19,20 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// A statement line as pages show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StatementView {
     #[serde(flatten)]
     pub row: StatementRow,
     /// Unacknowledged longer than the configured days after the payout.
     pub flagged: bool,
-    /// The lines behind it: `(order number, line id, title, wages, household status)`.
+    /// The lines behind it, each an array `[order number, line id, title, wages in fen,
+    /// household status or null]`.
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub lines: Vec<w::StatementLine>,
 }
 
 /// A payout with its wage statement.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PayoutView {
     pub payout: PayoutRow,
     pub workshop_name_zh: String,
@@ -41,7 +43,7 @@ pub struct PayoutView {
 }
 
 /// One worker's month: attributed by the journal, and paid and acknowledged by statements.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct IncomeMonth {
     pub month: String,
     pub attributed_fen: i64,
@@ -51,7 +53,7 @@ pub struct IncomeMonth {
 }
 
 /// A worker's income by month, newest first.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WorkerIncome {
     pub worker_id: i64,
     pub name_zh: String,

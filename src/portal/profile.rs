@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 /// The workshop as its portal shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = PortalWorkshop)]
 pub struct WorkshopView {
     pub id: i64,
     pub slug: String,

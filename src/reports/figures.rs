@@ -12,7 +12,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The figures of one workshop, region or month. Money is in fen.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = ReportFigures)]
 pub struct Figures {
     pub workshops: i64,
     pub certified: i64,
@@ -91,7 +92,8 @@ pub fn poor_wages(r: &MonthRow, config: &RuleConfig) -> i64 {
 }
 
 /// Where a workshop's certification stands for a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = ReportCertification)]
 pub struct Certification {
     pub status: CertificationStatus,
     pub next_due: Option<NaiveDate>,

@@ -78,7 +78,8 @@ pub struct Request {
 }
 
 /// One row below the scope: a region, a workshop, or (for a workshop) a worker.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ReportRow)]
 pub struct Row {
     /// Region code, workshop id or worker id.
     pub key: String,
@@ -95,7 +96,7 @@ pub struct Row {
 }
 
 /// A workshop below the threshold, or one whose certification needs attention.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RiskRow {
     pub workshop_id: i64,
     pub name_zh: String,
@@ -106,7 +107,7 @@ pub struct RiskRow {
 }
 
 /// The dashboard of one scope and period.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
     pub name_zh: String,
     pub name_en: String,

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 pub const SMALL_CELL: i64 = 3;
 
 /// A row as the public sees it: `None` is a suppressed cell.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct PublicRow {
     pub key: String,
     pub name_zh: String,
@@ -39,7 +39,7 @@ pub struct PublicRow {
 }
 
 /// A public page.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublicPage {
     pub name_zh: String,
     pub name_en: String,

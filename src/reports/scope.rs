@@ -18,7 +18,8 @@ pub enum Scope {
 }
 
 /// One step of the breadcrumb.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ReportCrumb)]
 pub struct Crumb {
     /// `region=…` or empty for the whole country.
     pub code: Option<String>,
@@ -30,7 +31,7 @@ pub struct Crumb {
 }
 
 /// How the rows below a scope are grouped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChildLevel {
     Province,

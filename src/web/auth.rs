@@ -172,7 +172,7 @@ pub async fn login(
     answer(&state, &req, result, form, |form| login_form(&state, &req, form)).await
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/tokens", description = "A bearer token for apps; no CSRF token needed. Answers {token, user}.", request_body = Credentials, responses((status = 201), (status = 400, body = crate::web::errors::ApiError), (status = 429, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/auth/tokens", description = "A bearer token for apps; no CSRF token needed. Answers {token, user}.", request_body = Credentials, responses((status = 201, body = crate::web::replies::IssuedToken), (status = 400, body = crate::web::errors::ApiError), (status = 429, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 /// Issues a bearer token for an API client (mobile apps, mini-programs).
 pub async fn create_token(
     state: web::Data<AppState>,
@@ -181,7 +181,8 @@ pub async fn create_token(
 ) -> Result<HttpResponse, AppError> {
     let ip = client_ip(&req, &state);
     let s = state.accounts.login(&input.email, &input.password, ip, TokenKind::Bearer).await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({ "token": s.token, "user": UserView::from(&s.principal) })))
+    Ok(HttpResponse::Created()
+        .json(crate::web::replies::IssuedToken { token: s.token, user: UserView::from(&s.principal) }))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", description = "End the session or revoke the bearer token.", responses((status = 204), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
@@ -262,7 +263,7 @@ pub async fn forgot_page(state: web::Data<AppState>, req: HttpRequest) -> Result
     form_page(&state, &req, "auth/forgot.html", FormState::default())
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/password-reset", description = "E-mail a reset link if the address has an account (the answer is the same either way).", request_body = EmailOnly, responses((status = 202), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", description = "E-mail a reset link if the address has an account (the answer is the same either way).", request_body = EmailOnly, responses((status = 202, body = crate::web::replies::Sent), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn forgot(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -272,7 +273,7 @@ pub async fn forgot(
     let result = async {
         state.accounts.request_reset(&input?.email).await?;
         if is_api(&req) {
-            return Ok(HttpResponse::Accepted().json(serde_json::json!({"sent": true})));
+            return Ok(HttpResponse::Accepted().json(crate::web::replies::Sent { sent: true }));
         }
         message(&state, &req, "auth.reset_sent")
     }
@@ -310,7 +311,7 @@ pub async fn reset(
     answer(&state, &req, result, form, |form| async { form_page(&state, &req, "auth/reset.html", form) }).await
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/invitations", description = "Invite an editor (manager), or a manager or official (operator).", request_body = crate::accounts::invitations::InviteInput, responses((status = 202), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/invitations", description = "Invite an editor (manager), or a manager or official (operator).", request_body = crate::accounts::invitations::InviteInput, responses((status = 202, body = crate::web::replies::Sent), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn invite(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -322,7 +323,7 @@ pub async fn invite(
     let result = async {
         state.accounts.invite(&who.0, input?).await?;
         if is_api(&req) {
-            return Ok(HttpResponse::Accepted().json(serde_json::json!({"sent": true})));
+            return Ok(HttpResponse::Accepted().json(crate::web::replies::Sent { sent: true }));
         }
         message(&state, &req, "auth.invite_sent")
     }

@@ -15,8 +15,7 @@ use crate::payouts::rails::BatchFormat;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use tera::Context;
 
 fn period_of(text: Option<&str>) -> Result<Option<PayoutPeriod>, AppError> {
@@ -32,7 +31,23 @@ fn query(req: &HttpRequest, name: &str) -> Option<String> {
     crate::domain::listing::query_value(&super::query_pairs(req), name).map(str::to_owned)
 }
 
-#[utoipa::path(get, path = "/api/v1/portal/payouts", description = "Payouts (50 a page): every workshop's for operators (optionally one period, YYYY-MM), the manager's own workshop's.", params(("period" = Option<String>, Query), ("page" = Option<i64>, Query)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+/// A page of payouts (50 a page; `more` when another follows).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PayoutList {
+    pub payouts: Vec<ListedPayout>,
+    pub page: i64,
+    pub more: bool,
+}
+
+/// A payout with its workshop's names.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ListedPayout {
+    pub payout: crate::db::payouts::PayoutRow,
+    pub workshop_name_zh: String,
+    pub workshop_name_en: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/portal/payouts", description = "Payouts (50 a page): every workshop's for operators (optionally one period, YYYY-MM), the manager's own workshop's.", params(("period" = Option<String>, Query), ("page" = Option<u32>, Query, description = "1-based page, at most 10000", minimum = 1, maximum = 10000)), responses((status = 200, body = PayoutList), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn list(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
     let period = period_of(query(&req, "period").as_deref())?;
     let page = i64::from(super::page_request(&req)?.page);
@@ -41,10 +56,10 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -
     rows.truncate(50);
     let payouts: Vec<_> = rows
         .into_iter()
-        .map(|(p, zh, en)| json!({ "payout": p, "workshop_name_zh": zh, "workshop_name_en": en }))
+        .map(|(payout, workshop_name_zh, workshop_name_en)| ListedPayout { payout, workshop_name_zh, workshop_name_en })
         .collect();
     if is_api(&req) {
-        return Ok(HttpResponse::Ok().json(json!({ "payouts": payouts, "page": page, "more": more })));
+        return Ok(HttpResponse::Ok().json(PayoutList { payouts, page, more }));
     }
     let mut ctx = Context::new();
     ctx.insert("payouts", &payouts);
@@ -63,7 +78,7 @@ pub struct RunInput {
     pub period: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/payouts/run", description = "Settle what is due and create each workshop's payout for the month (operators). Running a month twice creates nothing new. Answers the run's report.", request_body = RunInput, responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/payouts/run", description = "Settle what is due and create each workshop's payout for the month (operators). Running a month twice creates nothing new. Answers the run's report.", request_body = RunInput, responses((status = 200, body = crate::payouts::run::RunReport), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn run(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -88,7 +103,7 @@ pub struct MarkInput {
     pub reference: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/payouts/{id}/mark", description = "Mark a bank payout sent, then confirmed, with the bank's reference (operators).", request_body = MarkInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/payouts/{id}/mark", description = "Mark a bank payout sent, then confirmed, with the bank's reference (operators).", request_body = MarkInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn mark(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -103,10 +118,10 @@ pub async fn mark(
         _ => return Err(AppError::BadRequest { field: "status", key: "payout.error.mark" }),
     };
     state.payouts.mark(&who.0, *id, confirmed, &input.reference).await?;
-    Ok(done(&req, format!("/payouts/{}", *id), json!({"ok": true})))
+    Ok(done(&req, format!("/payouts/{}", *id), crate::web::replies::DONE))
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/payouts/send-transfers", description = "Send the Stripe transfers still pending (operators); a failed transfer is retried with the same idempotency key. Answers {sent, failed}.", responses((status = 200), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/payouts/send-transfers", description = "Send the Stripe transfers still pending (operators); a failed transfer is retried with the same idempotency key. Answers {sent, failed}.", responses((status = 200, body = crate::web::replies::TransfersSent), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn send_transfers(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -116,7 +131,7 @@ pub async fn send_transfers(
         return Err(AppError::Forbidden { key: "error.forbidden" });
     }
     let (sent, failed) = state.payouts.send_transfers(None).await?;
-    Ok(done(&req, "/portal/payouts".into(), json!({ "sent": sent, "failed": failed })))
+    Ok(done(&req, "/portal/payouts".into(), crate::web::replies::TransfersSent { sent, failed }))
 }
 
 /// The bank batch file of a period (operators): `?period=YYYY-MM&format=csv|xlsx`.
@@ -144,7 +159,7 @@ pub struct StripeAccountInput {
     pub account: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/stripe-account", description = "Pay a workshop by Stripe Connect transfer (operators): records its connected account, or creates one. Answers {account}.", request_body = StripeAccountInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 503, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/stripe-account", description = "Pay a workshop by Stripe Connect transfer (operators): records its connected account, or creates one. Answers {account}.", request_body = StripeAccountInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::StripeAccount), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 503, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn stripe_account(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -153,10 +168,10 @@ pub async fn stripe_account(
     input: In<StripeAccountInput>,
 ) -> Result<HttpResponse, AppError> {
     let account = state.payouts.connect_stripe(&who.0, *id, body(input).account).await?;
-    Ok(done(&req, format!("/portal/workshops/{}", *id), json!({ "account": account })))
+    Ok(done(&req, format!("/portal/workshops/{}", *id), crate::web::replies::StripeAccount { account }))
 }
 
-#[utoipa::path(get, path = "/api/v1/payouts/{id}", description = "A payout with its wage statement: per worker the amount, the order lines behind it with the household status on each sale date, how it was paid and whether it was acknowledged (the manager, operators, officials in scope; audited).", params(("id" = i64, Path)), responses((status = 200), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/payouts/{id}", description = "A payout with its wage statement: per worker the amount, the order lines behind it with the household status on each sale date, how it was paid and whether it was acknowledged (the manager, operators, officials in scope; audited).", params(("id" = i64, Path)), responses((status = 200, body = crate::payouts::statements::PayoutView), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn payout(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -190,7 +205,7 @@ async fn payout_page(
     state.renderer.page(req, Lang::of_request(req), "payouts/payout.html", ctx)
 }
 
-#[utoipa::path(post, path = "/api/v1/statements/{id}/disbursement", description = "The workshop records how it paid a worker their statement line: method (bank, wechat, alipay, cash), reference and date (the manager or operators; once).", request_body = DisbursementInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/statements/{id}/disbursement", description = "The workshop records how it paid a worker their statement line: method (bank, wechat, alipay, cash), reference and date (the manager or operators; once).", request_body = DisbursementInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn disbursement(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -204,7 +219,7 @@ pub async fn disbursement(
     let result = async {
         state.payouts.record_disbursement(&who.0, statement, input?, None).await?;
         let back = super::errors::back_link(&req).unwrap_or_else(|| "/portal/payouts".into());
-        Ok(done(&req, back, json!({"ok": true})))
+        Ok(done(&req, back, crate::web::replies::DONE))
     }
     .await;
     // The form names its payout, so a refusal can be drawn on that payout's page.
@@ -217,7 +232,7 @@ pub async fn disbursement(
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/statements/{id}/voucher", description = "Attach a photo of the payment voucher to a recorded disbursement, as multipart/form-data field photo (JPEG, PNG or WebP; the manager or operators). It is stripped of metadata and kept private.", params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError), (status = 413, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/statements/{id}/voucher", description = "Attach a photo of the payment voucher to a recorded disbursement, as multipart/form-data field photo (JPEG, PNG or WebP; the manager or operators). It is stripped of metadata and kept private.", request_body(content = crate::web::portal::photos::VoucherUpload, content_type = "multipart/form-data"), params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError), (status = 413, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn voucher_upload(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -231,7 +246,7 @@ pub async fn voucher_upload(
     let bytes = super::portal::photos::photo_of(&mut fields)?;
     state.payouts.attach_voucher(&who.0, *id, bytes).await?;
     let back = super::errors::back_link(&req).unwrap_or_else(|| "/portal/payouts".into());
-    Ok(done(&req, back, json!({"ok": true})))
+    Ok(done(&req, back, crate::web::replies::DONE))
 }
 
 /// The voucher photo of a statement line, for those who may read the statement.
@@ -243,7 +258,7 @@ pub async fn voucher(state: web::Data<AppState>, who: SignedIn, id: web::Path<i6
         .body(bytes))
 }
 
-#[utoipa::path(post, path = "/api/v1/statements/{id}/ack-code", description = "Make a one-time acknowledgement code for a statement line, to send the worker by SMS or WeChat (the manager or operators). Answers {code, link}; the code is shown only now.", params(("id" = i64, Path)), responses((status = 200), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/statements/{id}/ack-code", description = "Make a one-time acknowledgement code for a statement line, to send the worker by SMS or WeChat (the manager or operators). Answers {code, link}; the code is shown only now.", params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::AckCode), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn ack_code(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -252,7 +267,7 @@ pub async fn ack_code(
 ) -> Result<HttpResponse, AppError> {
     let (code, link) = state.payouts.ack_code(&who.0, *id).await?;
     if is_api(&req) {
-        return Ok(HttpResponse::Ok().json(json!({ "code": code, "link": link })));
+        return Ok(HttpResponse::Ok().json(crate::web::replies::AckCode { code, link }));
     }
     let mut ctx = Context::new();
     ctx.insert("code", &code);
@@ -261,7 +276,7 @@ pub async fn ack_code(
     state.renderer.page(&req, Lang::of_request(&req), "payouts/ack_code.html", ctx)
 }
 
-#[utoipa::path(get, path = "/api/v1/portal/workshops/{id}/income", description = "Each worker's income by month: attributed in the journal, stated, disbursed and acknowledged (the manager, operators, officials in scope; audited).", params(("id" = i64, Path)), responses((status = 200), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/portal/workshops/{id}/income", description = "Each worker's income by month: attributed in the journal, stated, disbursed and acknowledged (the manager, operators, officials in scope; audited).", params(("id" = i64, Path)), responses((status = 200, body = Vec<crate::payouts::statements::WorkerIncome>), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn income(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -320,7 +335,7 @@ pub async fn acknowledge(
     state.renderer.page(&req, Lang::of_request(&req), "payouts/ack.html", ctx)
 }
 
-#[utoipa::path(get, path = "/api/v1/orders/{number}/impact", description = "The order's impact receipt: of what was paid, how much went to the wages of how many makers, where, and how many from poor households by the configured statuses (kind exact only when at least 3 are and 3 are not, else withheld; maker counts below 3 as fewer_than). Null before payment; a paid order whose wages rounded to nothing has wages_fen 0.", params(("number" = String, Path)), responses((status = 200), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/orders/{number}/impact", description = "The order's impact receipt: of what was paid, how much went to the wages of how many makers, where, and how many from poor households by the configured statuses (kind exact only when at least 3 are and 3 are not, else withheld; maker counts below 3 as fewer_than). Null before payment; a paid order whose wages rounded to nothing has wages_fen 0.", params(("number" = String, Path)), responses((status = 200, body = Option<crate::payouts::impact::ImpactReceipt>), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn impact(
     state: web::Data<AppState>,
     who: SignedIn,

@@ -40,7 +40,7 @@ fn request_of(req: &HttpRequest) -> Result<Request, AppError> {
     Ok(Request { region: query(req, "region"), workshop, period: query(req, "period"), heritage_item_id })
 }
 
-#[utoipa::path(get, path = "/api/v1/reports", description = "Income-attribution report (officials for their region subtree, operators for all): figures for a region (`region`, a 6-digit code) or one workshop (`workshop`, with its workers), a period (`2026`, `2026-Q4`, `2026-11`; this year by default) and optionally one heritage item; rows one level down, months, and workshops at risk of the 30% rule.", params(("region" = Option<String>, Query), ("workshop" = Option<i64>, Query), ("period" = Option<String>, Query), ("heritage" = Option<i64>, Query)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/reports", description = "Income-attribution report (officials for their region subtree, operators for all): figures for a region (`region`, a 6-digit code) or one workshop (`workshop`, with its workers), a period (`2026`, `2026-Q4`, `2026-11`; this year by default) and optionally one heritage item; rows one level down, months, and workshops at risk of the 30% rule.", params(("region" = Option<String>, Query), ("workshop" = Option<i64>, Query), ("period" = Option<String>, Query), ("heritage" = Option<i64>, Query)), responses((status = 200, body = crate::reports::Dashboard), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn dashboard(state: web::Data<AppState>, req: HttpRequest, who: Session) -> Result<HttpResponse, AppError> {
     let request = request_of(&req)?;
     let d = state.reports.dashboard(who.0, request).await?;
@@ -75,7 +75,7 @@ fn export_query(d: &crate::reports::Dashboard) -> String {
     q
 }
 
-#[utoipa::path(get, path = "/api/v1/reports/export", description = "The report's tables as a file: `format=xlsx` (every table and a definitions sheet) or `format=csv` with `table` = summary, rows, months, risk or definitions. Headed in the reader's language (`lang`, the cookie or Accept-Language), money in yuan (XLSX: numbers formatted `#,##0.00`); the columns for programs (`key`, every `*_fen` amount in whole fen, statuses by stable name) come last, hidden in XLSX. Titled, dated, and carrying the digest `gongfang audit verify` checks.", params(("region" = Option<String>, Query), ("workshop" = Option<i64>, Query), ("period" = Option<String>, Query), ("heritage" = Option<i64>, Query), ("format" = Option<String>, Query), ("table" = Option<String>, Query)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/reports/export", description = "The report's tables as a file: `format=xlsx` (every table and a definitions sheet) or `format=csv` with `table` = summary, rows, months, risk or definitions. Headed in the reader's language (`lang`, the cookie or Accept-Language), money in yuan (XLSX: numbers formatted `#,##0.00`); the columns for programs (`key`, every `*_fen` amount in whole fen, statuses by stable name) come last, hidden in XLSX. Titled, dated, and carrying the digest `gongfang audit verify` checks.", params(("region" = Option<String>, Query), ("workshop" = Option<i64>, Query), ("period" = Option<String>, Query), ("heritage" = Option<i64>, Query), ("format" = Option<String>, Query), ("table" = Option<String>, Query)), responses((status = 200, description = "The file, as an attachment; its digest in X-Report-Digest", content((String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv"))), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn export(state: web::Data<AppState>, req: HttpRequest, who: Session) -> Result<HttpResponse, AppError> {
     let request = request_of(&req)?;
     let format = Format::parse(query(&req, "format").as_deref().unwrap_or("xlsx"))
@@ -103,12 +103,12 @@ async fn public(state: web::Data<AppState>, req: HttpRequest, place: Place) -> R
     state.renderer.page(&req, Lang::of_request(&req), "impact.html", ctx)
 }
 
-#[utoipa::path(get, path = "/api/v1/impact", description = "Public impact for the whole country, by province: workshops, workers, poor-household workers and wages, in aggregate. Counts under 3 people (and what would reveal them) are null.", params(("period" = Option<String>, Query)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError)))]
+#[utoipa::path(get, path = "/api/v1/impact", description = "Public impact for the whole country, by province: workshops, workers, poor-household workers and wages, in aggregate. Counts under 3 people (and what would reveal them) are null.", params(("period" = Option<String>, Query)), responses((status = 200, body = crate::reports::public::PublicPage), (status = 400, body = crate::web::errors::ApiError)))]
 pub async fn impact_country(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     public(state, req, Place::Country).await
 }
 
-#[utoipa::path(get, path = "/api/v1/impact/regions/{code}", description = "Public impact of a region, by the regions (or workshops) below it; suppressed as for the country.", params(("code" = String, Path), ("period" = Option<String>, Query)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)))]
+#[utoipa::path(get, path = "/api/v1/impact/regions/{code}", description = "Public impact of a region, by the regions (or workshops) below it; suppressed as for the country.", params(("code" = String, Path), ("period" = Option<String>, Query)), responses((status = 200, body = crate::reports::public::PublicPage), (status = 400, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)))]
 pub async fn impact_region(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -117,7 +117,7 @@ pub async fn impact_region(
     public(state, req, Place::Region(code.into_inner())).await
 }
 
-#[utoipa::path(get, path = "/api/v1/impact/workshops/{slug}", description = "Public impact of one workshop, as its row on its county's page.", params(("slug" = String, Path), ("period" = Option<String>, Query)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)))]
+#[utoipa::path(get, path = "/api/v1/impact/workshops/{slug}", description = "Public impact of one workshop, as its row on its county's page.", params(("slug" = String, Path), ("period" = Option<String>, Query)), responses((status = 200, body = crate::reports::public::PublicPage), (status = 400, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)))]
 pub async fn impact_workshop(
     state: web::Data<AppState>,
     req: HttpRequest,

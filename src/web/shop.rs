@@ -43,7 +43,7 @@ pub async fn merge_browser_cart(
     Ok(Some(removal(req, state, CART_COOKIE).into_owned()))
 }
 
-#[utoipa::path(get, path = "/api/v1/cart", description = "The cart: one parcel per workshop with subtotal and shipping, and each line's problems.", responses((status = 200)), security((), ("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/cart", description = "The cart: one parcel per workshop with subtotal and shipping, and each line's problems.", responses((status = 200, body = crate::orders::cart::CartView)), security((), ("bearer" = []), ("session" = [])))]
 pub async fn cart(state: web::Data<AppState>, req: HttpRequest, viewer: Viewer) -> Result<HttpResponse, AppError> {
     cart_page(&state, &req, &viewer, None).await
 }
@@ -84,7 +84,7 @@ fn one() -> i64 {
     1
 }
 
-#[utoipa::path(post, path = "/api/v1/cart/items", description = "Add pieces of a product to the cart (checked against stock or the made-to-order limit).", request_body = CartItemInput, responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security((), ("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/cart/items", description = "Add pieces of a product to the cart (checked against stock or the made-to-order limit).", request_body = CartItemInput, responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security((), ("bearer" = []), ("session" = [])))]
 pub async fn add_item(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -102,7 +102,7 @@ pub async fn add_item(
             }
         };
         state.orders.add_to_cart(owner, input.product_id, input.quantity).await?;
-        let mut res = done(&req, "/cart".into(), json!({"ok": true}));
+        let mut res = done(&req, "/cart".into(), crate::web::replies::DONE);
         if let Some(c) = fresh {
             let _ = res.add_cookie(&c);
         }
@@ -125,7 +125,7 @@ pub struct QuantityInput {
     pub quantity: i64,
 }
 
-#[utoipa::path(post, path = "/api/v1/cart/items/{product_id}", description = "Set a product's quantity in the cart; 0 removes it.", request_body = QuantityInput, params(("product_id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security((), ("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/cart/items/{product_id}", description = "Set a product's quantity in the cart; 0 removes it.", request_body = QuantityInput, params(("product_id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security((), ("bearer" = []), ("session" = [])))]
 pub async fn set_item(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -139,7 +139,7 @@ pub async fn set_item(
     let result = async {
         let owner = owner(&req, &viewer).ok_or(AppError::NotFound)?;
         state.orders.set_in_cart(owner, product, input?.quantity).await?;
-        Ok(done(&req, "/cart".into(), json!({"ok": true})))
+        Ok(done(&req, "/cart".into(), crate::web::replies::DONE))
     }
     .await;
     // A refused quantity is said beside that line's field, with what was typed.
@@ -200,15 +200,17 @@ pub struct CheckoutInput {
     #[serde(default)]
     #[schema(pattern = "^(bank_transfer|cash_on_delivery|stripe)?$")]
     pub payment_method: String,
-    /// Also accepted as the `Idempotency-Key` header.
+    /// Makes a retry safe: the same key answers the same order. Also accepted as the
+    /// `Idempotency-Key` header, which wins when both are sent.
     #[serde(default)]
+    #[schema(required = true, min_length = 8, max_length = 100)]
     pub idempotency_key: String,
     /// `[{product_id, quantity}]`; the cart when absent.
     #[serde(default)]
     pub items: Option<Vec<CartItemInput>>,
 }
 
-#[utoipa::path(post, path = "/api/v1/checkout", description = "Place an order. Stock is taken at once and held: 30 minutes for online payment, days for a bank transfer, until the workshop answers for cash on delivery (the order's `deadline`); a retry with the same idempotency key returns the same order (200 instead of 201). Sold-out items give 409 with a message.", request_body = CheckoutInput, responses((status = 201), (status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/checkout", description = "Place an order. Stock is taken at once and held: 30 minutes for online payment, days for a bank transfer, until the workshop answers for cash on delivery (the order's `deadline`); a retry with the same idempotency key returns the same order (200 instead of 201). Sold-out items give 409 with a message.", request_body = CheckoutInput, params(("Idempotency-Key" = Option<String>, Header, description = "The idempotency key, instead of the body's", min_length = 8, max_length = 100)), responses((status = 201, body = crate::orders::checkout::Placed), (status = 200, body = crate::orders::checkout::Placed), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn checkout(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -255,7 +257,7 @@ async fn place_order(
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish())
 }
 
-#[utoipa::path(get, path = "/api/v1/orders", description = "The signed-in buyer's orders, newest first (20 a page).", params(("page" = Option<i64>, Query)), responses((status = 200), (status = 401, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/orders", description = "The signed-in buyer's orders, newest first (20 a page).", params(("page" = Option<u32>, Query, description = "1-based page, at most 10000", minimum = 1, maximum = 10000)), responses((status = 200, body = crate::orders::views::OrderPage), (status = 401, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn orders(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
     let page = i64::from(super::page_request(&req)?.page);
     let list = state.orders.my_orders(&who.0, page).await?;
@@ -266,7 +268,7 @@ pub async fn orders(state: web::Data<AppState>, req: HttpRequest, who: SignedIn)
     state.renderer.page(&req, Lang::of_request(&req), "shop/orders.html", ctx)
 }
 
-#[utoipa::path(get, path = "/api/v1/orders/{number}", description = "An order with its parcels, lines, makers, payment and refunds (the buyer, staff of a workshop in it, operators).", params(("number" = String, Path)), responses((status = 200), (status = 401, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/orders/{number}", description = "An order with its parcels, lines, makers, payment and refunds (the buyer, staff of a workshop in it, operators).", params(("number" = String, Path)), responses((status = 200, body = crate::orders::views::OrderView), (status = 401, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn order(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -317,7 +319,7 @@ pub async fn order_page(
     state.renderer.page(req, lang, "shop/order.html", ctx)
 }
 
-#[utoipa::path(post, path = "/api/v1/orders/{number}/pay", description = "Start (or resume) paying a Stripe order: answers the PaymentIntent's client secret for Stripe.js.", params(("number" = String, Path)), responses((status = 200), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError), (status = 503, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/orders/{number}/pay", description = "Start (or resume) paying a Stripe order: answers the PaymentIntent's client secret for Stripe.js.", params(("number" = String, Path)), responses((status = 200, body = crate::orders::stripe_events::PaymentStart), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError), (status = 503, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn pay(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -346,7 +348,7 @@ pub async fn pay(
     Ok(res)
 }
 
-#[utoipa::path(post, path = "/api/v1/orders/{number}/cancel", description = "Cancel an unpaid order (buyer, operator); its stock goes back.", params(("number" = String, Path)), responses((status = 200), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/orders/{number}/cancel", description = "Cancel an unpaid order (buyer, operator); its stock goes back.", params(("number" = String, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn cancel(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -355,10 +357,10 @@ pub async fn cancel(
 ) -> Result<HttpResponse, AppError> {
     let number = number.into_inner();
     state.orders.cancel(&who.0, number.clone()).await?;
-    Ok(done(&req, format!("/orders/{number}"), json!({"ok": true})))
+    Ok(done(&req, format!("/orders/{number}"), crate::web::replies::DONE))
 }
 
-#[utoipa::path(post, path = "/api/v1/shipments/{id}/delivered", description = "Say a parcel arrived (the buyer, its workshop, an operator).", params(("id" = i64, Path)), responses((status = 200), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/shipments/{id}/delivered", description = "Say a parcel arrived (the buyer, its workshop, an operator).", params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn delivered(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -367,7 +369,7 @@ pub async fn delivered(
 ) -> Result<HttpResponse, AppError> {
     state.orders.deliver(&who.0, *id).await?;
     let back = super::errors::back_link(&req).unwrap_or_else(|| "/orders".into());
-    Ok(done(&req, back, json!({"ok": true})))
+    Ok(done(&req, back, crate::web::replies::DONE))
 }
 
 /// A return request.
@@ -379,7 +381,7 @@ pub struct ReturnInput {
     pub reason: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/orders/{number}/lines/{line}/return", description = "Ask to return pieces of a delivered line within the return window (not made-to-order pieces). Answers {id}.", request_body = ReturnInput, params(("number" = String, Path), ("line" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/orders/{number}/lines/{line}/return", description = "Ask to return pieces of a delivered line within the return window (not made-to-order pieces). Answers {id}.", request_body = ReturnInput, params(("number" = String, Path), ("line" = i64, Path)), responses((status = 200, body = crate::web::replies::Created), (status = 400, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn request_return(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -392,7 +394,7 @@ pub async fn request_return(
     let result = async {
         let input = input?;
         let id = state.orders.request_return(&who.0, number.clone(), line, input.quantity, &input.reason).await?;
-        Ok(done(&req, format!("/orders/{number}"), json!({"id": id})))
+        Ok(done(&req, format!("/orders/{number}"), crate::web::replies::Created { id: id }))
     }
     .await;
     answer(&state, &req, result, form, |form| {

@@ -65,7 +65,7 @@ pub struct WorkshopRow {
 }
 
 /// A product row (serialised as is for the portal, which shows every column).
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = products)]
 pub struct ProductRow {
     pub id: i64,

@@ -9,9 +9,8 @@ use crate::state::AppState;
 use crate::web::forms::{answer, Submission};
 use crate::web::session::SignedIn;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
 
-#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/profile", description = "Edit the workshop's profile and story (manager, operator).", request_body = crate::portal::profile::ProfileInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/profile", description = "Edit the workshop's profile and story (manager, operator).", request_body = crate::portal::profile::ProfileInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn update_profile(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -23,7 +22,7 @@ pub async fn update_profile(
     let form = form.map(|f| f.prefixed("w").scoped("workshop"));
     let result = async {
         state.portal.update_profile(&who.0, *id, input?).await?;
-        Ok(done(&req, format!("/portal/workshops/{id}"), json!({"ok": true})))
+        Ok(done(&req, format!("/portal/workshops/{id}"), crate::web::replies::DONE))
     }
     .await;
     answer(&state, &req, result, form, |f| {
@@ -33,7 +32,7 @@ pub async fn update_profile(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/certification", description = "Record the certificate and yearly confirmation (operator).", request_body = crate::portal::profile::CertificationInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/certification", description = "Record the certificate and yearly confirmation (operator).", request_body = crate::portal::profile::CertificationInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn certify(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -45,7 +44,7 @@ pub async fn certify(
     let form = form.map(|f| f.prefixed("c"));
     let result = async {
         state.portal.certify(&who.0, *id, input?).await?;
-        Ok(done(&req, format!("/portal/workshops/{id}"), json!({"ok": true})))
+        Ok(done(&req, format!("/portal/workshops/{id}"), crate::web::replies::DONE))
     }
     .await;
     answer(&state, &req, result, form, |f| {
@@ -55,7 +54,7 @@ pub async fn certify(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/payout-account", description = "Seal the payout bank account (manager, operator); shown masked.", request_body = crate::portal::profile::PayoutAccountInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/payout-account", description = "Seal the payout bank account (manager, operator); shown masked.", request_body = crate::portal::profile::PayoutAccountInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn payout_account(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -67,7 +66,7 @@ pub async fn payout_account(
     let form = form.map(|f| f.prefixed("b"));
     let result = async {
         state.portal.set_payout_account(&who.0, *id, input?).await?;
-        Ok(done(&req, format!("/portal/workshops/{id}"), json!({"ok": true})))
+        Ok(done(&req, format!("/portal/workshops/{id}"), crate::web::replies::DONE))
     }
     .await;
     answer(&state, &req, result, form, |f| {
@@ -77,7 +76,7 @@ pub async fn payout_account(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/workers", description = "Add a worker to the roster; answers {id}.", request_body = crate::portal::workers::WorkerInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/workers", description = "Add a worker to the roster; answers {id}.", request_body = crate::portal::workers::WorkerInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Created), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn create_worker(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -88,13 +87,13 @@ pub async fn create_worker(
     let (input, form) = input.split();
     let result = async {
         let id = state.portal.create_worker(&who.0, *workshop, input?).await?;
-        Ok(done(&req, format!("/portal/workers/{id}"), json!({"id": id})))
+        Ok(done(&req, format!("/portal/workers/{id}"), crate::web::replies::Created { id: id }))
     }
     .await;
     answer(&state, &req, result, form, |f| pages::workers_page(&state, &req, &who, *workshop, Some(f))).await
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/workers/{id}", description = "Edit a worker's roster fields.", request_body = crate::portal::workers::WorkerInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/workers/{id}", description = "Edit a worker's roster fields.", request_body = crate::portal::workers::WorkerInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn update_worker(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -105,7 +104,7 @@ pub async fn update_worker(
     let (input, form) = input.split();
     let result = async {
         state.portal.update_worker(&who.0, *id, input?).await?;
-        Ok(done(&req, format!("/portal/workers/{id}"), json!({"ok": true})))
+        Ok(done(&req, format!("/portal/workers/{id}"), crate::web::replies::DONE))
     }
     .await;
     answer(&state, &req, result, form, |f| {
@@ -114,7 +113,7 @@ pub async fn update_worker(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/workers/{id}/consent", description = "Give or withdraw one consent item (name, photo, story).", request_body = crate::portal::workers::ConsentInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/workers/{id}/consent", description = "Give or withdraw one consent item (name, photo, story).", request_body = crate::portal::workers::ConsentInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn consent(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -123,10 +122,10 @@ pub async fn consent(
     input: In<ConsentInput>,
 ) -> Result<HttpResponse, AppError> {
     state.portal.set_consent(&who.0, *id, body(input)).await?;
-    Ok(done(&req, format!("/portal/workers/{id}"), json!({"ok": true})))
+    Ok(done(&req, format!("/portal/workers/{id}"), crate::web::replies::DONE))
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/workers/{id}/household-status", description = "Record a verified household status.", request_body = crate::portal::workers::StatusInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/workers/{id}/household-status", description = "Record a verified household status.", request_body = crate::portal::workers::StatusInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn household_status(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -138,7 +137,7 @@ pub async fn household_status(
     let form = form.map(|f| f.prefixed("s"));
     let result = async {
         state.portal.add_status(&who.0, *id, input?).await?;
-        Ok(done(&req, format!("/portal/workers/{id}"), json!({"ok": true})))
+        Ok(done(&req, format!("/portal/workers/{id}"), crate::web::replies::DONE))
     }
     .await;
     answer(&state, &req, result, form, |f| {
@@ -147,7 +146,7 @@ pub async fn household_status(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/workers/{id}/secrets", description = "Seal a worker's ID or bank number.", request_body = crate::portal::workers::SecretInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/workers/{id}/secrets", description = "Seal a worker's ID or bank number.", request_body = crate::portal::workers::SecretInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn secret(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -163,7 +162,7 @@ pub async fn secret(
     });
     let result = async {
         state.portal.set_secret(&who.0, *id, input?).await?;
-        Ok(done(&req, format!("/portal/workers/{id}"), json!({"ok": true})))
+        Ok(done(&req, format!("/portal/workers/{id}"), crate::web::replies::DONE))
     }
     .await;
     answer(&state, &req, result, form, |f| {

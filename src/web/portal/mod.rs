@@ -72,7 +72,7 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -
     pages::home_page(&state, &req, &who, None).await
 }
 
-#[utoipa::path(get, path = "/api/v1/portal/workshops/{id}", params(("id" = i64, Path)), responses((status = 200, body = crate::portal::profile::WorkshopView), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/portal/workshops/{id}", operation_id = "portal_workshop", params(("id" = i64, Path)), responses((status = 200, body = crate::portal::profile::WorkshopView), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 /// A workshop's dashboard: profile, certification, links to products and workers.
 pub async fn workshop(
     state: web::Data<AppState>,
@@ -112,7 +112,7 @@ pub async fn worker(
     pages::worker_page(&state, &req, &who, *id, pages::WorkerForms::default()).await
 }
 
-#[utoipa::path(get, path = "/api/v1/portal/workshops/{id}/products", params(("id" = i64, Path)), responses((status = 200), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/portal/workshops/{id}/products", operation_id = "portal_products", description = "A workshop's products, every status (its staff, operators).", params(("id" = i64, Path)), responses((status = 200, body = Vec<crate::db::catalog::ProductRow>), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn products(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -125,7 +125,7 @@ pub async fn products(
     show(&state, &req, "portal/products.html", "products", list, ctx)
 }
 
-#[utoipa::path(get, path = "/api/v1/portal/review", description = "Products waiting for review (operator).", responses((status = 200), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/portal/review", description = "Products waiting for review (operator).", responses((status = 200, body = Vec<crate::db::catalog::ProductRow>), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 /// The operators' review queue.
 pub async fn review_queue(
     state: web::Data<AppState>,

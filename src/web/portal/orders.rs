@@ -15,7 +15,6 @@ use crate::web::session::SignedIn;
 use crate::web::shop::{order_page, FailedForm};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 use tera::Context;
 
 fn filter(req: &HttpRequest) -> Result<(QueueFilter, &'static str), AppError> {
@@ -29,7 +28,7 @@ fn filter(req: &HttpRequest) -> Result<(QueueFilter, &'static str), AppError> {
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/portal/workshops/{id}/orders", description = "The workshop's order queue: show=to_confirm|to_ship|shipped|delivered (20 a page).", params(("id" = i64, Path), ("show" = Option<String>, Query), ("page" = Option<i64>, Query)), responses((status = 200), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/portal/workshops/{id}/orders", description = "The workshop's order queue: show=to_confirm|to_ship|shipped|delivered (20 a page).", params(("id" = i64, Path), ("show" = Option<String>, Query), ("page" = Option<u32>, Query, description = "1-based page, at most 10000", minimum = 1, maximum = 10000)), responses((status = 200, body = crate::orders::views::OrderPage), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn queue(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -74,7 +73,7 @@ pub struct ShipInput {
     pub tracking_number: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/shipments/{id}/ship", description = "Ship a paid parcel with carrier and tracking number; the buyer gets an e-mail.", request_body = ShipInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/shipments/{id}/ship", description = "Ship a paid parcel with carrier and tracking number; the buyer gets an e-mail.", request_body = ShipInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn ship(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -88,7 +87,7 @@ pub async fn ship(
         let input = input?;
         state.orders.ship(&who.0, id, &input.carrier, &input.tracking_number).await?;
         let back = crate::web::errors::back_link(&req).unwrap_or_else(|| "/portal".into());
-        Ok(done(&req, back, json!({"ok": true})))
+        Ok(done(&req, back, crate::web::replies::DONE))
     }
     .await;
     answer(&state, &req, result, form, |form| async {
@@ -105,7 +104,7 @@ pub struct PaymentInput {
     pub reference: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/orders/{number}/confirm-payment", description = "Confirm an offline payment: a bank transfer with the bank's reference (operators only), or cash on delivery with the courier's remittance number once the parcel has shipped (its workshop's staff or an operator; the parcel counts as delivered).", request_body = PaymentInput, params(("number" = String, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/orders/{number}/confirm-payment", description = "Confirm an offline payment: a bank transfer with the bank's reference (operators only), or cash on delivery with the courier's remittance number once the parcel has shipped (its workshop's staff or an operator; the parcel counts as delivered).", request_body = PaymentInput, params(("number" = String, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn confirm_payment(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -117,7 +116,7 @@ pub async fn confirm_payment(
     let (input, form) = input.split();
     let result = async {
         state.orders.confirm_offline_payment(&who.0, number.clone(), &input?.reference).await?;
-        Ok(done(&req, format!("/orders/{number}"), json!({"ok": true})))
+        Ok(done(&req, format!("/orders/{number}"), crate::web::replies::DONE))
     }
     .await;
     answer(&state, &req, result, form, |form| {
@@ -127,7 +126,7 @@ pub async fn confirm_payment(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/orders/{number}/accept-cod", description = "Accept a cash-on-delivery order (its workshop's staff, or an operator): it may then ship unpaid, and is paid at the door.", params(("number" = String, Path)), responses((status = 200), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/orders/{number}/accept-cod", description = "Accept a cash-on-delivery order (its workshop's staff, or an operator): it may then ship unpaid, and is paid at the door.", params(("number" = String, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn accept_cod(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -136,7 +135,7 @@ pub async fn accept_cod(
 ) -> Result<HttpResponse, AppError> {
     let number = number.into_inner();
     state.orders.answer_cash_on_delivery(&who.0, number.clone(), true).await?;
-    Ok(done(&req, format!("/orders/{number}"), json!({"ok": true})))
+    Ok(done(&req, format!("/orders/{number}"), crate::web::replies::DONE))
 }
 
 /// `/portal/orders/{number}/refuse-cod`: asks before refusing cash on delivery (or recording
@@ -160,7 +159,7 @@ pub async fn refuse_cod_page(
     super::products::confirm_page(&state, &req, what, text, action, back, None)
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/orders/{number}/refuse-cod", description = "Refuse a cash-on-delivery order, or record that a shipped one was not paid at the door: the order is cancelled, its stock goes back (and, refused before it left, the buyer is told). A form post must come from the confirmation page (`confirm=yes`).", request_body = crate::web::portal::products::Confirmation, params(("number" = String, Path)), responses((status = 200), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/orders/{number}/refuse-cod", description = "Refuse a cash-on-delivery order, or record that a shipped one was not paid at the door: the order is cancelled, its stock goes back (and, refused before it left, the buyer is told). A form post must come from the confirmation page (`confirm=yes`).", request_body = crate::web::portal::products::Confirmation, params(("number" = String, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn refuse_cod(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -173,7 +172,7 @@ pub async fn refuse_cod(
         return Ok(ask);
     }
     state.orders.answer_cash_on_delivery(&who.0, number.clone(), false).await?;
-    Ok(done(&req, format!("/orders/{number}"), json!({"ok": true})))
+    Ok(done(&req, format!("/orders/{number}"), crate::web::replies::DONE))
 }
 
 /// A staff refund of part of a line.
@@ -192,7 +191,7 @@ pub struct RefundInput {
     pub reason: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/lines/{id}/refund", description = "Refund part of an order line (operators; the workshop's manager). Stripe payments are refunded through Stripe by the order worker. Answers {id}.", request_body = RefundInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/lines/{id}/refund", description = "Refund part of an order line (operators; the workshop's manager). Stripe payments are refunded through Stripe by the order worker. Answers {id}.", request_body = RefundInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Created), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn refund_line(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -215,7 +214,7 @@ pub async fn refund_line(
         let target = RefundTarget::Line { line: id, quantity: input.quantity.unwrap_or(0), amount };
         let refund = state.orders.refund(&who.0, target, &input.reason).await?;
         let back = crate::web::errors::back_link(&req).unwrap_or_else(|| "/portal".into());
-        Ok(done(&req, back, json!({"id": refund})))
+        Ok(done(&req, back, crate::web::replies::Created { id: refund }))
     }
     .await;
     answer(&state, &req, result, form, |form| async {
@@ -226,7 +225,7 @@ pub async fn refund_line(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/shipments/{id}/refund-shipping", description = "Refund what is left of a parcel's shipping fee. Answers {id}.", params(("id" = i64, Path)), responses((status = 200), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/shipments/{id}/refund-shipping", description = "Refund what is left of a parcel's shipping fee. Answers {id}.", params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Created), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn refund_shipping(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -235,7 +234,7 @@ pub async fn refund_shipping(
 ) -> Result<HttpResponse, AppError> {
     let refund = state.orders.refund(&who.0, RefundTarget::Shipping { shipment: *id }, "").await?;
     let back = crate::web::errors::back_link(&req).unwrap_or_else(|| "/portal".into());
-    Ok(done(&req, back, json!({"id": refund})))
+    Ok(done(&req, back, crate::web::replies::Created { id: refund }))
 }
 
 /// A decision on a return request.
@@ -245,7 +244,7 @@ pub struct DecisionInput {
     pub decision: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/refunds/{id}/decide", description = "Approve (refund) or reject a buyer's return request.", request_body = DecisionInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/refunds/{id}/decide", description = "Approve (refund) or reject a buyer's return request.", request_body = DecisionInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn decide(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -260,10 +259,10 @@ pub async fn decide(
     };
     state.orders.decide_return(&who.0, *id, approve).await?;
     let back = crate::web::errors::back_link(&req).unwrap_or_else(|| "/portal".into());
-    Ok(done(&req, back, json!({"ok": true})))
+    Ok(done(&req, back, crate::web::replies::DONE))
 }
 
-#[utoipa::path(get, path = "/api/v1/portal/orders", description = "Operators search orders by number, buyer e-mail or recipient (q) and status.", params(("q" = Option<String>, Query), ("status" = Option<String>, Query), ("page" = Option<i64>, Query)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/portal/orders", description = "Operators search orders by number, buyer e-mail or recipient (q) and status.", params(("q" = Option<String>, Query), ("status" = Option<String>, Query), ("page" = Option<u32>, Query, description = "1-based page, at most 10000", minimum = 1, maximum = 10000)), responses((status = 200, body = crate::orders::views::OrderPage), (status = 400, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn search(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
     let pairs = crate::i18n::url_pairs(req.query_string());
     let text = crate::domain::listing::query_value(&pairs, "q").map(|t| t.chars().take(100).collect::<String>());

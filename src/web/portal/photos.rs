@@ -10,9 +10,32 @@ use crate::web::session::SignedIn;
 use actix_multipart::Multipart;
 use actix_web::{web, Either, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use serde_json::json;
 
-#[utoipa::path(post, path = "/api/v1/portal/products/{id}/photos", description = "Upload a photo as multipart/form-data: photo (JPEG, PNG or WebP), alt_zh, alt_en. It is turned upright, stripped of metadata and stored in 320/800/1600 px JPEG and WebP.", params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 413, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+/// The multipart form of a product photo.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Only describes the form for the API document; the handler reads it field by field.
+pub struct PhotoUpload {
+    /// The picture: JPEG, PNG or WebP.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    photo: Vec<u8>,
+    /// What the picture shows, in Chinese (up to 200 characters).
+    #[schema(max_length = 200)]
+    alt_zh: Option<String>,
+    /// What the picture shows, in English (up to 300 characters).
+    #[schema(max_length = 300)]
+    alt_en: Option<String>,
+}
+
+/// The multipart form of a payment voucher.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Only describes the form for the API document; the handler reads it field by field.
+pub struct VoucherUpload {
+    /// A photo of the voucher: JPEG, PNG or WebP.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    photo: Vec<u8>,
+}
+
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/photos", description = "Upload a photo as multipart/form-data: photo (JPEG, PNG or WebP), alt_zh, alt_en. It is turned upright, stripped of metadata and stored in 320/800/1600 px JPEG and WebP.", request_body(content = PhotoUpload, content_type = "multipart/form-data"), params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Created), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 413, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn upload(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -34,7 +57,7 @@ pub async fn upload(
         typed = typed.clone().with("alt_zh", alt.alt_zh.clone()).with("alt_en", alt.alt_en.clone());
         let bytes = photo_of(&mut fields)?;
         let photo_id = state.portal.add_photo(&who.0, id, bytes, alt).await?;
-        Ok(done(&req, format!("/portal/products/{id}"), json!({"id": photo_id})))
+        Ok(done(&req, format!("/portal/products/{id}"), crate::web::replies::Created { id: photo_id }))
     }
     .await;
     let form = (!is_api(&req)).then_some(typed);
@@ -77,7 +100,7 @@ pub(crate) fn photo_of(fields: &mut std::collections::HashMap<String, Vec<u8>>) 
         .ok_or(AppError::BadRequest { field: "photo", key: "error.required" })
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/photos/{id}", description = "Set a photo's alt text.", request_body = crate::portal::photos::AltInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/photos/{id}", description = "Set a photo's alt text.", request_body = crate::portal::photos::AltInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn set_alt(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -86,10 +109,10 @@ pub async fn set_alt(
     input: Either<web::Json<AltInput>, web::Form<AltInput>>,
 ) -> Result<HttpResponse, AppError> {
     let product = state.portal.set_photo_alt(&who.0, *id, body(input)).await?;
-    Ok(done(&req, format!("/portal/products/{product}"), json!({"ok": true})))
+    Ok(done(&req, format!("/portal/products/{product}"), crate::web::replies::DONE))
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/photos/{id}/delete", description = "Remove a photo and its files.", request_body = crate::web::portal::products::Confirmation, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/photos/{id}/delete", description = "Remove a photo and its files.", request_body = crate::web::portal::products::Confirmation, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -101,7 +124,7 @@ pub async fn delete(
         return Ok(ask);
     }
     let product = state.portal.delete_photo(&who.0, *id).await?;
-    Ok(done(&req, format!("/portal/products/{product}"), json!({"ok": true})))
+    Ok(done(&req, format!("/portal/products/{product}"), crate::web::replies::DONE))
 }
 
 /// `/portal/photos/{id}/delete`: asks before deleting, showing the photo.

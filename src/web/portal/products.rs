@@ -14,7 +14,6 @@ use crate::web::forms::{answer, FormState, Submission};
 use crate::web::session::SignedIn;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
 use tera::Context;
 
 /// The product form filled with a product as it is.
@@ -85,7 +84,7 @@ pub async fn new_product(
     new_product_page(&state, &req, &who, *workshop, form).await
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/products", description = "Create a draft product, with its makers if given (`makers`: [{worker_id, role, share_bp}], shares summing to 10000); answers {id}.", request_body = crate::portal::products::ProductInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/products", description = "Create a draft product, with its makers if given (`makers`: [{worker_id, role, share_bp}], shares summing to 10000); answers {id}.", request_body = crate::portal::products::ProductInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Created), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn create_product(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -104,7 +103,7 @@ pub async fn create_product(
             input.makers = form_makers(form, true)?;
         }
         let id = state.portal.create_product(&who.0, workshop, input).await?;
-        Ok(done(&req, format!("/portal/products/{id}"), json!({"id": id})))
+        Ok(done(&req, format!("/portal/products/{id}"), crate::web::replies::Created { id: id }))
     }
     .await;
     answer(&state, &req, result, form, |form| new_product_page(&state, &req, &who, workshop, form)).await
@@ -150,7 +149,7 @@ async fn product_page(
     state.renderer.page(req, Lang::of_request(req), "portal/product.html", ctx)
 }
 
-#[utoipa::path(get, path = "/api/v1/portal/products/{id}", params(("id" = i64, Path)), responses((status = 200, body = crate::portal::products::ProductEdit), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/portal/products/{id}", operation_id = "portal_product", description = "A product as its editor sees it: every field, makers and photos (its workshop's staff, operators).", params(("id" = i64, Path)), responses((status = 200, body = crate::portal::products::ProductEdit), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn product(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -163,7 +162,7 @@ pub async fn product(
     product_page(&state, &req, &who, *id, Refused::default()).await
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/products/{id}", description = "Edit a product (not once archived); `makers`, if given, replaces its makers.", request_body = crate::portal::products::ProductInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}", description = "Edit a product (not once archived); `makers`, if given, replaces its makers.", request_body = crate::portal::products::ProductInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn update_product(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -182,7 +181,7 @@ pub async fn update_product(
             input.makers = form_makers(form, false)?;
         }
         state.portal.update_product(&who.0, id, input).await?;
-        Ok(done(&req, format!("/portal/products/{id}"), json!({"ok": true})))
+        Ok(done(&req, format!("/portal/products/{id}"), crate::web::replies::DONE))
     }
     .await;
     answer(&state, &req, result, form, |form| {
@@ -197,7 +196,7 @@ pub struct MakersBody {
     pub makers: Vec<MakerInput>,
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/products/{id}/makers", description = "Replace the makers; shares in basis points sum to 10000, makers are current workers.", request_body = crate::web::portal::products::MakersBody, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/makers", description = "Replace the makers; shares in basis points sum to 10000, makers are current workers.", request_body = crate::web::portal::products::MakersBody, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 /// The makers, as JSON `{"makers": [{worker_id, role, share_bp}]}` or as form rows of
 /// `worker_id`, `role` and `share` (a percentage), blank rows ignored. A refused form shows
 /// the product page with the makers as typed.
@@ -214,7 +213,7 @@ pub async fn makers(
             .map_err(|_| AppError::BadRequest { field: "makers", key: "error.bad_request" })?
             .makers;
         state.portal.set_makers(&who.0, id, makers).await?;
-        return Ok(HttpResponse::Ok().json(json!({"ok": true})));
+        return Ok(HttpResponse::Ok().json(crate::web::replies::DONE));
     }
     let sent = FormState::from_pairs(crate::i18n::url_pairs(std::str::from_utf8(&raw).unwrap_or("")));
     // The rest of the edit form shows the product as it is, with the makers as typed.
@@ -225,7 +224,7 @@ pub async fn makers(
     let result = async {
         let makers = form_makers(&form, false)?.unwrap_or_default();
         state.portal.set_makers(&who.0, id, makers).await?;
-        Ok(done(&req, format!("/portal/products/{id}"), json!({"ok": true})))
+        Ok(done(&req, format!("/portal/products/{id}"), crate::web::replies::DONE))
     }
     .await;
     answer(&state, &req, result, Some(form), |form| {
@@ -234,7 +233,7 @@ pub async fn makers(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/products/{id}/submit", description = "Send a draft for review.", params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/submit", description = "Send a draft for review.", params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::ProductMoved), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -244,7 +243,11 @@ pub async fn submit(
     let id = *id;
     let result = async {
         state.portal.submit_product(&who.0, id).await?;
-        Ok(done(&req, format!("/portal/products/{id}"), json!({"status": "in_review"})))
+        Ok(done(
+            &req,
+            format!("/portal/products/{id}"),
+            crate::web::replies::ProductMoved { status: "in_review".into() },
+        ))
     }
     .await;
     // A refusal (no makers yet, already in review) is said above the actions.
@@ -255,7 +258,7 @@ pub async fn submit(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/products/{id}/review", description = "Approve or reject with a reason (operator).", request_body = crate::portal::products::ReviewInput, params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/review", description = "Approve or reject with a reason (operator).", request_body = crate::portal::products::ReviewInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn review(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -267,7 +270,7 @@ pub async fn review(
     let (input, form) = input.split();
     let result = async {
         state.portal.review_product(&who.0, id, input?).await?;
-        Ok(done(&req, "/portal/review".to_owned(), json!({"ok": true})))
+        Ok(done(&req, "/portal/review".to_owned(), crate::web::replies::DONE))
     }
     .await;
     answer(&state, &req, result, form.map(|f| f.prefixed("r")), |form| {
@@ -329,7 +332,7 @@ pub async fn archive_page(
     confirm_page(&state, &req, "archive", text, format!("/portal/products/{id}/archive"), back, None)
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/products/{id}/archive", description = "Archive a product.", request_body = crate::web::portal::products::Confirmation, params(("id" = i64, Path)), responses((status = 200), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/archive", description = "Archive a product.", request_body = crate::web::portal::products::Confirmation, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::ProductMoved), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 /// Archives a product. A form post must come from the confirmation page (`confirm=yes`);
 /// any other is sent there first.
 pub async fn archive(
@@ -343,10 +346,10 @@ pub async fn archive(
         return Ok(ask);
     }
     state.portal.archive_product(&who.0, *id).await?;
-    Ok(done(&req, format!("/portal/products/{id}"), json!({"status": "archived"})))
+    Ok(done(&req, format!("/portal/products/{id}"), crate::web::replies::ProductMoved { status: "archived".into() }))
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/products/{id}/duplicate", description = "Copy a product as a new draft; answers {id}.", params(("id" = i64, Path)), responses((status = 200), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/duplicate", description = "Copy a product as a new draft; answers {id}.", params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Created), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn duplicate(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -354,5 +357,5 @@ pub async fn duplicate(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let new_id = state.portal.duplicate_product(&who.0, *id).await?;
-    Ok(done(&req, format!("/portal/products/{new_id}"), json!({"id": new_id})))
+    Ok(done(&req, format!("/portal/products/{new_id}"), crate::web::replies::Created { id: new_id }))
 }
