@@ -204,12 +204,60 @@ const LINKS: &[(&str, &str, &str, &str, &[(&str, &str)])] = &[
     ("search", "200", "order", "order", &[("number", "$response.body#/orders/0/number")]),
     ("list", "200", "payout", "payout", &[("id", "$response.body#/payouts/0/payout/id")]),
     ("list", "200", "mark", "mark", &[("id", "$response.body#/payouts/0/payout/id")]),
+    ("home", "200", "portal_workshop", "portal_workshop", &[("id", "$response.body#/0/id")]),
+    ("home", "200", "workers", "workers", &[("id", "$response.body#/0/id")]),
+    ("home", "200", "portal_products", "portal_products", &[("id", "$response.body#/0/id")]),
+    ("home", "200", "queue", "queue", &[("id", "$response.body#/0/id")]),
+    ("home", "200", "income", "income", &[("id", "$response.body#/0/id")]),
+    ("home", "200", "stripe_account", "stripe_account", &[("id", "$response.body#/0/id")]),
+    ("home", "200", "create_worker", "create_worker", &[("id", "$response.body#/0/id")]),
+    ("home", "200", "create_product", "create_product", &[("id", "$response.body#/0/id")]),
+    ("workers", "200", "worker", "worker", &[("id", "$response.body#/0/id")]),
+    ("workers", "200", "update_worker", "update_worker", &[("id", "$response.body#/0/id")]),
+    ("workers", "200", "consent", "consent", &[("id", "$response.body#/0/id")]),
+    ("portal_products", "200", "portal_product", "portal_product", &[("id", "$response.body#/0/id")]),
+    ("portal_products", "200", "update_product", "update_product", &[("id", "$response.body#/0/id")]),
+    ("portal_products", "200", "submit", "submit", &[("id", "$response.body#/0/id")]),
+    ("portal_products", "200", "makers", "makers", &[("id", "$response.body#/0/id")]),
+    ("portal_products", "200", "upload", "upload", &[("id", "$response.body#/0/id")]),
+    ("review_queue", "200", "review", "review", &[("id", "$response.body#/0/id")]),
+    ("payout", "200", "disbursement", "disbursement", &[("id", "$response.body#/statements/0/id")]),
+    ("payout", "200", "ack_code", "ack_code", &[("id", "$response.body#/statements/0/id")]),
     ("create_worker", "200", "worker", "worker", &[("id", "$response.body#/id")]),
     ("create_product", "200", "portal_product", "portal_product", &[("id", "$response.body#/id")]),
     ("duplicate", "200", "portal_product", "portal_product", &[("id", "$response.body#/id")]),
 ];
 
+/// Links that also fill a request body: from a page of products to putting its first one in
+/// the cart or buying it at once, with an address that is valid (喜德县, Liangshan), so that a
+/// client, or Schemathesis, can reach an order from the catalogue.
+fn body_links() -> Vec<(&'static str, &'static str, &'static str, Value)> {
+    let address = json!({
+        "recipient": "测试买家",
+        "phone": "13800138000",
+        "line": "光明路 1 号",
+        "country": "CN",
+        "county_code": "513432",
+        "postal_code": "616750",
+    });
+    let mut links = Vec::new();
+    for (from, first) in [("products", "$response.body#/items/0/id"), ("api_search", "$response.body#/hits/0/id")] {
+        let buy = |method: &str| {
+            let mut body = address.clone();
+            body["payment_method"] = method.into();
+            body["items"] = json!([{ "product_id": first, "quantity": 1 }]);
+            body
+        };
+        links.push((from, "buy_first_by_transfer", "checkout", buy("bank_transfer")));
+        links.push((from, "buy_first_cash_on_delivery", "checkout", buy("cash_on_delivery")));
+        links.push((from, "add_first_to_cart", "add_item", json!({ "product_id": first, "quantity": 1 })));
+    }
+    links.push(("cart", "check_out_the_cart", "checkout", address));
+    links
+}
+
 fn add_links(doc: &mut Value) {
+    let with_bodies = body_links();
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
     for item in paths.values_mut() {
         for method in METHODS {
@@ -221,6 +269,12 @@ fn add_links(doc: &mut Value) {
                 if let Some(response) = op.pointer_mut(&format!("/responses/{status}")).and_then(Value::as_object_mut) {
                     let links = response.entry("links").or_insert_with(|| json!({}));
                     links[*name] = json!({ "operationId": to, "parameters": parameters });
+                }
+            }
+            for (_, name, to, body) in with_bodies.iter().filter(|l| l.0 == id) {
+                if let Some(response) = op.pointer_mut("/responses/200").and_then(Value::as_object_mut) {
+                    let links = response.entry("links").or_insert_with(|| json!({}));
+                    links[*name] = json!({ "operationId": to, "requestBody": body });
                 }
             }
         }

@@ -84,7 +84,7 @@ fn one() -> i64 {
     1
 }
 
-#[utoipa::path(post, path = "/api/v1/cart/items", description = "Add pieces of a product to the cart (checked against stock or the made-to-order limit).", request_body = CartItemInput, responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security((), ("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/cart/items", description = "Add pieces of a product to the cart (checked against stock or the made-to-order limit).", request_body = CartItemInput, responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 404, description = "No product with this id on sale", body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security((), ("bearer" = []), ("session" = [])))]
 pub async fn add_item(
     state: web::Data<AppState>,
     req: HttpRequest,
