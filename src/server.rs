@@ -161,6 +161,7 @@ pub fn start(state: AppState, listener: TcpListener, workers: Option<usize>) -> 
             .configure(routes::configure)
             .default_service(aw::to(web::errors::not_found))
             .wrap(from_fn(web::session::csrf_guard))
+            .wrap(from_fn(web::input::refuse_nul))
             .wrap(from_fn(web::panics::catch_panics))
             .wrap(from_fn(web::errors::render_errors))
             .wrap(from_fn(web::lang::remember_choice))

@@ -35,23 +35,36 @@ pub struct ShippingAddress {
     pub postal_code: String,
 }
 
-/// The address form as typed.
+/// The address form as typed. The bounds stated here are those [`ShippingAddress::parse`]
+/// enforces (each refusal names its field).
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct AddressInput {
+    /// Up to 50 characters, not blank.
+    #[schema(min_length = 1, max_length = 50, pattern = "\\S")]
     pub recipient: String,
+    /// In mainland China a mobile (`1[3-9]` and 9 more digits) or a landline with its area
+    /// code; abroad, an international number with its `+` country code. Spaces, dashes, dots
+    /// and brackets are allowed.
+    #[schema(min_length = 5, max_length = 30, pattern = "^[+0-9 ()\\-.\u{3000}]+$")]
     pub phone: String,
     /// `CN` (the default) or another ISO 3166-1 alpha-2 code.
     #[serde(default)]
+    #[schema(pattern = "^([A-Za-z]{2})?$")]
     pub country: String,
-    /// For China: the county's six-digit code.
+    /// For China: the county's six-digit code (GB/T 2260).
     #[serde(default)]
+    #[schema(pattern = "^([0-9]{6})?$")]
     pub county_code: String,
-    /// For overseas addresses: state, province or city.
+    /// For overseas addresses: state, province or city (up to 100 characters).
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub region: String,
-    /// Street, building, room.
+    /// Street, building, room: 2 to 200 characters.
+    #[schema(min_length = 2, max_length = 200, pattern = "\\S.*\\S")]
     pub line: String,
+    /// Six digits in China (or empty); up to 12 characters abroad.
     #[serde(default)]
+    #[schema(max_length = 12)]
     pub postal_code: String,
 }
 

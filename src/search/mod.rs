@@ -129,7 +129,8 @@ impl Engine {
 /// A search page: hits with the product fields of `/api/v1/products` plus `highlight`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SearchPage {
-    #[schema(value_type = Vec<Object>)]
+    /// The stored product views, each with `highlight`.
+    #[schema(value_type = Vec<SearchHit>)]
     pub hits: Vec<Box<RawValue>>,
     pub total: u64,
     pub page: u32,
@@ -138,6 +139,23 @@ pub struct SearchPage {
     /// Facet name → value → number of hits.
     #[schema(value_type = Object)]
     pub facets: Facets,
+}
+
+/// What a hit holds, for the API document (hits are passed on as stored, not built from this).
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct SearchHit {
+    #[serde(flatten)]
+    product: crate::catalog::views::ProductView,
+    highlight: HitHighlight,
+}
+
+/// A hit's titles as HTML: escaped, with the matched words in `<mark>`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct HitHighlight {
+    title_zh: String,
+    title_en: String,
 }
 
 /// The parts of a stored view that highlighting and suggestions read.

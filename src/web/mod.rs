@@ -5,6 +5,7 @@ pub mod assets;
 pub mod auth;
 pub mod errors;
 pub mod forms;
+pub mod input;
 pub mod lang;
 pub mod openapi;
 pub mod ops;

@@ -173,59 +173,61 @@ fn describe(status: &str) -> &'static str {
     }
 }
 
-/// Where a response's values lead: `(operationId, status, link name, target operationId,
-/// [(parameter, runtime expression)])`. Schemathesis follows these in its stateful phase, and a
+/// A link: `(operationId, status, target operationId, [(parameter, runtime expression)])`; the
+/// link is named for its target.
+type LinkSpec = (&'static str, &'static str, &'static str, &'static [(&'static str, &'static str)]);
+
+/// Where a response's values lead. Schemathesis follows these in its stateful phase, and a
 /// client reads them as documentation of which id goes where.
-const LINKS: &[(&str, &str, &str, &str, &[(&str, &str)])] = &[
-    ("checkout", "201", "order", "order", &[("number", "$response.body#/number")]),
-    ("checkout", "201", "pay", "pay", &[("number", "$response.body#/number")]),
-    ("checkout", "201", "cancel", "cancel", &[("number", "$response.body#/number")]),
-    ("checkout", "201", "impact", "impact", &[("number", "$response.body#/number")]),
-    ("checkout", "201", "confirm_payment", "confirm_payment", &[("number", "$response.body#/number")]),
-    ("checkout", "201", "accept_cod", "accept_cod", &[("number", "$response.body#/number")]),
-    ("checkout", "201", "refuse_cod", "refuse_cod", &[("number", "$response.body#/number")]),
-    ("order", "200", "ship", "ship", &[("id", "$response.body#/parcels/0/id")]),
-    ("order", "200", "delivered", "delivered", &[("id", "$response.body#/parcels/0/id")]),
-    ("order", "200", "refund_shipping", "refund_shipping", &[("id", "$response.body#/parcels/0/id")]),
-    ("order", "200", "refund_line", "refund_line", &[("id", "$response.body#/parcels/0/lines/0/id")]),
+const LINKS: &[LinkSpec] = &[
+    ("checkout", "201", "order", &[("number", "$response.body#/number")]),
+    ("checkout", "201", "pay", &[("number", "$response.body#/number")]),
+    ("checkout", "201", "cancel", &[("number", "$response.body#/number")]),
+    ("checkout", "201", "impact", &[("number", "$response.body#/number")]),
+    ("checkout", "201", "confirm_payment", &[("number", "$response.body#/number")]),
+    ("checkout", "201", "accept_cod", &[("number", "$response.body#/number")]),
+    ("checkout", "201", "refuse_cod", &[("number", "$response.body#/number")]),
+    ("order", "200", "ship", &[("id", "$response.body#/parcels/0/id")]),
+    ("order", "200", "delivered", &[("id", "$response.body#/parcels/0/id")]),
+    ("order", "200", "refund_shipping", &[("id", "$response.body#/parcels/0/id")]),
+    ("order", "200", "refund_line", &[("id", "$response.body#/parcels/0/lines/0/id")]),
     (
         "order",
         "200",
         "request_return",
-        "request_return",
         &[("number", "$response.body#/number"), ("line", "$response.body#/parcels/0/lines/0/id")],
     ),
-    ("order", "200", "confirm_payment", "confirm_payment", &[("number", "$response.body#/number")]),
-    ("order", "200", "impact", "impact", &[("number", "$response.body#/number")]),
-    ("request_return", "200", "decide", "decide", &[("id", "$response.body#/id")]),
-    ("refund_line", "200", "decide", "decide", &[("id", "$response.body#/id")]),
-    ("orders", "200", "order", "order", &[("number", "$response.body#/orders/0/number")]),
-    ("queue", "200", "order", "order", &[("number", "$response.body#/orders/0/number")]),
-    ("search", "200", "order", "order", &[("number", "$response.body#/orders/0/number")]),
-    ("list", "200", "payout", "payout", &[("id", "$response.body#/payouts/0/payout/id")]),
-    ("list", "200", "mark", "mark", &[("id", "$response.body#/payouts/0/payout/id")]),
-    ("home", "200", "portal_workshop", "portal_workshop", &[("id", "$response.body#/0/id")]),
-    ("home", "200", "workers", "workers", &[("id", "$response.body#/0/id")]),
-    ("home", "200", "portal_products", "portal_products", &[("id", "$response.body#/0/id")]),
-    ("home", "200", "queue", "queue", &[("id", "$response.body#/0/id")]),
-    ("home", "200", "income", "income", &[("id", "$response.body#/0/id")]),
-    ("home", "200", "stripe_account", "stripe_account", &[("id", "$response.body#/0/id")]),
-    ("home", "200", "create_worker", "create_worker", &[("id", "$response.body#/0/id")]),
-    ("home", "200", "create_product", "create_product", &[("id", "$response.body#/0/id")]),
-    ("workers", "200", "worker", "worker", &[("id", "$response.body#/0/id")]),
-    ("workers", "200", "update_worker", "update_worker", &[("id", "$response.body#/0/id")]),
-    ("workers", "200", "consent", "consent", &[("id", "$response.body#/0/id")]),
-    ("portal_products", "200", "portal_product", "portal_product", &[("id", "$response.body#/0/id")]),
-    ("portal_products", "200", "update_product", "update_product", &[("id", "$response.body#/0/id")]),
-    ("portal_products", "200", "submit", "submit", &[("id", "$response.body#/0/id")]),
-    ("portal_products", "200", "makers", "makers", &[("id", "$response.body#/0/id")]),
-    ("portal_products", "200", "upload", "upload", &[("id", "$response.body#/0/id")]),
-    ("review_queue", "200", "review", "review", &[("id", "$response.body#/0/id")]),
-    ("payout", "200", "disbursement", "disbursement", &[("id", "$response.body#/statements/0/id")]),
-    ("payout", "200", "ack_code", "ack_code", &[("id", "$response.body#/statements/0/id")]),
-    ("create_worker", "200", "worker", "worker", &[("id", "$response.body#/id")]),
-    ("create_product", "200", "portal_product", "portal_product", &[("id", "$response.body#/id")]),
-    ("duplicate", "200", "portal_product", "portal_product", &[("id", "$response.body#/id")]),
+    ("order", "200", "confirm_payment", &[("number", "$response.body#/number")]),
+    ("order", "200", "impact", &[("number", "$response.body#/number")]),
+    ("request_return", "200", "decide", &[("id", "$response.body#/id")]),
+    ("refund_line", "200", "decide", &[("id", "$response.body#/id")]),
+    ("orders", "200", "order", &[("number", "$response.body#/orders/0/number")]),
+    ("queue", "200", "order", &[("number", "$response.body#/orders/0/number")]),
+    ("search", "200", "order", &[("number", "$response.body#/orders/0/number")]),
+    ("list", "200", "payout", &[("id", "$response.body#/payouts/0/payout/id")]),
+    ("list", "200", "mark", &[("id", "$response.body#/payouts/0/payout/id")]),
+    ("home", "200", "portal_workshop", &[("id", "$response.body#/0/id")]),
+    ("home", "200", "workers", &[("id", "$response.body#/0/id")]),
+    ("home", "200", "portal_products", &[("id", "$response.body#/0/id")]),
+    ("home", "200", "queue", &[("id", "$response.body#/0/id")]),
+    ("home", "200", "income", &[("id", "$response.body#/0/id")]),
+    ("home", "200", "stripe_account", &[("id", "$response.body#/0/id")]),
+    ("home", "200", "create_worker", &[("id", "$response.body#/0/id")]),
+    ("home", "200", "create_product", &[("id", "$response.body#/0/id")]),
+    ("workers", "200", "worker", &[("id", "$response.body#/0/id")]),
+    ("workers", "200", "update_worker", &[("id", "$response.body#/0/id")]),
+    ("workers", "200", "consent", &[("id", "$response.body#/0/id")]),
+    ("portal_products", "200", "portal_product", &[("id", "$response.body#/0/id")]),
+    ("portal_products", "200", "update_product", &[("id", "$response.body#/0/id")]),
+    ("portal_products", "200", "submit", &[("id", "$response.body#/0/id")]),
+    ("portal_products", "200", "makers", &[("id", "$response.body#/0/id")]),
+    ("portal_products", "200", "upload", &[("id", "$response.body#/0/id")]),
+    ("review_queue", "200", "review", &[("id", "$response.body#/0/id")]),
+    ("payout", "200", "disbursement", &[("id", "$response.body#/statements/0/id")]),
+    ("payout", "200", "ack_code", &[("id", "$response.body#/statements/0/id")]),
+    ("create_worker", "200", "worker", &[("id", "$response.body#/id")]),
+    ("create_product", "200", "portal_product", &[("id", "$response.body#/id")]),
+    ("duplicate", "200", "portal_product", &[("id", "$response.body#/id")]),
 ];
 
 /// Links that also fill a request body: from a page of products to putting its first one in
@@ -263,12 +265,12 @@ fn add_links(doc: &mut Value) {
         for method in METHODS {
             let Some(op) = item.get_mut(method) else { continue };
             let id = op["operationId"].as_str().unwrap_or("").to_owned();
-            for (_, status, name, to, params) in LINKS.iter().filter(|l| l.0 == id) {
+            for (_, status, to, params) in LINKS.iter().filter(|l| l.0 == id) {
                 let parameters: Map<String, Value> =
                     params.iter().map(|(p, e)| ((*p).to_owned(), Value::from(*e))).collect();
                 if let Some(response) = op.pointer_mut(&format!("/responses/{status}")).and_then(Value::as_object_mut) {
                     let links = response.entry("links").or_insert_with(|| json!({}));
-                    links[*name] = json!({ "operationId": to, "parameters": parameters });
+                    links[*to] = json!({ "operationId": to, "parameters": parameters });
                 }
             }
             for (_, name, to, body) in with_bodies.iter().filter(|l| l.0 == id) {

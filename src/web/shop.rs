@@ -192,6 +192,11 @@ async fn checkout_form(
 /// What checkout takes: the address, the payment method, the idempotency key and, for API
 /// clients, optionally the items (else the cart).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "recipient": "阿说 木呷", "phone": "138 0013 8000", "country": "CN", "county_code": "513432",
+    "line": "光明镇 光明路 1 号", "postal_code": "616750", "payment_method": "bank_transfer",
+    "idempotency_key": "app-20261205-0001", "items": [{ "product_id": 1, "quantity": 1 }]
+}))]
 pub struct CheckoutInput {
     #[serde(flatten)]
     pub address: AddressInput,
@@ -203,7 +208,7 @@ pub struct CheckoutInput {
     /// Makes a retry safe: the same key answers the same order. Also accepted as the
     /// `Idempotency-Key` header, which wins when both are sent.
     #[serde(default)]
-    #[schema(required = true, min_length = 8, max_length = 100)]
+    #[schema(required = true, min_length = 8, max_length = 100, pattern = "^[A-Za-z0-9_-]{8,100}$")]
     pub idempotency_key: String,
     /// `[{product_id, quantity}]`; the cart when absent.
     #[serde(default)]
@@ -394,7 +399,7 @@ pub async fn request_return(
     let result = async {
         let input = input?;
         let id = state.orders.request_return(&who.0, number.clone(), line, input.quantity, &input.reason).await?;
-        Ok(done(&req, format!("/orders/{number}"), crate::web::replies::Created { id: id }))
+        Ok(done(&req, format!("/orders/{number}"), crate::web::replies::Created { id }))
     }
     .await;
     answer(&state, &req, result, form, |form| {

@@ -189,7 +189,7 @@ pub(crate) fn smtp_on(dir: &std::path::Path, port: u16) -> Option<std::process::
     for sub in ["new", "cur", "tmp"] {
         std::fs::create_dir_all(dir.join(sub)).unwrap();
     }
-    let child = std::process::Command::new("python3")
+    let child = std::process::Command::new(crate::support::test_python())
         .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
         .arg(dir)
         .stdout(std::process::Stdio::null())

@@ -235,6 +235,8 @@ fn search_setup_and_reindex_from_the_command_line() {
             let out = run(&["search", "reindex"], Some((&url, key.as_deref(), &index)));
             assert!(out.contains("reindexed 112 products into a fresh meilisearch index"), "{out}");
         }
-        None => crate::support::skip("no Meilisearch in this run: the command line reindexed the embedded engine only"),
+        None => crate::support::skip_meilisearch(
+            "no server in this run: the command line reindexed the embedded engine only",
+        ),
     }
 }

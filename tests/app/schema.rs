@@ -66,14 +66,16 @@ fn columns(db: &Db) -> BTreeMap<String, Vec<String>> {
 
 #[test]
 fn both_backends_get_the_same_tables_and_columns() {
-    if postgres_base_url().is_none() {
-        crate::support::skip("TEST_DATABASE_URL is not set, so there is no PostgreSQL to compare with");
+    // On the SQLite run the test command names the PostgreSQL server to compare with.
+    let compare = std::env::var("TEST_POSTGRES_COMPARE_URL").ok().filter(|u| u.starts_with("postgres"));
+    let Some(base) = postgres_base_url().or(compare) else {
+        crate::support::skip("no PostgreSQL to compare with (TEST_DATABASE_URL or TEST_POSTGRES_COMPARE_URL)");
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let sqlite = Db::connect(&DatabaseUrl::Sqlite(dir.path().join("s.sqlite3")), 1).unwrap();
     sqlite.migrate().unwrap();
-    let pg = TestDatabase::create(dir.path());
+    let pg = TestDatabase::on_postgres(base);
     let postgres = Db::connect(&pg.url, 1).unwrap();
     postgres.migrate().unwrap();
     let (s, p) = (columns(&sqlite), columns(&postgres));

@@ -2,7 +2,7 @@
 //! Meilisearch whenever the run provides one (`TEST_MEILI_URL`, set by `.ci/run` when a
 //! `meilisearch` binary exists); otherwise the Meilisearch half says "skipped".
 
-use crate::support::{meili_from_env, skip, test_meili, TestApp, PRODUCT_FIELDS};
+use crate::support::{meili_from_env, test_meili, TestApp, PRODUCT_FIELDS};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -22,7 +22,7 @@ pub async fn app_on(engine: Engine) -> Option<TestApp> {
         Engine::Meili => match meili_from_env() {
             Some((url, key)) => Some(test_meili(&url, key)),
             None => {
-                skip("no Meilisearch in this run (TEST_MEILI_URL is unset; .ci/run sets it when a meilisearch binary is on PATH or in MEILI_BIN)");
+                crate::support::skip_meilisearch("no server in this run (TEST_MEILI_URL is unset; tests/run sets it when a meilisearch binary is on PATH or in MEILI_BIN)");
                 return None;
             }
         },
@@ -456,7 +456,7 @@ impl Drop for OwnMeili {
 #[tokio::test]
 async fn killing_meilisearch_during_writes_loses_no_update() {
     let Some(bin) = OwnMeili::binary() else {
-        skip("no meilisearch binary (set MEILI_BIN or put meilisearch on PATH)");
+        crate::support::skip_meilisearch("no binary (set MEILI_BIN or put meilisearch on PATH)");
         return;
     };
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -30,18 +30,31 @@ pub const PRODUCT_FIELDS: [&str; 11] = [
     "makers",
 ];
 
-/// Says why a test could not run here. Written straight to stderr, past the test harness's
-/// output capture, so that a skip is always visible in the run's log.
+/// Says why a test could not run here, for a component that can be installed (Chromium,
+/// LibreOffice, aiosmtpd, localstripe, PostgreSQL). Written straight to stderr, past the test
+/// harness's output capture, so that a skip is always visible in the run's log, and counted
+/// by the test command's summary line. Under CI (`CI` set) the component is required: its
+/// absence fails the test instead, so the run cannot pass hollow.
 pub fn skip(reason: &str) {
+    assert!(std::env::var_os("CI").is_none(), "under CI this must run: {reason}");
+    say_skipped(reason);
+}
+
+/// The one skip CI allows: no registry ships a Meilisearch server, so a machine without a
+/// binary skips the Meilisearch half (the embedded engine's half always runs).
+pub fn skip_meilisearch(reason: &str) {
+    say_skipped(&format!("Meilisearch: {reason}"));
+}
+
+fn say_skipped(reason: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "skipped: {reason}");
 }
 
-/// Like [`skip`], for a tool `.ci/run` always installs: under CI (`CI` set) its absence is a
-/// failure, so the check cannot pass hollow.
-pub fn skip_unless_ci(reason: &str) {
-    assert!(std::env::var_os("CI").is_none(), "under CI this must run: {reason}");
-    skip(reason);
+/// The Python that runs test tools (aiosmtpd): the test command's venv (`TEST_PYTHON`), or
+/// `python3`.
+pub fn test_python() -> String {
+    std::env::var("TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
 }
 
 /// "Today" in every test: demo certification states are fixed relative to it.
@@ -69,15 +82,18 @@ pub struct TestDatabase {
 impl TestDatabase {
     pub fn create(dir: &std::path::Path) -> TestDatabase {
         match postgres_base_url() {
-            Some(base) => {
-                let name = format!("gf_test_{}_{}", std::process::id(), rand_suffix());
-                let mut admin = diesel::PgConnection::establish(&base).expect("connect to TEST_DATABASE_URL");
-                admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
-                let url = replace_db_name(&base, &name);
-                TestDatabase { url: DatabaseUrl::Postgres(url), postgres: Some((base, name)) }
-            }
+            Some(base) => TestDatabase::on_postgres(base),
             None => TestDatabase { url: DatabaseUrl::Sqlite(dir.join("test.sqlite3")), postgres: None },
         }
+    }
+
+    /// A fresh database on the PostgreSQL server `base`.
+    pub fn on_postgres(base: String) -> TestDatabase {
+        let name = format!("gf_test_{}_{}", std::process::id(), rand_suffix());
+        let mut admin = diesel::PgConnection::establish(&base).expect("connect to the PostgreSQL server");
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+        let url = replace_db_name(&base, &name);
+        TestDatabase { url: DatabaseUrl::Postgres(url), postgres: Some((base, name)) }
     }
 }
 

@@ -87,7 +87,7 @@ pub async fn create_worker(
     let (input, form) = input.split();
     let result = async {
         let id = state.portal.create_worker(&who.0, *workshop, input?).await?;
-        Ok(done(&req, format!("/portal/workers/{id}"), crate::web::replies::Created { id: id }))
+        Ok(done(&req, format!("/portal/workers/{id}"), crate::web::replies::Created { id }))
     }
     .await;
     answer(&state, &req, result, form, |f| pages::workers_page(&state, &req, &who, *workshop, Some(f))).await

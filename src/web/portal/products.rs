@@ -103,7 +103,7 @@ pub async fn create_product(
             input.makers = form_makers(form, true)?;
         }
         let id = state.portal.create_product(&who.0, workshop, input).await?;
-        Ok(done(&req, format!("/portal/products/{id}"), crate::web::replies::Created { id: id }))
+        Ok(done(&req, format!("/portal/products/{id}"), crate::web::replies::Created { id }))
     }
     .await;
     answer(&state, &req, result, form, |form| new_product_page(&state, &req, &who, workshop, form)).await
