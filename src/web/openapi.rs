@@ -198,6 +198,8 @@ const LINKS: &[LinkSpec] = &[
         &[("number", "$response.body#/number"), ("line", "$response.body#/parcels/0/lines/0/id")],
     ),
     ("order", "200", "confirm_payment", &[("number", "$response.body#/number")]),
+    ("order", "200", "accept_cod", &[("number", "$response.body#/number")]),
+    ("order", "200", "refuse_cod", &[("number", "$response.body#/number")]),
     ("order", "200", "impact", &[("number", "$response.body#/number")]),
     ("request_return", "200", "decide", &[("id", "$response.body#/id")]),
     ("refund_line", "200", "decide", &[("id", "$response.body#/id")]),
