@@ -9,6 +9,7 @@ use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use rust_embed::RustEmbed;
 use serde_json::Value;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use tera::{Context, Tera};
 
@@ -35,6 +36,7 @@ impl Renderer {
             sources.push((name.to_string(), text));
         }
         tera.add_raw_templates(sources).map_err(|e| anyhow::anyhow!("templates: {}", chain(&e)))?;
+        tera.set_escape_fn(escape_html);
         tera.register_filter("yuan", yuan_filter);
         tera.register_filter("pct", pct_filter);
         tera.register_filter("loc", loc_filter);
@@ -46,6 +48,7 @@ impl Renderer {
             china_time_filter(v, args, &labels)
         });
         tera.register_filter("china_date", china_date_filter);
+        tera.register_function("asset", asset_function);
         Ok(Renderer { tera, i18n })
     }
 
@@ -67,7 +70,6 @@ impl Renderer {
     pub fn html(&self, req: &HttpRequest, lang: Lang, template: &str, mut ctx: Context) -> Result<String, AppError> {
         ctx.insert("lang", lang.code());
         ctx.insert("html_lang", lang.tag());
-        ctx.insert("m", self.i18n.messages(lang));
         ctx.insert("path", req.path());
         if let Some(csrf) = req.extensions().get::<crate::web::session::CsrfToken>() {
             ctx.insert("csrf", &csrf.0);
@@ -76,9 +78,8 @@ impl Renderer {
         let links: HashMap<&str, String> =
             Lang::ALL.iter().map(|l| (l.code(), url_with(req, &[("lang", Some(l.code()))]))).collect();
         ctx.insert("lang_links", &links);
-        self.tera
-            .render(template, &ctx)
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering {template}: {}", chain(&e))))
+        let rendered = with_messages(&self.i18n, lang, ctx, |full| self.tera.render(template, full));
+        rendered.map_err(|e| AppError::Internal(anyhow::anyhow!("rendering {template}: {}", chain(&e))))
     }
 }
 
@@ -98,6 +99,59 @@ impl Renderer {
         }
         Ok((subject, body))
     }
+}
+
+thread_local! {
+    /// Each worker thread's context per language, holding only the message catalogue (`m`).
+    /// The catalogue is most of a page's context: copying it into every page's context, and
+    /// dropping it after, was a fifth of drawing a product list.
+    static MESSAGES: RefCell<HashMap<Lang, Context>> = RefCell::new(HashMap::new());
+}
+
+/// Takes a request's own keys out of a shared context when dropped, even when drawing the page
+/// panicked: what one request put there is never seen by the next.
+struct Scrub<'a> {
+    ctx: &'a mut Context,
+    keys: Vec<String>,
+}
+
+impl Drop for Scrub<'_> {
+    fn drop(&mut self) {
+        for k in &self.keys {
+            self.ctx.remove(k);
+        }
+    }
+}
+
+/// Calls `f` with `own` plus the message catalogue of `lang` as `m`.
+fn with_messages<T>(
+    i18n: &I18n,
+    lang: Lang,
+    own: Context,
+    f: impl FnOnce(&Context) -> tera::Result<T>,
+) -> tera::Result<T> {
+    let own = own.into_json();
+    let keys: Vec<String> = own.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+    let own = Context::from_value(own)?;
+    MESSAGES.with(|cell| {
+        let Ok(mut contexts) = cell.try_borrow_mut() else {
+            // Not expected (drawing a page does not draw another); then the slow way.
+            let mut full = own;
+            full.insert("m", i18n.messages(lang));
+            return f(&full);
+        };
+        let base = contexts.entry(lang).or_insert_with(|| {
+            let mut c = Context::new();
+            c.insert("m", i18n.messages(lang));
+            c
+        });
+        if keys.iter().any(|k| k == "m") {
+            return Err(tera::Error::msg("a page's context must not set `m`: it is the message catalogue"));
+        }
+        base.extend(own);
+        let scrub = Scrub { ctx: base, keys };
+        f(scrub.ctx)
+    })
 }
 
 /// The current path and query with some parameters replaced (`Some`) or removed (`None`).
@@ -129,6 +183,32 @@ fn chain(e: &dyn std::error::Error) -> String {
         cur = c.source();
     }
     s
+}
+
+/// HTML escaping for text and quoted attribute values: `&`, `<`, `>`, `"` and `'`. Tera's own
+/// also writes every `/` as `&#x2F;`, which no context of ours needs and which made image
+/// `srcset`s a sixth longer.
+fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `{{ asset(path="css/site.css") }}` → the file's versioned URL, kept a year by browsers.
+fn asset_function(args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let path = args.get("path").and_then(Value::as_str).ok_or_else(|| tera::Error::msg("asset: no path"))?;
+    crate::web::assets::versioned_url(path)
+        .map(Value::String)
+        .ok_or_else(|| tera::Error::msg(format!("asset: no static file {path}")))
 }
 
 /// `{{ 1234 | yuan }}` → `¥12.34`.
@@ -182,4 +262,33 @@ fn instant(v: &Value, filter: &str) -> tera::Result<Option<chrono::DateTime<chro
     let t = chrono::DateTime::parse_from_rfc3339(text)
         .map_err(|e| tera::Error::msg(format!("{filter}: {text:?} is not RFC 3339: {e}")))?;
     Ok(Some(t.with_timezone(&crate::clock::china_offset())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sees(i18n: &I18n, ctx: Context) -> (bool, bool) {
+        with_messages(i18n, Lang::Zh, ctx, |c| Ok((c.contains_key("csrf"), c.contains_key("m")))).unwrap()
+    }
+
+    #[test]
+    fn a_page_never_sees_what_the_page_before_it_put_in_the_shared_context() {
+        let i18n = I18n::load().unwrap();
+        let mut first = Context::new();
+        first.insert("csrf", "token-of-the-first-browser");
+        assert_eq!(sees(&i18n, first), (true, true));
+        assert_eq!(sees(&i18n, Context::new()), (false, true), "gone after the first page");
+        let mut failing = Context::new();
+        failing.insert("csrf", "token-of-a-page-that-panicked");
+        let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            with_messages(&i18n, Lang::Zh, failing, |_| -> tera::Result<()> { panic!("drawing failed") })
+        }));
+        assert!(drawn.is_err());
+        assert_eq!(sees(&i18n, Context::new()), (false, true), "gone after a panic too");
+        let mut sets_m = Context::new();
+        sets_m.insert("m", "not the catalogue");
+        assert!(with_messages(&i18n, Lang::Zh, sets_m, |_| Ok(())).is_err());
+        assert_eq!(sees(&i18n, Context::new()), (false, true), "the catalogue is intact");
+    }
 }

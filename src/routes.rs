@@ -2,9 +2,20 @@
 
 use crate::web::portal::{actions, orders, photos, products};
 use crate::web::{
-    api, assets, auth, openapi, ops, pages, panics, payouts, places, portal, reports, search, shop, trace,
+    api, assets, auth, openapi, ops, page_cache, pages, panics, payouts, places, portal, reports, search, shop, trace,
 };
-use actix_web::web;
+use actix_web::middleware::from_fn;
+use actix_web::{guard, web};
+
+/// A storefront page that the page cache keeps for anonymous visitors (GET only, like `.route`).
+macro_rules! cached {
+    ($path:expr, $handler:expr) => {
+        web::resource($path).guard(guard::Get()).wrap(from_fn(page_cache::catalogue_page)).to($handler)
+    };
+    (search: $path:expr, $handler:expr) => {
+        web::resource($path).guard(guard::Get()).wrap(from_fn(page_cache::search_page)).to($handler)
+    };
+}
 
 /// Registers all routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -15,21 +26,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // Test-only hooks: 404 unless the configuration turns them on (tests only).
         .route("/test-hooks/panic-inside-write", web::post().to(panics::test_hook_panic_inside_write))
         .route("/test-hooks/panic-in-handler", web::post().to(panics::test_hook_panic_in_handler))
-        // Storefront.
-        .route("/", web::get().to(pages::home))
-        .route("/products", web::get().to(pages::products))
-        .route("/products/{slug}", web::get().to(pages::product))
-        .route("/workshops", web::get().to(places::workshops))
-        .route("/workshops/{slug}", web::get().to(places::workshop))
-        .route("/artisans/{id}", web::get().to(places::artisan))
-        .route("/regions", web::get().to(places::regions))
-        .route("/regions/{code}", web::get().to(places::region))
-        .route("/crafts", web::get().to(places::crafts))
-        .route("/crafts/{id}", web::get().to(places::craft))
-        .route("/search", web::get().to(search::search_page))
+        // Storefront: pages the page cache keeps for anonymous visitors.
+        .service(cached!("/", pages::home))
+        .service(cached!("/products", pages::products))
+        .service(cached!("/products/{slug}", pages::product))
+        .service(cached!("/workshops", places::workshops))
+        .service(cached!("/workshops/{slug}", places::workshop))
+        .service(cached!("/artisans/{id}", places::artisan))
+        .service(cached!("/regions", places::regions))
+        .service(cached!("/regions/{code}", places::region))
+        .service(cached!("/crafts", places::crafts))
+        .service(cached!("/crafts/{id}", places::craft))
+        .service(cached!(search: "/search", search::search_page))
         // Provenance: the page behind a product tag, and the tag's QR code.
         .route("/t/{code:[0-9A-Za-z]+}.png", web::get().to(trace::qr_png_route))
-        .route("/t/{code:[0-9A-Za-z]+}", web::get().to(trace::trace_page))
+        .service(cached!("/t/{code:[0-9A-Za-z]+}", trace::trace_page))
         // JSON API.
         .route("/api/openapi.json", web::get().to(openapi::serve))
         .route("/api/v1/products", web::get().to(api::products))

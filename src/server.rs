@@ -118,6 +118,7 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
         reports,
         catalog: Catalog::new(db, reference, clock),
         renderer,
+        pages: Arc::new(web::page_cache::PageCache::new(&config.page_cache)),
         config: Arc::new(config),
     })
 }

@@ -23,4 +23,6 @@ pub struct AppState {
     pub orders: Orders,
     pub payouts: Payouts,
     pub reports: crate::reports::Reports,
+    /// Rendered anonymous storefront pages.
+    pub pages: Arc<crate::web::page_cache::PageCache>,
 }

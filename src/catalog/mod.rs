@@ -8,14 +8,15 @@ pub mod views;
 
 use crate::clock::Clock;
 use crate::db::catalog as q;
+pub use crate::db::catalog::WorkshopScope;
 use crate::db::{Db, DbConn};
 use crate::domain::listing::{PageRequest, ProductFilter, ProductQuery, ProductSort};
 use crate::domain::Slug;
 use crate::error::AppError;
 use chrono::NaiveDate;
 pub use pages::{
-    ArtisanPage, CraftPage, FilterOptions, HomePage, KeyAreaView, ProductPage, RegionCount, RegionPage, WorkshopList,
-    WorkshopPage,
+    ArtisanPage, Card, CraftPage, FilterOptions, HomePage, KeyAreaView, ProductPage, RegionCount, RegionPage,
+    WorkshopList, WorkshopPage,
 };
 use reference::Reference;
 use std::collections::HashMap;
@@ -24,6 +25,13 @@ use views::{ArtisanView, ProductDetail, ProductView, RegionRef, WorkshopView};
 
 /// How many workshops a region or craft page shows before pointing to the full list.
 const WORKSHOPS_ON_A_PAGE: u32 = 24;
+
+/// The state of the catalogue a storefront page was drawn from: equal versions, equal pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatalogueVersion {
+    pub changes: i64,
+    pub today: NaiveDate,
+}
 
 /// The catalogue service.
 #[derive(Clone)]
@@ -64,14 +72,31 @@ impl Catalog {
             // Counties of the chosen prefecture, or those directly under a chosen province
             // (municipalities and province-administered counties).
             counties: below(filter.prefecture.or(filter.province), crate::domain::RegionLevel::County),
-            heritage_items: r.heritage_items().cloned().collect(),
+            heritage_items: r
+                .heritage_items()
+                .map(|h| pages::HeritageChoice { id: h.id, name_zh: h.name_zh.clone(), name_en: h.name_en.clone() })
+                .collect(),
         }
+    }
+
+    /// What every storefront page depends on besides its URL: the catalogue's change counter
+    /// and today's date in China (a certification lapses at midnight).
+    pub async fn version(&self) -> Result<CatalogueVersion, AppError> {
+        let today = self.clock.today();
+        let changes = self.db.run(|conn| Ok(q::storefront_changes(conn)?)).await?;
+        Ok(CatalogueVersion { changes, today })
     }
 
     /// A page of listed products matching the query.
     pub async fn products(&self, query: ProductQuery) -> Result<ProductPage, AppError> {
         let (reference, today) = (self.reference.clone(), self.clock.today());
-        self.db.run(move |conn| product_page(conn, &reference, &query.filter, query.page, today)).await
+        self.db.run(move |conn| product_page(conn, &reference, &query.filter, query.page, today, Counting::All)).await
+    }
+
+    /// A page of listed products for the storefront: counted only some pages ahead.
+    pub async fn browse(&self, query: ProductQuery) -> Result<ProductPage, AppError> {
+        let (reference, today) = (self.reference.clone(), self.clock.today());
+        self.db.run(move |conn| product_page(conn, &reference, &query.filter, query.page, today, Counting::Ahead)).await
     }
 
     /// A listed product by slug.
@@ -114,7 +139,14 @@ impl Catalog {
                 let artisans =
                     q::named_workers_of(conn, w.id)?.iter().map(|wk| ArtisanView::from_row(wk, &w)).collect();
                 let filter = ProductFilter { workshop: Some(slug), ..ProductFilter::default() };
-                let products = product_page(conn, &reference, &filter, PageRequest { page: 1, per_page: 100 }, today)?;
+                let products = product_page(
+                    conn,
+                    &reference,
+                    &filter,
+                    PageRequest { page: 1, per_page: 100 },
+                    today,
+                    Counting::Ahead,
+                )?;
                 Ok(WorkshopPage {
                     workshop: WorkshopView::build(&reference, &w, &crafts, today),
                     artisans,
@@ -164,7 +196,7 @@ impl Catalog {
                     .collect();
                 let first = PageRequest { page: 1, per_page: WORKSHOPS_ON_A_PAGE };
                 let workshops = workshops_in(conn, &reference, today, &q::WorkshopScope::InRegion(code), first)?;
-                let products = product_page(conn, &reference, &filter, page, today)?;
+                let products = product_page(conn, &reference, &filter, page, today, Counting::Ahead)?;
                 Ok(RegionPage {
                     path: reference.path(&region.code).into_iter().map(RegionRef::from_region).collect(),
                     flags: reference.flags(&region.code),
@@ -186,7 +218,7 @@ impl Catalog {
                 let first = PageRequest { page: 1, per_page: WORKSHOPS_ON_A_PAGE };
                 let workshops = workshops_in(conn, &reference, today, &q::WorkshopScope::Practising(item.id), first)?;
                 let filter = ProductFilter { heritage: Some(item.id), ..ProductFilter::default() };
-                let products = product_page(conn, &reference, &filter, page, today)?;
+                let products = product_page(conn, &reference, &filter, page, today, Counting::Ahead)?;
                 let regions =
                     item.region_codes.iter().filter_map(|c| reference.region(c)).map(RegionRef::from_region).collect();
                 Ok(CraftPage { item, regions, workshops, products })
@@ -200,12 +232,17 @@ impl Catalog {
         self.db.run(move |conn| workshops_in(conn, &reference, today, &q::WorkshopScope::All, page)).await
     }
 
-    /// Slugs and names of all listed workshops, for the filter form.
-    pub async fn workshop_choices(&self) -> Result<Vec<views::WorkshopRef>, AppError> {
+    /// The names of the listed workshops in `scope` (at most `limit`), by slug: the choices of
+    /// a filter scoped to a place, or the names of a search's workshop facet.
+    pub async fn workshop_choices(
+        &self,
+        scope: WorkshopScope,
+        limit: i64,
+    ) -> Result<Vec<views::WorkshopRef>, AppError> {
         let today = self.clock.today();
         self.db
             .run(move |conn| {
-                Ok(q::listed_workshop_names(conn, today)?
+                Ok(q::listed_workshop_names(conn, today, &scope, limit)?
                     .into_iter()
                     .map(|(slug, zh, en)| views::WorkshopRef { slug, name: views::Text::new(zh, en) })
                     .collect())
@@ -219,7 +256,14 @@ impl Catalog {
         self.db
             .run(move |conn| {
                 let filter = ProductFilter { sort: ProductSort::Featured, ..ProductFilter::default() };
-                let featured = product_page(conn, &reference, &filter, PageRequest { page: 1, per_page: 8 }, today)?;
+                let featured = product_page(
+                    conn,
+                    &reference,
+                    &filter,
+                    PageRequest { page: 1, per_page: 8 },
+                    today,
+                    Counting::Ahead,
+                )?;
                 let first = PageRequest { page: 1, per_page: 12 };
                 let workshops = workshops_in(conn, &reference, today, &q::WorkshopScope::All, first)?;
                 let located = q::workshop_counts_by_county(conn, today)?;
@@ -244,18 +288,43 @@ impl Catalog {
     }
 }
 
+/// How far a storefront page counts matches past the page it shows, in pages: enough for its
+/// pager, and the same cost for a county's handful of pieces as for the whole country's.
+const PAGES_COUNTED_AHEAD: i64 = 10;
+
+/// How many matches a page of products counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Counting {
+    /// Every one (the API's `total`).
+    All,
+    /// Up to [`PAGES_COUNTED_AHEAD`] pages past this one (the storefront's pages).
+    Ahead,
+}
+
 fn product_page(
     conn: &mut DbConn,
     reference: &Reference,
     filter: &ProductFilter,
     page: PageRequest,
     today: NaiveDate,
+    counting: Counting,
 ) -> Result<ProductPage, AppError> {
     let areas = reference.flagged_regions(filter.areas);
-    let (rows, total) = q::list_products(conn, filter, &areas, page, today)?;
+    let per_page = i64::from(page.per_page);
+    let cap = match counting {
+        Counting::All => None,
+        Counting::Ahead => {
+            Some(page.offset().saturating_add(per_page.saturating_mul(PAGES_COUNTED_AHEAD)).saturating_add(1))
+        }
+    };
+    let (rows, counted) = q::list_products(conn, filter, &areas, page, today, cap)?;
+    // One more than the pages ahead is counted, to know that there are more.
+    let more = cap.is_some_and(|c| counted >= c);
+    let total = if more { counted.saturating_sub(1) } else { counted };
     Ok(ProductPage {
         items: assemble(conn, reference, rows)?,
         total,
+        total_is_at_least: more,
         page: page.page,
         per_page: page.per_page,
         page_count: page.page_count(total),

@@ -3,8 +3,10 @@
 //! message that names the variable.
 
 pub mod commerce;
+pub mod storefront;
 
 pub use commerce::{OrdersConfig, PayoutsConfig, StripeConfig};
+pub use storefront::PageCacheConfig;
 
 use crate::accounts::secrets::SecretKey;
 use crate::accounts::AccountsConfig;
@@ -114,6 +116,8 @@ pub struct Config {
     pub accounts: AccountsConfig,
     pub mail: MailConfig,
     pub photos: PhotoLimits,
+    /// The storefront's in-memory page cache.
+    pub page_cache: PageCacheConfig,
     pub orders: OrdersConfig,
     pub payouts: PayoutsConfig,
     /// The employment rule the officials' reports check.
@@ -334,6 +338,7 @@ impl Config {
             accounts,
             mail,
             photos,
+            page_cache: storefront::page_cache_from_env(env)?,
             orders: commerce::orders_from_env(env)?,
             payouts: commerce::payouts_from_env(env)?,
             reports: commerce::reports_from_env(env)?,
@@ -380,6 +385,7 @@ impl Config {
                 max_backoff: Duration::from_secs(2),
             },
             photos: PhotoLimits::default(),
+            page_cache: PageCacheConfig::default(),
             orders: OrdersConfig::default(),
             payouts: PayoutsConfig::default(),
             reports: crate::domain::employment_rule::RuleConfig::default(),

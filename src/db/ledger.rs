@@ -11,6 +11,9 @@ use diesel::prelude::*;
 /// A new journal entry.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = journal_entries)]
+// `None` is NULL, not DEFAULT: SQLite has no DEFAULT in a VALUES list, so with the default
+// setting diesel inserts such rows one statement at a time; this way a batch is one statement.
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewEntry {
     pub kind: &'static str,
     pub order_line_id: i64,
@@ -22,6 +25,8 @@ pub struct NewEntry {
 /// A new posting of an entry.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = journal_postings)]
+// As for entries: a batch of postings is one statement.
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewPosting {
     pub entry_id: i64,
     pub order_line_id: i64,

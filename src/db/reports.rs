@@ -223,14 +223,20 @@ fn employed_sql(slice: &Slice, columns: &str) -> String {
     let heritage = slice.heritage_item_id.map_or_else(String::new, |h| {
         format!(" AND k.id IN (SELECT workshop_id FROM workshop_heritage_items WHERE heritage_item_id = {h})")
     });
+    // The status that counts is the one in force on the period's last day, or on the day the
+    // worker left. One join and a window pick it for every worker at once: a lookup per worker
+    // (a correlated subquery) was most of a province's dashboard on PostgreSQL.
+    let on = format!("CASE WHEN w.left_on IS NOT NULL AND w.left_on < '{end}' THEN w.left_on ELSE '{end}' END");
     format!(
-        "SELECT {columns} FROM (SELECT w.workshop_id AS workshop_id, w.id AS worker_id, w.name_zh AS name_zh, \
-         w.name_latin AS name_latin, (SELECT s.status FROM worker_household_statuses s WHERE s.worker_id = w.id \
-         AND s.valid_from <= CASE WHEN w.left_on IS NOT NULL AND w.left_on < '{end}' THEN w.left_on ELSE '{end}' END \
-         AND (s.valid_until IS NULL OR s.valid_until >= CASE WHEN w.left_on IS NOT NULL AND w.left_on < '{end}' \
-         THEN w.left_on ELSE '{end}' END) ORDER BY s.valid_from DESC, s.verified_on DESC, s.id DESC LIMIT 1) AS status \
-         FROM workers w JOIN workshops k ON k.id = w.workshop_id WHERE {} AND w.joined_on <= '{end}' \
-         AND (w.left_on IS NULL OR w.left_on >= '{start}'){heritage}) employed",
+        "SELECT {columns} FROM (SELECT workshop_id, worker_id, name_zh, name_latin, status FROM (\
+         SELECT w.workshop_id AS workshop_id, w.id AS worker_id, w.name_zh AS name_zh, w.name_latin AS name_latin, \
+         s.status AS status, ROW_NUMBER() OVER (PARTITION BY w.id \
+         ORDER BY s.valid_from DESC, s.verified_on DESC, s.id DESC) AS pick \
+         FROM workers w JOIN workshops k ON k.id = w.workshop_id \
+         LEFT JOIN worker_household_statuses s ON s.worker_id = w.id AND s.valid_from <= {on} \
+         AND (s.valid_until IS NULL OR s.valid_until >= {on}) \
+         WHERE {} AND w.joined_on <= '{end}' AND (w.left_on IS NULL OR w.left_on >= '{start}'){heritage}\
+         ) ranked WHERE pick = 1) employed",
         slice.workshops.sql()
     )
 }

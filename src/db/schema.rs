@@ -581,6 +581,13 @@ diesel::joinable!(product_makers -> products (product_id));
 diesel::joinable!(product_makers -> workers (worker_id));
 diesel::joinable!(product_images -> products (product_id));
 
+diesel::table! {
+    storefront_changes (shard) {
+        shard -> Integer,
+        changes -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
     poverty_counties,
@@ -618,4 +625,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     wage_acks,
     report_months,
     report_exports,
+    storefront_changes,
 );

@@ -148,6 +148,9 @@ pub struct ProductFilter {
     pub heritage: Option<i64>,
     pub category: Option<ProductCategory>,
     pub workshop: Option<Slug>,
+    /// Workshops whose Chinese or English name contains this text (the list page's field for
+    /// when no place narrows the workshops to a short list).
+    pub workshop_name: Option<String>,
     pub min_price: Option<Fen>,
     pub max_price: Option<Fen>,
     /// Only pieces with ready stock.
@@ -244,6 +247,10 @@ impl ProductFilter {
         let workshop = get("workshop")
             .map(|s| Slug::parse(s).ok_or(FieldError { field: "workshop", problem: Problem::NotASlug }))
             .transpose()?;
+        let workshop_name = get("workshop_name").map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        if workshop_name.as_ref().is_some_and(|n| n.chars().count() > MAX_WORKSHOP_NAME_CHARS) {
+            return Err(FieldError { field: "workshop_name", problem: Problem::QueryTooLong });
+        }
         let min_price = amount("min_price")?;
         let max_price = amount("max_price")?;
         if let (Some(lo), Some(hi)) = (min_price, max_price) {
@@ -258,6 +265,7 @@ impl ProductFilter {
             heritage,
             category,
             workshop,
+            workshop_name,
             min_price,
             max_price,
             in_stock: flag("in_stock")?,
@@ -270,6 +278,9 @@ impl ProductFilter {
         })
     }
 }
+
+/// The longest workshop name to look for, in characters.
+pub const MAX_WORKSHOP_NAME_CHARS: usize = 50;
 
 /// The longest search text accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;

@@ -9,6 +9,7 @@ pub mod input;
 pub mod lang;
 pub mod openapi;
 pub mod ops;
+pub mod page_cache;
 pub mod pages;
 pub mod panics;
 pub mod payouts;

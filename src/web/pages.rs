@@ -2,7 +2,7 @@
 
 use super::forms::FormState;
 use super::query_pairs;
-use crate::catalog::ProductPage;
+use crate::catalog::{Card, ProductPage, WorkshopScope};
 use crate::domain::listing::{query_value, ProductQuery, ProductSort};
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -19,6 +19,9 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> R
     ctx.insert("page", &page);
     state.renderer.page(&req, lang, "home.html", ctx)
 }
+
+/// The most workshops a place's filter lists (a county has a handful, a prefecture dozens).
+const MAX_WORKSHOP_CHOICES: i64 = 200;
 
 /// Links for a pager.
 #[derive(Debug, Serialize)]
@@ -56,6 +59,7 @@ struct Chosen {
     county: String,
     heritage: String,
     workshop: String,
+    workshop_name: String,
     min_price: String,
     max_price: String,
     in_stock: bool,
@@ -67,8 +71,21 @@ pub async fn products(state: web::Data<AppState>, req: HttpRequest, lang: Lang) 
     let pairs = query_pairs(&req);
     let query = ProductQuery::parse(&pairs)?;
     let filter = query.filter.clone();
-    let (page, workshops) =
-        futures_util::future::try_join(state.catalog.products(query), state.catalog.workshop_choices()).await?;
+    // A list of workshops to choose from only where a place makes it short (or to show the one
+    // chosen by a link); elsewhere the form has a field matched by name. A list of every
+    // workshop in the country would be most of the page.
+    let scope = match (filter.county.or(filter.prefecture), &filter.workshop) {
+        (Some(place), _) => Some(WorkshopScope::InRegion(place)),
+        (None, Some(slug)) => Some(WorkshopScope::Named(vec![slug.to_string()])),
+        (None, None) => None,
+    };
+    let choices = async {
+        match scope {
+            Some(scope) => state.catalog.workshop_choices(scope, MAX_WORKSHOP_CHOICES).await,
+            None => Ok(Vec::new()),
+        }
+    };
+    let (page, workshops) = futures_util::future::try_join(state.catalog.browse(query), choices).await?;
 
     let options = state.catalog.filter_options(&filter);
     let codes = |c: Option<crate::domain::RegionCode>| c.map(|c| c.to_string()).unwrap_or_default();
@@ -79,6 +96,7 @@ pub async fn products(state: web::Data<AppState>, req: HttpRequest, lang: Lang) 
         county: codes(filter.county),
         heritage: filter.heritage.map(|h| h.to_string()).unwrap_or_default(),
         workshop: filter.workshop.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+        workshop_name: filter.workshop_name.clone().unwrap_or_default(),
         min_price: get("min_price"),
         max_price: get("max_price"),
         in_stock: filter.in_stock,
@@ -88,7 +106,9 @@ pub async fn products(state: web::Data<AppState>, req: HttpRequest, lang: Lang) 
 
     let mut ctx = Context::new();
     ctx.insert("pager", &Pager::for_products(&req, &page));
-    ctx.insert("page", &page);
+    ctx.insert("total", &page.total);
+    ctx.insert("total_is_at_least", &page.total_is_at_least);
+    ctx.insert("cards", &Card::all(&page.items));
     ctx.insert("chosen", &chosen);
     ctx.insert("options", &options);
     ctx.insert("workshops", &workshops);

@@ -196,8 +196,17 @@ pub async fn search_page(state: web::Data<AppState>, req: HttpRequest, lang: Lan
     ctx.insert("clear_url", &url_with(&req, &clear));
     let status = match state.search.search(query).await {
         Ok(page) => {
-            let names: HashMap<String, (String, String)> =
-                state.catalog.workshop_choices().await?.into_iter().map(|w| (w.slug, (w.name.zh, w.name.en))).collect();
+            // Names for just the workshops in the facet, not every workshop in the country.
+            let slugs: Vec<String> =
+                page.facets.get("workshop").map(|f| f.keys().cloned().collect()).unwrap_or_default();
+            let limit = i64::try_from(slugs.len()).unwrap_or(i64::MAX);
+            let names: HashMap<String, (String, String)> = if slugs.is_empty() {
+                HashMap::new()
+            } else {
+                let scope = crate::catalog::WorkshopScope::Named(slugs);
+                let found = state.catalog.workshop_choices(scope, limit).await?;
+                found.into_iter().map(|w| (w.slug, (w.name.zh, w.name.en))).collect()
+            };
             let categories: HashMap<String, String> = crate::domain::product::ProductCategory::ALL
                 .iter()
                 .map(|c| (c.as_str().to_owned(), state.renderer.i18n().text(lang, &format!("category.{}", c.as_str()))))

@@ -107,7 +107,11 @@ pub async fn csrf_guard(
     let mut res = next.call(req).await?;
     // A login sets a new nonce of its own ([`renewed_csrf`]); that one stands.
     let renewed = res.response().cookies().any(|c| c.name() == CSRF_COOKIE);
-    if let Some(c) = fresh.filter(|_| !renewed) {
+    // A page a shared cache may keep has no form, so needs no nonce; and a kept Set-Cookie
+    // would hand one nonce to every visitor of that cache.
+    let public =
+        res.headers().get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("public"));
+    if let Some(c) = fresh.filter(|_| !renewed && !public) {
         let _ = res.response_mut().add_cookie(&c);
     }
     Ok(res.map_into_left_body())

@@ -30,6 +30,7 @@ mod offline_payments;
 mod ops;
 mod order_load;
 mod orders;
+mod page_cache;
 mod photo_files;
 mod photos;
 mod portal;

@@ -191,6 +191,10 @@ impl TestApp {
         let database = TestDatabase::create(dir.path());
         let mut config = Config::for_data_dir(dir.path(), database.url.clone());
         config.media_dir = shared_media_dir();
+        // Tests change rows and look at pages at once: the page cache re-reads the catalogue's
+        // version on every request (still serving what is unchanged from memory). Its own tests
+        // use the default interval.
+        config.page_cache.refresh = Duration::ZERO;
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let port = listener.local_addr().expect("local address").port();
         config.bind = listener.local_addr().expect("local address");

@@ -16,6 +16,11 @@ use diesel::prelude::*;
 
 type Backend = <DbConn as Connection>::Backend;
 
+diesel::define_sql_function! {
+    /// SQL's `lower()`: PostgreSQL's LIKE is case-sensitive, SQLite's only for non-ASCII.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 /// The earliest last-confirmation date that keeps a workshop certified on `today`: two
 /// missed yearly confirmations (24 months) and it has lapsed. Mirrors
 /// [`crate::domain::certification::certification_status`] in SQL.
@@ -77,6 +82,11 @@ fn filtered<'a>(filter: &'a ProductFilter, areas: &'a FlaggedRegions, today: Nai
     if let Some(s) = &filter.workshop {
         q = q.filter(workshops::slug.eq(s.as_str()));
     }
+    if let Some(name) = &filter.workshop_name {
+        // Matched literally: LIKE's wildcards are taken out of what was typed.
+        let pattern = format!("%{}%", name.replace(['%', '_', '\\'], "").to_lowercase());
+        q = q.filter(lower(workshops::name_zh).like(pattern.clone()).or(lower(workshops::name_en).like(pattern)));
+    }
     if let Some(p) = filter.min_price {
         q = q.filter(products::price_fen.ge(p.get()));
     }
@@ -89,15 +99,23 @@ fn filtered<'a>(filter: &'a ProductFilter, areas: &'a FlaggedRegions, today: Nai
     q
 }
 
-/// One page of listed products matching `filter`, and the total that match.
+/// One page of listed products matching `filter`, and how many match: all of them, or with
+/// `count_up_to`, no more than that many (counting every match grows with the catalogue).
 pub fn list_products(
     conn: &mut DbConn,
     filter: &ProductFilter,
     areas: &FlaggedRegions,
     page: PageRequest,
     today: NaiveDate,
+    count_up_to: Option<i64>,
 ) -> QueryResult<(Vec<(ProductRow, WorkshopRow)>, i64)> {
-    let total: i64 = filtered(filter, areas, today).count().get_result(conn)?;
+    let total: i64 = match count_up_to {
+        None => filtered(filter, areas, today).count().get_result(conn)?,
+        Some(cap) => {
+            let ids: Vec<i64> = filtered(filter, areas, today).select(products::id).limit(cap).load(conn)?;
+            i64::try_from(ids.len()).unwrap_or(cap)
+        }
+    };
     // Sort and page on the narrow id alone, then load the wide rows of just that page:
     // sorting whole rows (descriptions, stories) costs more than the second query.
     let q = filtered(filter, areas, today);
@@ -206,4 +224,17 @@ pub fn count_listed(conn: &mut DbConn, today: NaiveDate) -> QueryResult<i64> {
 /// Whether the database answers.
 pub fn ping(conn: &mut DbConn) -> QueryResult<()> {
     diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("1")).execute(conn).map(|_| ())
+}
+
+/// The storefront's change counter: the sum over its shards, which triggers bump in the same
+/// transaction as every change to workshops, workers, products, makers and images (see the
+/// `storefront_changes` migration). Equal sums mean an unchanged catalogue.
+pub fn storefront_changes(conn: &mut DbConn) -> QueryResult<i64> {
+    use super::schema::storefront_changes::dsl;
+    let sum: Option<i64> = dsl::storefront_changes
+        .select(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+            "CAST(SUM(changes) AS BIGINT)",
+        ))
+        .first(conn)?;
+    Ok(sum.unwrap_or(0))
 }

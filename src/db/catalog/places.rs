@@ -28,6 +28,8 @@ pub enum WorkshopScope {
     InRegion(crate::domain::RegionCode),
     /// Practising a heritage item.
     Practising(i64),
+    /// These, by slug.
+    Named(Vec<String>),
 }
 
 type WorkshopQuery = diesel::dsl::IntoBoxed<'static, workshops::table, Backend>;
@@ -51,6 +53,7 @@ fn listed_workshops_query(today: NaiveDate, scope: &WorkshopScope) -> WorkshopQu
                     .select(workshop_heritage_items::workshop_id),
             ),
         ),
+        WorkshopScope::Named(slugs) => q.filter(workshops::slug.eq_any(slugs.clone())),
     }
 }
 
@@ -141,9 +144,15 @@ pub fn workshop_counts_by_county(conn: &mut DbConn, today: NaiveDate) -> QueryRe
 }
 
 /// `(slug, name_zh, name_en)` of every listed workshop, by name.
-pub fn listed_workshop_names(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<(String, String, String)>> {
-    listed_workshops_query(today, &WorkshopScope::All)
+pub fn listed_workshop_names(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    scope: &WorkshopScope,
+    limit: i64,
+) -> QueryResult<Vec<(String, String, String)>> {
+    listed_workshops_query(today, scope)
         .order(workshops::slug)
+        .limit(limit)
         .select((workshops::slug, workshops::name_zh, workshops::name_en))
         .load(conn)
 }
