@@ -34,15 +34,39 @@ pub fn unsealed(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<EntryRow>> {
         .load(conn)
 }
 
-/// Seals one entry at its chain position.
-pub fn seal(conn: &mut DbConn, entry: i64, seq: i64, prev_hash: &str, hash: &str) -> QueryResult<usize> {
-    diesel::update(journal_entries::table.find(entry))
-        .set((
-            journal_entries::chain_seq.eq(Some(seq)),
-            journal_entries::prev_hash.eq(Some(prev_hash)),
-            journal_entries::hash.eq(Some(hash)),
+/// A chain position and hashes of one entry, as [`seal_many`] writes them.
+#[derive(Debug, Clone)]
+pub struct Seal {
+    pub entry: i64,
+    pub seq: i64,
+    /// Hex, as [`crate::payouts::seal`] makes it.
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Seals many entries in one statement (one UPDATE per entry was most of posting's cost).
+/// The hashes are hex digits the seal computed, never input, so they are written as literals.
+pub fn seal_many(conn: &mut DbConn, seals: &[Seal]) -> QueryResult<usize> {
+    let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if let Some(bad) = seals.iter().find(|s| !hex(&s.prev_hash) || !hex(&s.hash)) {
+        return Err(diesel::result::Error::QueryBuilderError(
+            format!("entry {}: a seal's hashes must be hex digits", bad.entry).into(),
+        ));
+    }
+    let mut n = 0;
+    for chunk in seals.chunks(500) {
+        let values = chunk
+            .iter()
+            .map(|s| format!("({}, {}, '{}', '{}')", s.entry, s.seq, s.prev_hash, s.hash))
+            .collect::<Vec<_>>()
+            .join(", ");
+        n += diesel::sql_query(format!(
+            "WITH v (id, seq, prev, hash) AS (VALUES {values}) UPDATE journal_entries \
+             SET chain_seq = v.seq, prev_hash = v.prev, hash = v.hash FROM v WHERE journal_entries.id = v.id"
         ))
-        .execute(conn)
+        .execute(conn)?;
+    }
+    Ok(n)
 }
 
 /// A sealed entry as `audit verify` reads it.

@@ -115,15 +115,20 @@ pub fn seal_up_to(conn: &mut DbConn, max: usize) -> Result<usize, AppError> {
         }
         let refs: Vec<&EntryRow> = batch.iter().collect();
         let context = Context::load(conn, &refs)?;
+        let mut seals = Vec::with_capacity(batch.len());
         for e in &batch {
             let next = seq.checked_add(1).ok_or_else(|| AppError::Internal(anyhow::anyhow!("chain overflow")))?;
             let hash = context
                 .hash(next, &prev, e)
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("journal entry {} has no order line", e.id)))?;
-            q::seal(conn, e.id, next, &prev, &hash)?;
+            seals.push(q::Seal { entry: e.id, seq: next, prev_hash: prev.clone(), hash: hash.clone() });
             (seq, prev) = (next, hash);
-            sealed += 1;
         }
+        let written = q::seal_many(conn, &seals)?;
+        if written != seals.len() {
+            return Err(AppError::Internal(anyhow::anyhow!("sealed {written} of {} entries", seals.len())));
+        }
+        sealed += written;
     }
     if sealed > 0 {
         q::set_head(conn, JOURNAL, seq, &prev)?;

@@ -115,6 +115,27 @@ fn band_label(key: &str) -> String {
     }
 }
 
+/// The most values a facet lists: the most common ones. Across the country a search can match
+/// thousands of workshops and hundreds of counties; listing them all made the page 80 KB.
+const FACET_VALUES_SHOWN: usize = 12;
+
+/// The values of facet `name` the sidebar lists: the most common first, at most
+/// [`FACET_VALUES_SHOWN`], and the chosen one even when it is rarer.
+fn shown_values<'a>(
+    name: &str,
+    counts: &'a std::collections::BTreeMap<String, u64>,
+    pairs: &[(String, String)],
+) -> Vec<(&'a String, &'a u64)> {
+    let mut entries: Vec<(&String, &u64)> = counts.iter().collect();
+    entries.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let chosen = query_value(pairs, name);
+    let mut shown: Vec<(&String, &u64)> = entries.iter().take(FACET_VALUES_SHOWN).copied().collect();
+    if let Some(c) = entries.iter().skip(FACET_VALUES_SHOWN).find(|(v, _)| Some(v.as_str()) == chosen) {
+        shown.push(*c);
+    }
+    shown
+}
+
 /// The sidebar: each facet's values with counts, as links that add or remove the filter.
 fn facet_groups(
     req: &HttpRequest,
@@ -129,11 +150,9 @@ fn facet_groups(
     for name in ["category", "province", "prefecture", "county", "heritage", "workshop", "price_band", "in_stock"] {
         let Some(counts) = page.facets.get(name) else { continue };
         // Price bands read cheapest first; other values most common first.
-        let mut entries: Vec<(&String, &u64)> = counts.iter().collect();
+        let mut entries = shown_values(name, counts, pairs);
         if name == "price_band" {
             entries.sort_by_key(|(key, _)| key.split('-').next().and_then(|n| n.parse::<u64>().ok()));
-        } else {
-            entries.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
         }
         let values: Vec<FacetValue> = entries
             .into_iter()
@@ -197,8 +216,11 @@ pub async fn search_page(state: web::Data<AppState>, req: HttpRequest, lang: Lan
     let status = match state.search.search(query).await {
         Ok(page) => {
             // Names for just the workshops in the facet, not every workshop in the country.
-            let slugs: Vec<String> =
-                page.facets.get("workshop").map(|f| f.keys().cloned().collect()).unwrap_or_default();
+            let slugs: Vec<String> = page
+                .facets
+                .get("workshop")
+                .map(|f| shown_values("workshop", f, &pairs).into_iter().map(|(slug, _)| slug.clone()).collect())
+                .unwrap_or_default();
             let limit = i64::try_from(slugs.len()).unwrap_or(i64::MAX);
             let names: HashMap<String, (String, String)> = if slugs.is_empty() {
                 HashMap::new()
