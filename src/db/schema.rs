@@ -153,6 +153,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         category -> Text,
+        province_code -> Nullable<Text>,
         review_note -> Nullable<Text>,
     }
 }

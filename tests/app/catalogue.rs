@@ -272,3 +272,37 @@ async fn every_product_names_its_makers_workshop_place_and_craft() {
         assert_eq!(html.matches("的一位手艺人").count(), anonymous, "{slug}: anonymous makers");
     }
 }
+
+#[tokio::test]
+async fn a_product_is_found_by_its_workshops_province_after_any_change() {
+    let app = TestApp::spawn().await;
+    let count = |q: String| {
+        let app = &app;
+        async move { app.json(&format!("/api/v1/products?per_page=100&{q}")).await.1["total"].as_i64().unwrap() }
+    };
+    let (_, w) = app.json("/api/v1/workshops/xide-yi-lacquer").await;
+    let theirs = w["products"].as_array().unwrap().len() as i64;
+    assert!(theirs > 0);
+    let sichuan = count("province=510000".into()).await;
+    let tibet = count("province=540000".into()).await;
+    // The workshop moves (as a correction of its place would move it); its pieces move with it.
+    app.execute(
+        "UPDATE workshops SET province_code = '540000', prefecture_code = '540100', county_code = '540102' \
+         WHERE slug = 'xide-yi-lacquer'",
+    );
+    assert_eq!(count("province=510000".into()).await, sichuan - theirs);
+    assert_eq!(count("province=540000".into()).await, tibet + theirs);
+    let moved = count("province=540000&workshop=xide-yi-lacquer".into()).await;
+    assert_eq!(moved, theirs, "found under the new province");
+    // A new piece takes its workshop's province as it is written, by any path.
+    app.execute(
+        "INSERT INTO products (slug, trace_code, workshop_id, heritage_item_id, title_zh, title_en, description_zh, \
+         description_en, materials_zh, materials_en, price_fen, currency, stock, made_to_order, wage_rule, wage_bp, \
+         status, featured, sold_count, created_at, updated_at, category) \
+         SELECT 'moved-new-piece', 'MOVED0001', p.workshop_id, p.heritage_item_id, p.title_zh, p.title_en, \
+         p.description_zh, p.description_en, p.materials_zh, p.materials_en, p.price_fen, p.currency, 1, p.made_to_order, \
+         p.wage_rule, p.wage_bp, p.status, p.featured, 0, p.created_at, p.updated_at, p.category \
+         FROM products p WHERE p.slug = 'xide-yi-lacquer-wine-cup-set'",
+    );
+    assert_eq!(count("province=540000&workshop=xide-yi-lacquer".into()).await, theirs + 1);
+}

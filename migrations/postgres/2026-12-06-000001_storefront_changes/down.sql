@@ -1,3 +1,12 @@
+DROP INDEX products_province_featured;
+DROP INDEX products_province_created;
+DROP INDEX products_province_price;
+DROP INDEX products_province_sold;
+DROP TRIGGER workshops_province ON workshops;
+DROP FUNCTION workshops_give_province();
+DROP TRIGGER products_province ON products;
+DROP FUNCTION products_take_province();
+ALTER TABLE products DROP COLUMN province_code;
 DROP INDEX refunds_order_line;
 DROP TRIGGER workshops_storefront ON workshops;
 DROP TRIGGER workshop_heritage_items_storefront ON workshop_heritage_items;

@@ -1,3 +1,11 @@
+DROP INDEX products_province_featured;
+DROP INDEX products_province_created;
+DROP INDEX products_province_price;
+DROP INDEX products_province_sold;
+DROP TRIGGER workshops_province;
+DROP TRIGGER products_province_update;
+DROP TRIGGER products_province_insert;
+ALTER TABLE products DROP COLUMN province_code;
 DROP INDEX refunds_order_line;
 DROP TRIGGER workshops_storefront_insert;
 DROP TRIGGER workshops_storefront_update;

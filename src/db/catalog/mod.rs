@@ -68,7 +68,8 @@ fn filtered<'a>(filter: &'a ProductFilter, areas: &'a FlaggedRegions, today: Nai
         q = q.filter(products::category.eq(c.as_str()));
     }
     if let Some(c) = &filter.province {
-        q = q.filter(workshops::province_code.eq(c.to_string()));
+        // The product's copy of its workshop's province: the sorted indexes carry it.
+        q = q.filter(products::province_code.eq(c.to_string()));
     }
     if let Some(c) = &filter.prefecture {
         q = q.filter(workshops::prefecture_code.eq(c.to_string()));
