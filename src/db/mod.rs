@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod carts;
 pub mod catalog;
+pub mod leases;
 pub mod ledger;
 pub mod order_views;
 pub mod orders;
@@ -104,6 +105,8 @@ pub struct Db {
     /// in no order: under load a few wait very long. Writers of this process queue here
     /// instead (see [`Db::write`]).
     sqlite_writer: Option<std::sync::Arc<std::sync::Mutex<()>>>,
+    /// This handle's name in outbox claims and leases (see [`Db::node`]).
+    node: std::sync::Arc<str>,
 }
 
 impl Db {
@@ -116,7 +119,39 @@ impl Db {
         let pool =
             r2d2::Pool::builder().max_size(pool_size).connection_timeout(Duration::from_secs(10)).build(manager)?;
         let sqlite_writer = matches!(url, DatabaseUrl::Sqlite(_)).then(Default::default);
-        Ok(Db { pool, backend: url.backend_name(), sqlite_writer })
+        Ok(Db { pool, backend: url.backend_name(), sqlite_writer, node: node_name().into() })
+    }
+
+    /// The name this node gives in outbox claims and leases: the host, the process and a
+    /// random part (two apps in one process, as the tests run them, are two nodes).
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// Claims due outbox rows of `topic` for this node ([`outbox::claim`]), in a write
+    /// transaction of their own.
+    pub fn claim_blocking(&self, topic: &'static str, limit: i64) -> Result<Vec<outbox::OutboxRow>, AppError> {
+        let node = self.node.clone();
+        self.write_blocking(move |c| Ok(outbox::claim(c, topic, &node, now(), outbox::LEASE, limit)?))
+    }
+
+    /// [`Db::claim_blocking`] off the async workers.
+    pub async fn claim(&self, topic: &'static str, limit: i64) -> Result<Vec<outbox::OutboxRow>, AppError> {
+        let this = self.clone();
+        actix_web::web::block(move || this.claim_blocking(topic, limit)).await?
+    }
+
+    /// Takes (or renews) the lease `name` for this node until `ttl` from now; false when another
+    /// node holds it ([`leases::take`]).
+    pub fn take_lease(&self, name: &'static str, ttl: chrono::TimeDelta) -> Result<bool, AppError> {
+        let node = self.node.clone();
+        self.write_blocking(move |c| Ok(leases::take(c, name, &node, now(), ttl)?))
+    }
+
+    /// Gives back a lease this node holds.
+    pub fn release_lease(&self, name: &'static str) -> Result<(), AppError> {
+        let node = self.node.clone();
+        self.write_blocking(move |c| Ok(leases::release(c, name, &node).map(|_| ())?))
     }
 
     /// "sqlite" or "postgres".
@@ -199,6 +234,16 @@ macro_rules! insert_batch {
             $crate::db::DbConn::Postgresql(c) => diesel::insert_into($table).values($rows).execute(c),
         }
     };
+}
+
+/// `host:pid:random`, unique per [`Db`] handle.
+fn node_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "node".to_owned());
+    format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>())
 }
 
 /// The current time as stored in the database (UTC, naive).

@@ -2,6 +2,10 @@
 //! and delivered afterwards by the background worker. Search updates are written by database
 //! triggers (see the `search` migration), so no change can forget them. A delivered row is
 //! marked done and purged a day later; a failed one waits for its next attempt.
+//!
+//! Several app nodes share one database, so a row is [`claim`]ed before it is delivered: the
+//! claim holds it for one node for a [`LEASE`], and a node that dies mid-delivery gives it
+//! back when the lease runs out (a redelivered e-mail keeps its Message-ID).
 
 use super::schema::outbox;
 use super::DbConn;
@@ -21,16 +25,48 @@ pub struct OutboxRow {
     pub attempts: i32,
 }
 
-/// Up to `limit` rows of a topic that are due at `now`, oldest first.
-pub fn due(conn: &mut DbConn, topic: &str, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<OutboxRow>> {
-    outbox::table
-        .filter(outbox::topic.eq(topic))
-        .filter(outbox::done_at.is_null())
-        .filter(outbox::available_at.le(now))
-        .order(outbox::id)
-        .limit(limit)
-        .select(OutboxRow::as_select())
-        .load(conn)
+/// How long a claimed row stays with the node that claimed it. Every delivery has a timeout
+/// (SMTP 10 s, Stripe's client its own) and batches are small, so a live node finishes well
+/// within it; a node that died gives its rows back when it runs out.
+pub const LEASE: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
+/// The due rows of a topic, oldest first (a query, so each backend can add its locking).
+macro_rules! due_ids {
+    ($topic:expr, $now:expr, $limit:expr) => {
+        outbox::table
+            .filter(outbox::topic.eq($topic))
+            .filter(outbox::done_at.is_null())
+            .filter(outbox::available_at.le($now))
+            .order(outbox::id)
+            .limit($limit)
+            .select(outbox::id)
+    };
+}
+
+/// Claims up to `limit` rows of a topic that are due at `now`, oldest first, for the node
+/// `node`: each is held back until `now + lease`, so no other node delivers it meanwhile.
+/// Call it in its own write transaction; on PostgreSQL the rows another node is claiming at
+/// the same moment are skipped, not waited for.
+pub fn claim(
+    conn: &mut DbConn,
+    topic: &str,
+    node: &str,
+    now: NaiveDateTime,
+    lease: chrono::TimeDelta,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    let ids: Vec<i64> = match conn {
+        DbConn::Postgresql(c) => due_ids!(topic, now, limit).for_update().skip_locked().load(c)?,
+        // SQLite's write transaction (BEGIN IMMEDIATE) already excludes every other writer.
+        DbConn::Sqlite(c) => due_ids!(topic, now, limit).load(c)?,
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+        .set((outbox::available_at.eq(now + lease), outbox::claimed_by.eq(node)))
+        .execute(conn)?;
+    outbox::table.filter(outbox::id.eq_any(&ids)).order(outbox::id).select(OutboxRow::as_select()).load(conn)
 }
 
 /// Records a side effect to deliver (call inside the transaction of the change).
@@ -56,7 +92,23 @@ pub fn mark_done(conn: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> QueryRes
 /// Counts a failed attempt and holds the rows back until `next`.
 pub fn retry_later(conn: &mut DbConn, ids: &[i64], next: NaiveDateTime, error: &str) -> QueryResult<usize> {
     diesel::update(outbox::table.filter(outbox::id.eq_any(ids.to_vec())))
-        .set((outbox::attempts.eq(outbox::attempts + 1), outbox::available_at.eq(next), outbox::last_error.eq(error)))
+        .set((
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::available_at.eq(next),
+            outbox::last_error.eq(error),
+            outbox::claimed_by.eq(None::<String>),
+        ))
+        .execute(conn)
+}
+
+/// Gives claimed rows back, due again at `at`, without counting an attempt (the rest of a
+/// batch whose delivery stopped at a failure).
+pub fn unclaim(conn: &mut DbConn, ids: &[i64], at: NaiveDateTime) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids.to_vec())).filter(outbox::done_at.is_null()))
+        .set((outbox::available_at.eq(at), outbox::claimed_by.eq(None::<String>)))
         .execute(conn)
 }
 

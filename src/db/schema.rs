@@ -191,6 +191,15 @@ diesel::table! {
         last_error -> Nullable<Text>,
         done_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    leases (name) {
+        name -> Text,
+        holder -> Text,
+        expires_at -> Timestamp,
     }
 }
 
@@ -602,6 +611,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     product_makers,
     product_images,
     outbox,
+    leases,
     users,
     auth_tokens,
     one_time_tokens,

@@ -35,6 +35,9 @@ pub struct MailConfig {
     pub max_backoff: Duration,
 }
 
+/// E-mails claimed at a time: at the SMTP timeout each, well within the outbox's lease.
+const CLAIM_BATCH: i64 = 20;
+
 /// What an e-mail is about; names its template `emails/<name>.txt` and subject key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailKind {
@@ -94,6 +97,17 @@ struct StoredEmail {
     lang: String,
     subject: String,
     body_text: String,
+    created_at: NaiveDateTime,
+}
+
+impl StoredEmail {
+    /// The same for every attempt to send this e-mail, so a copy sent again after a node died
+    /// between sending it and recording it is recognisable as the same message. The creation
+    /// time keeps it unique across databases whose ids restart (a restored backup, staging).
+    fn message_id(&self, from: &str) -> String {
+        let domain = from.rsplit_once('@').map_or("gongfang.invalid", |(_, d)| d.trim_end_matches('>').trim());
+        format!("<mail-{}-{}@{domain}>", self.id, self.created_at.and_utc().timestamp_micros())
+    }
 }
 
 struct Shared {
@@ -202,11 +216,12 @@ impl Mailer {
 
     /// Sends what is due; returns how many went out. A failure leaves the rest for later.
     pub fn send_due(&self) -> anyhow::Result<usize> {
+        // Claimed first, so that of several nodes one sends each (see `outbox::claim`).
+        let due = self.db.claim_blocking(MAIL_TOPIC, CLAIM_BATCH).map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut conn = self.db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
         let now = crate::db::now();
-        let due = outbox::due(&mut conn, MAIL_TOPIC, now, 50)?;
         let mut sent = 0;
-        for row in due {
+        for (i, row) in due.iter().enumerate() {
             let id: i64 = row.item_key.parse().unwrap_or(0);
             let email: Option<StoredEmail> =
                 emails::table.find(id).select(StoredEmail::as_select()).first(&mut conn).optional()?;
@@ -234,6 +249,9 @@ impl Mailer {
                         ))
                         .unwrap_or_default();
                     outbox::retry_later(&mut conn, &[row.id], next, &e.to_string())?;
+                    // The rest of the batch waits as long, not for the lease to run out.
+                    let rest: Vec<i64> = due[i + 1..].iter().map(|r| r.id).collect();
+                    outbox::unclaim(&mut conn, &rest, next)?;
                     return Err(e.context(format!("sending e-mail {}", email.id)));
                 }
             }
@@ -246,6 +264,7 @@ impl Mailer {
             .from(self.config.from.parse()?)
             .to(email.to_addr.parse()?)
             .subject(&email.subject)
+            .message_id(Some(email.message_id(&self.config.from)))
             .header(ContentType::TEXT_PLAIN)
             .header(ContentLanguage(email.lang.clone()))
             .body(email.body_text.clone())?;

@@ -3,18 +3,26 @@
 //! reminds bank-transfer buyers once before their hold runs out,
 //! marks long-shipped parcels delivered, purges abandoned signed-out carts, and sends approved
 //! refunds and late payments back through Stripe from the outbox. A provider outage leaves the
-//! outbox rows for the next round; nothing is lost.
+//! outbox rows for the next round; nothing is lost. With several app nodes, one at a time
+//! runs a round (a lease), and each outbox row is claimed by one.
 
 use super::refunds::REFUND_TOPIC;
 use super::stripe_events::LATE_PAYMENT_TOPIC;
 use super::Orders;
-use crate::db::outbox;
 use crate::db::payments as pay;
 use crate::db::refunds as rq;
+use crate::db::{leases, outbox};
 use crate::domain::order::{PaymentStatus, RefundStatus};
 use crate::error::AppError;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+
+/// Refunds claimed at a time: each waits for Stripe, well within the outbox's lease.
+const CLAIM_BATCH: i64 = 10;
+
+/// How long one node keeps the sweep: far longer than a round takes. A node that dies
+/// mid-round holds it back from the others this long at most.
+const SWEEP_LEASE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
 #[derive(Default)]
 struct Shared {
@@ -96,8 +104,21 @@ impl Orders {
         }
     }
 
-    /// One round of the worker's duties (also run directly by tests and commands).
+    /// One round of the worker's duties (also run directly by tests and commands), on one
+    /// node at a time: a node that finds another holding the sweep's lease does nothing.
     pub async fn round(&self) -> Result<Round, AppError> {
+        let db = self.db.clone();
+        let ours = actix_web::web::block(move || db.take_lease(leases::ORDER_SWEEP, SWEEP_LEASE)).await??;
+        if !ours {
+            return Ok(Round::default());
+        }
+        let round = self.round_held().await;
+        let db = self.db.clone();
+        actix_web::web::block(move || db.release_lease(leases::ORDER_SWEEP)).await??;
+        round
+    }
+
+    async fn round_held(&self) -> Result<Round, AppError> {
         // Stripe orders first: each is asked about at Stripe before its reservation is given up.
         let settled = self.settle_expired_intents().await?;
         let this = self.clone();
@@ -116,7 +137,7 @@ impl Orders {
     async fn send_refunds(&self) -> Result<usize, AppError> {
         // The outbox runs on the wall clock (as the mail worker does), not the business clock.
         let now = crate::db::now();
-        let due = self.db.run(move |c| Ok(outbox::due(c, REFUND_TOPIC, now, 50)?)).await?;
+        let due = self.db.claim(REFUND_TOPIC, CLAIM_BATCH).await?;
         let mut done = 0;
         for row in due {
             let id: i64 = row.item_key.parse().unwrap_or(0);
@@ -177,7 +198,7 @@ impl Orders {
     async fn return_late_payments(&self) -> Result<usize, AppError> {
         // The outbox runs on the wall clock (as the mail worker does), not the business clock.
         let now = crate::db::now();
-        let due = self.db.run(move |c| Ok(outbox::due(c, LATE_PAYMENT_TOPIC, now, 50)?)).await?;
+        let due = self.db.claim(LATE_PAYMENT_TOPIC, CLAIM_BATCH).await?;
         let mut done = 0;
         for row in due {
             let id: i64 = row.item_key.parse().unwrap_or(0);
@@ -189,7 +210,10 @@ impl Orders {
                     Ok(payments::table.find(id).select(pay::PaymentRow::as_select()).first(c).optional()?)
                 })
                 .await?;
-            let Some(payment) = payment else { continue };
+            let Some(payment) = payment else {
+                self.db.run(move |c| Ok(outbox::mark_done(c, &[row.id], now)?)).await?;
+                continue;
+            };
             match self
                 .payments
                 .stripe()?

@@ -8,7 +8,7 @@
 use super::Payouts;
 use crate::db::audit::{self, AuditEvent};
 use crate::db::payouts::{self as q, NewPayout, NewStatement};
-use crate::db::{ledger, DbConn};
+use crate::db::{leases, ledger, DbConn};
 use crate::domain::account::UserId;
 use crate::domain::employment_rule::RuleConfig;
 use crate::domain::household::HouseholdStatus;
@@ -52,17 +52,46 @@ impl Payouts {
     }
 
     /// Creates the period's payouts (blocking: the command line calls it directly, the web
-    /// through [`Payouts::run`]). `progress` counts workshops.
+    /// through [`Payouts::run`]). `progress` counts workshops. One run at a time across every
+    /// node and shell: this one waits for another to finish, then finds its payouts made.
     pub fn run_blocking(
         &self,
         period: PayoutPeriod,
         by: Option<UserId>,
         progress: Option<&indicatif::ProgressBar>,
     ) -> Result<RunReport, AppError> {
+        self.run_leased(period, by, progress, Busy::Wait)
+    }
+
+    fn run_leased(
+        &self,
+        period: PayoutPeriod,
+        by: Option<UserId>,
+        progress: Option<&indicatif::ProgressBar>,
+        busy: Busy,
+    ) -> Result<RunReport, AppError> {
         let cutoff = period.cutoff();
         if cutoff > self.now() {
             return Err(AppError::invalid("period", "payout.error.period_open", &[("period", period.to_string())]));
         }
+        while !self.db.take_lease(leases::PAYOUT_RUN, RUN_LEASE)? {
+            if busy == Busy::Refuse {
+                return Err(AppError::Conflict { key: "payout.error.run_in_progress" });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+        let report = self.run_held(period, by, progress);
+        self.db.release_lease(leases::PAYOUT_RUN)?;
+        report
+    }
+
+    fn run_held(
+        &self,
+        period: PayoutPeriod,
+        by: Option<UserId>,
+        progress: Option<&indicatif::ProgressBar>,
+    ) -> Result<RunReport, AppError> {
+        let cutoff = period.cutoff();
         let mut conn = self.db.conn()?;
         let mut report = RunReport { period: period.to_string(), ..RunReport::default() };
         report.settled_lines = self.settle_due(&mut conn)?;
@@ -70,7 +99,11 @@ impl Payouts {
         if let Some(bar) = progress {
             bar.set_length(workshops.len() as u64);
         }
-        for workshop in workshops {
+        for (i, workshop) in workshops.into_iter().enumerate() {
+            if i % 200 == 199 {
+                // A long run keeps its lease (no other node or shell has taken it meanwhile).
+                self.db.take_lease(leases::PAYOUT_RUN, RUN_LEASE)?;
+            }
             let made = crate::db::tx::write(&mut conn, |c| self.create_payout(c, workshop, period, by))?;
             match made {
                 Made::Existing => report.existing += 1,
@@ -143,13 +176,24 @@ impl Payouts {
     /// Runs a period from the web (off the async workers), then sends its Stripe transfers.
     pub async fn run(&self, period: PayoutPeriod, by: Option<UserId>) -> Result<RunReport, AppError> {
         let this = self.clone();
-        let mut report = actix_web::web::block(move || this.run_blocking(period, by, None)).await??;
+        // An operator's request does not wait for a run in another shell or node: it is told.
+        let mut report = actix_web::web::block(move || this.run_leased(period, by, None, Busy::Refuse)).await??;
         let (sent, failed) = self.send_transfers(Some(period)).await?;
         report.transfers_sent = sent;
         report.transfers_failed = failed;
         Ok(report)
     }
 }
+
+/// What a run does when another holds the payout lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Busy {
+    Wait,
+    Refuse,
+}
+
+/// How long a run holds its lease before renewing it (every 200 workshops).
+const RUN_LEASE: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 
 enum Made {
     Existing,

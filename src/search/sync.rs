@@ -58,8 +58,8 @@ impl Search {
 
     /// Delivers one batch of due changes. Returns how many outbox rows it settled.
     pub async fn sync_once(&self) -> Result<usize, SearchError> {
-        let now = crate::db::now();
-        let rows = self.inner.db.run(move |conn| Ok(outbox::due(conn, SEARCH_TOPIC, now, BATCH)?)).await?;
+        // Claimed, so that of several nodes sharing Meilisearch one delivers each change.
+        let rows = self.inner.db.claim(SEARCH_TOPIC, BATCH).await?;
         if rows.is_empty() {
             return Ok(0);
         }

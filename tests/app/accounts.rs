@@ -179,7 +179,7 @@ async fn login_is_rate_limited_per_account_and_per_ip() {
 }
 
 /// Starts aiosmtpd (PyPI) on a free loopback port, delivering into a Maildir.
-fn start_smtp(dir: &std::path::Path) -> Option<(std::process::Child, u16)> {
+pub(crate) fn start_smtp(dir: &std::path::Path) -> Option<(std::process::Child, u16)> {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     smtp_on(dir, port).map(|child| (child, port))
 }

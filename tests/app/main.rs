@@ -25,6 +25,7 @@ mod journey_operator;
 mod ledger;
 mod ledger_properties;
 mod lighthouse;
+mod nodes;
 mod officials;
 mod offline_payments;
 mod ops;

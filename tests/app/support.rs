@@ -145,8 +145,10 @@ pub struct TestApp {
     pub orders: gongfang::orders::Orders,
     /// The app's payouts service.
     pub payouts: gongfang::payouts::Payouts,
-    /// Dropped (after the pool above) when the test ends.
-    _database: TestDatabase,
+    /// The database's URL (shared with [`TestApp::another_node`]s).
+    database: DatabaseUrl,
+    /// Dropped (after the pool above) when the test ends; `None` on another node.
+    _database: Option<TestDatabase>,
     _dir: tempfile::TempDir,
 }
 
@@ -186,10 +188,32 @@ impl TestApp {
         TestApp::spawn_full(options, test_clock(), adjust).await
     }
 
+    /// Starts a second app node on this app's database, with its own data dir (and embedded
+    /// search index), as a fleet behind a load balancer runs them. It adds no demo data.
+    pub async fn another_node(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let options = PrepareOptions { demo: false, history: false, progress: false };
+        TestApp::spawn_on(Some(self.database.clone()), options, test_clock(), adjust).await
+    }
+
     async fn spawn_full(options: PrepareOptions, clock: Clock, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::spawn_on(None, options, clock, adjust).await
+    }
+
+    async fn spawn_on(
+        shared: Option<DatabaseUrl>,
+        options: PrepareOptions,
+        clock: Clock,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let database = TestDatabase::create(dir.path());
-        let mut config = Config::for_data_dir(dir.path(), database.url.clone());
+        let (url, database) = match shared {
+            Some(url) => (url, None),
+            None => {
+                let database = TestDatabase::create(dir.path());
+                (database.url.clone(), Some(database))
+            }
+        };
+        let mut config = Config::for_data_dir(dir.path(), url.clone());
         config.media_dir = shared_media_dir();
         // Tests change rows and look at pages at once: the page cache re-reads the catalogue's
         // version on every request (still serving what is unchanged from memory). Its own tests
@@ -226,6 +250,7 @@ impl TestApp {
             mailer,
             orders,
             payouts,
+            database: url,
             _database: database,
             _dir: dir,
         }
@@ -237,7 +262,7 @@ impl TestApp {
 
     /// The app's `DATABASE_URL`, for running the binary against the same database.
     pub fn database_url(&self) -> String {
-        match &self._database.url {
+        match &self.database {
             DatabaseUrl::Sqlite(path) => path.display().to_string(),
             DatabaseUrl::Postgres(url) => url.clone(),
         }

@@ -1,0 +1,2 @@
+DROP TABLE leases;
+ALTER TABLE outbox DROP COLUMN claimed_by;
