@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // Operations.
         .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
+        .route("/metrics", web::get().to(crate::web::metrics::metrics))
         // Test-only hooks: 404 unless the configuration turns them on (tests only).
         .route("/test-hooks/panic-inside-write", web::post().to(panics::test_hook_panic_inside_write))
         .route("/test-hooks/panic-in-handler", web::post().to(panics::test_hook_panic_in_handler))

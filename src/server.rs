@@ -116,6 +116,7 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
         orders,
         payouts,
         reports,
+        metrics: Arc::new(web::metrics::Metrics::new(db.clone())),
         catalog: Catalog::new(db, reference, clock),
         renderer,
         pages: Arc::new(web::page_cache::PageCache::new(&config.page_cache)),
@@ -182,6 +183,7 @@ pub fn start(state: AppState, listener: TcpListener, workers: Option<usize>) -> 
                     )),
             )
             .wrap(from_fn(web::ops::request_id_header))
+            .wrap(from_fn(web::metrics::record))
             .wrap(TracingLogger::<web::ops::RedactedSpans>::new())
     })
     .shutdown_timeout(10)

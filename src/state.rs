@@ -23,6 +23,8 @@ pub struct AppState {
     pub orders: Orders,
     pub payouts: Payouts,
     pub reports: crate::reports::Reports,
+    /// This node's Prometheus metrics.
+    pub metrics: Arc<crate::web::metrics::Metrics>,
     /// Rendered anonymous storefront pages.
     pub pages: Arc<crate::web::page_cache::PageCache>,
 }

@@ -282,6 +282,11 @@ impl Catalog {
             .await
     }
 
+    /// "sqlite" or "postgres".
+    pub fn backend(&self) -> &'static str {
+        self.db.backend()
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<(), AppError> {
         self.db.run(|conn| q::ping(conn).map_err(|e| AppError::Unavailable(e.to_string()))).await

@@ -154,6 +154,17 @@ impl Db {
         self.write_blocking(move |c| Ok(leases::release(c, name, &node).map(|_| ())?))
     }
 
+    /// The pool's connections: (open, idle).
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
+    }
+
+    /// The pool's largest size.
+    pub fn pool_max(&self) -> u32 {
+        self.pool.max_size()
+    }
+
     /// "sqlite" or "postgres".
     pub fn backend(&self) -> &'static str {
         self.backend

@@ -112,6 +112,15 @@ pub fn unclaim(conn: &mut DbConn, ids: &[i64], at: NaiveDateTime) -> QueryResult
         .execute(conn)
 }
 
+/// What waits per topic: undelivered rows, and when the oldest was recorded.
+pub fn backlog(conn: &mut DbConn) -> QueryResult<Vec<(String, i64, Option<NaiveDateTime>)>> {
+    outbox::table
+        .filter(outbox::done_at.is_null())
+        .group_by(outbox::topic)
+        .select((outbox::topic, diesel::dsl::count_star(), diesel::dsl::min(outbox::created_at)))
+        .load(conn)
+}
+
 /// Rows not yet delivered.
 pub fn pending(conn: &mut DbConn, topic: &str) -> QueryResult<i64> {
     outbox::table.filter(outbox::topic.eq(topic)).filter(outbox::done_at.is_null()).count().get_result(conn)

@@ -145,6 +145,11 @@ impl MeiliEngine {
         Ok(MeiliEngine { client, http, url, index: config.index.clone(), settings })
     }
 
+    /// Whether Meilisearch answers its health check.
+    pub async fn health(&self) -> Result<(), SearchError> {
+        within(Duration::from_secs(2), self.client.health()).await.map(|_| ())
+    }
+
     /// Waits for a task and turns a failed task into an error.
     async fn wait(&self, task: TaskInfo) -> Result<Task, SearchError> {
         let done = within(

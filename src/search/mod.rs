@@ -251,6 +251,14 @@ impl Search {
         })
     }
 
+    /// Whether the engine answers (the embedded one always does once opened).
+    pub async fn health(&self) -> Result<(), SearchError> {
+        match &*self.inner.engine {
+            Engine::Meili(m) => m.health().await,
+            Engine::Embedded(_) => Ok(()),
+        }
+    }
+
     /// Which engine answers: `meilisearch` or `embedded`.
     pub fn engine_name(&self) -> &'static str {
         self.inner.engine.name()

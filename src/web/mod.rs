@@ -7,6 +7,7 @@ pub mod errors;
 pub mod forms;
 pub mod input;
 pub mod lang;
+pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod page_cache;

@@ -1,6 +1,5 @@
 //! Liveness, readiness and the request-id header.
 
-use crate::error::AppError;
 use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -14,10 +13,32 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
-/// `GET /readyz`: the database answers.
-pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    state.catalog.ping().await?;
-    Ok(HttpResponse::Ok().content_type("text/plain").body("ready"))
+/// `GET /readyz`: each dependency's state, a line each. 503 when the database does not
+/// answer (the node can do nothing); a search engine that does not answer is named but keeps
+/// the node ready, since the rest of the shop works without it and a balancer would otherwise
+/// drain every node at once.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let database = state.catalog.ping().await;
+    let search = state.search.health().await;
+    let line = |ok: bool, what: &str| if ok { format!("ok ({what})") } else { format!("unavailable ({what})") };
+    let mail = if state.config.mail.smtp_url.is_some() { "smtp" } else { "files in the data dir" };
+    let body = format!(
+        "database: {}\nsearch: {}\nmail: {mail}\n",
+        line(database.is_ok(), state.catalog.backend()),
+        line(search.is_ok(), state.search.engine_name()),
+    );
+    if let Err(e) = &search {
+        tracing::warn!(error = %e, "readiness: the search engine does not answer");
+    }
+    match database {
+        Ok(()) => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(format!("ready\n{body}")),
+        Err(e) => {
+            tracing::error!(error = %e, "readiness: the database does not answer");
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain; charset=utf-8")
+                .body(format!("not ready\n{body}"))
+        }
+    }
 }
 
 /// Middleware: echoes the request id (the one in every log line of the request) as
