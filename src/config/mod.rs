@@ -124,6 +124,9 @@ pub struct Config {
     pub reports: crate::domain::employment_rule::RuleConfig,
     /// Stripe payments; without it orders are paid offline, confirmed by staff.
     pub stripe: Option<StripeConfig>,
+    /// How long a node holds the outbox rows it claimed before another node may deliver them
+    /// (`GONGFANG_OUTBOX_LEASE_SECS`, 600): longer than any one delivery takes.
+    pub outbox_lease: Duration,
     /// Test-only hooks (`/test-hooks/…`, such as a panic forced inside a write). Only the
     /// integration tests turn them on; no variable or file sets them.
     pub test_hooks: bool,
@@ -343,6 +346,7 @@ impl Config {
             payouts: commerce::payouts_from_env(env)?,
             reports: commerce::reports_from_env(env)?,
             stripe: commerce::stripe_from_env(env)?,
+            outbox_lease: secs("GONGFANG_OUTBOX_LEASE_SECS", 600, 86_400)?,
             test_hooks: false,
         })
     }
@@ -390,6 +394,7 @@ impl Config {
             payouts: PayoutsConfig::default(),
             reports: crate::domain::employment_rule::RuleConfig::default(),
             stripe: None,
+            outbox_lease: Duration::from_secs(600),
             test_hooks: false,
         }
     }

@@ -107,6 +107,8 @@ pub struct Db {
     sqlite_writer: Option<std::sync::Arc<std::sync::Mutex<()>>>,
     /// This handle's name in outbox claims and leases (see [`Db::node`]).
     node: std::sync::Arc<str>,
+    /// How long a claim holds outbox rows ([`outbox::LEASE`] unless configured).
+    outbox_lease: chrono::TimeDelta,
 }
 
 impl Db {
@@ -119,7 +121,19 @@ impl Db {
         let pool =
             r2d2::Pool::builder().max_size(pool_size).connection_timeout(Duration::from_secs(10)).build(manager)?;
         let sqlite_writer = matches!(url, DatabaseUrl::Sqlite(_)).then(Default::default);
-        Ok(Db { pool, backend: url.backend_name(), sqlite_writer, node: node_name().into() })
+        Ok(Db {
+            pool,
+            backend: url.backend_name(),
+            sqlite_writer,
+            node: node_name().into(),
+            outbox_lease: outbox::LEASE,
+        })
+    }
+
+    /// This handle with claims of outbox rows held for `lease` (`GONGFANG_OUTBOX_LEASE_SECS`).
+    pub fn with_outbox_lease(mut self, lease: Duration) -> Db {
+        self.outbox_lease = chrono::TimeDelta::from_std(lease).unwrap_or(outbox::LEASE);
+        self
     }
 
     /// The name this node gives in outbox claims and leases: the host, the process and a
@@ -131,8 +145,8 @@ impl Db {
     /// Claims due outbox rows of `topic` for this node ([`outbox::claim`]), in a write
     /// transaction of their own.
     pub fn claim_blocking(&self, topic: &'static str, limit: i64) -> Result<Vec<outbox::OutboxRow>, AppError> {
-        let node = self.node.clone();
-        self.write_blocking(move |c| Ok(outbox::claim(c, topic, &node, now(), outbox::LEASE, limit)?))
+        let (node, lease) = (self.node.clone(), self.outbox_lease);
+        self.write_blocking(move |c| Ok(outbox::claim(c, topic, &node, now(), lease, limit)?))
     }
 
     /// [`Db::claim_blocking`] off the async workers.

@@ -15,6 +15,7 @@ mod consent;
 mod crawl;
 mod demo_history;
 mod errors;
+mod fleet;
 mod forms;
 mod i18n;
 mod integrity;
