@@ -48,6 +48,9 @@ mod connection {
     }
 }
 
+/// The PostgreSQL advisory lock held while migrating (any number the app uses for nothing else).
+const MIGRATION_LOCK: i64 = 0x6766_6d69_6772;
+
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
@@ -243,7 +246,15 @@ impl Db {
         let mut conn = self.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
         let ran = match &mut *conn {
             DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-            DbConn::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+            DbConn::Postgresql(c) => {
+                // Nodes of a fleet start at once: one migrates while the others wait, then
+                // find nothing left to do.
+                c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                    .map_err(|e| anyhow::anyhow!("waiting for the migration lock: {e}"))?;
+                let ran = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+                let _ = c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+                ran
+            }
         };
         ran.map_err(|e| anyhow::anyhow!("migration failed: {e}"))
     }

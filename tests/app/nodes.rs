@@ -239,3 +239,23 @@ async fn two_payout_runs_at_once_make_each_payout_once() {
     let (code, out) = app.audit_verify();
     assert_eq!(code, Some(0), "{out}");
 }
+
+#[tokio::test]
+async fn nodes_that_start_at_once_on_a_new_postgresql_database_migrate_it_once() {
+    let Some(base) = crate::support::postgres_base_url() else {
+        // SQLite is one node's database: nothing to race.
+        return;
+    };
+    let database = crate::support::TestDatabase::on_postgres(base);
+    let nodes: Vec<_> = (0..4)
+        .map(|_| {
+            let url = database.url.clone();
+            std::thread::spawn(move || gongfang::db::Db::connect(&url, 1).unwrap().migrate().map_err(|e| e.to_string()))
+        })
+        .collect();
+    let ran: Vec<usize> = nodes.into_iter().map(|n| n.join().unwrap().unwrap()).collect();
+    // One node ran every migration; the others, having waited, found none left.
+    assert_eq!(ran.iter().filter(|&&n| n > 0).count(), 1, "{ran:?}");
+    let versions = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres")).unwrap().count();
+    assert_eq!(ran.iter().sum::<usize>(), versions, "{ran:?}");
+}
