@@ -96,14 +96,18 @@ if "sqlite" in backends and "postgres" in backends:
             None if worst is None else worst >= 0.8)
 for b in backends:
     for s in scales:
-        worst = None
+        worst, worst_route = None, None
         for route in ("list_uncached", "product_uncached", "search_uncached", "home_again", "list_again",
                       "product_again", "search_again"):
             p50, p99 = med(b, s, route, "p50"), med(b, s, route, "p99")
-            if p50 and p99:
-                worst = p99 / p50 if worst is None else max(worst, p99 / p50)
-        row(f"p99 ÷ p50 at 16 connections, the highest over pages ({b}, {s})", fmt(worst, ".1f"), "≤ 3",
-            None if worst is None else worst <= 3)
+            if p50 and p99 and (worst is None or p99 / p50 > worst):
+                worst, worst_route = p99 / p50, route
+        # /healthz does no work: its own tail is what the shared machine (wrk and the server on
+        # two cores) adds, printed beside so that a page's tail can be told from the machine's.
+        h50, h99 = med(b, s, "healthz", "p50"), med(b, s, "healthz", "p99")
+        machine = f"; `/healthz` {h99 / h50:.1f}" if h50 and h99 else ""
+        row(f"p99 ÷ p50 at 16 connections, the highest over pages ({b}, {s}: {worst_route}{machine})",
+            fmt(worst, ".1f"), "≤ 3", None if worst is None else worst <= 3)
 for b in backends:
     for s in scales:
         pages = {k[2]: v for k, v in size.items() if k[0] == b and k[1] == s}

@@ -3,12 +3,14 @@
 --   list     /products over filter combinations, sorts and pages (min_price varies per request)
 --   product  /products/{slug} over the slugs in SLUGS (a file, one per line), with ?n= per request
 --   search   /search over a few queries, sorts and pages, with &n= per request
+--   paths    the paths in PATHS (a file, one per line), in turn: for a peer shop with no page
+--            cache, whose own URLs are not ours
 -- START offsets the request counter, so that each round of a benchmark walks new URLs.
 local walk = os.getenv("WALK") or "list"
 local n = tonumber(os.getenv("START") or "0")
 local slugs = {}
-if walk == "product" then
-  for line in io.lines(os.getenv("SLUGS")) do
+if walk == "product" or walk == "paths" then
+  for line in io.lines(os.getenv(walk == "paths" and "PATHS" or "SLUGS")) do
     if #line > 0 then slugs[#slugs + 1] = line end
   end
 end
@@ -21,7 +23,9 @@ local search_sorts = {"relevance", "price_asc", "price_desc", "newest"}
 request = function()
   n = n + 1
   local path
-  if walk == "product" then
+  if walk == "paths" then
+    path = slugs[n % #slugs + 1]
+  elseif walk == "product" then
     path = string.format("/products/%s?n=%d", slugs[n % #slugs + 1], n)
   elseif walk == "search" then
     path = string.format("/search?q=%s&sort=%s&page=%d&n=%d", queries[n % #queries + 1],

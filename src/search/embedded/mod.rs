@@ -6,6 +6,7 @@
 //! new directory and then replaces `CURRENT`, so searches keep answering from the old index
 //! until the new one is complete; a running server notices the change on its next sync tick.
 
+mod facets;
 mod query;
 mod schema;
 
@@ -18,9 +19,9 @@ use query::{collect, filters, text_query};
 use schema::{fields, same_fields, schema, to_tantivy, IndexTokenizer, TOKENIZER};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
-use tantivy::collector::{FacetCollector, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query};
-use tantivy::schema::{Facet, Value};
+use tantivy::schema::Value;
 use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
 const WRITER_MEMORY: usize = 50_000_000;
@@ -37,6 +38,8 @@ struct Live {
     fields: schema::Fields,
     /// Opened on first write, so that a read-only process never takes the writer lock.
     writer: Mutex<Option<IndexWriter>>,
+    /// Each segment's facet dictionary, read once (see [`facets`]).
+    facet_tables: facets::FacetTables,
 }
 
 /// The embedded engine.
@@ -97,7 +100,14 @@ impl EmbeddedEngine {
         index.tokenizers().register(TOKENIZER, IndexTokenizer(self.analyzer.clone()));
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(failed)?;
         let fields = fields(&index.schema(), &self.settings)?;
-        let live = Live { name: name.to_owned(), index, reader, fields, writer: Mutex::new(None) };
+        let live = Live {
+            name: name.to_owned(),
+            index,
+            reader,
+            fields,
+            writer: Mutex::new(None),
+            facet_tables: facets::FacetTables::default(),
+        };
         *self.live.write().map_err(failed)? = Some(Arc::new(live));
         Ok(())
     }
@@ -180,10 +190,8 @@ impl EmbeddedEngine {
         let query: Box<dyn Query> =
             if clauses.is_empty() { Box::new(AllQuery) } else { Box::new(BooleanQuery::new(clauses)) };
         let searcher = live.reader.searcher();
-        let mut facets = FacetCollector::for_field("facets");
-        for name in FACETS {
-            facets.add_facet(Facet::from_path([name]));
-        }
+        let facets =
+            if q.facets { Some(live.facet_tables.counter(&searcher, self.settings.max_values_per_facet())?) } else { None };
         let max_hits = self.settings.max_total_hits();
         let limit = q.limit.min(max_hits.saturating_sub(q.offset)).max(1);
         let top = TopDocs::with_limit(limit).and_offset(q.offset);
@@ -217,16 +225,9 @@ impl EmbeddedEngine {
             }
         }
         let mut out = super::Facets::new();
-        if q.facets {
-            let cap = self.settings.max_values_per_facet();
-            for name in FACETS {
-                let mut values: Vec<(String, u64)> = facet_counts
-                    .get(Facet::from_path([name]))
-                    .filter_map(|(f, n)| f.to_path().last().map(|v| ((*v).to_owned(), n)))
-                    .collect();
-                values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                values.truncate(cap);
-                out.insert(name.to_owned(), values.into_iter().collect());
+        if let Some(counted) = facet_counts {
+            for (name, values) in FACETS.iter().zip(counted.0) {
+                out.insert((*name).to_owned(), values.into_iter().collect());
             }
         }
         Ok(EngineResults { hits, total: total as u64, facets: out })

@@ -7,7 +7,8 @@ use crate::search::settings::SearchSettings;
 use crate::search::text::{typo_budget, QueryPlan};
 use crate::search::{EngineQuery, SearchError};
 use std::ops::Bound;
-use tantivy::collector::{Collector, Count, FacetCollector, FacetCounts};
+use super::facets::{FacetCounter, FacetTotals};
+use tantivy::collector::{Collector, Count};
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, Schema};
 use tantivy::{DocAddress, Term};
@@ -118,13 +119,13 @@ pub(super) fn filters(schema: &Schema, q: &EngineQuery) -> Result<Vec<Box<dyn Qu
     Ok(out)
 }
 
-pub(super) type Collected = (Vec<DocAddress>, usize, FacetCounts);
+pub(super) type Collected = (Vec<DocAddress>, usize, Option<FacetTotals>);
 
 pub(super) fn collect<K, C>(
     searcher: &tantivy::Searcher,
     query: &dyn Query,
     top: C,
-    facets: FacetCollector,
+    facets: Option<FacetCounter>,
 ) -> Result<Collected, SearchError>
 where
     C: Collector<Fruit = Vec<(K, DocAddress)>>,
