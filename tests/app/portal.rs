@@ -345,7 +345,7 @@ async fn withdrawing_consent_in_the_portal_reaches_pages_api_and_search_within_t
 #[tokio::test]
 async fn withdrawing_consent_reaches_meilisearch_within_two_seconds() {
     let Some((url, key)) = crate::support::meili_from_env() else {
-        crate::support::skip(
+        crate::support::skip_meilisearch(
             "no Meilisearch in this run (TEST_MEILI_URL): the consent test ran on the embedded engine only",
         );
         return;
