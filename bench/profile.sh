@@ -60,4 +60,4 @@ WALK=$WALK START=50000000 SLUGS="$work/slugs" wrk -t1 -c16 -d"$DURATION" --laten
 wait "$recorder" || true
 echo "== $WALK ($BACKEND, $SCALE): self time by function, over 1%"
 perf report -i "$work/perf.data" --no-children --sort symbol --percent-limit 1 --stdio 2>/dev/null \
-  | grep -E '^ +[0-9.]+%' | head -40
+  | grep -E '^ +[0-9.]+%' | sed -E 's/[[:space:]-]+$//' | cut -c1-160 | head -40

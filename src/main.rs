@@ -14,6 +14,12 @@ use std::process::ExitCode;
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::EnvFilter;
 
+// mimalloc instead of glibc's malloc: a page draws many short-lived strings, and glibc's
+// consolidation of freed chunks was about a quarter of a product page's CPU in the profile
+// (bench/profile.sh, issue 18).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::from_env() {

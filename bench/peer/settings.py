@@ -1,9 +1,9 @@
 """Settings of the peer shop (django-oscar) that bench/peer.sh measures against Gongfang.
 
 Oscar as its getting-started guide sets it up, with production switches: DEBUG off, cached
-template loaders (Django's default when DEBUG is off), SQLite, and Haystack's simple backend
-(database search, Oscar's documented default without a search server). PEER_DIR holds the
-database.
+template loaders (Django's default when DEBUG is off), SQLite, and Haystack over Whoosh (an
+embedded engine, as ours is; Oscar lists and searches its catalogue through Haystack). PEER_DIR
+holds the database and the index.
 """
 import os
 
@@ -25,7 +25,9 @@ DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.path
 STATIC_URL = "/static/"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = os.path.join(BASE, "media")
-HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
+HAYSTACK_CONNECTIONS = {
+    "default": {"ENGINE": "haystack.backends.whoosh_backend.WhooshEngine", "PATH": os.path.join(BASE, "whoosh")}
+}
 OSCAR_DEFAULT_CURRENCY = "CNY"
 INSTALLED_APPS = [
     "django.contrib.admin",
