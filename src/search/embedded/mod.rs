@@ -190,8 +190,11 @@ impl EmbeddedEngine {
         let query: Box<dyn Query> =
             if clauses.is_empty() { Box::new(AllQuery) } else { Box::new(BooleanQuery::new(clauses)) };
         let searcher = live.reader.searcher();
-        let facets =
-            if q.facets { Some(live.facet_tables.counter(&searcher, self.settings.max_values_per_facet())?) } else { None };
+        let facets = if q.facets {
+            Some(live.facet_tables.counter(&searcher, self.settings.max_values_per_facet())?)
+        } else {
+            None
+        };
         let max_hits = self.settings.max_total_hits();
         let limit = q.limit.min(max_hits.saturating_sub(q.offset)).max(1);
         let top = TopDocs::with_limit(limit).and_offset(q.offset);

@@ -1,13 +1,13 @@
 //! Turning a query plan and filters into tantivy queries, and collecting hits, counts and
 //! facets in one pass.
 
+use super::facets::{FacetCounter, FacetTotals};
 use super::failed;
 use super::schema::{field, keyword_field, Fields};
 use crate::search::settings::SearchSettings;
 use crate::search::text::{typo_budget, QueryPlan};
 use crate::search::{EngineQuery, SearchError};
 use std::ops::Bound;
-use super::facets::{FacetCounter, FacetTotals};
 use tantivy::collector::{Collector, Count};
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, Schema};
