@@ -22,6 +22,7 @@ pub mod refunds;
 pub mod reports;
 pub mod schema;
 pub mod seals;
+pub mod search_log;
 pub mod tx;
 pub mod wages;
 pub mod writes;

@@ -84,7 +84,9 @@ pub fn insert(conn: &mut DbConn, topic: &str, item_key: &str) -> QueryResult<usi
 
 /// Marks rows delivered.
 pub fn mark_done(conn: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(outbox::table.filter(outbox::id.eq_any(ids.to_vec())))
+    // A row already done keeps its time: nodes following the search log mark what the first
+    // of them applied, and the purge counts from then.
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids.to_vec())).filter(outbox::done_at.is_null()))
         .set(outbox::done_at.eq(Some(now)))
         .execute(conn)
 }
@@ -124,6 +126,15 @@ pub fn backlog(conn: &mut DbConn) -> QueryResult<Vec<(String, i64, Option<NaiveD
 /// Rows not yet delivered.
 pub fn pending(conn: &mut DbConn, topic: &str) -> QueryResult<i64> {
     outbox::table.filter(outbox::topic.eq(topic)).filter(outbox::done_at.is_null()).count().get_result(conn)
+}
+
+/// Rows not yet delivered, and when the oldest was made.
+pub fn pending_since(conn: &mut DbConn, topic: &str) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    outbox::table
+        .filter(outbox::topic.eq(topic))
+        .filter(outbox::done_at.is_null())
+        .select((diesel::dsl::count_star(), diesel::dsl::min(outbox::created_at)))
+        .first(conn)
 }
 
 /// The newest row id of a topic (0 when there is none).

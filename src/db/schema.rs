@@ -192,6 +192,7 @@ diesel::table! {
         done_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         claimed_by -> Nullable<Text>,
+        txid -> BigInt,
     }
 }
 

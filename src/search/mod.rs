@@ -213,9 +213,9 @@ struct Inner {
 }
 
 impl Search {
-    /// Builds the service. The embedded engine is opened here (and filled through the
-    /// outbox if it had to be created); Meilisearch is set up by the worker, so that a
-    /// server that is down does not stop the start.
+    /// Builds the service. The embedded engine is opened here (and filled by the worker if
+    /// it is new); Meilisearch is set up by the worker, so that a server that is down does
+    /// not stop the start.
     pub fn open(config: SearchConfig, db: Db, reference: Arc<Reference>, clock: Clock) -> anyhow::Result<Search> {
         let settings = Arc::new(SearchSettings::load()?);
         let analyzer = Analyzer::new();
@@ -226,11 +226,8 @@ impl Search {
             }
             None => {
                 let e = EmbeddedEngine::new(config.embedded_dir.clone(), analyzer.clone(), settings.clone());
-                if e.setup().map_err(|e| anyhow::anyhow!("search index in {}: {e}", config.embedded_dir.display()))? {
-                    let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
-                    let queued = crate::db::outbox::queue_all_products(&mut conn)?;
-                    tracing::info!(queued, "created the embedded search index; filling it from the catalogue");
-                }
+                // A new index has no log position: the worker fills it from the catalogue.
+                e.setup().map_err(|e| anyhow::anyhow!("search index in {}: {e}", config.embedded_dir.display()))?;
                 Engine::Embedded(e)
             }
         };

@@ -1,11 +1,17 @@
 //! Keeping the index in step with the catalogue. Database triggers write every change that
-//! touches a product's document to the outbox; the worker here reads due rows in batches,
-//! builds the current documents, sends upserts and removals, waits for the engine to apply
-//! them, and marks the rows done. If the engine is down, the rows wait with a growing delay:
-//! nothing is lost, only late. A rebuild fills a fresh index and swaps it in.
+//! touches a product's document to the outbox; the worker here reads them in batches, builds
+//! the current documents, sends upserts and removals, waits for the engine to apply them, and
+//! marks the rows done. A rebuild fills a fresh index and swaps it in.
+//!
+//! Meilisearch is one index for every node, so its rows are claimed: one node delivers each.
+//! If it is down, the rows wait with a growing delay: nothing is lost, only late. The
+//! embedded engine is an index per node, so each node follows the whole log from its own
+//! position ([`crate::db::search_log`]), saved with the index; a node whose index is new, or
+//! that was away longer than the log is kept, fills its index from the catalogue first.
 
 use super::{Engine, Search, SearchError};
 use crate::db::outbox::{self, SEARCH_TOPIC};
+use crate::db::search_log::{self, LogPosition};
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -14,8 +20,14 @@ use std::time::{Duration, Instant};
 const BATCH: i64 = 500;
 /// Products per page when rebuilding.
 const REBUILD_PAGE: i64 = 1_000;
-/// How long delivered rows are kept (a rebuild replays the ones newer than its start).
+/// How long delivered rows are kept (a rebuild replays the ones newer than its start, and a
+/// node following the log may be this far behind).
 const KEEP_DONE: chrono::Duration = chrono::Duration::hours(24);
+/// An embedded index whose position was saved longer ago than this may have missed rows the
+/// purge took: it is filled again from the catalogue.
+const FOLLOW_STALE: chrono::Duration = chrono::Duration::hours(20);
+/// How often an idle node saves its unchanged position, so that a restart can tell it was current.
+const FOLLOW_TOUCH: chrono::Duration = chrono::Duration::minutes(5);
 
 /// The delay before the next attempt after `attempts` failures: doubling from a quarter
 /// second, capped.
@@ -56,9 +68,43 @@ impl Search {
         Ok(())
     }
 
-    /// Delivers one batch of due changes. Returns how many outbox rows it settled.
+    /// Delivers one batch of changes to the index. Returns how many outbox rows it applied.
     pub async fn sync_once(&self) -> Result<usize, SearchError> {
-        // Claimed, so that of several nodes sharing Meilisearch one delivers each change.
+        match &*self.inner.engine {
+            Engine::Meili(_) => self.deliver_claimed().await,
+            Engine::Embedded(e) => self.follow_once(e).await,
+        }
+    }
+
+    /// This node's own index: the next batch of the log after its position.
+    async fn follow_once(&self, engine: &super::embedded::EmbeddedEngine) -> Result<usize, SearchError> {
+        let saved = engine.position()?;
+        let Some(saved) = saved.filter(|s| chrono::Utc::now() - s.at < FOLLOW_STALE) else {
+            tracing::info!("filling this node's search index from the catalogue");
+            let report = self.rebuild(None).await?;
+            return Ok(report.documents.max(1));
+        };
+        let after = saved.position;
+        let entries = self.inner.db.run(move |conn| Ok(search_log::read_after(conn, after, BATCH)?)).await?;
+        let Some(last) = entries.last().map(|(p, _)| *p) else {
+            if chrono::Utc::now() - saved.at > FOLLOW_TOUCH {
+                engine.save_position(after)?;
+            }
+            return Ok(0);
+        };
+        let products: BTreeSet<i64> = entries.iter().filter_map(|(_, key)| key.parse().ok()).collect();
+        let (docs, deletes) = self.documents(products.into_iter().collect()).await?;
+        self.apply(docs, deletes).await?;
+        engine.save_position(last)?;
+        let ids: Vec<i64> = entries.iter().map(|(p, _)| p.id).collect();
+        let done = crate::db::now();
+        self.inner.db.run(move |conn| Ok(outbox::mark_done(conn, &ids, done)?)).await?;
+        Ok(entries.len())
+    }
+
+    /// Meilisearch: due rows claimed for this node, so that of several nodes sharing it one
+    /// delivers each change.
+    async fn deliver_claimed(&self) -> Result<usize, SearchError> {
         let rows = self.inner.db.claim(SEARCH_TOPIC, BATCH).await?;
         if rows.is_empty() {
             return Ok(0);
@@ -101,9 +147,32 @@ impl Search {
         }
     }
 
-    /// Outbox rows not yet delivered.
+    /// Changes not yet in the index: for Meilisearch the rows no node has delivered, for the
+    /// embedded engine those after this node's position (at least 1 while it is unfilled).
     pub async fn pending(&self) -> Result<i64, SearchError> {
-        Ok(self.inner.db.run(|conn| Ok(outbox::pending(conn, SEARCH_TOPIC)?)).await?)
+        Ok(self.behind().await?.0)
+    }
+
+    /// [`Search::pending`] with the time the oldest of them was made.
+    pub async fn behind(&self) -> Result<(i64, Option<chrono::NaiveDateTime>), SearchError> {
+        let position = match &*self.inner.engine {
+            Engine::Meili(_) => None,
+            Engine::Embedded(e) => Some(e.position()?.map(|s| s.position)),
+        };
+        Ok(self
+            .inner
+            .db
+            .run(move |conn| {
+                Ok(match position {
+                    None => outbox::pending_since(conn, SEARCH_TOPIC)?,
+                    Some(Some(p)) => search_log::behind(conn, p)?,
+                    Some(None) => {
+                        let (n, oldest) = search_log::behind(conn, LogPosition::START)?;
+                        (n.max(1), oldest)
+                    }
+                })
+            })
+            .await?)
     }
 
     /// Rebuilds the index from the catalogue into a fresh one and swaps it in; searches keep
@@ -112,11 +181,17 @@ impl Search {
     pub async fn rebuild(&self, progress: Option<&indicatif::ProgressBar>) -> Result<RebuildReport, SearchError> {
         let started = Instant::now();
         let today = self.inner.clock.today();
-        // Changes after this row may be missing from what the rebuild reads.
-        let (mark, total) = self
+        // Changes after this row (this log position) may be missing from what the rebuild reads.
+        let (mark, from, total) = self
             .inner
             .db
-            .run(move |conn| Ok((outbox::last_id(conn, SEARCH_TOPIC)?, crate::db::catalog::count_listed(conn, today)?)))
+            .run(move |conn| {
+                Ok((
+                    outbox::last_id(conn, SEARCH_TOPIC)?,
+                    search_log::head(conn)?,
+                    crate::db::catalog::count_listed(conn, today)?,
+                ))
+            })
             .await?;
         if let Some(p) = progress {
             p.set_length(u64::try_from(total).unwrap_or(0));
@@ -156,9 +231,11 @@ impl Search {
         let engine_task_time = match (target, &*engine) {
             (Target::Meili(r), Engine::Meili(m)) => m.rebuild_finish(r).await?,
             (Target::Embedded(r), Engine::Embedded(e)) => {
-                super::blocking(move || r.finish()).await?;
+                // The new index follows the log from where the catalogue was read; other
+                // nodes' indexes and the log itself are left as they are.
+                super::blocking(move || r.finish(from)).await?;
                 e.refresh()?;
-                Duration::ZERO
+                return Ok(RebuildReport { documents, engine_task_time: Duration::ZERO, elapsed: started.elapsed() });
             }
             _ => return Err(SearchError::Failed("rebuild target does not match the engine".into())),
         };

@@ -112,7 +112,7 @@ impl Metrics {
     }
 
     /// Reads the scrape-time figures and encodes everything.
-    pub async fn render(&self) -> Result<String, AppError> {
+    pub async fn render(&self, search: &crate::search::Search) -> Result<String, AppError> {
         let (open, idle) = self.db.pool_state();
         self.pool_open.set(i64::from(open));
         self.pool_idle.set(i64::from(idle));
@@ -128,10 +128,10 @@ impl Metrics {
             let labels = TopicLabels { topic };
             self.outbox_depth.get_or_create(&labels).set(count);
             self.outbox_age.get_or_create(&labels).set(age);
-            if labels.topic == outbox::SEARCH_TOPIC {
-                self.search_lag.set(age);
-            }
         }
+        // The search lag is this node's: with the embedded engine each node has its own index.
+        let (_, oldest) = search.behind().await.map_err(|e| AppError::Internal(anyhow::anyhow!("search lag: {e}")))?;
+        self.search_lag.set(oldest.map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0));
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("encoding metrics: {e}")))?;
@@ -161,6 +161,6 @@ pub async fn record(
 
 /// `GET /metrics`.
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let text = state.metrics.render().await?;
+    let text = state.metrics.render(&state.search).await?;
     Ok(HttpResponse::Ok().content_type("application/openmetrics-text; version=1.0.0; charset=utf-8").body(text))
 }

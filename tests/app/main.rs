@@ -46,6 +46,7 @@ mod review_privacy;
 mod schema;
 mod sealed_books;
 mod search;
+mod search_nodes;
 mod seed;
 mod stripe;
 mod stripe_reconcile;

@@ -146,7 +146,7 @@ pub struct TestApp {
     /// The app's payouts service.
     pub payouts: gongfang::payouts::Payouts,
     /// The database's URL (shared with [`TestApp::another_node`]s).
-    database: DatabaseUrl,
+    pub database: DatabaseUrl,
     /// Dropped (after the pool above) when the test ends; `None` on another node.
     _database: Option<TestDatabase>,
     _dir: tempfile::TempDir,

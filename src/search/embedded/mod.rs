@@ -7,12 +7,14 @@
 //! until the new one is complete; a running server notices the change on its next sync tick.
 
 mod facets;
+pub mod position;
 mod query;
 mod schema;
 
 use super::document::ProductDocument;
 use super::text::Analyzer;
 use super::{EngineHit, EngineQuery, EngineResults, SearchError, FACETS};
+use crate::db::search_log::LogPosition;
 use crate::domain::listing::SearchSort;
 use crate::search::settings::SearchSettings;
 use query::{collect, filters, text_query};
@@ -40,6 +42,8 @@ struct Live {
     writer: Mutex<Option<IndexWriter>>,
     /// Each segment's facet dictionary, read once (see [`facets`]).
     facet_tables: facets::FacetTables,
+    /// Where this index stands in the search log (see [`position`]); none until it is filled.
+    position: Mutex<Option<position::Saved>>,
 }
 
 /// The embedded engine.
@@ -57,7 +61,7 @@ impl EmbeddedEngine {
     }
 
     /// Opens the live index, creating an empty one if there is none or its fields are out of
-    /// date. Returns true when it had to create one (the caller then queues every product).
+    /// date. Returns true when it had to create one (it has no log position until filled).
     pub fn setup(&self) -> Result<bool, SearchError> {
         std::fs::create_dir_all(&self.root).map_err(failed)?;
         let wanted = schema(&self.settings);
@@ -107,6 +111,7 @@ impl EmbeddedEngine {
             fields,
             writer: Mutex::new(None),
             facet_tables: facets::FacetTables::default(),
+            position: Mutex::new(position::read(&self.root.join(name))),
         };
         *self.live.write().map_err(failed)? = Some(Arc::new(live));
         Ok(())
@@ -118,6 +123,19 @@ impl EmbeddedEngine {
             .map_err(failed)?
             .clone()
             .ok_or_else(|| SearchError::Unavailable("the embedded index is not open yet".into()))
+    }
+
+    /// Where the live index stands in the search log, and when that was saved.
+    pub fn position(&self) -> Result<Option<position::Saved>, SearchError> {
+        Ok(*self.live()?.position.lock().map_err(failed)?)
+    }
+
+    /// Records that the live index holds every change up to `at` (after applying them).
+    pub fn save_position(&self, at: LogPosition) -> Result<(), SearchError> {
+        let live = self.live()?;
+        let saved = position::write(&self.root.join(&live.name), at)?;
+        *live.position.lock().map_err(failed)? = Some(saved);
+        Ok(())
     }
 
     /// Switches to the index `CURRENT` names if another process rebuilt it.
@@ -255,10 +273,12 @@ impl EmbeddedRebuild {
         Ok(())
     }
 
-    /// Commits, waits for merges and points `CURRENT` at the new index.
-    pub fn finish(mut self) -> Result<(), SearchError> {
+    /// Commits, waits for merges, records the log position the catalogue was read from and
+    /// points `CURRENT` at the new index.
+    pub fn finish(mut self, from: LogPosition) -> Result<(), SearchError> {
         self.writer.commit().map_err(failed)?;
         self.writer.wait_merging_threads().map_err(failed)?;
+        position::write(&self.root.join(&self.name), from)?;
         write_current(&self.root, &self.name)
     }
 }
