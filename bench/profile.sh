@@ -54,10 +54,18 @@ import json, sys
 print("\n".join(i["slug"] for i in json.load(sys.stdin)["items"]))' >"$work/slugs"
 # Warm up (templates, caches, the index), then record while walking.
 WALK=$WALK SLUGS="$work/slugs" wrk -t1 -c16 -d3s -s bench/walk.lua "$base" >/dev/null
-perf record -F 499 -g -p "$server" -o "$work/perf.data" -- sleep "${DURATION%s}" >/dev/null 2>&1 &
+# On PostgreSQL the server's backend processes do part of the work: record the whole machine
+# (wrk included, shown apart by process).
+if [ "$BACKEND" = postgres ]; then target=(-a); else target=(-p "$server"); fi
+perf record -F 499 -g "${target[@]}" -o "$work/perf.data" -- sleep "${DURATION%s}" >/dev/null 2>&1 &
 recorder=$!
 WALK=$WALK START=50000000 SLUGS="$work/slugs" wrk -t1 -c16 -d"$DURATION" --latency -s bench/walk.lua "$base" | sed -n '/Latency Distribution/,/Requests\/sec/p'
 wait "$recorder" || true
+if [ "$BACKEND" = postgres ]; then
+  echo "== $WALK ($BACKEND, $SCALE): samples by process"
+  perf report -i "$work/perf.data" --no-children --sort comm --percent-limit 1 --stdio 2>/dev/null \
+    | grep -E '^ +[0-9.]+%' | head -10
+fi
 echo "== $WALK ($BACKEND, $SCALE): self time by function, over 1%"
 perf report -i "$work/perf.data" --no-children --sort symbol --percent-limit 1 --stdio 2>/dev/null \
   | grep -E '^ +[0-9.]+%' | sed -E 's/[[:space:]-]+$//' | cut -c1-160 | head -40

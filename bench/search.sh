@@ -11,6 +11,7 @@
 #
 #   MEILI_BIN=/path/to/meilisearch bash bench/search.sh
 #   PRODUCTS=100000 DURATION=10s ROUNDS=3 bash bench/search.sh
+#   PROFILE=1 bash bench/search.sh       # also: the app's CPU per search and its perf profile
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -102,6 +103,31 @@ for round in $(seq 1 "$ROUNDS"); do
   run meili_cN "$meili" "$data/meili.lua" "$CONNECTIONS" "$round"
   run app_cN "http://127.0.0.1:$aport" "$data/app.lua" "$CONNECTIONS" "$round"
 done
+
+# PROFILE=1: where the app's own part of a Meilisearch search goes. One request at a time, as
+# the latency rows: the app's CPU per request (perf stat's task-clock over the requests
+# served) beside the p50 gap, then the app's functions over 1% of its samples.
+if [ "${PROFILE:-0}" = 1 ]; then
+  command -v perf >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf >/dev/null
+  app_pid=${pids[1]}
+  perf stat -e task-clock -x, -o "$data/stat.txt" -p "$app_pid" -- sleep "${DURATION%s}" &
+  stat_pid=$!
+  wrk -t1 -c1 -d"$DURATION" -s "$data/app.lua" "http://127.0.0.1:$aport" >"$data/wrk-stat.txt"
+  wait "$stat_pid" || true
+  python3 - "$data/stat.txt" "$data/wrk-stat.txt" <<'PY'
+import re, sys
+ms = float(next(l for l in open(sys.argv[1]) if "task-clock" in l).split(",")[0])
+reqs = int(re.search(r"(\d+) requests in", open(sys.argv[2]).read()).group(1))
+print(f"app CPU per search through Meilisearch (c1): {ms / reqs:.3f} ms over {reqs} requests")
+PY
+  perf record -F 999 -g -p "$app_pid" -o "$data/perf.data" -- sleep "${DURATION%s}" >/dev/null 2>&1 &
+  rec_pid=$!
+  wrk -t1 -c1 -d"$DURATION" -s "$data/app.lua" "http://127.0.0.1:$aport" >/dev/null
+  wait "$rec_pid" || true
+  echo "== the app's self time by function (c1, through Meilisearch), over 1%"
+  perf report -i "$data/perf.data" --no-children --sort symbol --percent-limit 1 --stdio 2>/dev/null \
+    | grep -E '^ +[0-9.]+%' | sed -E 's/[[:space:]-]+$//' | cut -c1-160 | head -30
+fi
 
 python3 - "$results" "$data/reindex-meili.txt" "$data/reindex-embedded.txt" "$PRODUCTS" <<'PY'
 import re, statistics, sys

@@ -153,6 +153,12 @@ impl Search {
         Ok(self.behind().await?.0)
     }
 
+    /// Whether this node's index follows the search log from a position of its own (the
+    /// embedded engine), rather than sharing one engine that takes the outbox (Meilisearch).
+    pub fn follows_log(&self) -> bool {
+        matches!(&*self.inner.engine, Engine::Embedded(_))
+    }
+
     /// [`Search::pending`] with the time the oldest of them was made.
     pub async fn behind(&self) -> Result<(i64, Option<chrono::NaiveDateTime>), SearchError> {
         let position = match &*self.inner.engine {
@@ -304,8 +310,10 @@ impl Search {
                 })
             };
             let wait = match outcome {
-                // More may be due: go again at once.
-                Ok(n) if n > 0 => {
+                // A full batch: more is likely due, go again at once. A partial one waits for
+                // the poll, so that under a stream of small changes (a checkout each) the index
+                // commits a few times a second, not once a change.
+                Ok(n) if n >= BATCH.unsigned_abs() as usize => {
                     failures = 0;
                     continue;
                 }

@@ -162,9 +162,13 @@ pub fn makers_of(conn: &mut DbConn, product_ids: &[i64]) -> QueryResult<Vec<Make
     if product_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<(i64, String, i32, WorkerPublicRow)> = product_makers::table
-        .inner_join(workers::table)
-        .filter(product_makers::product_id.eq_any(product_ids.to_vec()))
+    let q = product_makers::table.inner_join(workers::table).into_boxed();
+    // One product (a product page) by `=`: SQLite caches that statement, never an `IN` list.
+    let q = match product_ids {
+        [id] => q.filter(product_makers::product_id.eq(*id)),
+        _ => q.filter(product_makers::product_id.eq_any(product_ids.to_vec())),
+    };
+    let rows: Vec<(i64, String, i32, WorkerPublicRow)> = q
         .order((product_makers::product_id, product_makers::share_bp.desc(), workers::id))
         .select((
             product_makers::product_id,
@@ -184,11 +188,12 @@ pub fn images_of(conn: &mut DbConn, product_ids: &[i64]) -> QueryResult<Vec<Imag
     if product_ids.is_empty() {
         return Ok(Vec::new());
     }
-    product_images::table
-        .filter(product_images::product_id.eq_any(product_ids.to_vec()))
-        .order((product_images::product_id, product_images::position))
-        .select(ImageRow::as_select())
-        .load(conn)
+    let q = product_images::table.into_boxed();
+    let q = match product_ids {
+        [id] => q.filter(product_images::product_id.eq(*id)),
+        _ => q.filter(product_images::product_id.eq_any(product_ids.to_vec())),
+    };
+    q.order((product_images::product_id, product_images::position)).select(ImageRow::as_select()).load(conn)
 }
 
 /// Ids of every product a worker helped make (listed or not; callers filter).

@@ -77,9 +77,13 @@ pub fn listed_workshops(
 
 /// Heritage item ids practised by each of the given workshops.
 pub fn crafts_of_workshops(conn: &mut DbConn, workshop_ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
-    workshop_heritage_items::table
-        .filter(workshop_heritage_items::workshop_id.eq_any(workshop_ids.to_vec()))
-        .select((workshop_heritage_items::workshop_id, workshop_heritage_items::heritage_item_id))
+    let q = workshop_heritage_items::table.into_boxed();
+    // One workshop by `=`: SQLite caches that statement, never an `IN` list.
+    let q = match workshop_ids {
+        [id] => q.filter(workshop_heritage_items::workshop_id.eq(*id)),
+        _ => q.filter(workshop_heritage_items::workshop_id.eq_any(workshop_ids.to_vec())),
+    };
+    q.select((workshop_heritage_items::workshop_id, workshop_heritage_items::heritage_item_id))
         .order((workshop_heritage_items::workshop_id, workshop_heritage_items::heritage_item_id))
         .load(conn)
 }
