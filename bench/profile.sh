@@ -54,9 +54,15 @@ import json, sys
 print("\n".join(i["slug"] for i in json.load(sys.stdin)["items"]))' >"$work/slugs"
 # Warm up (templates, caches, the index), then record while walking.
 WALK=$WALK SLUGS="$work/slugs" wrk -t1 -c16 -d3s -s bench/walk.lua "$base" >/dev/null
-# On PostgreSQL the server's backend processes do part of the work: record the whole machine
-# (wrk included, shown apart by process).
-if [ "$BACKEND" = postgres ]; then target=(-a); else target=(-p "$server"); fi
+# On PostgreSQL the server's backend processes (one per pooled connection, there since the
+# warm-up) do part of the work: record them with the server, shown apart by process.
+pids=$server
+if [ "$BACKEND" = postgres ]; then
+  db_name=${DATABASE_URL##*/}
+  backends=$(pgrep -d, -f "postgres: .* $db_name " || true)
+  [ -n "$backends" ] && pids="$server,$backends"
+fi
+target=(-p "$pids")
 perf record -F 499 -g "${target[@]}" -o "$work/perf.data" -- sleep "${DURATION%s}" >/dev/null 2>&1 &
 recorder=$!
 WALK=$WALK START=50000000 SLUGS="$work/slugs" wrk -t1 -c16 -d"$DURATION" --latency -s bench/walk.lua "$base" | sed -n '/Latency Distribution/,/Requests\/sec/p'

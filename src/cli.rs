@@ -45,7 +45,8 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
-    /// Photo processing, as uploads get it (for checking a file or timing the pipeline).
+    /// Photo processing, as uploads get it (for checking a file or timing the pipeline), and
+    /// moving the local photos and vouchers into an object store.
     Media {
         #[command(subcommand)]
         action: MediaAction,
@@ -176,6 +177,9 @@ pub enum MediaAction {
         #[arg(long, default_value_t = 1)]
         repeat: u32,
     },
+    /// Copy the local media directory and `{data_dir}/vouchers` into the store named by
+    /// `GONGFANG_STORAGE_URL` (an S3-compatible bucket), keeping every path. Safe to run again.
+    Import,
 }
 
 /// What to do with the search index.

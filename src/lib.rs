@@ -39,4 +39,5 @@ pub mod search;
 pub mod seed;
 pub mod server;
 pub mod state;
+pub mod storage;
 pub mod web;

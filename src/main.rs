@@ -293,11 +293,14 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             let bytes = std::fs::read(&file)?;
             let limits = config.photos.clone();
             let dir = tempfile_dir()?;
+            let storage = gongfang::storage::Storage::open(&gongfang::config::StorageConfig::Local, &dir, &dir)?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             for i in 0..repeat.max(1) {
                 let started = std::time::Instant::now();
                 let photo = gongfang::media::photos::process(&bytes, &limits)?;
                 let processed = started.elapsed();
-                let stored = gongfang::media::photos::store(&photo, &dir, &format!("run-{i}"))?;
+                let stored =
+                    rt.block_on(gongfang::media::photos::store(&photo, &storage.photos, &format!("run-{i}")))?;
                 let total = started.elapsed();
                 println!(
                     "process_ms={:.3} store_ms={:.3} width={} height={} variants={:?}",
@@ -309,6 +312,18 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 );
             }
             let _ = std::fs::remove_dir_all(&dir);
+            Ok(())
+        }
+        Command::Media { action: MediaAction::Import } => {
+            if config.storage == gongfang::config::StorageConfig::Local {
+                anyhow::bail!("GONGFANG_STORAGE_URL is not set: there is no object store to copy into");
+            }
+            let store = gongfang::storage::Storage::open(&config.storage, &config.media_dir, &config.data_dir)?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let photos = rt.block_on(gongfang::storage::import_dir(&config.media_dir, &store.photos))?;
+            let vouchers =
+                rt.block_on(gongfang::storage::import_dir(&config.data_dir.join("vouchers"), &store.vouchers))?;
+            println!("copied {photos} photo files and {vouchers} voucher files into {}", store.describe());
             Ok(())
         }
     }

@@ -79,7 +79,8 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
         let logins = seed::demo_logins(&db, clock)?;
         seed::print_demo_logins(&logins);
     }
-    let portal = Portal::new(db.clone(), key.clone(), clock, config.media_dir.clone(), config.photos.clone());
+    let storage = crate::storage::Storage::open(&config.storage, &config.media_dir, &config.data_dir)?;
+    let portal = Portal::new(db.clone(), key.clone(), clock, storage.clone(), config.photos.clone());
     let payments = Payments::new(config.stripe.clone())?;
     let orders = Orders::new(
         db.clone(),
@@ -99,7 +100,7 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
         payments,
         config.public_url.clone(),
         reference.clone(),
-        (config.data_dir.join("vouchers"), config.photos.clone()),
+        (storage.clone(), config.photos.clone()),
         config.reports.clone(),
     );
     if options.demo && options.history {
@@ -116,6 +117,7 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
         orders,
         payouts,
         reports,
+        storage,
         metrics: Arc::new(web::metrics::Metrics::new(db.clone())),
         catalog: Catalog::new(db, reference, clock),
         renderer,

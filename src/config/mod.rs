@@ -3,9 +3,11 @@
 //! message that names the variable.
 
 pub mod commerce;
+pub mod storage;
 pub mod storefront;
 
 pub use commerce::{OrdersConfig, PayoutsConfig, StripeConfig};
+pub use storage::StorageConfig;
 pub use storefront::PageCacheConfig;
 
 use crate::accounts::secrets::SecretKey;
@@ -103,8 +105,10 @@ pub enum LogFormat {
 pub struct Config {
     /// Where the SQLite file, media and generated files live.
     pub data_dir: PathBuf,
-    /// Where product photos live; defaults to `{data_dir}/media`.
+    /// Where product photos live on this machine; defaults to `{data_dir}/media`.
     pub media_dir: PathBuf,
+    /// Where photos and vouchers are kept: local directories, or an S3-compatible store.
+    pub storage: StorageConfig,
     pub database: DatabaseUrl,
     pub bind: SocketAddr,
     /// Public base URL used in QR codes and emails; defaults to `http://{bind}`.
@@ -330,6 +334,7 @@ impl Config {
             ..PhotoLimits::default()
         };
         Ok(Config {
+            storage: storage::storage_from_env(env)?,
             data_dir,
             media_dir,
             database,
@@ -369,6 +374,7 @@ impl Config {
         Config {
             data_dir: data_dir.to_path_buf(),
             media_dir: data_dir.join("media"),
+            storage: StorageConfig::Local,
             database,
             bind,
             public_url: "http://127.0.0.1".into(),

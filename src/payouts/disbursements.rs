@@ -114,18 +114,15 @@ impl Payouts {
     pub async fn attach_voucher(&self, who: &Principal, statement: i64, bytes: Vec<u8>) -> Result<(), AppError> {
         self.may_attach_voucher(who, statement).await?;
         let who = who.clone();
-        let (limits, dir) = (self.photo_limits.clone(), self.voucher_dir.clone());
-        let stored = actix_web::web::block(move || {
-            let processed = crate::media::photos::process(&bytes, &limits)?;
-            let key: String =
-                format!("v{statement}-{}", crate::accounts::secrets::new_token().to_lowercase().replace('_', "-"))
-                    .chars()
-                    .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-                    .take(40)
-                    .collect();
-            crate::media::photos::store(&processed, &dir, &key)
-        })
-        .await??;
+        let limits = self.photo_limits.clone();
+        let processed = actix_web::web::block(move || crate::media::photos::process(&bytes, &limits)).await??;
+        let key: String =
+            format!("v{statement}-{}", crate::accounts::secrets::new_token().to_lowercase().replace('_', "-"))
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .take(40)
+                .collect();
+        let stored = crate::media::photos::store(&processed, &self.storage.vouchers, &key).await?;
         let width = stored.variant_widths.iter().copied().filter(|w| *w <= 1600).max().unwrap_or_default();
         let path = format!("{}/{}", stored.dir, crate::media::photos::variant_file(width, "jpg"));
         self.write(move |this, conn| {
@@ -184,11 +181,8 @@ impl Payouts {
                 Ok(path)
             })
             .await?;
-        // The path was written by attach_voucher: `photos/<key>/<width>.jpg`, no `..`.
-        if path.split('/').any(|part| part == ".." || part.is_empty()) {
-            return Err(AppError::NotFound);
-        }
-        let file = self.voucher_dir.join(path);
-        actix_web::web::block(move || std::fs::read(file)).await?.map_err(|_| AppError::NotFound)
+        // The path was written by attach_voucher: `photos/<key>/<width>.jpg`; the store
+        // refuses any other shape of key.
+        Ok(self.storage.vouchers.get(&path).await?)
     }
 }

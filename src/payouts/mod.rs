@@ -38,7 +38,7 @@ pub struct Payouts {
     pub(crate) reference: std::sync::Arc<crate::catalog::reference::Reference>,
     /// Where voucher photos are kept: outside the public media directory, served only to
     /// those who may read the statement.
-    pub(crate) voucher_dir: std::path::PathBuf,
+    pub(crate) storage: crate::storage::Storage,
     pub(crate) photo_limits: crate::media::photos::PhotoLimits,
     /// The employment rule's configuration: its statuses are the one definition of a poor
     /// household for statements and receipts, as for the reports.
@@ -56,10 +56,10 @@ impl Payouts {
         payments: Payments,
         public_url: String,
         reference: std::sync::Arc<crate::catalog::reference::Reference>,
-        vouchers: (std::path::PathBuf, crate::media::photos::PhotoLimits),
+        vouchers: (crate::storage::Storage, crate::media::photos::PhotoLimits),
         rule: crate::domain::employment_rule::RuleConfig,
     ) -> Payouts {
-        let (voucher_dir, photo_limits) = vouchers;
+        let (storage, photo_limits) = vouchers;
         Payouts {
             db,
             clock,
@@ -69,7 +69,7 @@ impl Payouts {
             payments,
             public_url,
             reference,
-            voucher_dir,
+            storage,
             photo_limits,
             rule,
         }

@@ -18,7 +18,6 @@ use crate::domain::account::Principal;
 use crate::domain::WorkshopId;
 use crate::error::AppError;
 use crate::media::photos::PhotoLimits;
-use std::path::PathBuf;
 
 /// The portal service shared by handlers.
 #[derive(Clone)]
@@ -26,7 +25,7 @@ pub struct Portal {
     pub(crate) db: Db,
     pub(crate) key: SecretKey,
     pub(crate) clock: Clock,
-    pub(crate) media_dir: PathBuf,
+    pub(crate) storage: crate::storage::Storage,
     pub(crate) photo_limits: PhotoLimits,
     /// Photo decodes running at once (each may take `max_alloc` of memory).
     pub(crate) uploads: std::sync::Arc<tokio::sync::Semaphore>,
@@ -42,9 +41,15 @@ pub enum Owned {
 }
 
 impl Portal {
-    pub fn new(db: Db, key: SecretKey, clock: Clock, media_dir: PathBuf, photo_limits: PhotoLimits) -> Portal {
+    pub fn new(
+        db: Db,
+        key: SecretKey,
+        clock: Clock,
+        storage: crate::storage::Storage,
+        photo_limits: PhotoLimits,
+    ) -> Portal {
         let uploads = std::sync::Arc::new(tokio::sync::Semaphore::new(2));
-        Portal { db, key, clock, media_dir, photo_limits, uploads }
+        Portal { db, key, clock, storage, photo_limits, uploads }
     }
 
     pub(crate) fn now(&self) -> chrono::NaiveDateTime {

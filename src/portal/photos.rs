@@ -58,17 +58,14 @@ impl Portal {
         let alt_zh = bounded("alt_zh", &alt.alt_zh, 200)?;
         let alt_en = bounded("alt_en", &alt.alt_en, 300)?;
         self.may_edit_product(who, product).await?;
-        let (limits, media) = (self.photo_limits.clone(), self.media_dir.clone());
+        let limits = self.photo_limits.clone();
         // Decoding takes up to `max_alloc` of memory and every core for a while: a few at a
         // time, and off the async workers.
         let _permit = self.uploads.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
-        let stored = actix_web::web::block(move || {
-            let processed = photos::process(&bytes, &limits)?;
-            let key = format!("p{product}-{}", crate::accounts::secrets::new_token().to_lowercase().replace('_', "-"));
-            let key: String = key.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(40).collect();
-            photos::store(&processed, &media, &key)
-        })
-        .await??;
+        let processed = actix_web::web::block(move || photos::process(&bytes, &limits)).await??;
+        let key = format!("p{product}-{}", crate::accounts::secrets::new_token().to_lowercase().replace('_', "-"));
+        let key: String = key.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(40).collect();
+        let stored = photos::store(&processed, &self.storage.photos, &key).await?;
         let largest = stored
             .variant_widths
             .iter()
@@ -79,7 +76,7 @@ impl Portal {
         let main = format!("{}/{}", stored.dir, photos::variant_file(largest.unwrap_or(VARIANT_WIDTHS[0]), "jpg"));
         let widths = stored.variant_widths.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
         let (w, h) = (stored.width as i32, stored.height as i32);
-        let (media, dir) = (self.media_dir.clone(), stored.dir.clone());
+        let dir = stored.dir.clone();
         let (who, now) = (who.clone(), self.now());
         let result = self
             .db
@@ -100,7 +97,7 @@ impl Portal {
             })
             .await;
         if result.is_err() {
-            let _ = std::fs::remove_dir_all(media.join(dir));
+            let _ = self.storage.photos.delete_dir(&dir).await;
         }
         result
     }
@@ -139,7 +136,9 @@ impl Portal {
         if let Some(dir) =
             path.as_deref().and_then(|p| p.rsplit_once('/')).map(|(d, _)| d).filter(|d| d.starts_with("photos/"))
         {
-            let _ = std::fs::remove_dir_all(self.media_dir.join(dir));
+            if let Err(e) = self.storage.photos.delete_dir(dir).await {
+                tracing::warn!(error = %e, dir, "could not remove a deleted photo's files");
+            }
         }
         Ok(product)
     }

@@ -1,5 +1,5 @@
 //! Files: the stylesheet and icons compiled into the binary, and product photos from the
-//! media directory.
+//! store ([`crate::storage`]).
 
 use crate::domain::listing::query_value;
 use crate::error::AppError;
@@ -8,7 +8,6 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use rust_embed::RustEmbed;
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
 #[derive(RustEmbed)]
@@ -51,32 +50,12 @@ pub async fn static_file(req: HttpRequest, path: web::Path<String>) -> Result<Ht
         .body(file.data.into_owned()))
 }
 
-/// A path under `root` made only of normal components, or `None` (no `..`, no absolute paths).
-fn confined(root: &Path, rel: &str) -> Option<PathBuf> {
-    let rel = Path::new(rel);
-    rel.components().all(|c| matches!(c, Component::Normal(_))).then(|| root.join(rel))
-}
-
-/// `GET /media/{path}`
+/// `GET /media/{path}`: a photo from the store (any node's upload), or 404. The store refuses
+/// keys with `..`, empty or hidden parts.
 pub async fn media_file(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let full = confined(&state.config.media_dir, &path).ok_or(AppError::NotFound)?;
-    let bytes = web::block(move || std::fs::read(full)).await?.map_err(|_| AppError::NotFound)?;
+    let bytes = state.storage.photos.get(&path).await?;
     Ok(HttpResponse::Ok()
         .content_type(content_type(&path))
         .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
         .body(bytes))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn media_paths_stay_inside_the_root() {
-        let root = Path::new("/data/media");
-        assert_eq!(confined(root, "demo/a.jpg"), Some(PathBuf::from("/data/media/demo/a.jpg")));
-        assert_eq!(confined(root, "../secret"), None);
-        assert_eq!(confined(root, "/etc/passwd"), None);
-        assert_eq!(confined(root, "demo/../../x"), None);
-    }
 }

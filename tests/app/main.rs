@@ -48,6 +48,7 @@ mod sealed_books;
 mod search;
 mod search_nodes;
 mod seed;
+mod storage;
 mod stripe;
 mod stripe_reconcile;
 mod support;

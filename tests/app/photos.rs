@@ -6,7 +6,8 @@ use crate::photo_files::{self, metadata_found, pixel};
 use crate::support::TestApp;
 use crate::users::User;
 
-fn files_under(dir: &std::path::Path) -> usize {
+/// How many files lie under `dir`, at any depth (0 when it does not exist).
+pub fn files_under(dir: &std::path::Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };

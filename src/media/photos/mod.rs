@@ -4,10 +4,8 @@
 //! [`process`] is pure CPU work on bytes already in memory; [`store`] does the file I/O. Both block, so
 //! request handlers run them off the async workers (e.g. `actix_web::web::block`).
 
-use std::fs;
-use std::io::{self, Cursor, Write};
-use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use crate::storage::{Area, StorageError};
+use std::io::{self, Cursor};
 use std::thread;
 
 use image::codecs::jpeg::JpegEncoder;
@@ -167,29 +165,25 @@ pub struct StoredPhoto {
     pub variant_widths: Vec<u32>,
 }
 
-/// Writes `<media_dir>/photos/<key>/{w}.jpg` and `{w}.webp` for each variant. All files are written into a
-/// temporary sibling directory first, then renamed into place in one step, so a failure leaves nothing behind
-/// (the temporary directory is removed on error). An existing photo under `key` is never replaced.
+/// Writes `photos/<key>/{w}.jpg` and `{w}.webp` for each variant into `area` (the media or
+/// voucher area of [`crate::storage::Storage`]). A failure removes what was written, so
+/// nothing is left behind. The caller publishes the photo (its database row) only after this
+/// returns, so no reader ever sees a photo with missing variants; keys are fresh tokens, so a
+/// stored photo is never replaced.
 ///
 /// `key` must be a safe token, `[0-9a-z-]+`; anything else is refused with `Io(InvalidInput)`.
-pub fn store(photo: &ProcessedPhoto, media_dir: &Path, key: &str) -> Result<StoredPhoto, PhotoError> {
+pub async fn store(photo: &ProcessedPhoto, area: &Area, key: &str) -> Result<StoredPhoto, PhotoError> {
     if key.is_empty() || !key.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase() || b == b'-') {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "photo key must be [0-9a-z-]+").into());
     }
-    let parent = media_dir.join("photos");
-    fs::create_dir_all(&parent)?;
-    // A leading dot keeps the temporary name out of the key space; the counter keeps concurrent stores apart.
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let tmp = parent.join(format!(".tmp-{key}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
-    fs::create_dir(&tmp)?;
-    let written = write_variants(photo, &tmp).and_then(|()| fs::rename(&tmp, parent.join(key)));
-    if let Err(e) = written {
+    let dir = format!("photos/{key}");
+    if let Err(e) = write_variants(photo, area, &dir).await {
         // Best effort: the write error is the one worth reporting.
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e.into());
+        let _ = area.delete_dir(&dir).await;
+        return Err(io::Error::other(e).into());
     }
     Ok(StoredPhoto {
-        dir: format!("photos/{key}"),
+        dir,
         width: photo.width,
         height: photo.height,
         variant_widths: photo.variants.iter().map(|v| v.width).collect(),
@@ -201,13 +195,10 @@ pub fn variant_file(width: u32, ext: &str) -> String {
     format!("{width}.{ext}")
 }
 
-fn write_variants(photo: &ProcessedPhoto, dir: &Path) -> io::Result<()> {
+async fn write_variants(photo: &ProcessedPhoto, area: &Area, dir: &str) -> Result<(), StorageError> {
     for variant in &photo.variants {
         for (ext, data) in [("jpg", &variant.jpeg), ("webp", &variant.webp)] {
-            let mut file = fs::File::create(dir.join(variant_file(variant.width, ext)))?;
-            file.write_all(data)?;
-            // On disk before the rename publishes it, so a crash cannot leave a named but empty file.
-            file.sync_all()?;
+            area.put(&format!("{dir}/{}", variant_file(variant.width, ext)), data.clone()).await?;
         }
     }
     Ok(())

@@ -2,6 +2,10 @@
 
 use super::test_files as files;
 use super::*;
+use crate::config::StorageConfig;
+use crate::storage::Storage;
+use std::fs;
+use std::path::Path;
 
 const RED: (u8, u8, u8) = (220, 20, 20);
 const BLUE: (u8, u8, u8) = (20, 40, 220);
@@ -105,30 +109,26 @@ fn files_under(root: &Path) -> Vec<String> {
     names
 }
 
-#[test]
-fn store_writes_two_files_per_variant_or_nothing() {
+#[tokio::test]
+async fn store_writes_two_files_per_variant_or_nothing() {
     let photo = process(&files::webp(900, 700), &PhotoLimits::default()).unwrap();
     let media = tempfile::tempdir().unwrap();
-    let stored = store(&photo, media.path(), "p-0001").unwrap();
+    let storage = Storage::open(&StorageConfig::Local, media.path(), media.path()).unwrap();
+    let stored = store(&photo, &storage.photos, "p-0001").await.unwrap();
     assert_eq!((stored.dir.as_str(), stored.variant_widths.as_slice()), ("photos/p-0001", &[320, 800][..]));
     let written = ["p-0001/320.jpg", "p-0001/320.webp", "p-0001/800.jpg", "p-0001/800.webp"];
     assert_eq!(files_under(&media.path().join("photos")), written);
     let dir = media.path().join(&stored.dir);
     assert_eq!(fs::read(dir.join(variant_file(800, "webp"))).unwrap(), photo.variants[1].webp);
 
-    // The key is taken: the rename fails, and the temporary directory goes with it.
-    let err = store(&photo, media.path(), "p-0001").unwrap_err();
-    assert!(matches!(err, PhotoError::Io(_)), "{err:?}");
-    assert_eq!(files_under(&media.path().join("photos")), written);
-
-    // A media "directory" that is a file: nothing can be written, and nothing is.
-    let file = media.path().join("not-a-dir");
-    fs::write(&file, b"x").unwrap();
-    assert!(matches!(store(&photo, &file, "p-0002"), Err(PhotoError::Io(_))));
-    assert_eq!(fs::read(&file).unwrap(), b"x");
+    // A write that fails half-way (the last variant's name is taken by a directory) takes the
+    // files already written with it.
+    fs::create_dir_all(media.path().join("photos/p-0002/800.webp/x")).unwrap();
+    assert!(matches!(store(&photo, &storage.photos, "p-0002").await, Err(PhotoError::Io(_))));
+    assert_eq!(files_under(&media.path().join("photos")), written, "nothing of p-0002 is left");
 
     for bad in ["", "../etc", "P-1", "a/b", "a.b"] {
-        let err = store(&photo, media.path(), bad).unwrap_err();
+        let err = store(&photo, &storage.photos, bad).await.unwrap_err();
         assert!(matches!(&err, PhotoError::Io(e) if e.kind() == io::ErrorKind::InvalidInput), "{bad:?}: {err:?}");
     }
 }
