@@ -1,8 +1,8 @@
 //! Product photos: checking an upload, turning it upright, stripping its metadata, making the resized
-//! JPEG and WebP variants that pages serve, and writing them to the media directory in one step.
+//! JPEG and WebP variants that pages serve, and writing them to the store ([`crate::storage`]).
 //!
-//! [`process`] is pure CPU work on bytes already in memory; [`store`] does the file I/O. Both block, so
-//! request handlers run them off the async workers (e.g. `actix_web::web::block`).
+//! [`process`] is pure CPU work on bytes already in memory and blocks, so request handlers run it
+//! off the async workers (e.g. `actix_web::web::block`); [`store`] is async I/O to the store.
 
 use crate::storage::{Area, StorageError};
 use std::io::{self, Cursor};
