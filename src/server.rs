@@ -43,7 +43,9 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
     config
         .ensure_dirs()
         .map_err(|e| anyhow::anyhow!("GONGFANG_DATA_DIR: cannot create {}: {e}", config.data_dir.display()))?;
-    let db = Db::connect(&config.database, config.db_pool_size)?.with_outbox_lease(config.outbox_lease);
+    let db = Db::connect(&config.database, config.db_pool_size)?
+        .with_outbox_lease(config.outbox_lease)
+        .with_replica(config.replica.as_ref())?;
     let ran = db.migrate()?;
     if ran > 0 {
         tracing::info!(migrations = ran, backend = db.backend(), "database migrated");

@@ -287,6 +287,11 @@ impl Catalog {
         self.db.backend()
     }
 
+    /// The read replica's lag and use, when one is configured.
+    pub fn replica_status(&self) -> Option<crate::db::replica::ReplicaStatus> {
+        self.db.replica_status()
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<(), AppError> {
         self.db.run(|conn| q::ping(conn).map_err(|e| AppError::Unavailable(e.to_string()))).await

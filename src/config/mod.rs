@@ -3,10 +3,12 @@
 //! message that names the variable.
 
 pub mod commerce;
+pub mod database;
 pub mod storage;
 pub mod storefront;
 
 pub use commerce::{OrdersConfig, PayoutsConfig, StripeConfig};
+pub use database::{redact_url, DatabaseUrl, ReplicaConfig};
 pub use storage::StorageConfig;
 pub use storefront::PageCacheConfig;
 
@@ -21,75 +23,6 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// Which database a URL selects.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DatabaseUrl {
-    /// A SQLite file (path).
-    Sqlite(PathBuf),
-    /// A `postgres://` or `postgresql://` URL.
-    Postgres(String),
-}
-
-impl DatabaseUrl {
-    /// Parses `DATABASE_URL`: `postgres://…` selects PostgreSQL; `sqlite://path`, `file:path`
-    /// or a plain path selects SQLite. `:memory:` is refused: every pooled connection would get
-    /// its own empty database.
-    pub fn parse(url: &str) -> Result<DatabaseUrl, String> {
-        let url = url.trim();
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(DatabaseUrl::Postgres(url.to_owned()));
-        }
-        if url.contains(":memory:") {
-            return Err("an in-memory SQLite database cannot be shared by the pool; give a file path".into());
-        }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .or_else(|| url.strip_prefix("file:"))
-            .unwrap_or(url);
-        if path.is_empty() {
-            return Err("empty database path".into());
-        }
-        if path.contains("://") {
-            return Err(format!("unsupported scheme in {:?}: use postgres://… or a SQLite file path", redact_url(url)));
-        }
-        Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
-    }
-
-    /// The URL with any password replaced, for logs and messages.
-    pub fn redacted(&self) -> String {
-        match self {
-            DatabaseUrl::Sqlite(p) => p.display().to_string(),
-            DatabaseUrl::Postgres(u) => redact_url(u),
-        }
-    }
-
-    pub fn backend_name(&self) -> &'static str {
-        match self {
-            DatabaseUrl::Sqlite(_) => "sqlite",
-            DatabaseUrl::Postgres(_) => "postgres",
-        }
-    }
-}
-
-/// Hides the password part of `scheme://user:password@host/…`.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    match rest.split_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            if userinfo.contains(':') {
-                format!("{scheme}://{user}:***@{host}")
-            } else {
-                format!("{scheme}://{user}@{host}")
-            }
-        }
-        None => url.to_owned(),
-    }
-}
 
 /// The log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +43,8 @@ pub struct Config {
     /// Where photos and vouchers are kept: local directories, or an S3-compatible store.
     pub storage: StorageConfig,
     pub database: DatabaseUrl,
+    /// A PostgreSQL streaming replica for reads that may be a little stale.
+    pub replica: Option<ReplicaConfig>,
     pub bind: SocketAddr,
     /// Public base URL used in QR codes and emails; defaults to `http://{bind}`.
     pub public_url: String,
@@ -201,6 +136,7 @@ impl Config {
             Some(url) => DatabaseUrl::parse(&url).map_err(|m| err("DATABASE_URL", m))?,
             None => DatabaseUrl::Sqlite(data_dir.join("gongfang.sqlite3")),
         };
+        let replica = database::replica_from_env(env, &database)?;
         let bind_text = pick("GONGFANG_BIND", file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
         let bind: SocketAddr = bind_text
             .parse()
@@ -338,6 +274,7 @@ impl Config {
             data_dir,
             media_dir,
             database,
+            replica,
             bind,
             public_url,
             db_pool_size,
@@ -376,6 +313,7 @@ impl Config {
             media_dir: data_dir.join("media"),
             storage: StorageConfig::Local,
             database,
+            replica: None,
             bind,
             public_url: "http://127.0.0.1".into(),
             db_pool_size: 4,

@@ -19,6 +19,7 @@ pub mod portal;
 pub mod reference;
 pub mod references;
 pub mod refunds;
+pub mod replica;
 pub mod reports;
 pub mod schema;
 pub mod seals;
@@ -119,6 +120,8 @@ pub struct Db {
     node: std::sync::Arc<str>,
     /// How long a claim holds outbox rows ([`outbox::LEASE`] unless configured).
     outbox_lease: chrono::TimeDelta,
+    /// The streaming replica that takes [`Db::read`]s while it keeps up.
+    replica: Option<std::sync::Arc<replica::Replica>>,
 }
 
 impl Db {
@@ -137,7 +140,22 @@ impl Db {
             sqlite_writer,
             node: node_name().into(),
             outbox_lease: outbox::LEASE,
+            replica: None,
         })
+    }
+
+    /// This handle with [`Db::read`]s sent to the streaming replica `config` names while it
+    /// keeps up ([`replica`]).
+    pub fn with_replica(mut self, config: Option<&crate::config::ReplicaConfig>) -> anyhow::Result<Db> {
+        if let Some(config) = config {
+            self.replica = Some(replica::Replica::start(config, self.pool.max_size(), self.pool.clone())?);
+        }
+        Ok(self)
+    }
+
+    /// The replica's lag and use, when one is configured.
+    pub fn replica_status(&self) -> Option<replica::ReplicaStatus> {
+        self.replica.as_ref().map(|r| r.status())
     }
 
     /// This handle with claims of outbox rows held for `lease` (`GONGFANG_OUTBOX_LEASE_SECS`).
@@ -209,6 +227,22 @@ impl Db {
         actix_web::web::block(move || {
             let mut conn = pool.get()?;
             f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Runs a read that may be a little stale (by at most the replica's threshold) off the
+    /// async workers: on the streaming replica while it keeps up, otherwise on the primary.
+    /// `f` may run twice (on the primary after the replica failed it), so it only reads.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: Fn(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let this = self.clone();
+        actix_web::web::block(move || match &this.replica {
+            Some(replica) => replica.read(f, || this.conn()),
+            None => f(&mut *this.conn()?),
         })
         .await?
     }

@@ -1,6 +1,7 @@
-//! The one way to open a write transaction ([`write`]), and savepoints inside one
-//! ([`savepoint`]). Everything else that begins a transaction is forbidden by clippy's
-//! `disallowed-methods` (clippy.toml), so these rules hold by construction:
+//! The one way to open a write transaction ([`write`]), savepoints inside one
+//! ([`savepoint`]), and read-only snapshots ([`snapshot`]). Everything else that begins a
+//! transaction is forbidden by clippy's `disallowed-methods` (clippy.toml), so these rules
+//! hold by construction:
 //!
 //! - **Locks first.** On SQLite the transaction begins with `BEGIN IMMEDIATE`, so it holds the
 //!   write lock before its first read (a deferred transaction that reads, then writes, fails
@@ -98,6 +99,25 @@ where
         DbConn::Postgresql(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
     }
     finish(conn, f)
+}
+
+/// Runs the reads of `f` in one read-only transaction, so that they all see one snapshot (an
+/// export's figures and its digest, say). It takes no lock and writes nothing, so it is not a
+/// second write path; on a PostgreSQL hot standby it is allowed.
+pub fn snapshot<T, E, F>(conn: &mut DbConn, mut f: F) -> Result<T, E>
+where
+    F: FnMut(&mut DbConn) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    #[allow(clippy::disallowed_methods)]
+    match conn {
+        // SQLite in WAL mode: a deferred transaction reads one snapshot from its first read.
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN DEFERRED")?,
+        DbConn::Postgresql(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?
+        }
+    }
+    finish(conn, &mut f)
 }
 
 /// Runs `f` inside a savepoint of the current transaction: its `Err` undoes only what `f`

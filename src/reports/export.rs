@@ -160,9 +160,18 @@ fn label(region: Option<&str>, workshop: Option<i64>, period: &str, heritage: Op
     )
 }
 
+/// An export read from one snapshot, before it is recorded.
+struct Drafted {
+    file: ExportFile,
+    row: q::ExportRow,
+    /// The view of a workshop's worker rows, when the export holds them.
+    seen: Option<AuditEvent>,
+}
+
 impl Reports {
     /// Exports a dashboard (one table as CSV, or all as XLSX) in the reader's `words` and
-    /// records the export.
+    /// records the export. The figures are read from one snapshot, on the replica while it
+    /// keeps up; the record and its audit go to the primary before the file is handed out.
     pub async fn export(
         &self,
         viewer: Viewer,
@@ -171,12 +180,32 @@ impl Reports {
         table: Table,
         words: Words,
     ) -> Result<ExportFile, AppError> {
-        let this = self.clone();
-        self.db.write(move |conn| this.export_in(conn, &viewer, &req, format, table, &words)).await
+        let (this, actor) = (self.clone(), viewer.actor);
+        let Drafted { mut file, row, seen } = self
+            .db
+            .read(move |conn| {
+                crate::db::tx::snapshot(conn, |conn| this.draft(conn, &viewer, &req, format, table, &words))
+            })
+            .await?;
+        file.export_id = self
+            .db
+            .write(move |conn| {
+                if let Some(event) = &seen {
+                    audit::append(conn, event.clone(), row.created_at)?;
+                }
+                let id = q::insert_export(conn, &row)?;
+                let detail = serde_json::json!({ "period": row.period, "format": row.format, "digest": row.digest });
+                let event = AuditEvent::new(actor, "report.export", format!("report_export:{id}"), detail);
+                audit::append(conn, event, row.created_at)?;
+                Ok(id)
+            })
+            .await?;
+        Ok(file)
     }
 
-    /// [`Reports::export`] in a transaction.
-    pub fn export_in(
+    /// Reads and builds an export in one snapshot (see [`crate::db::tx::snapshot`]), so that
+    /// the figures and the digest match the journal.
+    fn draft(
         &self,
         conn: &mut DbConn,
         viewer: &Viewer,
@@ -184,13 +213,8 @@ impl Reports {
         format: Format,
         table: Table,
         words: &Words,
-    ) -> Result<ExportFile, AppError> {
-        // One snapshot for the figures and the watermark, so the digest matches the journal.
-        if let DbConn::Postgresql(pg) = conn {
-            use diesel::RunQueryDsl;
-            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(pg)?;
-        }
-        let d = self.dashboard_as(conn, viewer, req, "report.export.workers")?;
+    ) -> Result<Drafted, AppError> {
+        let (d, seen) = self.dashboard_as(conn, viewer, req, "report.export.workers")?;
         let slice = slice_of(d.region_code.as_deref(), d.workshop_id, &d.period, d.heritage_item_id)?;
         let rows = q::rolled_up(conn, &slice)?;
         let digest = digest(
@@ -211,37 +235,29 @@ impl Reports {
                 csv_of(grid, &titles)?
             }
         };
-        let export_id = q::insert_export(
-            conn,
-            &q::ExportRow {
-                id: 0,
-                region_code: d.region_code.clone(),
-                workshop_id: d.workshop_id,
-                period: d.period.clone(),
-                heritage_item_id: d.heritage_item_id,
-                upto_entry_id: d.upto_entry_id,
-                digest: digest.clone(),
-                format: format.as_str().to_owned(),
-                created_by: viewer.actor.map(|u| u.get()),
-                created_at: now.naive_utc(),
-            },
-        )?;
-        let detail = serde_json::json!({ "period": d.period, "format": format.as_str(), "digest": digest });
-        audit::append(
-            conn,
-            AuditEvent::new(viewer.actor, "report.export", format!("report_export:{export_id}"), detail),
-            now.naive_utc(),
-        )?;
+        let row = q::ExportRow {
+            id: 0,
+            region_code: d.region_code.clone(),
+            workshop_id: d.workshop_id,
+            period: d.period.clone(),
+            heritage_item_id: d.heritage_item_id,
+            upto_entry_id: d.upto_entry_id,
+            digest: digest.clone(),
+            format: format.as_str().to_owned(),
+            created_by: viewer.actor.map(|u| u.get()),
+            created_at: now.naive_utc(),
+        };
         let scope =
             d.region_code.clone().or(d.workshop_id.map(|w| format!("workshop-{w}"))).unwrap_or_else(|| "CN".into());
         let suffix = if format == Format::Csv { format!("-{}", table.as_str()) } else { String::new() };
-        Ok(ExportFile {
+        let file = ExportFile {
             bytes,
             filename: format!("gongfang-report-{scope}-{}{suffix}.{}", d.period, format.as_str()),
             format,
             digest,
-            export_id,
-        })
+            export_id: 0,
+        };
+        Ok(Drafted { file, row, seen })
     }
 }
 

@@ -153,43 +153,39 @@ impl Reports {
         }
     }
 
-    /// The dashboard a viewer asked for; worker rows (a workshop's) are audited.
+    /// The dashboard a viewer asked for, read from the replica while it keeps up; the view of
+    /// a workshop's worker rows is audited on the primary before it is shown.
     pub async fn dashboard(&self, who: Option<Principal>, req: Request) -> Result<Dashboard, AppError> {
+        let viewer = Viewer::of(who.as_ref())?;
         let this = self.clone();
-        self.db.run(move |conn| this.dashboard_in(conn, who.as_ref(), &req)).await
+        let (dashboard, seen) =
+            self.db.read(move |conn| this.dashboard_as(conn, &viewer, &req, "report.workers")).await?;
+        if let Some(event) = seen {
+            self.db.write(move |conn| Ok(audit::append(conn, event.clone(), crate::db::now())?)).await?;
+        }
+        Ok(dashboard)
     }
 
-    /// [`Reports::dashboard`] on a connection.
-    pub fn dashboard_in(
-        &self,
-        conn: &mut DbConn,
-        who: Option<&Principal>,
-        req: &Request,
-    ) -> Result<Dashboard, AppError> {
-        let viewer = Viewer::of(who)?;
-        self.dashboard_as(conn, &viewer, req, "report.workers")
-    }
-
-    /// The dashboard for a checked viewer. Worker rows are written to the audit log as `action`.
+    /// The dashboard for a checked viewer, with the audit event to record when it shows a
+    /// workshop's worker rows (as `action`). Only reads, so it can run on the replica.
     pub fn dashboard_as(
         &self,
         conn: &mut DbConn,
         viewer: &Viewer,
         req: &Request,
         action: &'static str,
-    ) -> Result<Dashboard, AppError> {
+    ) -> Result<(Dashboard, Option<AuditEvent>), AppError> {
         let period = self.period(req.period.as_deref())?;
         let resolved = self.resolve(conn, viewer.confined.as_ref(), req)?;
         let dashboard = self.build(conn, &resolved, period, req.heritage_item_id)?;
-        if let Scope::Workshop(id) = resolved.scope {
-            let detail = serde_json::json!({ "period": period.code(), "workers": dashboard.rows.len() });
-            audit::append(
-                conn,
-                AuditEvent::new(viewer.actor, action, format!("workshop:{id}"), detail),
-                crate::db::now(),
-            )?;
-        }
-        Ok(dashboard)
+        let seen = match resolved.scope {
+            Scope::Workshop(id) => {
+                let detail = serde_json::json!({ "period": period.code(), "workers": dashboard.rows.len() });
+                Some(AuditEvent::new(viewer.actor, action, format!("workshop:{id}"), detail))
+            }
+            _ => None,
+        };
+        Ok((dashboard, seen))
     }
 
     /// Resolves the scope asked for, within `confined` when the viewer is an official.

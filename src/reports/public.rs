@@ -199,7 +199,7 @@ impl Reports {
     /// A public impact page for a period (this year when absent).
     pub async fn public_page(&self, place: Place, period: Option<String>) -> Result<PublicPage, AppError> {
         let this = self.clone();
-        self.db.run(move |conn| this.public_page_in(conn, &place, period.as_deref())).await
+        self.db.read(move |conn| this.public_page_in(conn, &place, period.as_deref())).await
     }
 
     fn public_page_in(

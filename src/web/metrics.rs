@@ -1,7 +1,8 @@
 //! `GET /metrics`: this node's figures in the Prometheus (OpenMetrics) text format, for a
 //! fleet's monitoring. Requests are counted by matched route pattern (never the raw path,
 //! which can carry a token), method and status, with a latency histogram per route; the pool,
-//! the outbox's depth and age per topic and the search sync lag are read at each scrape.
+//! the outbox's depth and age per topic, the search sync lag and the read replica's lag and
+//! use are read at each scrape.
 //! No figure is about a person.
 
 use crate::db::{outbox, Db};
@@ -37,6 +38,11 @@ struct TopicLabels {
     topic: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ServedLabels {
+    served_by: &'static str,
+}
+
 type Seconds = Gauge<f64, AtomicU64>;
 
 /// One node's metrics; cloned handles share them.
@@ -51,6 +57,9 @@ pub struct Metrics {
     outbox_depth: Family<TopicLabels, Gauge>,
     outbox_age: Family<TopicLabels, Seconds>,
     search_lag: Seconds,
+    replica_lag: Seconds,
+    replica_in_use: Gauge,
+    replica_reads: Family<ServedLabels, Counter>,
 }
 
 /// From half a millisecond to about 16 s, doubling.
@@ -92,6 +101,24 @@ impl Metrics {
             "Age of the oldest catalogue change not yet in the search index",
             search_lag.clone(),
         );
+        let replica_lag = Seconds::default();
+        registry.register(
+            "db_replica_lag_seconds",
+            "How far the read replica is behind the primary, as this node measures it (+Inf: unknown or unreachable)",
+            replica_lag.clone(),
+        );
+        let replica_in_use = Gauge::default();
+        registry.register(
+            "db_replica_in_use",
+            "1 while this node sends stale-tolerant reads to the replica, 0 while they go to the primary",
+            replica_in_use.clone(),
+        );
+        let replica_reads = Family::<ServedLabels, Counter>::default();
+        registry.register(
+            "db_replica_reads",
+            "Stale-tolerant reads, by the server that answered them (replica, or primary instead)",
+            replica_reads.clone(),
+        );
         Metrics {
             registry,
             db,
@@ -103,6 +130,9 @@ impl Metrics {
             outbox_depth,
             outbox_age,
             search_lag,
+            replica_lag,
+            replica_in_use,
+            replica_reads,
         }
     }
 
@@ -117,6 +147,14 @@ impl Metrics {
         self.pool_open.set(i64::from(open));
         self.pool_idle.set(i64::from(idle));
         self.pool_max.set(i64::from(self.db.pool_max()));
+        if let Some(replica) = self.db.replica_status() {
+            self.replica_lag.set(replica.lag.map_or(f64::INFINITY, |l| l.as_secs_f64()));
+            self.replica_in_use.set(i64::from(replica.in_use));
+            for (served_by, total) in [("replica", replica.reads_on_replica), ("primary", replica.reads_on_primary)] {
+                let counter = self.replica_reads.get_or_create(&ServedLabels { served_by });
+                counter.inc_by(total.saturating_sub(counter.get()));
+            }
+        }
         let backlog = self.db.run(|c| Ok(outbox::backlog(c)?)).await?;
         let now = crate::db::now();
         // A topic that drained since the last scrape reads 0, not its old figure.

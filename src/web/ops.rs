@@ -14,19 +14,23 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// `GET /readyz`: each dependency's state, a line each. 503 when the database does not
-/// answer (the node can do nothing); a search engine that does not answer is named but keeps
-/// the node ready, since the rest of the shop works without it and a balancer would otherwise
-/// drain every node at once.
+/// answer (the node can do nothing). A read replica that lags or is down is named but keeps
+/// the node ready (its reads go to the primary). A search engine that does not answer is
+/// named but keeps the node ready, since the rest of the shop works without it and a
+/// balancer would otherwise drain every node at once.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let database = state.catalog.ping().await;
     let search = state.search.health().await;
     let line = |ok: bool, what: &str| if ok { format!("ok ({what})") } else { format!("unavailable ({what})") };
     let mail = if state.config.mail.smtp_url.is_some() { "smtp" } else { "files in the data dir" };
-    let body = format!(
+    let mut body = format!(
         "database: {}\nsearch: {}\nmail: {mail}\n",
         line(database.is_ok(), state.catalog.backend()),
         line(search.is_ok(), state.search.engine_name()),
     );
+    if let Some(replica) = state.catalog.replica_status() {
+        body.push_str(&format!("replica: {}\n", replica_line(&replica)));
+    }
     if let Err(e) = &search {
         tracing::warn!(error = %e, "readiness: the search engine does not answer");
     }
@@ -38,6 +42,16 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
                 .content_type("text/plain; charset=utf-8")
                 .body(format!("not ready\n{body}"))
         }
+    }
+}
+
+/// The replica's state in words: how far behind, and where the stale-tolerant reads go.
+fn replica_line(r: &crate::db::replica::ReplicaStatus) -> String {
+    let max = r.max_lag.as_secs_f64();
+    match r.lag {
+        Some(lag) if r.in_use => format!("ok (behind by {:.1} s, at most {max:.1} s)", lag.as_secs_f64()),
+        Some(lag) => format!("behind by {:.1} s, more than {max:.1} s: reads on the primary", lag.as_secs_f64()),
+        None => "lag unknown or replica unreachable: reads on the primary".to_owned(),
     }
 }
 

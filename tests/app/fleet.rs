@@ -1,8 +1,11 @@
 //! A fleet: three `gongfang serve` processes on one database behind HAProxy, configured by
-//! `deploy/haproxy.cfg`, with aiosmtpd for mail (issue 19). Buyers race through the balancer
-//! and nothing is oversold; a node killed with SIGKILL mid-load loses no acknowledged order
-//! and leaves none half-made; every e-mail reaches aiosmtpd, the dead node's claimed ones after
-//! its lease runs out, and a second copy only ever under the first one's Message-ID.
+//! `deploy/haproxy.cfg`, with aiosmtpd for mail, photos in the S3-compatible test store,
+//! Meilisearch when the run has it (otherwise the embedded engine on each node) and, on
+//! PostgreSQL, the streaming replica for the officials' reads (issue 19). Buyers race through
+//! the balancer and nothing is oversold; what one node does every node sees (see
+//! `fleet_sharing`); a node killed with SIGKILL mid-load loses no acknowledged order and leaves
+//! none half-made; every e-mail reaches aiosmtpd, the dead node's claimed ones after its lease
+//! runs out, and a second copy only ever under the first one's Message-ID.
 
 use crate::accounts::{start_smtp, wait_for_mail};
 use crate::orders::{checkout_body, stock_of, stocked_product};
@@ -31,10 +34,20 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// One node: the server binary against the test's database, with its own data dir.
-fn node(app: &TestApp, dir: &std::path::Path, port: u16, smtp: u16, key: &str, public: &str) -> Child {
+/// One node: the server binary against the test's database, with its own data dir and the
+/// shared services' settings in `shared`.
+fn node(
+    app: &TestApp,
+    dir: &std::path::Path,
+    port: u16,
+    smtp: u16,
+    key: &str,
+    public: &str,
+    shared: &[(&str, String)],
+) -> Child {
     Command::new(env!("CARGO_BIN_EXE_gongfang"))
         .arg("serve")
+        .envs(shared.iter().map(|(k, v)| (*k, v)))
         .env("DATABASE_URL", app.database_url())
         .env("GONGFANG_DATA_DIR", dir)
         .env("GONGFANG_MEDIA_DIR", crate::support::shared_media_dir())
@@ -63,6 +76,19 @@ async fn ready(client: &reqwest::Client, url: &str) {
     panic!("{url} did not become ready");
 }
 
+/// Waits (20 s at most) until the text at `url` has a line starting with `start`.
+async fn wait_for_line(client: &reqwest::Client, url: &str, start: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = client.get(url).send().await.unwrap().text().await.unwrap();
+        if text.lines().any(|l| l.starts_with(start)) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{url} never said {start:?}:\n{text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// How many checkouts a node answered, from its own /metrics.
 async fn checkouts_answered(client: &reqwest::Client, port: u16) -> f64 {
     let text = client.get(format!("http://127.0.0.1:{port}/metrics")).send().await.unwrap().text().await.unwrap();
@@ -85,15 +111,47 @@ async fn three_nodes_behind_haproxy_sell_exactly_survive_a_kill_and_mail_once() 
         return;
     };
     let mut children = Processes(vec![smtp_child]);
-    // The in-process app seeds the demo and is a fourth node, sending mail to the same server.
-    let app = TestApp::spawn_config(true, |c| c.mail.smtp_url = Some(format!("smtp://127.0.0.1:{smtp}"))).await;
+    // The shared services: the S3-compatible store, Meilisearch when the run has it.
+    let store = crate::storage::bucket().await;
+    let meili = crate::support::meili_from_env().map(|(url, key)| crate::support::test_meili(&url, key));
+    // The in-process app seeds the demo and is a fourth node, sending mail to the same server
+    // and photos to the same store; it has no replica, so it reads what the primary holds.
+    let app = TestApp::spawn_config(true, |c| {
+        c.mail.smtp_url = Some(format!("smtp://127.0.0.1:{smtp}"));
+        if let Some((endpoint, bucket)) = &store {
+            c.storage = crate::storage::s3(endpoint, bucket);
+        }
+        c.search.meili = meili.clone();
+    })
+    .await;
     let key = std::fs::read_to_string(app.data_dir.join("secret.key")).unwrap();
+    let mut shared: Vec<(&str, String)> = vec![];
+    if let Some((endpoint, bucket)) = &store {
+        shared.push(("GONGFANG_STORAGE_URL", format!("s3://{bucket}/gongfang")));
+        shared.push(("GONGFANG_S3_ENDPOINT", endpoint.clone()));
+        shared.push(("AWS_ACCESS_KEY_ID", "testing".into()));
+        shared.push(("AWS_SECRET_ACCESS_KEY", "testing".into()));
+    }
+    if let Some(m) = &meili {
+        shared.push(("MEILI_URL", m.url.clone()));
+        shared.push(("MEILI_INDEX", m.index.clone()));
+        shared.extend(m.master_key.clone().map(|k| ("MEILI_MASTER_KEY", k)));
+    }
+    let replica = crate::support::replica_of(&app.database_url());
+    let _turn = match &replica {
+        Some(url) => {
+            shared.push(("DATABASE_READ_URL", url.clone()));
+            shared.push(("GONGFANG_REPLICA_CHECK_MS", "100".into()));
+            Some(crate::support::REPLICA_TURN.lock().await)
+        }
+        None => None,
+    };
     let balancer = free_port();
     let public = format!("http://127.0.0.1:{balancer}");
     let ports = [free_port(), free_port(), free_port()];
     let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     for (port, dir) in ports.iter().zip(&dirs) {
-        children.0.push(node(&app, dir.path(), *port, smtp, key.trim(), &public));
+        children.0.push(node(&app, dir.path(), *port, smtp, key.trim(), &public, &shared));
     }
     let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
     for port in ports {
@@ -164,6 +222,19 @@ async fn three_nodes_behind_haproxy_sell_exactly_survive_a_kill_and_mail_once() 
         let n = checkouts_answered(&client, port).await;
         assert!(n >= 20.0, "node on {port} answered {n} checkouts");
     }
+
+    // What one node does, every node sees.
+    let nodes: Vec<String> = ports.iter().map(|p| format!("http://127.0.0.1:{p}")).collect();
+    crate::fleet_sharing::a_photo_from_one_node_is_served_by_the_others(&public, &nodes).await;
+    let (pages, search) =
+        crate::fleet_sharing::a_consent_withdrawn_on_one_node_leaves_every_node(&public, &nodes).await;
+    eprintln!("fleet: a withdrawn consent left every node's pages in {pages:?} and their search in {search:?}");
+    if replica.is_some() {
+        for node in &nodes {
+            wait_for_line(&client, &format!("{node}/readyz"), "replica: ok").await;
+        }
+    }
+    crate::fleet_sharing::every_nodes_dashboard_is_the_primarys(&app, &public, &nodes, replica.is_some()).await;
 
     // Eight buyers keep checking out while node 2 is killed under them.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -12,7 +12,7 @@ use gongfang::config::StorageConfig;
 use gongfang::storage::Storage;
 
 /// A fresh bucket on the test store, or `None` (and a skip) without one.
-async fn bucket() -> Option<(String, String)> {
+pub async fn bucket() -> Option<(String, String)> {
     let Ok(endpoint) = std::env::var("TEST_S3_ENDPOINT") else {
         skip("no S3-compatible store: TEST_S3_ENDPOINT is set by tests/run (moto from PyPI)");
         return None;
@@ -27,7 +27,8 @@ async fn bucket() -> Option<(String, String)> {
     Some((endpoint, name))
 }
 
-fn s3(endpoint: &str, bucket: &str) -> StorageConfig {
+/// The test store's settings for `bucket`.
+pub fn s3(endpoint: &str, bucket: &str) -> StorageConfig {
     StorageConfig::S3(S3Config {
         bucket: bucket.to_owned(),
         prefix: "gongfang".into(),

@@ -393,3 +393,22 @@ pub fn libreoffice_sheets(bytes: &[u8], ext: &str) -> Option<Vec<(String, String
     sheets.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
     Some(sheets.into_iter().map(|(_, stem, text)| (stem, text)).collect())
 }
+
+/// The streaming replica `tests/run` starts beside the PostgreSQL test server
+/// (`TEST_PG_REPLICA_URL`), as a URL for the same database as `primary`. `None` on SQLite,
+/// which has no replica; on PostgreSQL without one, a skip (a failure under CI).
+pub fn replica_of(primary: &str) -> Option<String> {
+    if !primary.starts_with("postgres") {
+        return None;
+    }
+    let Ok(base) = std::env::var("TEST_PG_REPLICA_URL") else {
+        skip("no streaming replica (tests/run starts one with pg_basebackup): the replica tests cannot run");
+        return None;
+    };
+    let name = primary.split('?').next().and_then(|u| u.rsplit('/').next()).unwrap_or_default();
+    Some(replace_db_name(&base, name))
+}
+
+/// Tests that stop the replica's replay take turns, so that no other replica test reads from
+/// a replica someone paused.
+pub static REPLICA_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

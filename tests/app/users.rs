@@ -16,6 +16,11 @@ pub struct User {
 impl User {
     /// A browser that has visited the site (so it holds a CSRF cookie) but not logged in.
     pub async fn anonymous(app: &TestApp) -> User {
+        User::anonymous_at(&app.base).await
+    }
+
+    /// [`User::anonymous`] on the server at `base` (a node or a balancer of a fleet).
+    pub async fn anonymous_at(base: &str) -> User {
         // Idle connections are dropped before the server's 5-second keep-alive closes them, so
         // a request after a long pause never lands on a connection the server is closing.
         let client = reqwest::Client::builder()
@@ -24,20 +29,31 @@ impl User {
             .pool_idle_timeout(std::time::Duration::from_secs(2))
             .build()
             .unwrap();
-        let session: Value = client.get(app.url("/api/v1/auth/session")).send().await.unwrap().json().await.unwrap();
+        let session: Value =
+            client.get(format!("{base}/api/v1/auth/session")).send().await.unwrap().json().await.unwrap();
         let csrf = session["csrf_token"].as_str().expect("a CSRF token").to_owned();
-        User { client, csrf, base: app.base.clone() }
+        User { client, csrf, base: base.to_owned() }
     }
 
     /// Logs in through the JSON API.
     pub async fn login(app: &TestApp, email: &str, password: &str) -> User {
-        let mut user = User::anonymous(app).await;
+        User::login_at(&app.base, email, password).await
+    }
+
+    /// [`User::login`] on the server at `base`.
+    pub async fn login_at(base: &str, email: &str, password: &str) -> User {
+        let mut user = User::anonymous_at(base).await;
         let (status, body) =
             user.post_json("/api/v1/auth/login", &serde_json::json!({"email": email, "password": password})).await;
         assert_eq!(status, 200, "login of {email}: {body}");
         // A login renews the CSRF nonce: from now on, the token it answered with.
         user.csrf = body["csrf_token"].as_str().expect("a CSRF token at login").to_owned();
         user
+    }
+
+    /// The same browser (cookies and all) talking to another server of the same fleet.
+    pub fn at(&self, base: &str) -> User {
+        User { client: self.client.clone(), csrf: self.csrf.clone(), base: base.to_owned() }
     }
 
     /// Logs in as a demo account, e.g. `manager`.

@@ -155,13 +155,16 @@ pub async fn fill(b: &Client, name: &str, value: &str) {
     field.send_keys(value).await.unwrap();
 }
 
-/// Signs in through the login form (demo accounts use `crate::users::DEMO_PASSWORD`).
+/// Signs in through the login form (demo accounts use `crate::users::DEMO_PASSWORD`) and
+/// waits for the page it lands on.
 pub async fn sign_in(b: &Client, base: &str, email: &str, password: &str) {
     b.goto(&format!("{base}/login")).await.unwrap();
     fill(b, "email", email).await;
     fill(b, "password", password).await;
     b.find(Locator::Css("form[action^='/login'] button")).await.unwrap().click().await.unwrap();
-    b.wait().for_element(Locator::Css("a.nav-account")).await.unwrap();
+    // The login page links "log in" with the same class: wait for the signed-in link, or a
+    // test could go on while the browser is still on the login page (it did, under load).
+    b.wait().for_element(Locator::Css("a.nav-account[href='/account']")).await.unwrap();
 }
 
 /// The first file in `dir` with this extension, once the browser has finished writing it.
