@@ -69,13 +69,10 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 python3 - "$results" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$BACKEND" <<'PY'
-import statistics, sys
-rows = [l.split("\t") for l in open(sys.argv[1]).read().splitlines()]
-by = {}
-for name, _, rps, p50, p99, other in rows:
-    r = by.setdefault(name, {"rps": [], "p50": [], "p99": [], "other": 0})
-    r["rps"].append(float(rps)); r["p50"].append(float(p50)); r["p99"].append(float(p99)); r["other"] += int(other)
-med = {n: {k: statistics.median(v) if isinstance(v, list) else v for k, v in r.items()} for n, r in by.items()}
+import sys
+sys.path.insert(0, "bench")
+from medians import medians
+med = medians(sys.argv[1])
 c, b, s, h = med["checkout"], med["bare_update"], med["sold_out"], med["healthz"]
 print(f"backend={sys.argv[5]} rounds={sys.argv[2]} duration={sys.argv[3]}s connections={sys.argv[4]} (medians)")
 print(f"checkout      {c['rps']:>9.0f} orders/s   bare UPDATE loop {b['rps']:>9.0f}/s   ratio {c['rps']/b['rps']:.3f}")

@@ -99,18 +99,15 @@ for port in "${ports[@]}"; do
 done
 
 python3 - "$results" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$WORKERS" <<'PY'
-import statistics, sys
-rows = [l.split("\t") for l in open(sys.argv[1]).read().splitlines()]
-by = {}
-for name, _, rps, p50, p99, bad in rows:
-    r = by.setdefault(name, {"rps": [], "p50": [], "p99": [], "bad": 0})
-    r["rps"].append(float(rps)); r["p50"].append(float(p50)); r["p99"].append(float(p99)); r["bad"] += int(bad)
-med = {n: {k: statistics.median(v) if isinstance(v, list) else v for k, v in r.items()} for n, r in by.items()}
+import sys
+sys.path.insert(0, "bench")
+from medians import medians
+med = medians(sys.argv[1])
 print(f"postgres, through HAProxy; rounds={sys.argv[2]} duration={sys.argv[3]}s connections={sys.argv[4]} "
       f"workers per node={sys.argv[5]} (medians)")
 for what in ("storefront", "checkout"):
     a, b = med[f"{what}-one"], med[f"{what}-three"]
     print(f"{what:<11} one node {a['rps']:>8.0f} req/s (p50 {a['p50']:.1f} ms, p99 {a['p99']:.1f} ms)   "
           f"three nodes {b['rps']:>8.0f} req/s (p50 {b['p50']:.1f} ms, p99 {b['p99']:.1f} ms)   "
-          f"ratio {b['rps'] / a['rps']:.2f}; non-2xx {a['bad'] + b['bad']} (must be 0)")
+          f"ratio {b['rps'] / a['rps']:.2f}; non-2xx {a['other'] + b['other']} (must be 0)")
 PY

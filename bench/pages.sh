@@ -29,41 +29,9 @@ CONNECTIONS=${CONNECTIONS:-16}
 OUT=${OUT:-}
 command -v wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 command -v brotli >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq brotli >/dev/null 2>&1 || true
-if [ -z "${GONGFANG_BIN:-}" ]; then
-  cargo build --release --quiet
-  GONGFANG_BIN=target/release/gongfang
-fi
-
-work=$(mktemp -d)
-admin=postgres://postgres@127.0.0.1:5432/test
-own_db=""
-if [ "$SCALE" = demo ]; then
-  export GONGFANG_DATA_DIR="$work/data"
-  if [ "$BACKEND" = postgres ]; then
-    own_db=gf_bench_pages_demo
-    psql "$admin" -qc "DROP DATABASE IF EXISTS $own_db WITH (FORCE)" -c "CREATE DATABASE $own_db"
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$own_db
-  else
-    unset DATABASE_URL
-  fi
-  serve_args=(serve --demo --workers 1)
-else
-  : "${GONGFANG_DATA_DIR:?a national run needs the seeded data dir (bench/run seeds one)}"
-  serve_args=(serve --workers 1)
-fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-GONGFANG_BIND="127.0.0.1:$port" RUST_LOG=warn "$GONGFANG_BIN" "${serve_args[@]}" >"$work/server.log" 2>&1 &
-server=$!
-cleanup() {
-  kill "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
-  [ -n "$own_db" ] && psql "$admin" -qc "DROP DATABASE IF EXISTS $own_db WITH (FORCE)" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-for _ in $(seq 1 600); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
-curl -fs "$base/readyz" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
+# shellcheck source=bench/serve.sh
+. bench/serve.sh
+bench_serve gf_bench_pages_demo
 # The embedded search index fills from the catalogue at start: wait until it stops growing.
 last=-1
 for _ in $(seq 1 600); do

@@ -16,39 +16,9 @@ BACKEND=${BACKEND:-sqlite}
 DURATION=${DURATION:-15s}
 command -v perf >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf >/dev/null
 command -v wrk >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-if [ -z "${GONGFANG_BIN:-}" ]; then
-  cargo build --release --quiet --bin gongfang
-  GONGFANG_BIN=target/release/gongfang
-fi
-work=$(mktemp -d)
-admin=postgres://postgres@127.0.0.1:5432/test
-own_db=""
-if [ "$SCALE" = demo ]; then
-  export GONGFANG_DATA_DIR="$work/data"
-  if [ "$BACKEND" = postgres ]; then
-    own_db=gf_bench_profile
-    psql "$admin" -qc "DROP DATABASE IF EXISTS $own_db WITH (FORCE)" -c "CREATE DATABASE $own_db"
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$own_db
-  else
-    unset DATABASE_URL
-  fi
-  args=(serve --demo --workers 1)
-else
-  : "${GONGFANG_DATA_DIR:?a national profile needs a seeded data dir (bench/reports.sh KEEP=1 makes one)}"
-  args=(serve --workers 1)
-fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-GONGFANG_BIND="127.0.0.1:$port" RUST_LOG=warn "$GONGFANG_BIN" "${args[@]}" >"$work/server.log" 2>&1 &
-server=$!
-cleanup() {
-  kill "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
-  [ -n "$own_db" ] && psql "$admin" -qc "DROP DATABASE IF EXISTS $own_db WITH (FORCE)" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-for _ in $(seq 1 600); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
+# shellcheck source=bench/serve.sh
+. bench/serve.sh
+bench_serve gf_bench_profile
 curl -fs "$base/api/v1/products?per_page=100" | python3 -c '
 import json, sys
 print("\n".join(i["slug"] for i in json.load(sys.stdin)["items"]))' >"$work/slugs"

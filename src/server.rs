@@ -149,13 +149,26 @@ fn load_or_create_key(data_dir: &std::path::Path) -> anyhow::Result<SecretKey> {
     }
 }
 
-/// Starts serving on `listener`, and the search worker beside it. The returned server stops
-/// gracefully on SIGINT/SIGTERM, finishing requests in flight for up to 10 seconds; stop the
-/// worker with [`Search::shutdown`] once it has.
+/// Starts serving on `listener`, the background workers beside it and, with an object store,
+/// the copy of the demo's pictures into it. The returned server stops gracefully on
+/// SIGINT/SIGTERM, finishing requests in flight for up to 10 seconds; stop the worker with
+/// [`Search::shutdown`] once it has.
 pub fn start(state: AppState, listener: TcpListener, workers: Option<usize>) -> anyhow::Result<actix_web::dev::Server> {
     state.search.start_worker()?;
     state.accounts.mailer().start_worker()?;
     state.orders.start_worker()?;
+    if matches!(state.config.storage, crate::config::StorageConfig::S3(_)) {
+        // The demo's pictures are drawn into this machine's media dir: put the ones the
+        // shared store lacks there, so that every node serves them.
+        let (photos, media) = (state.storage.photos.clone(), state.config.media_dir.clone());
+        tokio::spawn(async move {
+            match crate::storage::copy_missing(&media, crate::seed::DEMO_PICTURES, &photos).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(files = n, "demo pictures copied to the object store"),
+                Err(e) => tracing::warn!(error = %e, "demo pictures could not be copied to the object store"),
+            }
+        });
+    }
     let data = aw::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()

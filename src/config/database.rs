@@ -2,7 +2,7 @@
 //! optional PostgreSQL streaming replica for reads that may be a little stale
 //! (`DATABASE_READ_URL`).
 
-use super::{err, ConfigError};
+use super::{err, millis, ConfigError};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -114,22 +114,10 @@ pub fn replica_from_env(
             "a read replica needs PostgreSQL: DATABASE_URL and DATABASE_READ_URL both postgres://…",
         ));
     }
-    let millis = |var: &str, default: u64| -> Result<Duration, ConfigError> {
-        match env.get(var) {
-            None => Ok(Duration::from_millis(default)),
-            Some(v) => v
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| (10..=3_600_000).contains(n))
-                .map(Duration::from_millis)
-                .ok_or_else(|| err(var, format!("{v:?} is not a number of milliseconds from 10 to 3600000"))),
-        }
-    };
     Ok(Some(ReplicaConfig {
         url,
-        max_lag: millis("GONGFANG_REPLICA_MAX_LAG_MS", 5000)?,
-        check_every: millis("GONGFANG_REPLICA_CHECK_MS", 500)?,
+        max_lag: millis(env, "GONGFANG_REPLICA_MAX_LAG_MS", 5000)?,
+        check_every: millis(env, "GONGFANG_REPLICA_CHECK_MS", 500)?,
     }))
 }
 

@@ -83,6 +83,20 @@ fn err(variable: &str, message: impl Into<String>) -> ConfigError {
     ConfigError { variable: variable.to_owned(), message: message.into() }
 }
 
+/// A duration in milliseconds from 10 ms to an hour, `default` when the variable is unset.
+fn millis(env: &HashMap<String, String>, var: &str, default: u64) -> Result<Duration, ConfigError> {
+    match env.get(var) {
+        None => Ok(Duration::from_millis(default)),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (10..=3_600_000).contains(n))
+            .map(Duration::from_millis)
+            .ok_or_else(|| err(var, format!("{v:?} is not a number of milliseconds from 10 to 3600000"))),
+    }
+}
+
 /// The optional file: the same settings under the same names, lowercased without the prefix.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -178,18 +192,7 @@ impl Config {
                 Some(MeiliConfig { url, master_key: pick("MEILI_MASTER_KEY", file.meili_master_key), index })
             }
         };
-        let millis = |var: &str, default: u64| -> Result<Duration, ConfigError> {
-            match env.get(var) {
-                None => Ok(Duration::from_millis(default)),
-                Some(v) => v
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| (10..=3_600_000).contains(n))
-                    .map(Duration::from_millis)
-                    .ok_or_else(|| err(var, format!("{v:?} is not a number of milliseconds from 10 to 3600000"))),
-            }
-        };
+        let millis = |var: &str, default: u64| millis(env, var, default);
         let search = SearchConfig {
             meili,
             embedded_dir: data_dir.join("search"),

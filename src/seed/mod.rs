@@ -107,13 +107,18 @@ fn progress_bar(show: bool, len: usize, what: &str) -> ProgressBar {
 
 /// The pictures of a workshop's products: `(relative path, seed)` per picture, grouped by
 /// product in the order the products are made. Collector's editions get two.
+/// The media dir's folder of the demo's pictures (drawn at seeding, the same on every machine).
+pub const DEMO_PICTURES: &str = "demo";
+
 fn product_pictures(spec: &WorkshopSpec) -> Vec<Vec<(String, u64)>> {
     let mut out = Vec::new();
     for (k, kind) in spec.kinds.iter().enumerate() {
         for edition in 0..2u64 {
             let slug = product_slug(spec, kind, edition);
             out.push(
-                (1..=1 + edition).map(|n| (format!("demo/{slug}-{n}"), (k as u64) << 8 | edition << 4 | n)).collect(),
+                (1..=1 + edition)
+                    .map(|n| (format!("{DEMO_PICTURES}/{slug}-{n}"), (k as u64) << 8 | edition << 4 | n))
+                    .collect(),
             );
         }
     }

@@ -10,7 +10,7 @@ use object_store::local::LocalFileSystem;
 use object_store::path::Path as StorePath;
 use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, PutPayload};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A storage failure.
@@ -49,6 +49,8 @@ impl From<StorageError> for crate::error::AppError {
 #[derive(Clone)]
 pub struct Area {
     store: Arc<dyn ObjectStore>,
+    /// The directory of a local area: its writes are flushed to disk before `put` returns.
+    local: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Area {
@@ -72,9 +74,27 @@ fn key(k: &str) -> Result<StorePath, StorageError> {
 }
 
 impl Area {
-    /// Writes one file (whole: a reader sees the old file or the new, never part of one).
+    /// Writes one file (whole: a reader sees the old file or the new, never part of one). It
+    /// is durable when this returns: an object store says so itself; a local file and its
+    /// directory are synced, since object_store's local put only renames a written file, and
+    /// the row that names the file may commit next.
     pub async fn put(&self, k: &str, bytes: Vec<u8>) -> Result<(), StorageError> {
-        self.store.put(&key(k)?, PutPayload::from(bytes)).await?;
+        let path = key(k)?;
+        self.store.put(&path, PutPayload::from(bytes)).await?;
+        if let Some(root) = &self.local {
+            let file = root.join(k);
+            let synced = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+                std::fs::File::open(&file)?.sync_all()?;
+                match file.parent() {
+                    Some(dir) => std::fs::File::open(dir)?.sync_all(),
+                    None => Ok(()),
+                }
+            })
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|done| done.map_err(|e| e.to_string()));
+            synced.map_err(|e| StorageError::Failed(format!("syncing {k}: {e}")))?;
+        }
         Ok(())
     }
 
@@ -155,7 +175,15 @@ impl Storage {
             }
             s3 => s3.describe(),
         };
-        Ok(Storage { photos: Area { store: photos }, vouchers: Area { store: vouchers }, described })
+        let (photos_dir, vouchers_dir) = match config {
+            StorageConfig::Local => (Some(media_dir.to_path_buf()), Some(data_dir.join("vouchers"))),
+            StorageConfig::S3(_) => (None, None),
+        };
+        Ok(Storage {
+            photos: Area { store: photos, local: photos_dir },
+            vouchers: Area { store: vouchers, local: vouchers_dir },
+            described,
+        })
     }
 
     /// Where the files are, for messages.
@@ -171,11 +199,35 @@ fn local(dir: &Path) -> anyhow::Result<LocalFileSystem> {
 }
 
 /// Copies every file under a local directory into `area`, keeping relative paths (what
-/// `gongfang storage import` does for the media and voucher directories). Files already in
-/// the store are written again with the same bytes. Returns how many were copied.
+/// `gongfang media import` does for the media and voucher directories). Files already in the
+/// store are written again with the same bytes. Returns how many were copied.
 pub async fn import_dir(root: &Path, area: &Area) -> anyhow::Result<usize> {
+    let files = local_files(root, root)?;
+    for (rel, path) in &files {
+        area.put(rel, std::fs::read(path)?).await?;
+    }
+    Ok(files.len())
+}
+
+/// Copies the files under `{root}/{dir}` that `area` does not hold yet, keeping paths relative
+/// to `root`: the demo's pictures, drawn on this machine, go to a shared store once.
+pub async fn copy_missing(root: &Path, dir: &str, area: &Area) -> anyhow::Result<usize> {
+    let held: std::collections::HashSet<String> = area.list(Some(dir)).await?.into_iter().collect();
     let mut copied = 0;
-    let mut pending = vec![root.to_path_buf()];
+    for (rel, path) in local_files(root, &root.join(dir))? {
+        if !held.contains(&rel) {
+            area.put(&rel, std::fs::read(&path)?).await?;
+            copied += 1;
+        }
+    }
+    Ok(copied)
+}
+
+/// The files under `dir` as (path relative to `root`, local path), leaving out temporary and
+/// hidden ones (a photo being written), which are not part of the catalogue.
+fn local_files(root: &Path, dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
@@ -189,15 +241,13 @@ pub async fn import_dir(root: &Path, area: &Area) -> anyhow::Result<usize> {
                 continue;
             }
             let rel = path.strip_prefix(root)?.to_string_lossy().replace('\\', "/");
-            // Temporary and hidden files (a photo being written) are not part of the catalogue.
             if rel.split('/').any(|part| part.starts_with('.')) || rel.contains('#') {
                 continue;
             }
-            area.put(&rel, std::fs::read(&path)?).await?;
-            copied += 1;
+            files.push((rel, path));
         }
     }
-    Ok(copied)
+    Ok(files)
 }
 
 #[cfg(test)]

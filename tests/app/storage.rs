@@ -1,7 +1,8 @@
 //! Photos and vouchers in an S3-compatible store (issue 19): moto in server mode, started by
 //! the test command. A photo uploaded through one node is served by another, whose own disk
-//! never held it; deleting it removes it for both; vouchers live apart from the public photos;
-//! `gongfang media import` copies a data dir into the store.
+//! never held it, and so are the demo's pictures one node drew; deleting it removes it for
+//! both; vouchers live apart from the public photos; `gongfang media import` copies a data dir
+//! into the store.
 
 use crate::photo_files;
 use crate::photos::files_under;
@@ -58,6 +59,17 @@ async fn a_photo_uploaded_through_one_node_is_served_by_another() {
     let w = editor.workshop_id().await;
     let (_, products) = editor.get_json(&format!("/api/v1/portal/workshops/{w}/products")).await;
     let product = products[0]["id"].as_i64().unwrap();
+    // Node A drew the demo's pictures on its own disk and put them in the store at start:
+    // node B, which drew none, serves them.
+    let (_, p) = editor.get_json(&format!("/api/v1/portal/products/{product}")).await;
+    let demo = p["photos"][0]["path"].as_str().unwrap().to_owned();
+    assert!(demo.starts_with("demo/"), "{demo}");
+    assert!(!b.data_dir.join("media").join(&demo).exists());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while b.get(&format!("/media/{demo}")).await.status() != 200 {
+        assert!(std::time::Instant::now() < deadline, "node B never served the demo picture {demo}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     let (status, body) =
         editor.upload(&format!("/api/v1/portal/products/{product}/photos"), "a.png", photo_files::png(900, 600)).await;
     assert_eq!(status, 200, "{body}");
