@@ -25,6 +25,7 @@ pub mod csv_file;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod favourites;
 pub mod i18n;
 pub mod mail;
 pub mod media;

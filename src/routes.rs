@@ -2,7 +2,8 @@
 
 use crate::web::portal::{actions, orders, photos, products};
 use crate::web::{
-    api, assets, auth, openapi, ops, page_cache, pages, panics, payouts, places, portal, reports, search, shop, trace,
+    api, assets, auth, favourites, openapi, ops, page_cache, pages, panics, payouts, places, portal, reports, search,
+    shop, trace,
 };
 use actix_web::middleware::from_fn;
 use actix_web::{guard, web};
@@ -63,6 +64,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/orders/{number}/cancel", web::post().to(shop::cancel))
         .route("/orders/{number}/lines/{line}/return", web::post().to(shop::request_return))
         .route("/shipments/{id}/delivered", web::post().to(shop::delivered))
+        // Favourites and follows (pages and JSON).
+        .route("/favourites", web::get().to(favourites::list))
+        .route("/favourites/{product_id}", web::post().to(favourites::keep))
+        .route("/favourites/{product_id}/remove", web::post().to(favourites::remove))
+        .route("/workshops/{slug}/follow", web::post().to(favourites::follow))
+        .route("/workshops/{slug}/unfollow", web::post().to(favourites::unfollow))
+        .route("/api/v1/favourites", web::get().to(favourites::list))
+        .route("/api/v1/favourites/{product_id}", web::post().to(favourites::keep))
+        .route("/api/v1/favourites/{product_id}/remove", web::post().to(favourites::remove))
+        .route("/api/v1/workshops/{slug}/follow", web::post().to(favourites::follow))
+        .route("/api/v1/workshops/{slug}/unfollow", web::post().to(favourites::unfollow))
         .route("/api/v1/cart", web::get().to(shop::cart))
         .route("/api/v1/cart/items", web::post().to(shop::add_item))
         .route("/api/v1/cart/items/{product_id}", web::post().to(shop::set_item))

@@ -112,6 +112,7 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
         }
     }
     let reports = crate::reports::Reports::new(db.clone(), clock, config.reports.clone(), reference.clone());
+    let catalog = Catalog::new(db.clone(), reference.clone(), clock);
     Ok(AppState {
         search,
         accounts,
@@ -121,7 +122,8 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
         reports,
         storage,
         metrics: Arc::new(web::metrics::Metrics::new(db.clone())),
-        catalog: Catalog::new(db, reference, clock),
+        favourites: crate::favourites::Favourites::new(db.clone(), catalog.clone(), reference, clock),
+        catalog,
         renderer,
         pages: Arc::new(web::page_cache::PageCache::new(&config.page_cache)),
         config: Arc::new(config),

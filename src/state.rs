@@ -23,6 +23,8 @@ pub struct AppState {
     pub orders: Orders,
     pub payouts: Payouts,
     pub reports: crate::reports::Reports,
+    /// Favourite pieces and followed workshops.
+    pub favourites: crate::favourites::Favourites,
     /// Photos and vouchers: local directories or an S3-compatible store.
     pub storage: crate::storage::Storage,
     /// This node's Prometheus metrics.

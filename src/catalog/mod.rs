@@ -151,6 +151,7 @@ impl Catalog {
                     workshop: WorkshopView::build(&reference, &w, &crafts, today),
                     artisans,
                     products: products.items,
+                    followers: crate::db::favourites::followers(conn, crate::domain::WorkshopId(w.id))?,
                 })
             })
             .await

@@ -81,6 +81,8 @@ pub struct WorkshopPage {
     pub workshop: WorkshopView,
     pub artisans: Vec<ArtisanView>,
     pub products: Vec<ProductView>,
+    /// How many accounts follow the workshop.
+    pub followers: i64,
 }
 
 /// An artisan's page and the pieces they made.

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod carts;
 pub mod catalog;
+pub mod favourites;
 pub mod leases;
 pub mod ledger;
 pub mod order_views;

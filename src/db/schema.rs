@@ -599,6 +599,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    favourites (id) {
+        id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        browser_hash -> Nullable<Text>,
+        product_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    workshop_follows (user_id, workshop_id) {
+        user_id -> BigInt,
+        workshop_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(favourites -> products (product_id));
+diesel::joinable!(workshop_follows -> workshops (workshop_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
     poverty_counties,
@@ -638,4 +659,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_months,
     report_exports,
     storefront_changes,
+    favourites,
+    workshop_follows,
 );

@@ -129,7 +129,14 @@ impl Orders {
         .map_err(|e| AppError::Internal(anyhow::anyhow!("order sweep: {e}")))??;
         let refunded = self.send_refunds().await? + self.return_late_payments().await?;
         let before = self.now() - chrono::TimeDelta::days(self.config.abandoned_cart_days);
-        let carts_purged = self.db.write(move |c| Ok(crate::db::carts::purge_abandoned(c, before)?)).await?;
+        // A browser's favourites are kept as long as its cart would be.
+        let carts_purged = self
+            .db
+            .write(move |c| {
+                crate::db::favourites::purge_abandoned(c, before)?;
+                Ok(crate::db::carts::purge_abandoned(c, before)?)
+            })
+            .await?;
         Ok(Round { expired: expired + settled, reminded, delivered, refunded, carts_purged })
     }
 

@@ -4,6 +4,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod errors;
+pub mod favourites;
 pub mod forms;
 pub mod input;
 pub mod lang;

@@ -41,6 +41,8 @@ use utoipa::OpenApi;
         crate::web::shop::cart, crate::web::shop::add_item, crate::web::shop::set_item, crate::web::shop::checkout,
         crate::web::shop::orders, crate::web::shop::order, crate::web::shop::pay, crate::web::shop::cancel,
         crate::web::shop::delivered, crate::web::shop::request_return,
+        crate::web::favourites::list, crate::web::favourites::keep, crate::web::favourites::remove,
+        crate::web::favourites::follow, crate::web::favourites::unfollow,
         crate::web::portal::orders::queue, crate::web::portal::orders::ship, crate::web::portal::orders::confirm_payment,
         crate::web::portal::orders::accept_cod, crate::web::portal::orders::refuse_cod,
         crate::web::portal::orders::refund_line, crate::web::portal::orders::refund_shipping,

@@ -1,6 +1,7 @@
-//! The buyer's side of orders: the cart (an anonymous browser's cart lives behind the
-//! `gf_cart` cookie and joins the account at login), checkout, the order history and order
-//! page, paying, cancelling, confirming receipt and asking for a return; and Stripe's webhook.
+//! The buyer's side of orders: the cart (an anonymous browser's cart, and its favourites, live
+//! behind the `gf_cart` cookie and join the account at login), checkout, the order history and
+//! order page, paying, cancelling, confirming receipt and asking for a return; and Stripe's
+//! webhook.
 //! Each action serves a form post (answered with a redirect) and a JSON call.
 
 use super::forms::{answer, FormState, Submission};
@@ -23,23 +24,40 @@ use tera::Context;
 /// The anonymous cart's cookie.
 pub const CART_COOKIE: &str = "gf_cart";
 
-/// The cart of the signed-in user, or of this browser (if it has one).
-fn owner(req: &HttpRequest, viewer: &Viewer) -> Option<CartOwner> {
+/// The cart (and favourites) of the signed-in user, or of this browser (if it has a token).
+pub(super) fn browser_owner(req: &HttpRequest, viewer: &Viewer) -> Option<CartOwner> {
     match &viewer.0 {
         Some(p) => Some(CartOwner::User(p.user_id.get())),
         None => req.cookie(CART_COOKIE).map(|c| CartOwner::Browser(token_hash(c.value()))),
     }
 }
 
-/// Moves this browser's cart into the account that just signed in; returns the cookie that
-/// removes the browser's cart token, if there was one.
+/// [`browser_owner`], or a new browser token with the cookie that carries it.
+pub(super) fn owner_or_new(
+    req: &HttpRequest,
+    state: &AppState,
+    viewer: &Viewer,
+) -> (CartOwner, Option<actix_web::cookie::Cookie<'static>>) {
+    match browser_owner(req, viewer) {
+        Some(o) => (o, None),
+        None => {
+            let token = new_token();
+            (CartOwner::Browser(token_hash(&token)), Some(cookie(req, state, CART_COOKIE, token).into_owned()))
+        }
+    }
+}
+
+/// Moves this browser's cart and favourites into the account that just signed in; returns
+/// the cookie that removes the browser's token, if there was one.
 pub async fn merge_browser_cart(
     req: &HttpRequest,
     state: &AppState,
     user: i64,
 ) -> Result<Option<actix_web::cookie::Cookie<'static>>, AppError> {
     let Some(token) = req.cookie(CART_COOKIE) else { return Ok(None) };
-    state.orders.merge_cart(CartOwner::Browser(token_hash(token.value())), user).await?;
+    let hash = token_hash(token.value());
+    state.orders.merge_cart(CartOwner::Browser(hash.clone()), user).await?;
+    state.favourites.merge(hash, user).await?;
     Ok(Some(removal(req, state, CART_COOKIE).into_owned()))
 }
 
@@ -56,7 +74,7 @@ async fn cart_page(
     refused: Option<(i64, FormState)>,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of_request(req);
-    let view = match owner(req, viewer) {
+    let view = match browser_owner(req, viewer) {
         Some(o) => state.orders.cart(o, lang).await?,
         None => Default::default(),
     };
@@ -94,13 +112,7 @@ pub async fn add_item(
     let (input, form) = input.split();
     let result = async {
         let input = input?;
-        let (owner, fresh) = match owner(&req, &viewer) {
-            Some(o) => (o, None),
-            None => {
-                let token = new_token();
-                (CartOwner::Browser(token_hash(&token)), Some(cookie(&req, &state, CART_COOKIE, token).into_owned()))
-            }
-        };
+        let (owner, fresh) = owner_or_new(&req, &state, &viewer);
         state.orders.add_to_cart(owner, input.product_id, input.quantity).await?;
         let mut res = done(&req, "/cart".into(), crate::web::replies::DONE);
         if let Some(c) = fresh {
@@ -137,7 +149,7 @@ pub async fn set_item(
     let (input, form) = input.split();
     let form = form.map(|f| f.prefixed(&format!("q{product}")));
     let result = async {
-        let owner = owner(&req, &viewer).ok_or(AppError::NotFound)?;
+        let owner = browser_owner(&req, &viewer).ok_or(AppError::NotFound)?;
         state.orders.set_in_cart(owner, product, input?.quantity).await?;
         Ok(done(&req, "/cart".into(), crate::web::replies::DONE))
     }

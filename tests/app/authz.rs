@@ -149,3 +149,39 @@ async fn every_state_changing_route_answers_each_role_as_it_must() {
     assert_eq!(status, 404);
     assert!(failures.is_empty(), "{} answers were wrong:\n{}", failures.len(), failures.join("\n"));
 }
+
+#[tokio::test]
+async fn favourite_and_follow_routes_answer_each_role_as_they_must() {
+    let app = TestApp::spawn().await;
+    let users = [
+        User::anonymous(&app).await,
+        User::demo(&app, "buyer").await,
+        User::demo(&app, "editor").await,
+        User::demo(&app, "official").await,
+        User::demo(&app, "operator").await,
+    ];
+    let (_, listed) = app.json("/api/v1/products?per_page=1").await;
+    let (product, workshop) = (
+        listed["items"][0]["id"].as_i64().unwrap(),
+        listed["items"][0]["workshop"]["slug"].as_str().unwrap().to_owned(),
+    );
+    // Anyone may keep pieces (a browser until it signs in); following needs an account.
+    let routes: [(String, [u16; 5]); 6] = [
+        (format!("/favourites/{product}"), [200; 5]),
+        (format!("/favourites/{product}/remove"), [200; 5]),
+        ("/favourites/99999999".to_owned(), [404; 5]),
+        (format!("/workshops/{workshop}/follow"), [401, 200, 200, 200, 200]),
+        (format!("/workshops/{workshop}/unfollow"), [401, 200, 200, 200, 200]),
+        ("/workshops/no-such-workshop/follow".to_owned(), [401, 404, 404, 404, 404]),
+    ];
+    let mut failures = Vec::new();
+    for (path, expect) in &routes {
+        for (user, want) in users.iter().zip(expect) {
+            let (status, answer) = user.post_json(&format!("/api/v1{path}"), &json!({})).await;
+            if status != *want {
+                failures.push(format!("POST {path}: {status}, expected {want} ({answer})"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} answers were wrong:\n{}", failures.len(), failures.join("\n"));
+}

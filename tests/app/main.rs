@@ -15,6 +15,7 @@ mod consent;
 mod crawl;
 mod demo_history;
 mod errors;
+mod favourites;
 mod fleet;
 mod fleet_sharing;
 mod forms;

@@ -1,0 +1,2 @@
+DROP TABLE workshop_follows;
+DROP TABLE favourites;
