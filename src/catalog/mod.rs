@@ -373,6 +373,9 @@ pub(crate) fn assemble(
         .collect())
 }
 
+/// How many pieces each of a product page's suggestions shows.
+const RELATED: i64 = 4;
+
 fn detail(
     conn: &mut DbConn,
     reference: &Reference,
@@ -384,9 +387,16 @@ fn detail(
     let heritage = reference.heritage_item(p.heritage_item_id).cloned();
     let description = views::Text::new(&p.description_zh, &p.description_en);
     let materials = views::Text::new(&p.materials_zh, &p.materials_en);
+    // The suggestions' makers and pictures in one read for all three.
+    let [workshop, craft, county] = q::related(conn, &p, &w, today, RELATED)?;
+    let (n_workshop, n_craft) = (workshop.len(), craft.len());
+    let mut all = assemble(conn, reference, [workshop, craft, county].concat())?;
+    let county = all.split_off(n_workshop + n_craft);
+    let craft = all.split_off(n_workshop);
+    let related = views::Related { workshop: all, craft, county };
     let mut views = assemble(conn, reference, vec![(p, w)])?;
     let product = views.pop().ok_or(AppError::NotFound)?;
-    Ok(ProductDetail { product, description, materials, workshop_profile: profile, heritage })
+    Ok(ProductDetail { product, description, materials, workshop_profile: profile, heritage, related })
 }
 
 /// How many of the located workshops lie in the region `code` (at any level).

@@ -347,6 +347,19 @@ pub struct ProductDetail {
     pub materials: Text,
     pub workshop_profile: WorkshopView,
     pub heritage: Option<HeritageItem>,
+    /// What the page suggests next.
+    pub related: Related,
+}
+
+/// A product page's suggestions, each a few listed pieces, newest first.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct Related {
+    /// More from the same workshop.
+    pub workshop: Vec<ProductView>,
+    /// The same heritage craft from other workshops.
+    pub craft: Vec<ProductView>,
+    /// Other workshops' pieces from the same county.
+    pub county: Vec<ProductView>,
 }
 
 /// An artisan's public page (only with consent to publish the name).

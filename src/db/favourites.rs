@@ -7,7 +7,6 @@ use super::DbConn;
 use crate::domain::{ProductId, WorkshopId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 /// The most favourites one owner keeps: a list to come back to, not a copy of the catalogue.
 pub const MAX_FAVOURITES: i64 = 500;
@@ -31,15 +30,14 @@ pub fn count(conn: &mut DbConn, owner: &CartOwner) -> QueryResult<i64> {
     }
 }
 
-/// Keeps `product` among the owner's favourites; false when it already was. Runs inside a
-/// write transaction: a second add racing this one meets the unique pair, which the
-/// savepoint turns into "already kept".
+/// Keeps `product` among the owner's favourites; false when it already was (a second add
+/// racing this one meets the unique pair).
 pub fn add(conn: &mut DbConn, owner: &CartOwner, product: ProductId, now: NaiveDateTime) -> QueryResult<bool> {
     let (user, browser) = match owner {
         CartOwner::User(id) => (Some(*id), None),
         CartOwner::Browser(hash) => (None, Some(hash.clone())),
     };
-    let inserted = super::tx::savepoint(conn, |c| {
+    super::tx::insert_if_absent(conn, |c| {
         diesel::insert_into(favourites::table)
             .values((
                 favourites::user_id.eq(user),
@@ -48,12 +46,7 @@ pub fn add(conn: &mut DbConn, owner: &CartOwner, product: ProductId, now: NaiveD
                 favourites::created_at.eq(now),
             ))
             .execute(c)
-    });
-    match inserted {
-        Ok(n) => Ok(n == 1),
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
-        Err(e) => Err(e),
-    }
+    })
 }
 
 /// Drops `product` from the owner's favourites; false when it was not there.
@@ -114,7 +107,7 @@ pub fn set_follow(
     if !follow {
         return Ok(diesel::delete(existing).execute(conn)? > 0);
     }
-    let inserted = super::tx::savepoint(conn, |c| {
+    super::tx::insert_if_absent(conn, |c| {
         diesel::insert_into(workshop_follows::table)
             .values((
                 workshop_follows::user_id.eq(user),
@@ -122,12 +115,7 @@ pub fn set_follow(
                 workshop_follows::created_at.eq(now),
             ))
             .execute(c)
-    });
-    match inserted {
-        Ok(n) => Ok(n == 1),
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
-        Err(e) => Err(e),
-    }
+    })
 }
 
 /// How many accounts follow `workshop`.

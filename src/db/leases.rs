@@ -7,7 +7,6 @@ use super::schema::leases;
 use super::DbConn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 /// The order worker's round: expiry, reminders, automatic delivery, refunds, purges.
 pub const ORDER_SWEEP: &str = "orders.sweep";
@@ -34,16 +33,11 @@ pub fn take(
     }
     // No row yet, or another holder's live one. The insert meets a unique name in the second
     // case (or when another node inserted first); the savepoint keeps the transaction usable.
-    let inserted = super::tx::savepoint(conn, |c| {
+    super::tx::insert_if_absent(conn, |c| {
         diesel::insert_into(leases::table)
             .values((leases::name.eq(name), leases::holder.eq(holder), leases::expires_at.eq(until)))
             .execute(c)
-    });
-    match inserted {
-        Ok(n) => Ok(n == 1),
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
-        Err(e) => Err(e),
-    }
+    })
 }
 
 /// Gives the lease back, if `holder` has it, so another node need not wait for it to run out.

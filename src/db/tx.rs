@@ -132,6 +132,19 @@ where
     finish(conn, &mut f)
 }
 
+/// Runs the insert `f` in a savepoint: true when it inserted, false when it met a unique row
+/// (inserted meanwhile by another transaction, say), which leaves the transaction usable.
+pub fn insert_if_absent<F>(conn: &mut DbConn, f: F) -> Result<bool, DieselError>
+where
+    F: FnMut(&mut DbConn) -> Result<usize, DieselError>,
+{
+    match savepoint(conn, f) {
+        Ok(n) => Ok(n > 0),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Commits on `Ok`, rolls back on `Err`, as diesel's own `transaction` does.
 fn finish<T, E, F>(conn: &mut DbConn, f: &mut F) -> Result<T, E>
 where

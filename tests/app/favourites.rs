@@ -154,3 +154,60 @@ async fn a_buyer_keeps_two_pieces_before_signing_in_and_finds_them_after_in_a_br
         b.close().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_product_page_suggests_its_workshop_its_craft_and_its_county_and_only_listed_pieces() {
+    let app = TestApp::spawn().await;
+    // A piece whose craft another workshop also practises (the demo's workshops each have
+    // their own, so one piece of another workshop is given it), and one whose county has
+    // other workshops.
+    let (_, all) = app.json("/api/v1/products?per_page=100").await;
+    let all = all["items"].as_array().unwrap().clone();
+    let (first, second) = (&all[0], all.iter().find(|p| p["workshop"]["slug"] != all[0]["workshop"]["slug"]).unwrap());
+    app.execute(&format!(
+        "UPDATE products SET heritage_item_id = {} WHERE id = {}",
+        first["heritage_item"]["id"], second["id"]
+    ));
+    let (_, all) = app.json("/api/v1/products?per_page=100").await;
+    let all = all["items"].as_array().unwrap().clone();
+    let shared = |p: &Value, key: &dyn Fn(&Value) -> Value| {
+        all.iter().any(|o| o["workshop"]["slug"] != p["workshop"]["slug"] && key(o) == key(p))
+    };
+    let craft = |p: &Value| p["heritage_item"]["id"].clone();
+    let county = |p: &Value| p["county_code"].clone();
+    let by_craft = all.iter().find(|p| shared(p, &craft)).expect("a piece whose craft other workshops practise");
+    let by_county = all.iter().find(|p| shared(p, &county)).expect("a piece whose county has other workshops");
+    let mut pages = Vec::new();
+    for (piece, must) in [(by_craft, "craft"), (by_county, "county")] {
+        let slug = piece["slug"].as_str().unwrap();
+        let (status, d) = app.json(&format!("/api/v1/products/{slug}")).await;
+        assert_eq!(status, 200);
+        let r = d["related"].clone();
+        let group = |name: &str| r[name].as_array().unwrap().clone();
+        assert!(!group(must).is_empty(), "{slug} suggests its {must}: {r}");
+        for name in ["workshop", "craft", "county"] {
+            let pieces = group(name);
+            assert!(pieces.len() <= 4, "{name}: at most four");
+            assert!(pieces.iter().all(|p| p["id"] != piece["id"]), "{name}: never the piece itself");
+        }
+        let other = |p: &Value| p["workshop"]["slug"] != piece["workshop"]["slug"];
+        assert!(group("workshop").iter().all(|p| !other(p)));
+        assert!(group("craft").iter().all(|p| craft(p) == craft(piece) && other(p)));
+        assert!(group("county").iter().all(|p| county(p) == county(piece) && other(p)));
+        let (_, page) = app.page(&format!("/products/{slug}?lang=en")).await;
+        let heading = if must == "craft" { "The same craft from other workshops" } else { "From the same county" };
+        assert!(page.contains(heading), "{slug}'s page");
+        pages.push((slug.to_owned(), group(must)));
+    }
+
+    // A suggestion whose workshop is suspended is no longer suggested.
+    for (slug, suggested) in pages {
+        let gone = suggested[0]["workshop"]["slug"].as_str().unwrap().to_owned();
+        app.execute(&format!("UPDATE workshops SET status = 'suspended' WHERE slug = '{gone}'"));
+        let (_, d) = app.json(&format!("/api/v1/products/{slug}")).await;
+        for name in ["craft", "county"] {
+            let still = d["related"][name].as_array().unwrap().iter().any(|p| p["workshop"]["slug"] == gone.as_str());
+            assert!(!still, "{slug}'s {name} still suggests a piece of the suspended workshop {gone}");
+        }
+    }
+}

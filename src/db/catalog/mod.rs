@@ -217,6 +217,41 @@ pub fn listed_products_by_ids(
         .load(conn)
 }
 
+/// What a product's page suggests next, each at most `limit` listed pieces, newest first:
+/// more from its workshop, the same craft from other workshops, and other workshops' pieces
+/// from the same county. Each reads through an index (workshop, heritage item, county).
+pub fn related(
+    conn: &mut DbConn,
+    product: &ProductRow,
+    workshop: &WorkshopRow,
+    today: NaiveDate,
+    limit: i64,
+) -> QueryResult<[Vec<(ProductRow, WorkshopRow)>; 3]> {
+    let pick = (ProductRow::as_select(), WorkshopRow::as_select());
+    let same_workshop = listed(today)
+        .filter(products::workshop_id.eq(workshop.id))
+        .filter(products::id.ne(product.id))
+        .order(products::id.desc())
+        .limit(limit)
+        .select(pick)
+        .load(conn)?;
+    let same_craft = listed(today)
+        .filter(products::heritage_item_id.eq(product.heritage_item_id))
+        .filter(products::workshop_id.ne(workshop.id))
+        .order(products::id.desc())
+        .limit(limit)
+        .select(pick)
+        .load(conn)?;
+    let same_county = listed(today)
+        .filter(workshops::county_code.eq(workshop.county_code.clone()))
+        .filter(products::workshop_id.ne(workshop.id))
+        .order(products::id.desc())
+        .limit(limit)
+        .select(pick)
+        .load(conn)?;
+    Ok([same_workshop, same_craft, same_county])
+}
+
 /// Ids of listed products after `after`, in id order (a rebuild reads the catalogue in pages).
 pub fn listed_ids_after(conn: &mut DbConn, after: i64, limit: i64, today: NaiveDate) -> QueryResult<Vec<i64>> {
     listed(today).filter(products::id.gt(after)).order(products::id).select(products::id).limit(limit).load(conn)
