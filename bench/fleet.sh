@@ -37,7 +37,13 @@ psql "$admin" -qc "DROP DATABASE IF EXISTS gf_bench_fleet WITH (FORCE)" -c "CREA
 export DATABASE_URL=postgres://postgres@127.0.0.1:5432/gf_bench_fleet
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$data"' EXIT
+stop() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  psql "$admin" -qc "DROP DATABASE IF EXISTS gf_bench_fleet WITH (FORCE)" >/dev/null 2>&1
+  rm -rf "$data"
+}
+trap stop EXIT
 
 # Three nodes with one key and one media dir; the first seeds the demo before the others start.
 key=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
