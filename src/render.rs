@@ -94,8 +94,11 @@ impl Renderer {
         let body =
             self.tera.render(&template, &ctx).map_err(|e| anyhow::anyhow!("rendering {template}: {}", chain(&e)))?;
         let mut subject = self.i18n.text(lang, &format!("mail.{name}.subject"));
-        if let Some(number) = vars.get("number").and_then(|n| n.as_str()) {
-            subject = subject.replace("{number}", number);
+        // A subject names at most the order and who wrote (nothing a message says).
+        for key in ["number", "from"] {
+            if let Some(value) = vars.get(key).and_then(|n| n.as_str()) {
+                subject = subject.replace(&format!("{{{key}}}"), value);
+            }
         }
         Ok((subject, body))
     }

@@ -2,8 +2,8 @@
 
 use crate::web::portal::{actions, orders, photos, products};
 use crate::web::{
-    api, assets, auth, favourites, openapi, ops, page_cache, pages, panics, payouts, places, portal, reports, search,
-    shop, trace,
+    api, assets, auth, buyer_orders, custom_orders, favourites, messages, openapi, ops, page_cache, pages, panics,
+    payouts, places, portal, reports, reviews, search, shop, trace,
 };
 use actix_web::middleware::from_fn;
 use actix_web::{guard, web};
@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(cached!("/", pages::home))
         .service(cached!("/products", pages::products))
         .service(cached!("/products/{slug}", pages::product))
+        .service(cached!("/products/{slug}/reviews", reviews::list))
         .service(cached!("/workshops", places::workshops))
         .service(cached!("/workshops/{slug}", places::workshop))
         .service(cached!("/artisans/{id}", places::artisan))
@@ -49,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/products/{slug}", web::get().to(api::product))
         .route("/api/v1/workshops/{slug}", web::get().to(api::workshop))
         .route("/api/v1/regions/{code}", web::get().to(api::region))
+        .route("/api/v1/products/{slug}/reviews", web::get().to(reviews::list))
         .route("/api/v1/search", web::get().to(search::api_search))
         .route("/api/v1/search/suggest", web::get().to(search::api_suggest))
         // Cart, checkout and the buyer's orders (pages and JSON).
@@ -57,13 +59,51 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/cart/items/{product_id}", web::post().to(shop::set_item))
         .route("/checkout", web::get().to(shop::checkout_page))
         .route("/checkout", web::post().to(shop::checkout))
-        .route("/orders", web::get().to(shop::orders))
-        .route("/orders/{number}", web::get().to(shop::order))
-        .route("/orders/{number}/pay", web::get().to(shop::pay))
-        .route("/orders/{number}/pay", web::post().to(shop::pay))
-        .route("/orders/{number}/cancel", web::post().to(shop::cancel))
-        .route("/orders/{number}/lines/{line}/return", web::post().to(shop::request_return))
-        .route("/shipments/{id}/delivered", web::post().to(shop::delivered))
+        .route("/orders", web::get().to(buyer_orders::orders))
+        .route("/orders/{number}", web::get().to(buyer_orders::order))
+        .route("/orders/{number}/pay", web::get().to(buyer_orders::pay))
+        .route("/orders/{number}/pay", web::post().to(buyer_orders::pay))
+        .route("/orders/{number}/cancel", web::post().to(buyer_orders::cancel))
+        .route("/orders/{number}/lines/{line}/return", web::post().to(buyer_orders::request_return))
+        .route("/shipments/{id}/delivered", web::post().to(buyer_orders::delivered))
+        // Reviews: a buyer's review of a delivered line, "helpful" votes (pages and JSON); the
+        // portal's list, replies and hiding are with the portal below.
+        .route("/orders/{number}/lines/{line}/review", web::get().to(reviews::form_page))
+        .route("/orders/{number}/lines/{line}/review", web::post().to(reviews::write))
+        .route("/reviews/{id}/helpful", web::post().to(reviews::helpful))
+        .route("/api/v1/orders/{number}/lines/{line}/review", web::post().to(reviews::write))
+        .route("/api/v1/reviews/{id}/helpful", web::post().to(reviews::helpful))
+        // Messages: a buyer's questions about a piece or an order, and the threads of either
+        // side (the same handlers under /portal for staff; operators read reported threads).
+        .route("/products/{slug}/ask", web::get().to(messages::ask_product_form))
+        .route("/products/{slug}/ask", web::post().to(messages::ask_product))
+        .route("/orders/{number}/ask", web::get().to(messages::ask_order_form))
+        .route("/orders/{number}/ask", web::post().to(messages::ask_order))
+        .route("/messages", web::get().to(messages::list))
+        .route("/messages/{id}", web::get().to(messages::thread))
+        .route("/messages/{id}", web::post().to(messages::write))
+        .route("/messages/{id}/report", web::post().to(messages::report))
+        .route("/portal/messages", web::get().to(messages::list))
+        .route("/portal/messages/{id}", web::get().to(messages::thread))
+        .route("/portal/messages/{id}", web::post().to(messages::write))
+        .route("/portal/messages/{id}/report", web::post().to(messages::report))
+        .route("/api/v1/products/{slug}/messages", web::post().to(messages::ask_product))
+        .route("/api/v1/orders/{number}/messages", web::post().to(messages::ask_order))
+        .route("/api/v1/messages", web::get().to(messages::list))
+        .route("/api/v1/messages/{id}", web::get().to(messages::thread))
+        .route("/api/v1/messages/{id}", web::post().to(messages::write))
+        .route("/api/v1/messages/{id}/report", web::post().to(messages::report))
+        .route("/api/v1/workshops/{slug}/custom", web::post().to(custom_orders::request))
+        .route("/api/v1/custom", web::get().to(custom_orders::list))
+        .route("/api/v1/custom/{id}", web::get().to(custom_orders::view))
+        .route("/api/v1/custom/{id}/quote", web::post().to(custom_orders::quote))
+        .route("/api/v1/custom/{id}/accept", web::post().to(custom_orders::accept))
+        .route("/api/v1/custom/{id}/decline", web::post().to(custom_orders::decline))
+        .route("/api/v1/custom/{id}/pay", web::post().to(custom_orders::pay))
+        .route("/api/v1/custom/{id}/progress", web::post().to(custom_orders::progress))
+        .route("/api/v1/custom/{id}/ship", web::post().to(custom_orders::ship))
+        .route("/api/v1/custom/{id}/received", web::post().to(custom_orders::received))
+        .route("/api/v1/custom/{id}/cancel", web::post().to(custom_orders::cancel))
         // Favourites and follows (pages and JSON).
         .route("/favourites", web::get().to(favourites::list))
         .route("/favourites/{product_id}", web::post().to(favourites::keep))
@@ -79,12 +119,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/cart/items", web::post().to(shop::add_item))
         .route("/api/v1/cart/items/{product_id}", web::post().to(shop::set_item))
         .route("/api/v1/checkout", web::post().to(shop::checkout))
-        .route("/api/v1/orders", web::get().to(shop::orders))
-        .route("/api/v1/orders/{number}", web::get().to(shop::order))
-        .route("/api/v1/orders/{number}/pay", web::post().to(shop::pay))
-        .route("/api/v1/orders/{number}/cancel", web::post().to(shop::cancel))
-        .route("/api/v1/orders/{number}/lines/{line}/return", web::post().to(shop::request_return))
-        .route("/api/v1/shipments/{id}/delivered", web::post().to(shop::delivered))
+        .route("/api/v1/orders", web::get().to(buyer_orders::orders))
+        .route("/api/v1/orders/{number}", web::get().to(buyer_orders::order))
+        .route("/api/v1/orders/{number}/pay", web::post().to(buyer_orders::pay))
+        .route("/api/v1/orders/{number}/cancel", web::post().to(buyer_orders::cancel))
+        .route("/api/v1/orders/{number}/lines/{line}/return", web::post().to(buyer_orders::request_return))
+        .route("/api/v1/shipments/{id}/delivered", web::post().to(buyer_orders::delivered))
         .route("/api/v1/orders/{number}/impact", web::get().to(payouts::impact))
         // Reports: the officials' dashboard and exports, and the public impact pages.
         .route("/officials", web::get().to(reports::dashboard))
@@ -112,7 +152,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/ack/{code}", web::get().to(payouts::ack_page))
         .route("/ack/{code}", web::post().to(payouts::acknowledge))
         // Stripe's webhook (signed by Stripe; exempt from the CSRF check).
-        .route("/webhooks/stripe", web::post().to(shop::stripe_webhook))
+        .route("/webhooks/stripe", web::post().to(buyer_orders::stripe_webhook))
         // Accounts.
         .route("/login", web::get().to(auth::login_page))
         .route("/login", web::post().to(auth::login))
@@ -137,6 +177,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // The workshop portal: each action under /portal (forms) and /api/v1/portal (JSON).
         .route("/portal", web::get().to(portal::home))
         .route("/portal/review", web::get().to(portal::review_queue))
+        .route("/portal/reviews", web::get().to(reviews::portal_list))
+        .route("/portal/reviews/{id}/reply", web::post().to(reviews::reply))
+        .route("/portal/reviews/{id}/hide", web::post().to(reviews::hide))
+        .route("/api/v1/portal/reviews", web::get().to(reviews::portal_list))
+        .route("/api/v1/portal/reviews/{id}/reply", web::post().to(reviews::reply))
+        .route("/api/v1/portal/reviews/{id}/hide", web::post().to(reviews::hide))
         .route("/portal/workshops/{id}", web::get().to(portal::workshop))
         .route("/portal/workshops/{id}/workers", web::get().to(portal::workers))
         .route("/portal/workshops/{id}/products", web::get().to(portal::products))
@@ -177,6 +223,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(&at("/workers/{id}/secrets"), web::post().to(actions::secret))
             .route(&at("/products/{id}"), web::post().to(products::update_product))
             .route(&at("/products/{id}/makers"), web::post().to(products::makers))
+            .route(&at("/products/{id}/variants"), web::post().to(products::variants))
             .route(&at("/products/{id}/archive"), web::post().to(products::archive))
             .route(&at("/products/{id}/submit"), web::post().to(products::submit))
             .route(&at("/products/{id}/duplicate"), web::post().to(products::duplicate))

@@ -113,7 +113,19 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
     }
     let reports = crate::reports::Reports::new(db.clone(), clock, config.reports.clone(), reference.clone());
     let catalog = Catalog::new(db.clone(), reference.clone(), clock);
+    let reviews = crate::reviews::Reviews::new(db.clone(), clock, portal.clone(), reference.clone());
+    let messages = crate::messages::Messages::new(
+        db.clone(),
+        clock,
+        catalog.clone(),
+        accounts.mailer().clone(),
+        config.public_url.clone(),
+    );
+    let custom_orders = crate::custom_orders::CustomOrders::new(db.clone(), clock, orders.clone(), portal.clone());
     Ok(AppState {
+        custom_orders,
+        reviews,
+        messages,
         search,
         accounts,
         portal,

@@ -23,6 +23,12 @@ pub struct AppState {
     pub orders: Orders,
     pub payouts: Payouts,
     pub reports: crate::reports::Reports,
+    /// Buyers' reviews, workshops' replies, operators' hiding.
+    pub reviews: crate::reviews::Reviews,
+    /// Messages between buyers and workshops.
+    pub messages: crate::messages::Messages,
+    /// Custom orders in milestones.
+    pub custom_orders: crate::custom_orders::CustomOrders,
     /// Favourite pieces and followed workshops.
     pub favourites: crate::favourites::Favourites,
     /// Photos and vouchers: local directories or an S3-compatible store.

@@ -36,6 +36,15 @@ pub enum Action {
     Refund,
     /// Search every order (operators).
     SearchOrders,
+    /// Read the workshop's reviews and reply to them.
+    ReplyToReviews,
+    /// Hide a review, with a reason (operators).
+    HideReviews,
+    /// Read the workshop's message threads and answer buyers.
+    AnswerMessages,
+    /// Quote a custom piece (price, makers and shares, wage rule, milestones) or decline a
+    /// request.
+    QuoteCustomWork,
 }
 
 impl Action {
@@ -43,7 +52,11 @@ impl Action {
     pub fn is_workshop_scoped(self) -> bool {
         !matches!(
             self,
-            Action::ReviewProducts | Action::Certify | Action::InviteManagerOrOfficial | Action::SearchOrders
+            Action::ReviewProducts
+                | Action::Certify
+                | Action::InviteManagerOrOfficial
+                | Action::SearchOrders
+                | Action::HideReviews
         )
     }
 }
@@ -92,14 +105,23 @@ pub fn authorize(who: Option<&Principal>, action: Action, workshop: Option<Works
         return Err(Denial::NotFound);
     }
     let allowed = match action {
-        Action::ViewWorkshop | Action::EditProducts | Action::FulfilOrders => true,
+        Action::ViewWorkshop
+        | Action::EditProducts
+        | Action::FulfilOrders
+        | Action::ReplyToReviews
+        | Action::AnswerMessages => true,
         Action::EditProfile
         | Action::ManageWorkers
         | Action::ViewSensitive
         | Action::InviteEditor
         | Action::ConfirmPayments
-        | Action::Refund => is_manager,
-        Action::ReviewProducts | Action::Certify | Action::InviteManagerOrOfficial | Action::SearchOrders => false,
+        | Action::Refund
+        | Action::QuoteCustomWork => is_manager,
+        Action::ReviewProducts
+        | Action::Certify
+        | Action::InviteManagerOrOfficial
+        | Action::SearchOrders
+        | Action::HideReviews => false,
     };
     if allowed {
         Ok(())
@@ -147,6 +169,12 @@ mod tests {
         assert_eq!(authorize(Some(&other), Action::FulfilOrders, a), Err(NotFound));
         assert_eq!(authorize(Some(&manager), Action::SearchOrders, None), Err(Forbidden));
         assert_eq!(authorize(Some(&operator), Action::SearchOrders, None), Ok(()));
+        assert_eq!(authorize(Some(&editor), Action::ReplyToReviews, a), Ok(()));
+        assert_eq!(authorize(Some(&other), Action::ReplyToReviews, a), Err(NotFound));
+        assert_eq!(authorize(Some(&manager), Action::HideReviews, None), Err(Forbidden));
+        assert_eq!(authorize(Some(&operator), Action::HideReviews, None), Ok(()));
+        assert_eq!(authorize(Some(&editor), Action::AnswerMessages, a), Ok(()));
+        assert_eq!(authorize(Some(&other), Action::AnswerMessages, a), Err(NotFound));
         assert_eq!(may_enter_portal(Some(&buyer)).err(), Some(Forbidden));
         assert!(may_enter_portal(Some(&editor)).is_ok());
     }

@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 /// A text in both languages.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
 #[schema(as = BilingualText)]
 pub struct Text {
     pub zh: String,
@@ -279,6 +279,8 @@ pub struct ProductView {
     pub makers: Vec<MakerView>,
     pub images: Vec<ImageView>,
     pub wage: WageView,
+    /// The average of its visible reviews and their count.
+    pub rating: crate::reviews::RatingSummary,
 }
 
 /// The product's wage rule, or `None` if the stored row is inconsistent.
@@ -334,6 +336,7 @@ impl ProductView {
                 piece_rate_fen: p.piece_rate_fen,
                 per_unit_fen: per_unit.get(),
             },
+            rating: crate::reviews::RatingSummary::of(p.rating_sum, p.rating_count),
         }
     }
 }
@@ -349,6 +352,40 @@ pub struct ProductDetail {
     pub heritage: Option<HeritageItem>,
     /// What the page suggests next.
     pub related: Related,
+    /// The option names (size, colour), when the product has variants.
+    pub options: Vec<crate::domain::variant::Bilingual>,
+    /// The variants on sale; a buyer chooses one.
+    pub variants: Vec<VariantView>,
+    /// Its newest visible reviews (the rest on its reviews page).
+    pub reviews: Vec<crate::reviews::ReviewView>,
+}
+
+/// One variant as a buyer chooses it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VariantView {
+    pub id: i64,
+    pub sku: String,
+    /// "17 cm" or "17 cm / 红".
+    pub label: crate::domain::variant::Bilingual,
+    pub price_fen: i64,
+    pub stock: i64,
+    pub in_stock: bool,
+    /// Its own lead time (made-to-order), when it differs from the product's.
+    pub lead_time_days: Option<i32>,
+}
+
+impl VariantView {
+    pub fn from_row(v: &crate::db::variants::VariantRow) -> VariantView {
+        VariantView {
+            id: v.id,
+            sku: v.sku.clone(),
+            label: v.label(),
+            price_fen: v.price_fen,
+            stock: v.stock,
+            in_stock: v.stock > 0,
+            lead_time_days: v.lead_time_days,
+        }
+    }
 }
 
 /// A product page's suggestions, each a few listed pieces, newest first.

@@ -4,6 +4,7 @@
 use super::schema::{auth_tokens, login_failures, one_time_tokens, users};
 use super::DbConn;
 use crate::domain::account::{Principal, Role, UserId};
+use crate::domain::WorkshopId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -270,4 +271,27 @@ pub fn end_resets(conn: &mut DbConn, user: i64, now: NaiveDateTime) -> QueryResu
 pub fn clear_failures(conn: &mut DbConn, account: &str, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(login_failures::table.filter(login_failures::account.eq(account).or(login_failures::at.lt(before))))
         .execute(conn)
+}
+
+/// Whom a notice goes to: address, language and name.
+#[derive(Debug, Clone, Queryable)]
+pub struct Recipient {
+    pub email: String,
+    pub lang: String,
+    pub name: String,
+}
+
+/// A user as an e-mail's recipient.
+pub fn recipient(conn: &mut DbConn, user: i64) -> QueryResult<Recipient> {
+    users::table.find(user).select((users::email, users::lang, users::display_name)).first(conn)
+}
+
+/// A workshop's managers, as recipients of its e-mails (new orders, buyers' messages).
+pub fn workshop_managers(conn: &mut DbConn, workshop: i64) -> QueryResult<Vec<Recipient>> {
+    users::table
+        .filter(users::workshop_id.eq(workshop))
+        .filter(users::role.eq(Role::Manager(WorkshopId(workshop)).name()))
+        .order(users::id)
+        .select((users::email, users::lang, users::display_name))
+        .load(conn)
 }

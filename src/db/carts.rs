@@ -1,10 +1,34 @@
 //! Carts: one per account, or per browser through a cookie token, and their items with what
 //! the cart page shows of each product (price, stock, workshop and its shipping rule).
 
-use super::schema::{cart_items, carts, products, workshops};
+use super::schema::{cart_items, carts, product_variants, products, workshops};
 use super::DbConn;
+use crate::domain::ids::VariantId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+
+/// What one cart line holds: a product, and which of its variants when it has some.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CartKey {
+    pub product: i64,
+    pub variant: Option<VariantId>,
+}
+
+impl CartKey {
+    /// A product without variants.
+    pub fn product(product: i64) -> CartKey {
+        CartKey { product, variant: None }
+    }
+
+    /// The stored key column: the variant's id, or 0 for none (a key column cannot be NULL).
+    fn variant_key(self) -> i64 {
+        self.variant.map_or(0, VariantId::get)
+    }
+
+    fn from_columns(product: i64, variant_key: i64) -> CartKey {
+        CartKey { product, variant: (variant_key != 0).then_some(VariantId(variant_key)) }
+    }
+}
 
 /// Whose cart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,15 +82,21 @@ pub fn find_or_create(conn: &mut DbConn, owner: &CartOwner, now: NaiveDateTime) 
         .get_result(conn)
 }
 
-/// Sets a product's quantity in a cart (0 removes it).
-pub fn set_quantity(conn: &mut DbConn, cart: i64, product: i64, quantity: i64, now: NaiveDateTime) -> QueryResult<()> {
-    diesel::delete(cart_items::table.filter(cart_items::cart_id.eq(cart)).filter(cart_items::product_id.eq(product)))
-        .execute(conn)?;
+/// Sets a line's quantity in a cart (0 removes it).
+pub fn set_quantity(conn: &mut DbConn, cart: i64, key: CartKey, quantity: i64, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::delete(
+        cart_items::table
+            .filter(cart_items::cart_id.eq(cart))
+            .filter(cart_items::product_id.eq(key.product))
+            .filter(cart_items::variant_key.eq(key.variant_key())),
+    )
+    .execute(conn)?;
     if quantity > 0 {
         diesel::insert_into(cart_items::table)
             .values((
                 cart_items::cart_id.eq(cart),
-                cart_items::product_id.eq(product),
+                cart_items::product_id.eq(key.product),
+                cart_items::variant_key.eq(key.variant_key()),
                 cart_items::quantity.eq(i32::try_from(quantity).unwrap_or(i32::MAX)),
                 cart_items::added_at.eq(now),
             ))
@@ -76,18 +106,19 @@ pub fn set_quantity(conn: &mut DbConn, cart: i64, product: i64, quantity: i64, n
     Ok(())
 }
 
-/// The quantity of a product in a cart (0 when absent).
-pub fn quantity(conn: &mut DbConn, cart: i64, product: i64) -> QueryResult<i64> {
+/// The quantity of a line in a cart (0 when absent).
+pub fn quantity(conn: &mut DbConn, cart: i64, key: CartKey) -> QueryResult<i64> {
     cart_items::table
         .filter(cart_items::cart_id.eq(cart))
-        .filter(cart_items::product_id.eq(product))
+        .filter(cart_items::product_id.eq(key.product))
+        .filter(cart_items::variant_key.eq(key.variant_key()))
         .select(cart_items::quantity)
         .first::<i32>(conn)
         .optional()
         .map(|q| i64::from(q.unwrap_or(0)))
 }
 
-/// How many products a cart holds.
+/// How many lines a cart holds.
 pub fn count(conn: &mut DbConn, cart: i64) -> QueryResult<i64> {
     cart_items::table.filter(cart_items::cart_id.eq(cart)).count().get_result(conn)
 }
@@ -113,10 +144,12 @@ pub fn purge_abandoned(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<
     diesel::delete(carts::table.filter(carts::user_id.is_null()).filter(carts::updated_at.lt(before))).execute(conn)
 }
 
-/// One cart item with what the cart shows and checks of its product.
+/// One cart item with what the cart shows and checks of its product, and of its variant when
+/// it names one (`None` when the variant is gone).
 #[derive(Debug, Clone, Queryable)]
 pub struct CartItemRow {
     pub product_id: i64,
+    pub variant_key: i64,
     pub quantity: i32,
     pub slug: String,
     pub title_zh: String,
@@ -132,16 +165,30 @@ pub struct CartItemRow {
     pub workshop_name_en: String,
     pub shipping_flat_fen: i64,
     pub free_shipping_over_fen: Option<i64>,
+    pub variant: Option<super::variants::VariantRow>,
+}
+
+impl CartItemRow {
+    /// The line's key.
+    pub fn key(&self) -> CartKey {
+        CartKey::from_columns(self.product_id, self.variant_key)
+    }
 }
 
 /// A cart's items, by workshop then by when they were added.
 pub fn items(conn: &mut DbConn, cart: i64) -> QueryResult<Vec<CartItemRow>> {
     cart_items::table
         .inner_join(products::table.inner_join(workshops::table))
+        .left_join(
+            product_variants::table.on(product_variants::id
+                .eq(cart_items::variant_key)
+                .and(product_variants::product_id.eq(cart_items::product_id))),
+        )
         .filter(cart_items::cart_id.eq(cart))
-        .order((workshops::id, cart_items::added_at, products::id))
+        .order((workshops::id, cart_items::added_at, products::id, cart_items::variant_key))
         .select((
             products::id,
+            cart_items::variant_key,
             cart_items::quantity,
             products::slug,
             products::title_zh,
@@ -157,16 +204,17 @@ pub fn items(conn: &mut DbConn, cart: i64) -> QueryResult<Vec<CartItemRow>> {
             workshops::name_en,
             workshops::shipping_flat_fen,
             workshops::free_shipping_over_fen,
+            super::variants::columns().nullable(),
         ))
         .load(conn)
 }
 
-/// `(product_id, quantity)` of a cart.
-pub fn lines(conn: &mut DbConn, cart: i64) -> QueryResult<Vec<(i64, i64)>> {
-    let rows: Vec<(i64, i32)> = cart_items::table
+/// `(line, quantity)` of a cart, by product then variant.
+pub fn lines(conn: &mut DbConn, cart: i64) -> QueryResult<Vec<(CartKey, i64)>> {
+    let rows: Vec<(i64, i64, i32)> = cart_items::table
         .filter(cart_items::cart_id.eq(cart))
-        .order(cart_items::product_id)
-        .select((cart_items::product_id, cart_items::quantity))
+        .order((cart_items::product_id, cart_items::variant_key))
+        .select((cart_items::product_id, cart_items::variant_key, cart_items::quantity))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(p, q)| (p, i64::from(q))).collect())
+    Ok(rows.into_iter().map(|(p, v, q)| (CartKey::from_columns(p, v), i64::from(q))).collect())
 }

@@ -86,6 +86,11 @@ pub struct LineRow {
     pub lead_time_days: Option<i32>,
     pub refunded_quantity: i32,
     pub refunded_fen: i64,
+    /// The variant sold, its SKU and label as they were (none for a product without variants).
+    pub variant_id: Option<i64>,
+    pub sku: Option<String>,
+    pub variant_zh: Option<String>,
+    pub variant_en: Option<String>,
 }
 
 /// A maker of a line, with what they agreed may be shown of them.
@@ -269,16 +274,5 @@ pub fn order_workshops(conn: &mut DbConn, order: i64) -> QueryResult<Vec<i64>> {
         .filter(shipments::order_id.eq(order))
         .order(shipments::workshop_id)
         .select(shipments::workshop_id)
-        .load(conn)
-}
-
-/// `(user e-mail, lang)` of a workshop's managers, for the new-order e-mail.
-pub fn workshop_managers(conn: &mut DbConn, workshop: i64) -> QueryResult<Vec<(String, String)>> {
-    use super::schema::users;
-    users::table
-        .filter(users::workshop_id.eq(workshop))
-        .filter(users::role.eq("manager"))
-        .order(users::id)
-        .select((users::email, users::lang))
         .load(conn)
 }

@@ -217,6 +217,12 @@ pub struct NewLine {
     pub piece_rate_fen: Option<i64>,
     pub made_to_order: bool,
     pub lead_time_days: Option<i32>,
+    /// The variant sold, with its SKU and label as they were (`None` for a product without
+    /// variants).
+    pub variant_id: Option<i64>,
+    pub sku: Option<String>,
+    pub variant_zh: Option<String>,
+    pub variant_en: Option<String>,
 }
 
 pub fn insert_line(conn: &mut DbConn, line: &NewLine) -> QueryResult<i64> {
@@ -269,12 +275,23 @@ pub fn cancel_order(conn: &mut DbConn, id: i64, reason: CancelReason, now: Naive
     Ok(n == 1)
 }
 
-/// `(product_id, quantity, made_to_order)` of an order's lines, to give stock back.
-pub fn line_quantities(conn: &mut DbConn, order: i64) -> QueryResult<Vec<(i64, i32, bool)>> {
+/// What a line took from stock, to give it back.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = order_lines)]
+pub struct LineQuantity {
+    pub product_id: i64,
+    pub variant_id: Option<i64>,
+    pub quantity: i32,
+    pub made_to_order: bool,
+}
+
+/// What an order's lines took from stock, by product then variant (the lock order of
+/// checkout).
+pub fn line_quantities(conn: &mut DbConn, order: i64) -> QueryResult<Vec<LineQuantity>> {
     order_lines::table
         .filter(order_lines::order_id.eq(order))
-        .order(order_lines::product_id)
-        .select((order_lines::product_id, order_lines::quantity, order_lines::made_to_order))
+        .order((order_lines::product_id, order_lines::variant_id))
+        .select(LineQuantity::as_select())
         .load(conn)
 }
 

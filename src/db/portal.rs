@@ -54,6 +54,7 @@ pub struct ProfileChange {
     pub name_en: String,
     pub story_zh: String,
     pub story_en: String,
+    pub accepts_custom: bool,
 }
 
 pub fn update_profile(conn: &mut DbConn, id: i64, change: &ProfileChange, now: NaiveDateTime) -> QueryResult<usize> {

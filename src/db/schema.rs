@@ -79,6 +79,7 @@ diesel::table! {
         free_shipping_over_fen -> Nullable<BigInt>,
         payout_rail -> Text,
         stripe_account_id -> Nullable<Text>,
+        accepts_custom -> Bool,
     }
 }
 
@@ -155,6 +156,37 @@ diesel::table! {
         category -> Text,
         province_code -> Nullable<Text>,
         review_note -> Nullable<Text>,
+        rating_count -> BigInt,
+        rating_sum -> BigInt,
+    }
+}
+
+diesel::table! {
+    product_options (product_id, position) {
+        product_id -> BigInt,
+        position -> Integer,
+        name_zh -> Text,
+        name_en -> Text,
+    }
+}
+
+diesel::table! {
+    product_variants (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        sku -> Text,
+        value1_zh -> Text,
+        value1_en -> Text,
+        value2_zh -> Nullable<Text>,
+        value2_en -> Nullable<Text>,
+        price_fen -> BigInt,
+        stock -> BigInt,
+        lead_time_days -> Nullable<Integer>,
+        position -> Integer,
+        active -> Bool,
+        sold_count -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -293,9 +325,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    cart_items (cart_id, product_id) {
+    cart_items (cart_id, product_id, variant_key) {
         cart_id -> BigInt,
         product_id -> BigInt,
+        variant_key -> BigInt,
         quantity -> Integer,
         added_at -> Timestamp,
     }
@@ -374,6 +407,10 @@ diesel::table! {
         refunded_quantity -> Integer,
         refunded_fen -> BigInt,
         settled_at -> Nullable<Timestamp>,
+        variant_id -> Nullable<BigInt>,
+        sku -> Nullable<Text>,
+        variant_zh -> Nullable<Text>,
+        variant_en -> Nullable<Text>,
     }
 }
 
@@ -589,6 +626,8 @@ diesel::joinable!(worker_household_statuses -> workers (worker_id));
 diesel::joinable!(products -> workshops (workshop_id));
 diesel::joinable!(products -> heritage_items (heritage_item_id));
 diesel::joinable!(product_makers -> products (product_id));
+diesel::joinable!(product_options -> products (product_id));
+diesel::joinable!(product_variants -> products (product_id));
 diesel::joinable!(product_makers -> workers (worker_id));
 diesel::joinable!(product_images -> products (product_id));
 
@@ -617,8 +656,131 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reviews (id) {
+        id -> BigInt,
+        order_line_id -> BigInt,
+        product_id -> BigInt,
+        workshop_id -> BigInt,
+        user_id -> BigInt,
+        rating -> Integer,
+        body -> Text,
+        shown_as -> Text,
+        author_name -> Nullable<Text>,
+        province_code -> Nullable<Text>,
+        helpful_count -> BigInt,
+        reply_body -> Nullable<Text>,
+        replied_by -> Nullable<BigInt>,
+        replied_at -> Nullable<Timestamp>,
+        hidden_by -> Nullable<BigInt>,
+        hidden_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    review_photos (review_id, position) {
+        review_id -> BigInt,
+        position -> Integer,
+        path -> Text,
+        dir -> Text,
+        width -> Integer,
+        height -> Integer,
+    }
+}
+
+diesel::table! {
+    review_votes (review_id, user_id) {
+        review_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    message_threads (id) {
+        id -> BigInt,
+        buyer_id -> BigInt,
+        workshop_id -> BigInt,
+        subject_kind -> Text,
+        subject_id -> BigInt,
+        last_message_at -> Timestamp,
+        buyer_unread -> Bool,
+        workshop_unread -> Bool,
+        reported_by -> Nullable<BigInt>,
+        reported_at -> Nullable<Timestamp>,
+        report_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> BigInt,
+        thread_id -> BigInt,
+        author_id -> BigInt,
+        from_side -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    custom_orders (id) {
+        id -> BigInt,
+        buyer_id -> BigInt,
+        workshop_id -> BigInt,
+        status -> Text,
+        description -> Text,
+        budget_fen -> Nullable<BigInt>,
+        wanted_by -> Nullable<Date>,
+        lang -> Text,
+        product_id -> Nullable<BigInt>,
+        price_fen -> Nullable<BigInt>,
+        lead_time_days -> Nullable<Integer>,
+        quote_note -> Nullable<Text>,
+        quoted_at -> Nullable<Timestamp>,
+        accepted_at -> Nullable<Timestamp>,
+        work_begun_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        cancelled_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    custom_milestones (custom_order_id, position) {
+        custom_order_id -> BigInt,
+        position -> Integer,
+        share_bp -> Integer,
+        due -> Text,
+        amount_fen -> BigInt,
+        order_id -> Nullable<BigInt>,
+        attempts -> Integer,
+    }
+}
+
+diesel::table! {
+    custom_progress (id) {
+        id -> BigInt,
+        custom_order_id -> BigInt,
+        position -> Integer,
+        photo_key -> Text,
+        note -> Text,
+        posted_by -> BigInt,
+        posted_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(favourites -> products (product_id));
+diesel::joinable!(custom_milestones -> custom_orders (custom_order_id));
+diesel::joinable!(custom_progress -> custom_orders (custom_order_id));
+diesel::joinable!(reviews -> order_lines (order_line_id));
+diesel::joinable!(review_photos -> reviews (review_id));
 diesel::joinable!(workshop_follows -> workshops (workshop_id));
+diesel::joinable!(messages -> message_threads (thread_id));
+diesel::joinable!(message_threads -> workshops (workshop_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -631,6 +793,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     worker_household_statuses,
     products,
     product_makers,
+    product_options,
+    product_variants,
     product_images,
     outbox,
     leases,
@@ -661,4 +825,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     storefront_changes,
     favourites,
     workshop_follows,
+    reviews,
+    review_photos,
+    review_votes,
+    message_threads,
+    messages,
+    custom_orders,
+    custom_milestones,
+    custom_progress,
 );

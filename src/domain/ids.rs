@@ -31,6 +31,8 @@ id_type!(
     WorkerId,
     /// A product's id.
     ProductId,
+    /// One variant of a product (a size, a colour) with its own SKU, price and stock.
+    VariantId,
     /// A heritage (ICH) item's id: its row number in the reference data.
     HeritageItemId,
     /// An order's row id (buyers see its number instead).
@@ -41,4 +43,6 @@ id_type!(
     OrderLineId,
     /// A refund or return request.
     RefundId,
+    /// A custom order: a buyer's request, its quote and its milestones.
+    CustomOrderId,
 );

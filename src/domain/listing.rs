@@ -294,15 +294,18 @@ pub enum SearchSort {
     PriceAsc,
     PriceDesc,
     BestSelling,
+    /// The best average rating first (unrated pieces last).
+    TopRated,
 }
 
 impl SearchSort {
-    pub const ALL: [SearchSort; 5] = [
+    pub const ALL: [SearchSort; 6] = [
         SearchSort::Relevance,
         SearchSort::Newest,
         SearchSort::PriceAsc,
         SearchSort::PriceDesc,
         SearchSort::BestSelling,
+        SearchSort::TopRated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -312,6 +315,7 @@ impl SearchSort {
             SearchSort::PriceAsc => "price_asc",
             SearchSort::PriceDesc => "price_desc",
             SearchSort::BestSelling => "best_selling",
+            SearchSort::TopRated => "top_rated",
         }
     }
 }

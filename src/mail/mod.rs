@@ -57,6 +57,8 @@ pub enum MailKind {
     CodRefused,
     /// To the buyer: a bank transfer's hold runs out soon.
     TransferReminder,
+    /// To the other side of a message thread: a new message (never its text), with a link.
+    MessageReceived,
 }
 
 impl MailKind {
@@ -73,6 +75,7 @@ impl MailKind {
             MailKind::CodAccepted => "cod_accepted",
             MailKind::CodRefused => "cod_refused",
             MailKind::TransferReminder => "transfer_reminder",
+            MailKind::MessageReceived => "message_received",
         }
     }
 }

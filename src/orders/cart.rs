@@ -3,8 +3,9 @@
 //! made-to-order pieces against how many one order may ask the makers for. The cart shows each
 //! workshop's parcel with its subtotal and shipping.
 
+use super::units::Units;
 use super::Orders;
-use crate::db::carts::{self as q, CartItemRow, CartOwner};
+use crate::db::carts::{self as q, CartItemRow, CartKey, CartOwner};
 use crate::domain::order::ShippingRule;
 use crate::domain::Fen;
 use crate::error::AppError;
@@ -41,10 +42,15 @@ pub struct CartParcel {
     pub short_of_free_fen: i64,
 }
 
-/// One product in the cart.
+/// One product (one variant of it) in the cart.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CartLine {
     pub product_id: i64,
+    /// The chosen variant, for a product with variants.
+    pub variant_id: Option<i64>,
+    /// The variant's label in the page's language ("17 cm / 红").
+    pub variant: Option<String>,
+    pub sku: Option<String>,
     pub slug: String,
     pub title: String,
     pub unit_price_fen: i64,
@@ -89,10 +95,18 @@ impl Orders {
         let mut view = CartView::default();
         for row in rows {
             let quantity = i64::from(row.quantity);
-            let max_quantity = self.max_quantity(row.made_to_order, row.stock);
-            let problem = if row.status != "active" {
+            let key = row.key();
+            // A line that names a variant reads the variant's price, stock and lead time;
+            // a variant gone or taken off sale makes the line unavailable.
+            let variant = row.variant.as_ref().filter(|v| key.variant.is_some() && v.active);
+            let (price_fen, stock, lead_time_days) = match variant {
+                Some(v) => (v.price_fen, v.stock, v.lead_time_days.or(row.lead_time_days)),
+                None => (row.price_fen, row.stock, row.lead_time_days),
+            };
+            let max_quantity = self.max_quantity(row.made_to_order, stock);
+            let problem = if row.status != "active" || (key.variant.is_some() && variant.is_none()) {
                 Some("cart.problem.unavailable")
-            } else if !row.made_to_order && row.stock == 0 {
+            } else if !row.made_to_order && stock == 0 {
                 Some("cart.problem.sold_out")
             } else if quantity > max_quantity {
                 Some(if row.made_to_order { "cart.problem.too_many_made_to_order" } else { "cart.problem.not_enough" })
@@ -101,16 +115,26 @@ impl Orders {
             };
             let line = CartLine {
                 product_id: row.product_id,
+                variant_id: key.variant.map(|v| v.get()),
+                variant: row.variant.as_ref().map(|v| {
+                    let label = v.label();
+                    if lang == Lang::En {
+                        label.en
+                    } else {
+                        label.zh
+                    }
+                }),
+                sku: row.variant.as_ref().map(|v| v.sku.clone()),
                 slug: row.slug,
                 title: if lang == Lang::En && !row.title_en.is_empty() { row.title_en } else { row.title_zh },
-                unit_price_fen: row.price_fen,
+                unit_price_fen: price_fen,
                 quantity,
-                line_fen: row.price_fen.saturating_mul(quantity),
+                line_fen: price_fen.saturating_mul(quantity),
                 made_to_order: row.made_to_order,
                 ready_by: row
                     .made_to_order
-                    .then(|| today + chrono::TimeDelta::days(i64::from(row.lead_time_days.unwrap_or(0)))),
-                available: row.stock,
+                    .then(|| today + chrono::TimeDelta::days(i64::from(lead_time_days.unwrap_or(0)))),
+                available: stock,
                 max_quantity,
                 problem,
             };
@@ -147,20 +171,20 @@ impl Orders {
         view
     }
 
-    /// Adds `quantity` of a product (on top of what the cart holds).
-    pub async fn add_to_cart(&self, owner: CartOwner, product: i64, quantity: i64) -> Result<(), AppError> {
-        self.change_cart(owner, product, move |held| held.checked_add(quantity)).await
+    /// Adds `quantity` of a product, or of one of its variants (on top of what the cart holds).
+    pub async fn add_to_cart(&self, owner: CartOwner, line: CartKey, quantity: i64) -> Result<(), AppError> {
+        self.change_cart(owner, line, move |held| held.checked_add(quantity)).await
     }
 
-    /// Sets a product's quantity; 0 removes it.
-    pub async fn set_in_cart(&self, owner: CartOwner, product: i64, quantity: i64) -> Result<(), AppError> {
-        self.change_cart(owner, product, move |_| Some(quantity)).await
+    /// Sets a line's quantity; 0 removes it.
+    pub async fn set_in_cart(&self, owner: CartOwner, line: CartKey, quantity: i64) -> Result<(), AppError> {
+        self.change_cart(owner, line, move |_| Some(quantity)).await
     }
 
     async fn change_cart(
         &self,
         owner: CartOwner,
-        product: i64,
+        product: CartKey,
         new_quantity: impl Fn(i64) -> Option<i64> + Send + 'static,
     ) -> Result<(), AppError> {
         let now = self.now();
@@ -186,17 +210,18 @@ impl Orders {
         .await
     }
 
-    /// Whether `quantity` of a product may go in a cart now.
-    fn check_quantity(&self, conn: &mut crate::db::DbConn, product: i64, quantity: i64) -> Result<(), AppError> {
-        let rows = crate::db::orders::sale_products(conn, &[product])?;
-        let p = rows.first().ok_or(AppError::NotFound)?;
+    /// Whether `quantity` of a product (of a variant of it) may go in a cart now.
+    fn check_quantity(&self, conn: &mut crate::db::DbConn, line: CartKey, quantity: i64) -> Result<(), AppError> {
+        let units = Units::load(conn, &[line])?;
+        let unit = units.unit(line).map_err(|u| u.refusal())?;
+        let p = unit.product;
         if p.status != "active" {
             return Err(AppError::Conflict { key: "cart.problem.unavailable" });
         }
-        if !p.made_to_order && p.stock == 0 {
+        if !p.made_to_order && unit.stock() == 0 {
             return Err(AppError::Conflict { key: "cart.problem.sold_out" });
         }
-        let max = self.max_quantity(p.made_to_order, p.stock);
+        let max = self.max_quantity(p.made_to_order, unit.stock());
         if quantity > max {
             let key = if p.made_to_order { "cart.error.made_to_order_max" } else { "cart.error.only_left" };
             return Err(AppError::invalid("quantity", key, &[("max", max.to_string())]));
@@ -213,12 +238,15 @@ impl Orders {
                 return Ok(());
             };
             let into = q::find_or_create(conn, &CartOwner::User(user), now)?;
-            for (product, quantity) in q::lines(conn, from)? {
-                let held = q::quantity(conn, into, product)?;
-                let rows = crate::db::orders::sale_products(conn, &[product])?;
-                let Some(p) = rows.first() else { continue };
-                let max = this.max_quantity(p.made_to_order, p.stock).max(held);
-                q::set_quantity(conn, into, product, held.saturating_add(quantity).min(max).max(held), now)?;
+            let lines = q::lines(conn, from)?;
+            let keys: Vec<CartKey> = lines.iter().map(|(k, _)| *k).collect();
+            let units = Units::load(conn, &keys)?;
+            for (line, quantity) in lines {
+                let held = q::quantity(conn, into, line)?;
+                // A line whose product or variant is gone stays behind with the browser's cart.
+                let Ok(unit) = units.unit(line) else { continue };
+                let max = this.max_quantity(unit.product.made_to_order, unit.stock()).max(held);
+                q::set_quantity(conn, into, line, held.saturating_add(quantity).min(max).max(held), now)?;
             }
             q::delete(conn, from)?;
             Ok(())

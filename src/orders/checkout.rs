@@ -3,25 +3,28 @@
 //! workshop and queues the buyer's e-mail. A retry with the same idempotency key returns the
 //! order the first attempt made.
 
+use super::idempotency::{merge_items, request_digest, same_request, valid_key};
+use super::units::{Unit, Units, Unresolved};
 use super::Orders;
+use crate::db::carts::CartKey;
 use crate::db::orders::{self as q, NewLine, NewOrder, SaleProduct};
-use crate::db::{carts, DbConn};
+use crate::db::{carts, variants, DbConn};
 use crate::domain::account::Principal;
 use crate::domain::address::{Destination, ShippingAddress};
 use crate::domain::certification::certification_status;
+use crate::domain::ids::ProductId;
 use crate::domain::order::{order_number, OrderStatus, PaymentMethod, ShippingRule};
 use crate::domain::Fen;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use chrono::NaiveDate;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// What the buyer asked for.
 #[derive(Debug, Clone)]
 pub struct CheckoutRequest {
-    /// `(product id, quantity)`; `None` buys the signed-in buyer's cart.
-    pub items: Option<Vec<(i64, i64)>>,
+    /// `(product and variant, quantity)`; `None` buys the signed-in buyer's cart.
+    pub items: Option<Vec<(CartKey, i64)>>,
     pub address: ShippingAddress,
     pub payment_method: PaymentMethod,
     /// Chosen by the client once per checkout attempt (the form carries one; API clients send
@@ -36,11 +39,6 @@ pub struct Placed {
     pub number: String,
     /// False when this was a retry that found the order made before.
     pub created: bool,
-}
-
-/// Checks an idempotency key's shape: 8 to 100 letters, digits, `-` or `_`.
-pub fn valid_key(key: &str) -> bool {
-    (8..=100).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 impl Orders {
@@ -89,7 +87,7 @@ impl Orders {
     }
 
     /// "四川省 凉山彝族自治州 喜德县" for a Chinese county; the typed region for overseas.
-    fn region_text(&self, address: &ShippingAddress) -> Result<String, AppError> {
+    pub(crate) fn region_text(&self, address: &ShippingAddress) -> Result<String, AppError> {
         match &address.destination {
             Destination::China { county } => {
                 let path = self.reference.path(county.as_str());
@@ -129,12 +127,11 @@ impl Orders {
                 None => return Ok(()),
             },
         };
-        let ids: Vec<i64> = wanted.iter().map(|(id, _)| *id).collect();
-        let products: BTreeMap<i64, SaleProduct> =
-            q::sale_products(conn, &ids)?.into_iter().map(|p| (p.id, p)).collect();
-        for (id, quantity) in &wanted {
-            if let Some(p) = products.get(id).filter(|p| !p.made_to_order && p.stock < *quantity) {
-                return Err(short_of_stock(p, request.lang, p.stock));
+        let keys: Vec<CartKey> = wanted.iter().map(|(k, _)| *k).collect();
+        let units = Units::load(conn, &keys)?;
+        for (key, quantity) in &wanted {
+            if let Some(u) = units.unit(*key).ok().filter(|u| !u.product.made_to_order && u.stock() < *quantity) {
+                return Err(short_of_stock(&u, request.lang, u.stock()));
             }
         }
         Ok(())
@@ -170,23 +167,34 @@ impl Orders {
         if wanted.is_empty() {
             return Err(AppError::Conflict { key: "checkout.error.empty" });
         }
-        let ids: Vec<i64> = wanted.iter().map(|(id, _)| *id).collect();
-        let products: BTreeMap<i64, SaleProduct> =
-            q::sale_products(conn, &ids)?.into_iter().map(|p| (p.id, p)).collect();
+        let keys: Vec<CartKey> = wanted.iter().map(|(k, _)| *k).collect();
+        let units = Units::load(conn, &keys)?;
         let today = self.clock.today();
-        let title = |p: &SaleProduct| if request.lang == Lang::En { p.title_en.clone() } else { p.title_zh.clone() };
+        let en = request.lang == Lang::En;
+        let unavailable =
+            |title: String| AppError::ConflictWith { key: "checkout.error.unavailable", args: vec![("title", title)] };
         // Check everything first; the stock is taken last (below).
-        for (id, quantity) in &wanted {
-            let p = products.get(id).ok_or(AppError::ConflictWith {
-                key: "checkout.error.unavailable",
-                args: vec![("title", format!("#{id}"))],
-            })?;
+        let mut unit_of: BTreeMap<CartKey, Unit<'_>> = BTreeMap::new();
+        for (key, quantity) in &wanted {
+            let unit = match units.unit(*key) {
+                Ok(u) => u,
+                Err(Unresolved::ChooseVariant) => {
+                    return Err(AppError::BadRequest { field: "variant_id", key: "cart.error.choose_variant" })
+                }
+                Err(Unresolved::NoVariant) => {
+                    let title = units
+                        .products
+                        .get(&key.product)
+                        .map_or(format!("#{}", key.product), |p| Unit { product: p, variant: None }.title(en));
+                    return Err(unavailable(title));
+                }
+                Err(Unresolved::NoProduct) => return Err(unavailable(format!("#{}", key.product))),
+            };
+            let p = unit.product;
             if !on_sale(p, today) {
-                return Err(AppError::ConflictWith {
-                    key: "checkout.error.unavailable",
-                    args: vec![("title", title(p))],
-                });
+                return Err(unavailable(unit.title(en)));
             }
+            unit_of.insert(*key, unit);
             let max = self.max_quantity(p.made_to_order, i64::MAX);
             if *quantity > max {
                 let key = if p.made_to_order { "cart.error.made_to_order_max" } else { "cart.error.only_left" };
@@ -194,9 +202,9 @@ impl Orders {
             }
         }
         // One parcel per workshop, each with its own shipping rule.
-        let mut parcels: BTreeMap<i64, Vec<(i64, i64)>> = BTreeMap::new();
-        for (id, quantity) in &wanted {
-            parcels.entry(products[id].workshop_id).or_default().push((*id, *quantity));
+        let mut parcels: BTreeMap<i64, Vec<(CartKey, i64)>> = BTreeMap::new();
+        for (key, quantity) in &wanted {
+            parcels.entry(unit_of[key].product.workshop_id).or_default().push((*key, *quantity));
         }
         let mut shipping_by_workshop = Vec::new();
         let (mut items_fen, mut shipping_fen) = (0i64, 0i64);
@@ -205,9 +213,9 @@ impl Orders {
         for (workshop, lines) in &parcels {
             let subtotal = lines
                 .iter()
-                .try_fold(0i64, |sum, (id, q)| products[id].price_fen.checked_mul(*q).and_then(|l| sum.checked_add(l)))
+                .try_fold(0i64, |sum, (k, q)| unit_of[k].price_fen().checked_mul(*q).and_then(|l| sum.checked_add(l)))
                 .ok_or_else(too_large)?;
-            let first = &products[&lines[0].0];
+            let first = unit_of[&lines[0].0].product;
             let rule =
                 ShippingRule { flat: Fen(first.shipping_flat_fen), free_over: first.free_shipping_over_fen.map(Fen) };
             let fee = rule.fee(Fen(subtotal)).get();
@@ -263,13 +271,13 @@ impl Orders {
                 updated_at: now,
             },
         )?;
+        let ids: Vec<i64> = units.products.keys().copied().collect();
         let makers = q::makers_of(conn, &ids)?;
         for (workshop, fee) in shipping_by_workshop {
             let shipment = q::insert_shipment(conn, order_id, workshop, fee)?;
-            for (id, quantity) in &parcels[&workshop] {
-                let p = &products[id];
-                let line = q::insert_line(conn, &frozen_line(order_id, shipment, p, *quantity))?;
-                for (_, worker, role, share) in makers.iter().filter(|m| m.0 == *id) {
+            for (key, quantity) in &parcels[&workshop] {
+                let line = q::insert_line(conn, &frozen_line(order_id, shipment, &unit_of[key], *quantity))?;
+                for (_, worker, role, share) in makers.iter().filter(|m| m.0 == key.product) {
                     q::insert_line_maker(conn, line, *worker, role, *share)?;
                 }
             }
@@ -281,30 +289,60 @@ impl Orders {
         if request.payment_method == PaymentMethod::CashOnDelivery {
             self.queue_order_mail(conn, order_id, super::notify::OrderMail::CodRequested)?;
         }
-        // The stock last, in id order: a product's row stays locked (PostgreSQL) from its
-        // conditional update to the commit, so the hottest rows are held for the shortest
-        // time. A product short of stock rolls the whole order back.
-        for (id, quantity) in &wanted {
-            let p = &products[id];
-            let taken = if p.made_to_order {
-                q::count_made_to_order(conn, *id, *quantity)?
-            } else {
-                q::take_stock(conn, *id, *quantity)?
+        self.take_stock(conn, &wanted, &unit_of, request.lang)?;
+        Ok(Placed { number, created: true })
+    }
+
+    /// Takes the stock last, in id order: a product's row stays locked (PostgreSQL) from its
+    /// conditional update to the commit, so the hottest rows are held for the shortest time.
+    /// A product with variants is locked first (its sale counted), then its variants in id
+    /// order, so two checkouts of one product's variants wait on the product, never on each
+    /// other in a circle. A line short of stock rolls the whole order back.
+    fn take_stock(
+        &self,
+        conn: &mut DbConn,
+        wanted: &[(CartKey, i64)],
+        unit_of: &BTreeMap<CartKey, Unit<'_>>,
+        lang: Lang,
+    ) -> Result<(), AppError> {
+        let mut counted: Option<i64> = None;
+        for (key, quantity) in wanted {
+            let unit = &unit_of[key];
+            let p = unit.product;
+            let taken = match key.variant {
+                None if p.made_to_order => q::count_made_to_order(conn, p.id, *quantity)?,
+                None => q::take_stock(conn, p.id, *quantity)?,
+                Some(v) => {
+                    if counted != Some(p.id) {
+                        counted = Some(p.id);
+                        let of_product = wanted
+                            .iter()
+                            .filter(|(k, _)| k.product == p.id)
+                            .try_fold(0i64, |sum, (_, q)| sum.checked_add(*q))
+                            .ok_or(AppError::BadRequest { field: "quantity", key: "error.quantity_too_large" })?;
+                        if !variants::count_product_sale(conn, ProductId(p.id), of_product)? {
+                            return Err(short_of_stock(unit, lang, 0));
+                        }
+                    }
+                    variants::take_stock(conn, ProductId(p.id), v, *quantity, p.made_to_order)?
+                }
             };
             if !taken {
-                let left = q::sale_products(conn, &[*id])?.first().map_or(0, |p| p.stock);
-                return Err(short_of_stock(p, request.lang, left));
+                let left = match key.variant {
+                    Some(v) => variants::variant(conn, ProductId(p.id), v)?.map_or(0, |row| row.stock),
+                    None => q::sale_products(conn, &[p.id])?.first().map_or(0, |p| p.stock),
+                };
+                return Err(short_of_stock(unit, lang, left));
             }
         }
-        Ok(Placed { number, created: true })
+        Ok(())
     }
 }
 
-/// "Sold out", or "only {left} left", naming the product in the buyer's language.
-fn short_of_stock(p: &SaleProduct, lang: Lang, left: i64) -> AppError {
+/// "Sold out", or "only {left} left", naming the product (and variant) in the buyer's language.
+fn short_of_stock(unit: &Unit<'_>, lang: Lang, left: i64) -> AppError {
     let key = if left == 0 { "checkout.error.sold_out" } else { "checkout.error.not_enough" };
-    let title = if lang == Lang::En { p.title_en.clone() } else { p.title_zh.clone() };
-    AppError::ConflictWith { key, args: vec![("title", title), ("left", left.to_string())] }
+    AppError::ConflictWith { key, args: vec![("title", unit.title(lang == Lang::En)), ("left", left.to_string())] }
 }
 
 /// Whether a product may be bought today: active, its workshop active and certified.
@@ -314,8 +352,11 @@ fn on_sale(p: &SaleProduct, today: NaiveDate) -> bool {
         && certification_status(p.cert_issued_on, p.cert_last_confirmed_on, today).is_listable()
 }
 
-/// The line as sold: everything the income attribution will use, frozen.
-fn frozen_line(order: i64, shipment: i64, p: &SaleProduct, quantity: i64) -> NewLine {
+/// The line as sold: everything the income attribution will use, frozen. A variant's price is
+/// the line's unit price; the variant itself, its SKU and label are kept for the slip.
+fn frozen_line(order: i64, shipment: i64, unit: &Unit<'_>, quantity: i64) -> NewLine {
+    let p = unit.product;
+    let label = unit.variant.map(|v| v.label());
     NewLine {
         order_id: order,
         shipment_id: shipment,
@@ -326,86 +367,17 @@ fn frozen_line(order: i64, shipment: i64, p: &SaleProduct, quantity: i64) -> New
         title_zh: p.title_zh.clone(),
         title_en: p.title_en.clone(),
         trace_code: p.trace_code.clone(),
-        unit_price_fen: p.price_fen,
+        unit_price_fen: unit.price_fen(),
         quantity: i32::try_from(quantity).unwrap_or(i32::MAX),
         commission_bp: p.commission_bp,
         wage_rule: p.wage_rule.clone(),
         wage_bp: p.wage_bp,
         piece_rate_fen: p.piece_rate_fen,
         made_to_order: p.made_to_order,
-        lead_time_days: p.lead_time_days,
-    }
-}
-
-/// Adds up repeated products and refuses quantities below one.
-fn merge_items(items: &[(i64, i64)]) -> Result<Vec<(i64, i64)>, AppError> {
-    let mut merged: BTreeMap<i64, i64> = BTreeMap::new();
-    for (id, quantity) in items {
-        if *quantity < 1 {
-            return Err(AppError::BadRequest { field: "quantity", key: "error.not_positive_integer" });
-        }
-        let sum = merged.get(id).copied().unwrap_or(0).checked_add(*quantity);
-        *merged.entry(*id).or_default() =
-            sum.ok_or(AppError::BadRequest { field: "quantity", key: "error.quantity_too_large" })?;
-    }
-    Ok(merged.into_iter().collect())
-}
-
-/// The version mark of [`request_digest`]'s input, so a digest stored by an older form of it
-/// (before version 2 it was built from Rust's `Debug` output) is recognised.
-const DIGEST_VERSION: &str = "v2:";
-
-/// A digest of what a checkout asked for, so that a key reused for a different checkout is
-/// told apart from a retry. Its input is stable text: the items as `id×quantity`, the payment
-/// method's stable name, and each address field, each length-prefixed so no field can run into
-/// the next. The destination is `CN` and the county code, or the country and the typed region.
-fn request_digest(request: &CheckoutRequest, items: Option<&[(i64, i64)]>) -> String {
-    let items = match (items, &request.items) {
-        (Some(i), _) => i.to_vec(),
-        (None, Some(i)) => merge_items(i).unwrap_or_default(),
-        (None, None) => Vec::new(),
-    };
-    let a = &request.address;
-    let (country, region) = match &a.destination {
-        Destination::China { county } => ("CN", county.as_str()),
-        Destination::Overseas { country, region } => (country.as_str(), region.as_str()),
-    };
-    let items_text: Vec<String> = items.iter().map(|(id, quantity)| format!("{id}×{quantity}")).collect();
-    let mut text = String::new();
-    for field in [
-        items_text.join(",").as_str(),
-        request.payment_method.as_str(),
-        &a.recipient,
-        &a.phone,
-        country,
-        region,
-        &a.line,
-        &a.postal_code,
-    ] {
-        text.push_str(&format!("{}:{field}|", field.len()));
-    }
-    let hex: String = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-    format!("{DIGEST_VERSION}{hex}")
-}
-
-/// Whether a retry asked for what the first attempt did. Both digests come from
-/// [`request_digest`], except for an order placed before its version 2: that stored digest
-/// cannot be recomputed (it hashed `Debug` output), so its key alone identifies the order,
-/// as for a cart checkout; the retry gets that order back and never a second one.
-fn same_request(stored: &str, retry: &str) -> bool {
-    stored == retry || !stored.starts_with(DIGEST_VERSION)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_and_items() {
-        assert!(valid_key("checkout-1234"));
-        assert!(!valid_key("short"));
-        assert!(!valid_key("has space in it"));
-        assert_eq!(merge_items(&[(3, 1), (1, 2), (3, 2)]).ok(), Some(vec![(1, 2), (3, 3)]));
-        assert!(merge_items(&[(1, 0)]).is_err());
+        lead_time_days: unit.lead_time_days(),
+        variant_id: unit.variant.map(|v| v.id),
+        sku: unit.variant.map(|v| v.sku.clone()),
+        variant_zh: label.as_ref().map(|l| l.zh.clone()),
+        variant_en: label.map(|l| l.en),
     }
 }

@@ -12,6 +12,7 @@ use crate::db::orders as q;
 use crate::db::payments as pay;
 use crate::db::DbConn;
 use crate::domain::account::{Principal, Role};
+use crate::domain::ids::{ProductId, VariantId};
 use crate::domain::order::{
     CancelReason, DeliveredBy, OrderEvent, OrderStatus, PaymentMethod, ShipmentEvent, ShipmentStatus,
 };
@@ -216,8 +217,20 @@ impl Orders {
         if !q::cancel_order(conn, order_id, reason, self.now())? {
             return Ok(false);
         }
-        for (product, quantity, made_to_order) in q::line_quantities(conn, order_id)? {
-            q::give_back_stock(conn, product, i64::from(quantity), made_to_order)?;
+        for l in q::line_quantities(conn, order_id)? {
+            let quantity = i64::from(l.quantity);
+            match l.variant_id {
+                Some(v) => crate::db::variants::give_back_stock(
+                    conn,
+                    ProductId(l.product_id),
+                    VariantId(v),
+                    quantity,
+                    l.made_to_order,
+                )?,
+                None => {
+                    q::give_back_stock(conn, l.product_id, quantity, l.made_to_order)?;
+                }
+            }
         }
         Ok(true)
     }
@@ -305,7 +318,7 @@ impl Orders {
         .await
     }
 
-    fn deliver_in(
+    pub(crate) fn deliver_in(
         &self,
         conn: &mut DbConn,
         s: &v::ShipmentRow,

@@ -6,12 +6,14 @@
 
 pub mod cart;
 pub mod checkout;
+pub mod idempotency;
 pub mod lifecycle;
 pub mod next;
 pub mod notify;
 pub mod reconcile;
 pub mod refunds;
 pub mod stripe_events;
+mod units;
 pub mod views;
 pub mod worker;
 

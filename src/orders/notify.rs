@@ -103,8 +103,8 @@ impl Orders {
         link: impl Fn(i64) -> String,
     ) -> Result<(), AppError> {
         for workshop in v::order_workshops(conn, order_id)? {
-            for (to, their_lang) in v::workshop_managers(conn, workshop)? {
-                let their_lang = Lang::parse(&their_lang).unwrap_or_default();
+            for manager in crate::db::accounts::workshop_managers(conn, workshop)? {
+                let (to, their_lang) = (manager.email, Lang::parse(&manager.lang).unwrap_or_default());
                 let mut ctx = ctx.clone();
                 ctx.insert("lines", &titles(their_lang, Some(workshop)));
                 ctx.insert("link", &link(workshop));

@@ -21,6 +21,15 @@ use crate::error::AppError;
 /// The outbox topic of refunds waiting for the payment provider; the key is the refund id.
 pub const REFUND_TOPIC: &str = "payment.refund";
 
+/// Who decided a refund (see [`Orders::refund_in`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Authority {
+    /// Staff of the line's workshop, or an operator.
+    Staff,
+    /// A custom order's stated cancellation rule.
+    CustomRule,
+}
+
 /// What a refund is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefundTarget {
@@ -143,52 +152,67 @@ impl Orders {
     pub async fn refund(&self, who: &Principal, target: RefundTarget, reason: &str) -> Result<i64, AppError> {
         let reason = reason_text(reason)?;
         let who = who.clone();
+        self.write(move |this, conn| this.refund_in(conn, &who, target, &reason, Authority::Staff)).await
+    }
+
+    /// A refund inside the caller's transaction. [`Authority::Staff`] checks that `who` may
+    /// refund for the workshop; [`Authority::CustomRule`] is a custom order's cancellation
+    /// rule, already decided by its service. Returns the refund's id.
+    pub(crate) fn refund_in(
+        &self,
+        conn: &mut DbConn,
+        who: &Principal,
+        target: RefundTarget,
+        reason: &str,
+        authority: Authority,
+    ) -> Result<i64, AppError> {
         let now = self.now();
-        self.write(move |this, conn| {
-            let (order_id, line, shipment, amount, quantity) = match target {
-                RefundTarget::Line { line, quantity, amount } => {
-                    let l = v::line(conn, line)?.ok_or(AppError::NotFound)?;
-                    this.may_refund(&who, l.workshop_id)?;
-                    crate::db::orders::lock_order(conn, l.order_id)?;
-                    let (amount, quantity) = this.line_refund(conn, &l, quantity, amount)?;
-                    (l.order_id, Some(line), None, amount, quantity)
-                }
-                RefundTarget::Shipping { shipment } => {
-                    let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
-                    this.may_refund(&who, s.workshop_id)?;
-                    crate::db::orders::lock_order(conn, s.order_id)?;
-                    let left = refundable(Fen(s.shipping_fen), Fen(rq::committed_refunds_of_shipping(conn, shipment)?));
-                    if left.get() == 0 {
-                        return Err(AppError::Conflict { key: "refund.error.nothing_left" });
-                    }
-                    (s.order_id, None, Some(shipment), left, 0)
-                }
-            };
-            let order = v::order_by_id(conn, order_id)?;
-            let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Cancelled);
-            if !status.is_paid() {
-                status.apply(OrderEvent::Refunded { fully: false })?;
+        let check = |this: &Orders, workshop: i64| match authority {
+            Authority::Staff => this.may_refund(who, workshop),
+            Authority::CustomRule => Ok(()),
+        };
+        let (order_id, line, shipment, amount, quantity) = match target {
+            RefundTarget::Line { line, quantity, amount } => {
+                let l = v::line(conn, line)?.ok_or(AppError::NotFound)?;
+                check(self, l.workshop_id)?;
+                crate::db::orders::lock_order(conn, l.order_id)?;
+                let (amount, quantity) = self.line_refund(conn, &l, quantity, amount)?;
+                (l.order_id, Some(line), None, amount, quantity)
             }
-            let id = rq::insert_refund(
-                conn,
-                &NewRefund {
-                    order_id,
-                    order_line_id: line,
-                    shipment_id: shipment,
-                    quantity: i32::try_from(quantity).unwrap_or(0),
-                    amount_fen: amount.get(),
-                    reason: reason.clone(),
-                    status: RefundStatus::Pending.as_str().into(),
-                    requested_by: Some(who.user_id.get()),
-                    decided_by: Some(who.user_id.get()),
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?;
-            this.approved(conn, &who, id, &order)?;
-            Ok(id)
-        })
-        .await
+            RefundTarget::Shipping { shipment } => {
+                let s = v::shipment(conn, shipment)?.ok_or(AppError::NotFound)?;
+                check(self, s.workshop_id)?;
+                crate::db::orders::lock_order(conn, s.order_id)?;
+                let left = refundable(Fen(s.shipping_fen), Fen(rq::committed_refunds_of_shipping(conn, shipment)?));
+                if left.get() == 0 {
+                    return Err(AppError::Conflict { key: "refund.error.nothing_left" });
+                }
+                (s.order_id, None, Some(shipment), left, 0)
+            }
+        };
+        let order = v::order_by_id(conn, order_id)?;
+        let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Cancelled);
+        if !status.is_paid() {
+            status.apply(OrderEvent::Refunded { fully: false })?;
+        }
+        let id = rq::insert_refund(
+            conn,
+            &NewRefund {
+                order_id,
+                order_line_id: line,
+                shipment_id: shipment,
+                quantity: i32::try_from(quantity).unwrap_or(0),
+                amount_fen: amount.get(),
+                reason: reason.to_owned(),
+                status: RefundStatus::Pending.as_str().into(),
+                requested_by: Some(who.user_id.get()),
+                decided_by: Some(who.user_id.get()),
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        self.approved(conn, who, id, &order)?;
+        Ok(id)
     }
 
     fn may_refund(&self, who: &Principal, workshop: i64) -> Result<(), AppError> {

@@ -73,12 +73,18 @@ pub struct LineView {
     #[serde(flatten)]
     pub line: v::LineRow,
     pub title: String,
+    /// The variant's label in the page's language ("17 cm / 红"), if the line has one.
+    pub variant: Option<String>,
     pub line_fen: i64,
     /// "四川省 凉山彝族自治州 喜德县".
     pub region: String,
     pub makers: Vec<MakerView>,
     /// The buyer may ask to return it now.
     pub returnable: bool,
+    /// The buyer may review it now (its parcel was delivered and it has no review yet).
+    pub reviewable: bool,
+    /// It has its review.
+    pub reviewed: bool,
 }
 
 /// A maker as the buyer may see them: the name only with consent.
@@ -161,6 +167,7 @@ impl Orders {
         let all_lines = v::lines_of(conn, order.id)?;
         let ids: Vec<i64> = all_lines.iter().map(|l| l.id).collect();
         let makers = v::makers_of_lines(conn, &ids)?;
+        let reviewed = crate::db::reviews::reviewed_lines(conn, &ids)?;
         let now = self.now();
         let mut parcels = Vec::new();
         let shipments = v::shipments_of(conn, order.id)?;
@@ -188,6 +195,7 @@ impl Orders {
                         } else {
                             l.title_zh.clone()
                         },
+                        variant: if lang == Lang::En { l.variant_en.clone() } else { l.variant_zh.clone() },
                         line_fen,
                         region: self
                             .reference
@@ -221,6 +229,10 @@ impl Orders {
                                 now,
                             )
                             .is_ok(),
+                        reviewable: standing == Standing::Buyer
+                            && s.status == ShipmentStatus::Delivered.as_str()
+                            && !reviewed.contains(&l.id),
+                        reviewed: reviewed.contains(&l.id),
                         line: l.clone(),
                     })
                 })

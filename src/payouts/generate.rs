@@ -8,6 +8,7 @@ use crate::db::accounts::{self as users, NewUser};
 use crate::db::orders::{NewLine, NewOrder};
 use crate::db::refunds::{self as rq, NewRefund};
 use crate::db::schema::{order_line_makers, order_lines, orders, products, shipments, workers};
+use crate::db::variants::VariantRow;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::orders::Orders;
@@ -24,6 +25,8 @@ pub struct Product {
     pub heritage_item_id: i64,
     pub county_code: String,
     pub trace_code: String,
+    /// Its variants on sale: a line of such a product sells one of them, at its price.
+    pub variants: Vec<VariantRow>,
 }
 
 /// What generated orders draw from: the catalogue's products, each workshop's workers, and
@@ -53,6 +56,10 @@ impl Catalogue {
             .load::<(i64, String)>(conn)?
             .into_iter()
             .collect();
+        let mut variants: HashMap<i64, Vec<VariantRow>> = HashMap::new();
+        for v in crate::db::variants::all_on_sale(conn)? {
+            variants.entry(v.product_id).or_default().push(v);
+        }
         let products = rows
             .into_iter()
             .filter(|(_, w, _, _)| workers.contains_key(w))
@@ -62,6 +69,7 @@ impl Catalogue {
                 heritage_item_id,
                 county_code: counties.get(&workshop_id).cloned().unwrap_or_default(),
                 trace_code,
+                variants: variants.remove(&id).unwrap_or_default(),
             })
             .collect::<Vec<_>>();
         if products.is_empty() {
@@ -94,6 +102,8 @@ impl Catalogue {
 #[derive(Debug, Clone)]
 pub struct LineSpec {
     pub product: usize,
+    /// Which of the product's variants, if it has any.
+    pub variant: Option<usize>,
     pub unit_price_fen: i64,
     pub quantity: i32,
     pub commission_bp: i32,
@@ -142,14 +152,18 @@ pub fn random_order(dice: &mut Dice, cat: &Catalogue, max_lines: u64, max_makers
             makers.dedup();
             let bps = shares(dice, makers.len());
             let piece = dice.chance(25);
+            // A product with variants sells one of them at its own price; any other at a
+            // price from ¥0.01 to ¥20,000, most of them ordinary.
+            let variant = (!product.variants.is_empty()).then(|| dice.below(product.variants.len() as u64) as usize);
+            let unit_price_fen = match variant.and_then(|v| product.variants.get(v)) {
+                Some(v) => v.price_fen,
+                None if dice.chance(5) => 1 + dice.below(100) as i64,
+                None => 100 + dice.below(2_000_000) as i64,
+            };
             LineSpec {
                 product: p,
-                // Prices from ¥0.01 to ¥20,000, most of them ordinary.
-                unit_price_fen: if dice.chance(5) {
-                    1 + dice.below(100) as i64
-                } else {
-                    100 + dice.below(2_000_000) as i64
-                },
+                variant,
+                unit_price_fen,
                 quantity: {
                     let most = if dice.chance(10) { 20 } else { 3 };
                     1 + dice.below(most) as i32
@@ -267,6 +281,8 @@ pub fn write_paid_orders(
     for (s, order) in specs.iter().zip(&ids) {
         for l in &s.lines {
             let p = &cat.products[l.product];
+            let variant = l.variant.and_then(|v| p.variants.get(v));
+            let label = variant.map(VariantRow::label);
             new_lines.push(NewLine {
                 order_id: *order,
                 shipment_id: shipment_ids.get(&(*order, p.workshop_id)).copied().unwrap_or(0),
@@ -285,6 +301,10 @@ pub fn write_paid_orders(
                 piece_rate_fen: l.piece_rate_fen,
                 made_to_order: false,
                 lead_time_days: None,
+                variant_id: variant.map(|v| v.id),
+                sku: variant.map(|v| v.sku.clone()),
+                variant_zh: label.as_ref().map(|l| l.zh.clone()),
+                variant_en: label.map(|l| l.en),
             });
         }
     }

@@ -18,6 +18,19 @@ pub struct AltInput {
     pub alt_en: String,
 }
 
+/// A picture stored by [`Portal::save_photo`].
+#[derive(Debug, Clone)]
+pub struct SavedPhoto {
+    /// The copy pages show, under the store's root.
+    pub main: String,
+    /// The widths stored, comma-separated.
+    pub widths: String,
+    /// The directory holding every copy.
+    pub dir: String,
+    pub width: i32,
+    pub height: i32,
+}
+
 impl From<PhotoError> for AppError {
     fn from(e: PhotoError) -> Self {
         match e {
@@ -58,25 +71,9 @@ impl Portal {
         let alt_zh = bounded("alt_zh", &alt.alt_zh, 200)?;
         let alt_en = bounded("alt_en", &alt.alt_en, 300)?;
         self.may_edit_product(who, product).await?;
-        let limits = self.photo_limits.clone();
-        // Decoding takes up to `max_alloc` of memory and every core for a while: a few at a
-        // time, and off the async workers.
-        let _permit = self.uploads.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
-        let processed = actix_web::web::block(move || photos::process(&bytes, &limits)).await??;
-        let key = format!("p{product}-{}", crate::accounts::secrets::new_token().to_lowercase().replace('_', "-"));
-        let key: String = key.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(40).collect();
-        let stored = photos::store(&processed, &self.storage.photos, &key).await?;
-        let largest = stored
-            .variant_widths
-            .iter()
-            .copied()
-            .filter(|w| *w <= 800)
-            .max()
-            .or(stored.variant_widths.first().copied());
-        let main = format!("{}/{}", stored.dir, photos::variant_file(largest.unwrap_or(VARIANT_WIDTHS[0]), "jpg"));
-        let widths = stored.variant_widths.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-        let (w, h) = (stored.width as i32, stored.height as i32);
-        let dir = stored.dir.clone();
+        let saved = self.save_photo(bytes, &format!("p{product}")).await?;
+        let (main, widths, dir) = (saved.main, saved.widths, saved.dir);
+        let (w, h) = (saved.width, saved.height);
         let (who, now) = (who.clone(), self.now());
         let result = self
             .db
@@ -97,9 +94,38 @@ impl Portal {
             })
             .await;
         if result.is_err() {
-            let _ = self.storage.photos.delete_dir(&dir).await;
+            self.forget_photo(&dir).await;
         }
         result
+    }
+
+    /// Checks, turns upright, strips and stores an uploaded picture under a fresh key that
+    /// starts with `prefix` (a few at a time, off the async workers: decoding takes up to
+    /// `max_alloc` of memory and every core for a while). The caller records it, and deletes
+    /// `dir` from the store if recording fails.
+    pub async fn save_photo(&self, bytes: Vec<u8>, prefix: &str) -> Result<SavedPhoto, AppError> {
+        let limits = self.photo_limits.clone();
+        let _permit = self.uploads.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
+        let processed = actix_web::web::block(move || photos::process(&bytes, &limits)).await??;
+        let key = format!("{prefix}-{}", crate::accounts::secrets::new_token().to_lowercase().replace('_', "-"));
+        let key: String = key.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(40).collect();
+        let stored = photos::store(&processed, &self.storage.photos, &key).await?;
+        // Pages show the widest copy up to 800 px.
+        let largest = stored
+            .variant_widths
+            .iter()
+            .copied()
+            .filter(|w| *w <= 800)
+            .max()
+            .or(stored.variant_widths.first().copied());
+        let main = format!("{}/{}", stored.dir, photos::variant_file(largest.unwrap_or(VARIANT_WIDTHS[0]), "jpg"));
+        let widths = stored.variant_widths.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        Ok(SavedPhoto { main, widths, dir: stored.dir, width: stored.width as i32, height: stored.height as i32 })
+    }
+
+    /// Deletes a stored photo's files (after recording it failed).
+    pub async fn forget_photo(&self, dir: &str) {
+        let _ = self.storage.photos.delete_dir(dir).await;
     }
 
     /// Sets a photo's alt text; returns its product's id.

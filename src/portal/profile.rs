@@ -31,6 +31,8 @@ pub struct WorkshopView {
     /// or `uncertified`.
     pub certification: String,
     pub next_confirmation_due: Option<chrono::NaiveDate>,
+    /// Whether the workshop takes custom work: buyers may then ask for a custom piece.
+    pub accepts_custom: bool,
     /// The payout account, masked; only for the manager and operators.
     pub payout_account: Option<String>,
 }
@@ -44,6 +46,9 @@ pub struct ProfileInput {
     pub story_zh: String,
     #[serde(default)]
     pub story_en: String,
+    /// Whether the workshop takes custom work (a checkbox: absent means no).
+    #[serde(default, deserialize_with = "crate::portal::input::flag")]
+    pub accepts_custom: bool,
 }
 
 /// The certificate and its latest yearly confirmation (`YYYY-MM-DD`).
@@ -81,6 +86,7 @@ fn view(row: WorkshopRow, today: chrono::NaiveDate, payout: Option<String>) -> W
         cert_last_confirmed_on: row.cert_last_confirmed_on,
         certification: status.as_str().to_owned(),
         next_confirmation_due: row.cert_issued_on.map(|i| next_confirmation_due(i, row.cert_last_confirmed_on)),
+        accepts_custom: row.accepts_custom,
         payout_account: payout,
     }
 }
@@ -125,6 +131,7 @@ impl Portal {
             name_en: required("name_en", &input.name_en, 120)?,
             story_zh: bounded("story_zh", &input.story_zh, 4000)?,
             story_en: bounded("story_en", &input.story_en, 8000)?,
+            accepts_custom: input.accepts_custom,
         };
         let (who, now) = (who.clone(), self.now());
         self.db

@@ -57,6 +57,10 @@ pub struct ProductDocument {
     pub regions_pinyin: Vec<String>,
     pub materials_zh: String,
     pub materials_en: String,
+    /// The variants on sale: each one's label in both languages and its SKU, so a buyer who
+    /// types "17 cm" or a workshop's code finds the piece.
+    #[serde(default)]
+    pub variants: Vec<String>,
     pub description_zh: String,
     pub description_en: String,
     pub province: String,
@@ -73,6 +77,10 @@ pub struct ProductDocument {
     /// Seconds since 1970, for "newest".
     pub created: i64,
     pub sold: i64,
+    /// The average rating × 100 (0 without reviews), for "top rated".
+    pub rating: i64,
+    /// How many reviews rate it.
+    pub rating_count: i64,
     /// `yyyymmdd` of the workshop's last listed day.
     pub listed_until: i64,
     /// The product as `/api/v1/products` shows it.
@@ -86,7 +94,17 @@ impl ProductDocument {
         p: &ProductRow,
         w: &WorkshopRow,
         view: &ProductView,
+        variants: &[crate::db::variants::VariantRow],
     ) -> Result<ProductDocument, serde_json::Error> {
+        let mut variant_text: Vec<String> = Vec::new();
+        for v in variants.iter().filter(|v| v.product_id == p.id && v.active) {
+            let label = v.label();
+            for t in [label.zh, label.en, v.sku.clone()] {
+                if !variant_text.contains(&t) {
+                    variant_text.push(t);
+                }
+            }
+        }
         let mut makers = Vec::new();
         for m in &view.makers {
             makers.extend(m.display_name.iter().cloned());
@@ -116,6 +134,7 @@ impl ProductDocument {
             regions_pinyin: path.iter().map(|r| r.name_pinyin.clone()).collect(),
             materials_zh: p.materials_zh.clone(),
             materials_en: p.materials_en.clone(),
+            variants: variant_text,
             description_zh: p.description_zh.clone(),
             description_en: p.description_en.clone(),
             province: w.province_code.clone(),
@@ -131,6 +150,8 @@ impl ProductDocument {
             poverty_county: flags.poverty_county,
             created: p.created_at.and_utc().timestamp(),
             sold: p.sold_count,
+            rating: if p.rating_count > 0 { p.rating_sum.saturating_mul(100) / p.rating_count } else { 0 },
+            rating_count: p.rating_count,
             listed_until: listed_until(w.cert_issued_on, w.cert_last_confirmed_on),
             view: serde_json::to_value(view)?,
         })
@@ -157,6 +178,7 @@ impl ProductDocument {
             ("regions_pinyin", many(&self.regions_pinyin)),
             ("materials_zh", one(&self.materials_zh)),
             ("materials_en", one(&self.materials_en)),
+            ("variants", many(&self.variants)),
             ("description_zh", one(&self.description_zh)),
             ("description_en", one(&self.description_en)),
         ]

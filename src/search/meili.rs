@@ -134,6 +134,7 @@ fn sort_of(sort: SearchSort) -> &'static [&'static str] {
         SearchSort::PriceAsc => &["price:asc"],
         SearchSort::PriceDesc => &["price:desc"],
         SearchSort::BestSelling => &["sold:desc"],
+        SearchSort::TopRated => &["rating:desc", "rating_count:desc"],
     }
 }
 

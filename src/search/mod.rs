@@ -378,10 +378,15 @@ impl Search {
             .run(move |conn| {
                 let rows = crate::db::catalog::listed_products_by_ids(conn, &ids, today)?;
                 let views = crate::catalog::assemble(conn, &reference, rows.clone())?;
+                let listed: Vec<crate::domain::ProductId> =
+                    rows.iter().map(|(p, _)| crate::domain::ProductId(p.id)).collect();
+                let variants = crate::db::variants::variants_of(conn, &listed, true)?;
                 let mut docs = Vec::with_capacity(rows.len());
                 for ((p, w), view) in rows.iter().zip(&views) {
+                    let own: Vec<_> = variants.iter().filter(|v| v.product_id == p.id).cloned().collect();
                     docs.push(
-                        ProductDocument::build(&reference, p, w, view).map_err(|e| AppError::Internal(e.into()))?,
+                        ProductDocument::build(&reference, p, w, view, &own)
+                            .map_err(|e| AppError::Internal(e.into()))?,
                     );
                 }
                 let deletes = ids.into_iter().filter(|id| !rows.iter().any(|(p, _)| p.id == *id)).collect();

@@ -174,6 +174,9 @@ fn seed_workshop(
             },
             &[heritage.id],
         )?;
+        if spec.accepts_custom {
+            crate::db::custom_orders::set_accepts_custom(conn, crate::domain::WorkshopId(workshop_id), true)?;
+        }
 
         let mut worker_ids = Vec::new();
         for w in 0..WORKERS_PER_WORKSHOP {

@@ -51,6 +51,9 @@ pub struct WorkshopSpec {
     /// Platform commission in basis points.
     pub commission_bp: i32,
     pub featured: bool,
+    /// Whether it takes custom work (custom orders in milestones).
+    #[serde(default)]
+    pub accepts_custom: bool,
     /// Three RGB colours the demo pictures are drawn in.
     pub palette: [[u8; 3]; 3],
     /// The kinds of piece the workshop makes; each becomes two products (standard and

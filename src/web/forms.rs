@@ -159,7 +159,9 @@ impl FormState {
     /// Records what was wrong: beside its field (by the field's label), or above the form.
     pub fn fail(&mut self, i18n: &I18n, lang: Lang, error: &AppError) {
         let detail = error.detail();
-        let field = detail.field.filter(|f| !matches!(*f, "request" | "body"));
+        // "request" and "body" name the whole request, except where the form has a field
+        // called `body` (a message's or a review's text).
+        let field = detail.field.filter(|f| *f != "request" && (*f != "body" || self.has("body")));
         let mut args: Vec<(&str, String)> = detail.args.iter().map(|(k, v)| (*k, v.clone())).collect();
         if let Some(f) = field {
             args.push(("field", label(i18n, lang, self.scope, f)));

@@ -49,7 +49,7 @@ const SUGGESTIONS: usize = 6;
         ("heritage" = Option<i64>, Query), ("category" = Option<String>, Query), ("workshop" = Option<String>, Query),
         ("min_price" = Option<String>, Query), ("max_price" = Option<String>, Query), ("in_stock" = Option<bool>, Query),
         ("sanqu_sanzhou" = Option<bool>, Query), ("key_support_area" = Option<bool>, Query), ("poverty_county" = Option<bool>, Query),
-        ("sort" = Option<String>, Query, description = "relevance (default), newest, price_asc, price_desc, best_selling"),
+        ("sort" = Option<String>, Query, description = "relevance (default), newest, price_asc, price_desc, best_selling, top_rated"),
         ("page" = Option<u32>, Query, description = "1-based page, at most 10000", minimum = 1, maximum = 10000), ("per_page" = Option<u32>, Query, description = "Items per page, capped at 100", minimum = 1),
     ),
     responses(

@@ -1,15 +1,15 @@
-//! The buyer's side of orders: the cart (an anonymous browser's cart, and its favourites, live
-//! behind the `gf_cart` cookie and join the account at login), checkout, the order history and
-//! order page, paying, cancelling, confirming receipt and asking for a return; and Stripe's
-//! webhook.
+//! The buyer's cart and checkout: the cart (an anonymous browser's cart, and its favourites,
+//! live behind the `gf_cart` cookie and join the account at login) and placing an order. The
+//! orders themselves are in [`super::buyer_orders`].
 //! Each action serves a form post (answered with a redirect) and a JSON call.
 
 use super::forms::{answer, FormState, Submission};
 use super::portal::{done, is_api};
 use super::session::{cookie, removal, SignedIn, Viewer};
 use crate::accounts::secrets::{new_token, token_hash};
-use crate::db::carts::CartOwner;
+use crate::db::carts::{CartKey, CartOwner};
 use crate::domain::address::{AddressInput, ShippingAddress};
+use crate::domain::ids::VariantId;
 use crate::domain::order::PaymentMethod;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -18,7 +18,6 @@ use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 use tera::Context;
 
 /// The anonymous cart's cookie.
@@ -71,7 +70,7 @@ async fn cart_page(
     state: &AppState,
     req: &HttpRequest,
     viewer: &Viewer,
-    refused: Option<(i64, FormState)>,
+    refused: Option<(CartKey, FormState)>,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::of_request(req);
     let view = match browser_owner(req, viewer) {
@@ -85,7 +84,8 @@ async fn cart_page(
     ctx.insert("cart", &view);
     ctx.insert("signed_in", &viewer.0.is_some());
     let (line, form) = refused.map_or((None, FormState::default()), |(line, form)| (Some(line), form));
-    ctx.insert("refused_line", &line);
+    ctx.insert("refused_line", &line.map(|l| l.product));
+    ctx.insert("refused_variant", &line.and_then(|l| l.variant).map(VariantId::get));
     ctx.insert("refused", &form);
     state.renderer.page(req, lang, "shop/cart.html", ctx)
 }
@@ -94,6 +94,9 @@ async fn cart_page(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CartItemInput {
     pub product_id: i64,
+    /// The chosen variant, for a product with variants (its page lists them).
+    #[serde(default, deserialize_with = "crate::portal::input::opt_i64")]
+    pub variant_id: Option<i64>,
     #[serde(default = "one", deserialize_with = "crate::portal::input::loose_i64")]
     pub quantity: i64,
 }
@@ -113,7 +116,7 @@ pub async fn add_item(
     let result = async {
         let input = input?;
         let (owner, fresh) = owner_or_new(&req, &state, &viewer);
-        state.orders.add_to_cart(owner, input.product_id, input.quantity).await?;
+        state.orders.add_to_cart(owner, input.line(), input.quantity).await?;
         let mut res = done(&req, "/cart".into(), crate::web::replies::DONE);
         if let Some(c) = fresh {
             let _ = res.add_cookie(&c);
@@ -130,9 +133,19 @@ pub async fn add_item(
     .await
 }
 
-/// A new quantity for a product in the cart.
+impl CartItemInput {
+    /// The cart line it names.
+    fn line(&self) -> CartKey {
+        CartKey { product: self.product_id, variant: self.variant_id.map(VariantId) }
+    }
+}
+
+/// A new quantity for a product (one variant of it) in the cart.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct QuantityInput {
+    /// The line's variant, for a product with variants.
+    #[serde(default, deserialize_with = "crate::portal::input::opt_i64")]
+    pub variant_id: Option<i64>,
     #[serde(deserialize_with = "crate::portal::input::loose_i64")]
     pub quantity: i64,
 }
@@ -147,15 +160,26 @@ pub async fn set_item(
 ) -> Result<HttpResponse, AppError> {
     let product = *product;
     let (input, form) = input.split();
-    let form = form.map(|f| f.prefixed(&format!("q{product}")));
+    // The line the form was for, even when its quantity was refused: a form names its variant.
+    let variant = form
+        .as_ref()
+        .and_then(|f| f.value("variant_id"))
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .or_else(|| input.as_ref().ok().and_then(|i| i.variant_id));
+    let line = CartKey { product, variant: variant.map(VariantId) };
+    let prefix = match variant {
+        Some(v) => format!("q{product}-{v}"),
+        None => format!("q{product}"),
+    };
+    let form = form.map(|f| f.prefixed(&prefix));
     let result = async {
         let owner = browser_owner(&req, &viewer).ok_or(AppError::NotFound)?;
-        state.orders.set_in_cart(owner, product, input?.quantity).await?;
+        state.orders.set_in_cart(owner, line, input?.quantity).await?;
         Ok(done(&req, "/cart".into(), crate::web::replies::DONE))
     }
     .await;
     // A refused quantity is said beside that line's field, with what was typed.
-    answer(&state, &req, result, form, |f| cart_page(&state, &req, &viewer, Some((product, f)))).await
+    answer(&state, &req, result, form, |f| cart_page(&state, &req, &viewer, Some((line, f)))).await
 }
 
 /// The checkout page: address form, parcels and totals.
@@ -222,7 +246,7 @@ pub struct CheckoutInput {
     #[serde(default)]
     #[schema(required = true, min_length = 8, max_length = 100, pattern = "^[A-Za-z0-9_-]{8,100}$")]
     pub idempotency_key: String,
-    /// `[{product_id, quantity}]`; the cart when absent.
+    /// `[{product_id, variant_id, quantity}]`; the cart when absent.
     #[serde(default)]
     pub items: Option<Vec<CartItemInput>>,
 }
@@ -255,7 +279,7 @@ async fn place_order(
     };
     let header_key = req.headers().get("Idempotency-Key").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let request = CheckoutRequest {
-        items: input.items.map(|items| items.into_iter().map(|i| (i.product_id, i.quantity)).collect()),
+        items: input.items.map(|items| items.into_iter().map(|i| (i.line(), i.quantity)).collect()),
         address,
         payment_method,
         idempotency_key: header_key.unwrap_or(input.idempotency_key),
@@ -272,164 +296,4 @@ async fn place_order(
         format!("/orders/{}", placed.number)
     };
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish())
-}
-
-#[utoipa::path(get, path = "/api/v1/orders", description = "The signed-in buyer's orders, newest first (20 a page).", params(("page" = Option<u32>, Query, description = "1-based page, at most 10000", minimum = 1, maximum = 10000)), responses((status = 200, body = crate::orders::views::OrderPage), (status = 401, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
-pub async fn orders(state: web::Data<AppState>, req: HttpRequest, who: SignedIn) -> Result<HttpResponse, AppError> {
-    let page = i64::from(super::page_request(&req)?.page);
-    let list = state.orders.my_orders(&who.0, page).await?;
-    if is_api(&req) {
-        return Ok(HttpResponse::Ok().json(list));
-    }
-    let ctx = Context::from_serialize(&list).map_err(anyhow::Error::from)?;
-    state.renderer.page(&req, Lang::of_request(&req), "shop/orders.html", ctx)
-}
-
-#[utoipa::path(get, path = "/api/v1/orders/{number}", description = "An order with its parcels, lines, makers, payment and refunds (the buyer, staff of a workshop in it, operators).", params(("number" = String, Path)), responses((status = 200, body = crate::orders::views::OrderView), (status = 401, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
-pub async fn order(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    who: SignedIn,
-    number: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let number = number.into_inner();
-    if is_api(&req) {
-        let view = state.orders.order_view(&who.0, number, Lang::of_request(&req)).await?;
-        return Ok(HttpResponse::Ok().json(view));
-    }
-    order_page(&state, &req, &who, number, None).await
-}
-
-/// A form of the order page that was refused, drawn again with what was typed: `name` is the
-/// form's (`confirm`, `ship-{parcel id}`, `return-{line id}`, `refund-{line id}`), and the
-/// prefix of its element ids.
-pub struct FailedForm {
-    name: String,
-    state: FormState,
-}
-
-impl FailedForm {
-    pub fn new(name: String, form: FormState) -> FailedForm {
-        FailedForm { state: form.prefixed(&name), name }
-    }
-}
-
-/// The order page, with `failed` drawn again with its message beside its field.
-pub async fn order_page(
-    state: &AppState,
-    req: &HttpRequest,
-    who: &SignedIn,
-    number: String,
-    failed: Option<FailedForm>,
-) -> Result<HttpResponse, AppError> {
-    let lang = Lang::of_request(req);
-    let view = state.orders.order_view(&who.0, number.clone(), lang).await?;
-    let mut ctx = Context::new();
-    if view.viewer != "workshop" {
-        ctx.insert("impact", &state.payouts.impact(&who.0, number).await?);
-    }
-    ctx.insert("order", &view);
-    ctx.insert("blank", &FormState::new("order"));
-    if let Some(failed) = failed {
-        ctx.insert("failed", &serde_json::json!({ "form": failed.name, "state": failed.state }));
-    }
-    state.renderer.page(req, lang, "shop/order.html", ctx)
-}
-
-#[utoipa::path(post, path = "/api/v1/orders/{number}/pay", description = "Start (or resume) paying a Stripe order: answers the PaymentIntent's client secret for Stripe.js.", params(("number" = String, Path)), responses((status = 200, body = crate::orders::stripe_events::PaymentStart), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError), (status = 503, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
-pub async fn pay(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    who: SignedIn,
-    number: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let number = number.into_inner();
-    let start = state.orders.start_payment(&who.0, number.clone()).await?;
-    if is_api(&req) {
-        return Ok(HttpResponse::Ok().json(start));
-    }
-    let mut ctx = Context::new();
-    ctx.insert("payment", &start);
-    ctx.insert("number", &number);
-    let mut res = state.renderer.page(&req, Lang::of_request(&req), "shop/pay.html", ctx)?;
-    // Stripe.js must come from Stripe and talks to it from frames of its own; this page alone
-    // widens the site's policy for that (the default header is only added when none is set).
-    res.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data: https://*.stripe.com; style-src 'self' 'unsafe-inline'; \
-             script-src 'self' https://js.stripe.com; frame-src https://js.stripe.com https://hooks.stripe.com; \
-             connect-src 'self' https://api.stripe.com; frame-ancestors 'none'",
-        ),
-    );
-    Ok(res)
-}
-
-#[utoipa::path(post, path = "/api/v1/orders/{number}/cancel", description = "Cancel an unpaid order (buyer, operator); its stock goes back.", params(("number" = String, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
-pub async fn cancel(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    who: SignedIn,
-    number: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let number = number.into_inner();
-    state.orders.cancel(&who.0, number.clone()).await?;
-    Ok(done(&req, format!("/orders/{number}"), crate::web::replies::DONE))
-}
-
-#[utoipa::path(post, path = "/api/v1/shipments/{id}/delivered", description = "Say a parcel arrived (the buyer, its workshop, an operator).", params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
-pub async fn delivered(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    who: SignedIn,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    state.orders.deliver(&who.0, *id).await?;
-    let back = super::errors::back_link(&req).unwrap_or_else(|| "/orders".into());
-    Ok(done(&req, back, crate::web::replies::DONE))
-}
-
-/// A return request.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct ReturnInput {
-    #[serde(deserialize_with = "crate::portal::input::loose_i64")]
-    pub quantity: i64,
-    #[serde(default)]
-    pub reason: String,
-}
-
-#[utoipa::path(post, path = "/api/v1/orders/{number}/lines/{line}/return", description = "Ask to return pieces of a delivered line within the return window (not made-to-order pieces). Answers {id}.", request_body = ReturnInput, params(("number" = String, Path), ("line" = i64, Path)), responses((status = 200, body = crate::web::replies::Created), (status = 400, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
-pub async fn request_return(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    who: SignedIn,
-    path: web::Path<(String, i64)>,
-    input: Submission<ReturnInput>,
-) -> Result<HttpResponse, AppError> {
-    let (number, line) = path.into_inner();
-    let (input, form) = input.split();
-    let result = async {
-        let input = input?;
-        let id = state.orders.request_return(&who.0, number.clone(), line, input.quantity, &input.reason).await?;
-        Ok(done(&req, format!("/orders/{number}"), crate::web::replies::Created { id }))
-    }
-    .await;
-    answer(&state, &req, result, form, |form| {
-        let failed = FailedForm::new(format!("return-{line}"), form);
-        order_page(&state, &req, &who, number.clone(), Some(failed))
-    })
-    .await
-}
-
-/// Stripe's webhook (outside the JSON API: Stripe calls it, verified by its signature).
-pub async fn stripe_webhook(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let signature = req.headers().get("Stripe-Signature").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let payload = std::str::from_utf8(&payload)
-        .map_err(|_| AppError::BadRequest { field: "body", key: "payment.error.signature" })?;
-    let outcome = state.orders.stripe_webhook(payload, signature).await?;
-    Ok(HttpResponse::Ok().json(json!({ "outcome": outcome })))
 }

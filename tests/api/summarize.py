@@ -158,6 +158,8 @@ def main():
         "links_followed": dict(links.most_common()),
         "failures": unique_failures,
         "errors": error_count,
+        # What each error said (the first line), to tell the tool's own faults from the app's.
+        "error_texts": sorted(errors),
         "failure_groups": len(groups),
         "stop_reason": summary.get("stop_reason"),
         "exit_code": summary.get("exit_code"),

@@ -178,6 +178,16 @@ async fn login_is_rate_limited_per_account_and_per_ip() {
     assert!(body["error"]["code"] == "error.login_locked_ip");
 }
 
+/// A child process stopped when the test ends, however it ends (a failed assertion too).
+pub(crate) struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts aiosmtpd (PyPI) on a free loopback port, delivering into a Maildir.
 pub(crate) fn start_smtp(dir: &std::path::Path) -> Option<(std::process::Child, u16)> {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

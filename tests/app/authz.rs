@@ -12,6 +12,19 @@ const MANAGER_ONLY: Expect = [401, 403, 403, 404, 403, 200];
 const EDITORS: Expect = [401, 403, 200, 404, 403, 200];
 const OPERATORS: Expect = [401, 403, 403, 403, 403, 200];
 
+/// A browser for each role of [`Expect`], in its order, and the roles' names.
+async fn roles(app: &TestApp) -> ([User; 6], [&'static str; 6]) {
+    let users = [
+        User::anonymous(app).await,
+        User::demo(app, "buyer").await,
+        User::demo(app, "editor").await,
+        User::demo(app, "editor2").await,
+        User::demo(app, "official").await,
+        User::demo(app, "operator").await,
+    ];
+    (users, ["anonymous", "buyer", "editor (same)", "editor (other)", "official", "operator"])
+}
+
 async fn fresh_product(editor: &User, w: i64, heritage: i64, worker: i64, submit: bool) -> i64 {
     let (s, p) = editor
         .post_json(
@@ -32,15 +45,7 @@ async fn fresh_product(editor: &User, w: i64, heritage: i64, worker: i64, submit
 #[tokio::test]
 async fn every_state_changing_route_answers_each_role_as_it_must() {
     let app = TestApp::spawn().await;
-    let users = [
-        User::anonymous(&app).await,
-        User::demo(&app, "buyer").await,
-        User::demo(&app, "editor").await,
-        User::demo(&app, "editor2").await,
-        User::demo(&app, "official").await,
-        User::demo(&app, "operator").await,
-    ];
-    let names = ["anonymous", "buyer", "editor (same)", "editor (other)", "official", "operator"];
+    let (users, names) = roles(&app).await;
     let editor = &users[2];
     let w = editor.workshop_id().await;
     let (_, products) = editor.get_json(&format!("/api/v1/portal/workshops/{w}/products")).await;
@@ -82,6 +87,11 @@ async fn every_state_changing_route_answers_each_role_as_it_must() {
         (
             format!("/products/{product}/makers"),
             json!({"makers": [{"worker_id": worker, "role": "lead", "share_bp": 10000}]}),
+            EDITORS,
+        ),
+        (
+            format!("/products/{product}/variants"),
+            json!({"options": [{"name_zh": "尺寸"}], "variants": [{"sku": "M-1", "value1_zh": "中", "price_fen": 100, "stock": 1}]}),
             EDITORS,
         ),
         (format!("/products/{product}/duplicate"), json!({}), EDITORS),
@@ -183,5 +193,173 @@ async fn favourite_and_follow_routes_answer_each_role_as_they_must() {
             }
         }
     }
+    assert!(failures.is_empty(), "{} answers were wrong:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[tokio::test]
+async fn review_routes_answer_each_role_as_they_must() {
+    let app = TestApp::spawn().await;
+    let (users, names) = roles(&app).await;
+    let (number, line, slug) = crate::reviews::delivered(&app, "authz-review").await;
+    let write = format!("/api/v1/orders/{number}/lines/{line}/review");
+    let fields = [("rating", "5"), ("shown_as", "name")];
+    assert_eq!(crate::reviews::review(&users[1], &write, &fields, vec![]).await.0, 200);
+    let (_, page) = app.json(&format!("/api/v1/products/{slug}/reviews")).await;
+    let id = page["reviews"][0]["id"].as_i64().unwrap();
+    let mut failures = Vec::new();
+    // In this order: the first allowed reply answers 200, any later one 409 (once only).
+    let posts: [(String, Value, Expect); 3] = [
+        (format!("/api/v1/portal/reviews/{id}/reply"), json!({"body": "谢谢"}), [401, 403, 200, 404, 403, 409]),
+        (format!("/api/v1/reviews/{id}/helpful"), json!({}), [401, 403, 200, 200, 200, 200]),
+        (format!("/api/v1/portal/reviews/{id}/hide"), json!({"reason": "矩阵"}), OPERATORS),
+    ];
+    for (path, body, expect) in &posts {
+        for (i, user) in users.iter().enumerate() {
+            let (status, answer) = user.post_json(path, body).await;
+            if status != expect[i] {
+                failures.push(format!("POST {path} as {}: {status}, expected {} ({answer})", names[i], expect[i]));
+            }
+        }
+    }
+    for (i, user) in users.iter().enumerate() {
+        let (status, _) = user.get_json("/api/v1/portal/reviews").await;
+        let want = [401, 403, 200, 200, 403, 200][i];
+        if status != want {
+            failures.push(format!("GET /api/v1/portal/reviews as {}: {status}, expected {want}", names[i]));
+        }
+        // Only the buyer of the delivered line may review it (and has, so: 409).
+        let (status, answer) = crate::reviews::review(user, &write, &fields, vec![]).await;
+        let want = [401, 409, 404, 404, 404, 404][i];
+        if status != want {
+            failures.push(format!("POST {write} as {}: {status}, expected {want} ({answer})", names[i]));
+        }
+    }
+    assert!(failures.is_empty(), "{} answers were wrong:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[tokio::test]
+async fn message_routes_answer_each_role_as_they_must() {
+    let app = TestApp::spawn().await;
+    let (users, names) = roles(&app).await;
+    let editor = users[2].workshop_id().await;
+    let slug = crate::messages::piece(&app, Some(editor), None);
+    let order = crate::orders::demo_order(&app, 1, "authz-message").await;
+    let number = order["number"].as_str().unwrap();
+    let mut failures = Vec::new();
+    let mut check = |what: String, status: u16, want: u16, answer: &Value| {
+        if status != want {
+            failures.push(format!("{what}: {status}, expected {want} ({answer})"));
+        }
+    };
+    // Asking: buyers only (and only about their own order).
+    let mut thread = 0;
+    for (i, user) in users.iter().enumerate() {
+        let path = format!("/api/v1/products/{slug}/messages");
+        let (status, answer) = user.post_json(&path, &json!({"body": "矩阵"})).await;
+        check(format!("POST {path} as {}", names[i]), status, [401, 200, 403, 403, 403, 403][i], &answer);
+        if i == 1 {
+            thread = answer["id"].as_i64().unwrap_or(0);
+        }
+        let path = format!("/api/v1/orders/{number}/messages");
+        let (status, answer) = user.post_json(&path, &json!({"body": "矩阵"})).await;
+        check(format!("POST {path} as {}", names[i]), status, [401, 200, 403, 403, 403, 403][i], &answer);
+    }
+    // A thread: its buyer and its workshop's staff; operators only once it is reported.
+    for (i, user) in users.iter().enumerate() {
+        let (status, answer) = user.get_json(&format!("/api/v1/messages/{thread}")).await;
+        check(format!("GET thread as {}", names[i]), status, [401, 200, 200, 404, 404, 404][i], &answer);
+        let (status, answer) = user.post_json(&format!("/api/v1/messages/{thread}"), &json!({"body": "矩阵"})).await;
+        check(format!("POST thread as {}", names[i]), status, [401, 200, 200, 404, 404, 404][i], &answer);
+        let (status, answer) = user.get_json("/api/v1/messages").await;
+        check(format!("GET /api/v1/messages as {}", names[i]), status, [401, 200, 200, 200, 403, 200][i], &answer);
+    }
+    for (i, user) in users.iter().enumerate() {
+        let path = format!("/api/v1/messages/{thread}/report");
+        let (status, answer) = user.post_json(&path, &json!({"reason": "矩阵"})).await;
+        // The editor's report comes second and changes nothing; an operator reads, never reports.
+        check(format!("POST {path} as {}", names[i]), status, [401, 200, 200, 404, 404, 403][i], &answer);
+    }
+    for (i, user) in users.iter().enumerate() {
+        let (status, answer) = user.get_json(&format!("/api/v1/messages/{thread}")).await;
+        check(format!("GET reported thread as {}", names[i]), status, [401, 200, 200, 404, 404, 200][i], &answer);
+        let (status, answer) = user.post_json(&format!("/api/v1/messages/{thread}"), &json!({"body": "矩阵"})).await;
+        check(format!("POST reported thread as {}", names[i]), status, [401, 200, 200, 404, 404, 403][i], &answer);
+    }
+    assert!(failures.is_empty(), "{} answers were wrong:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[tokio::test]
+async fn custom_order_routes_answer_each_role_as_they_must() {
+    let app = TestApp::spawn().await;
+    let (users, names) = roles(&app).await;
+    let mut failures = Vec::new();
+    let mut check = |what: String, status: u16, want: u16, answer: &Value| {
+        if status != want {
+            failures.push(format!("{what}: {status}, expected {want} ({answer})"));
+        }
+    };
+    // Asking: buyers only.
+    let mut id = 0;
+    for (i, user) in users.iter().enumerate() {
+        let path = "/api/v1/workshops/xide-yi-lacquer/custom";
+        let (status, answer) = user.post_json(path, &json!({"description": "矩阵"})).await;
+        check(format!("POST {path} as {}", names[i]), status, [401, 200, 403, 403, 403, 403][i], &answer);
+        if i == 1 {
+            id = answer["id"].as_i64().unwrap_or(0);
+        }
+    }
+    // Reading: the buyer, the workshop's staff and operators; lists for buyers and staff.
+    for (i, user) in users.iter().enumerate() {
+        let (status, answer) = user.get_json(&format!("/api/v1/custom/{id}")).await;
+        check(format!("GET custom as {}", names[i]), status, [401, 200, 200, 404, 404, 200][i], &answer);
+        let (status, answer) = user.get_json("/api/v1/custom").await;
+        check(format!("GET /api/v1/custom as {}", names[i]), status, [401, 200, 200, 200, 403, 403][i], &answer);
+    }
+    // Workshop moves: an editor is not a manager; another workshop's staff get 404; the buyer
+    // cannot quote or ship; an official is refused. Each is refused before what was sent is
+    // read, and what is allowed then fails on the empty input (400), so nothing moves.
+    let moves = [
+        ("quote", [401, 403, 403, 404, 403, 400]),
+        ("progress", [401, 403, 400, 404, 404, 400]),
+        ("ship", [401, 403, 400, 404, 404, 400]),
+    ];
+    for (action, want) in moves {
+        for (i, user) in users.iter().enumerate() {
+            let path = format!("/api/v1/custom/{id}/{action}");
+            let (status, answer) = if action == "progress" {
+                let res = user
+                    .client
+                    .post(user.url(&path))
+                    .header("X-CSRF-Token", &user.csrf)
+                    .multipart(reqwest::multipart::Form::new().text("note", "矩阵"))
+                    .send()
+                    .await
+                    .unwrap();
+                (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+            } else {
+                user.post_json(&path, &json!({"title_zh": "矩阵"})).await
+            };
+            check(format!("POST {path} as {}", names[i]), status, want[i], &answer);
+        }
+    }
+    // The buyer's moves: someone else's custom order is not found; staff of its workshop are
+    // refused, and the buyer's own acceptance of an unquoted request is a conflict.
+    for (action, want) in [("accept", [401, 409, 403, 404, 404, 403]), ("pay", [401, 409, 403, 404, 404, 403])] {
+        for (i, user) in users.iter().enumerate() {
+            let path = format!("/api/v1/custom/{id}/{action}");
+            let (status, answer) = user.post_json(&path, &json!({})).await;
+            check(format!("POST {path} as {}", names[i]), status, want[i], &answer);
+        }
+    }
+    // Receipt and cancellation: the buyer (a conflict here), staff of the workshop.
+    for (action, want) in [("received", [401, 409, 409, 404, 404, 409]), ("cancel", [401, 200, 403, 404, 404, 409])] {
+        for (i, user) in users.iter().enumerate() {
+            let path = format!("/api/v1/custom/{id}/{action}");
+            let (status, answer) = user.post_json(&path, &json!({})).await;
+            check(format!("POST {path} as {}", names[i]), status, want[i], &answer);
+        }
+    }
+    let (status, answer) = users[1].post_json(&format!("/api/v1/custom/{id}/decline"), &json!({})).await;
+    check("POST decline of a cancelled request as buyer".into(), status, 409, &answer);
     assert!(failures.is_empty(), "{} answers were wrong:\n{}", failures.len(), failures.join("\n"));
 }

@@ -236,18 +236,24 @@ async fn three_nodes_behind_haproxy_sell_exactly_survive_a_kill_and_mail_once() 
     }
     crate::fleet_sharing::every_nodes_dashboard_is_the_primarys(&app, &public, &nodes, replica.is_some()).await;
 
-    // Eight buyers keep checking out while node 2 is killed under them.
+    // Eight buyers keep checking out while node 2 is killed under them. The kill comes once
+    // the load has made orders, and the load stops once it has made more after the kill: on
+    // a busy machine a fixed time could see none on either side.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let placed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let load: Vec<_> = (0..8)
         .map(|c| {
-            let (stop, checkout) = (stop.clone(), checkout.clone());
+            let (stop, placed, checkout) = (stop.clone(), placed.clone(), checkout.clone());
             tokio::spawn(async move {
                 let (mut seen, mut i) = (Vec::new(), 0);
                 while !stop.load(std::sync::atomic::Ordering::SeqCst) {
                     i += 1;
                     let body = checkout_body(&[(other, 1)], &format!("kill-{c}-{i:05}"), "bank_transfer");
                     match checkout(body).await {
-                        Ok((201, placed)) => seen.push(placed["number"].as_str().unwrap().to_owned()),
+                        Ok((201, order)) => {
+                            seen.push(order["number"].as_str().unwrap().to_owned());
+                            placed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        }
                         // A request the dead node had started: the client cannot know; it moves on.
                         Ok((502..=504, _)) | Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
                         Ok((status, body)) => panic!("unexpected {status}: {body}"),
@@ -257,16 +263,29 @@ async fn three_nodes_behind_haproxy_sell_exactly_survive_a_kill_and_mail_once() 
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let orders_reach = |n: usize| {
+        let placed = placed.clone();
+        async move {
+            for _ in 0..600 {
+                if placed.load(std::sync::atomic::Ordering::SeqCst) >= n {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            false
+        }
+    };
+    assert!(orders_reach(8).await, "the load made orders before the kill");
     children.0[2].kill().unwrap(); // node 2 (after aiosmtpd and node 1): SIGKILL
     children.0[2].wait().unwrap();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let at_kill = placed.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(orders_reach(at_kill + 8).await, "the two nodes left went on taking orders");
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut seen = BTreeSet::new();
     for t in load {
         seen.extend(t.await.unwrap());
     }
-    assert!(seen.len() > 10, "the load made orders before and after the kill: {}", seen.len());
+    assert!(seen.len() >= 16, "the load made orders before and after the kill: {}", seen.len());
     let mut conn = app.db.conn().unwrap();
     let stored: Vec<(i64, String, i64)> =
         orders::table.select((orders::id, orders::number, orders::items_fen)).load(&mut conn).unwrap();

@@ -51,8 +51,8 @@ fn worked_example_product(app: &TestApp, workshop: i64) -> (i64, [i64; 3]) {
     (product, makers)
 }
 
-/// `(account, worker) → amount` of a line's postings.
-fn postings_of_line(app: &TestApp, line: i64) -> BTreeMap<(String, Option<i64>), i64> {
+/// `(account, worker) → amount` of a line's postings, all its entries together.
+pub(crate) fn postings_of_line(app: &TestApp, line: i64) -> BTreeMap<(String, Option<i64>), i64> {
     let mut conn = app.db.conn().unwrap();
     let rows: Vec<(String, Option<i64>, i64)> = journal_postings::table
         .filter(journal_postings::order_line_id.eq(line))

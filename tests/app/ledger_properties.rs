@@ -9,17 +9,29 @@
 //! - no payout exceeds the workshop's settled balance at its cutoff, less what was paid before;
 //! - the wage statements sum to the wages of the paid entries, and with the unpaid rest to the
 //!   wage pools net of refunds;
+//! - a line that sold a variant was priced at that variant's price (a third of the products
+//!   are given sizes at random prices first, through the editor's write path);
+//! - custom orders in milestones (issue 20), made through the API at random prices, schedules,
+//!   makers and wage rules, with a random number of milestones paid, then received or
+//!   cancelled by either side before or after work began: each quote's milestones add up to
+//!   its price, each paid milestone is a line attributed like any other (the checks above
+//!   cover it), and each cancellation refunded exactly what the stated rule says;
 //! - `audit verify`'s recomputation finds nothing.
 
 use crate::support::TestApp;
+use crate::users::User;
 use chrono::{NaiveDateTime, TimeZone};
 use diesel::prelude::*;
 use gongfang::clock::Clock;
-use gongfang::db::schema::{journal_entries, journal_postings, order_lines, payout_entries, payouts, wage_statements};
+use gongfang::db::schema::{
+    journal_entries, journal_postings, order_lines, payout_entries, payouts, product_variants, products,
+    wage_statements,
+};
 use gongfang::domain::ledger::PayoutPeriod;
 use gongfang::payouts::generate::{self, Catalogue, RefundOf};
 use gongfang::seed::generate::Dice;
 use proptest::test_runner::{Config, TestRunner};
+use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
 fn clock(t: NaiveDateTime) -> Clock {
@@ -33,6 +45,37 @@ fn month_after(p: PayoutPeriod) -> PayoutPeriod {
 fn first_day_after(p: PayoutPeriod, days: u64) -> NaiveDateTime {
     (p.cutoff() + chrono::TimeDelta::hours(8)).date().and_hms_opt(4, 0, 0).unwrap()
         + chrono::TimeDelta::days(days as i64)
+}
+
+/// Gives every third product two to four sizes at random prices, as an editor's saved list.
+fn give_variants(app: &TestApp, seed: u64) {
+    use gongfang::domain::variant::{check, OptionInput, VariantInput, VariantsInput};
+    let mut dice = Dice(seed);
+    let mut conn = app.db.conn().unwrap();
+    let ids: Vec<i64> = products::table.order(products::id).select(products::id).load(&mut conn).unwrap();
+    let now = first_day_after(PayoutPeriod::parse("2026-12").unwrap(), 0);
+    gongfang::db::tx::write(&mut conn, |c| {
+        for id in ids.iter().step_by(3) {
+            let sizes = 2 + dice.below(3);
+            let input = VariantsInput {
+                options: vec![OptionInput { name_zh: "尺寸".into(), name_en: "Size".into() }],
+                variants: (0..sizes)
+                    .map(|i| VariantInput {
+                        sku: format!("P{id}-{i}"),
+                        value1_zh: format!("{}号", i + 1),
+                        value1_en: format!("No. {}", i + 1),
+                        price_fen: 1 + dice.below(2_000_000) as i64,
+                        stock: 10,
+                        ..VariantInput::default()
+                    })
+                    .collect(),
+            };
+            let checked = check(&input, false)?;
+            gongfang::db::variants::replace(c, gongfang::domain::ids::ProductId(*id), &checked, now)?;
+        }
+        Ok::<_, gongfang::error::AppError>(())
+    })
+    .unwrap();
 }
 
 /// One scenario of `orders` random orders sold in `month`, with its own dice.
@@ -124,6 +167,134 @@ fn scenario(app: &TestApp, seed: u64, month: PayoutPeriod, orders: usize) {
     // Running a month again creates nothing.
     let again = run(month_after(month));
     assert_eq!((again.created, again.carried), (0, 0), "{again:?} after {second:?} {third:?}");
+}
+
+/// The demo users a custom order needs: buyer, manager, editor, operator.
+struct Roles {
+    buyer: User,
+    manager: User,
+    editor: User,
+    operator: User,
+}
+
+/// `bp` basis points as the percent a quote is typed in: 3350 → "33.50".
+fn percent(bp: i64) -> String {
+    format!("{}.{:02}", bp / 100, bp % 100)
+}
+
+/// Random parts of 10,000 in `n` pieces, each above nothing.
+fn parts(dice: &mut Dice, n: usize) -> Vec<i64> {
+    let mut cuts: Vec<i64> = (1..n).map(|_| 1 + dice.below(9_999) as i64).collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut bounds = vec![0];
+    bounds.extend(cuts);
+    bounds.push(10_000);
+    bounds.windows(2).map(|w| w[1] - w[0]).collect()
+}
+
+/// `count` custom orders with the demo workshop, each at a random price and schedule, with a
+/// random number of milestones paid and a random end. Checks each quote's split and each
+/// cancellation's refunds against the stated rule; returns how many milestones were paid.
+async fn custom_scenario(app: &TestApp, seed: u64, count: usize) -> usize {
+    use crate::custom_orders::{heritage_item, line_of, pay_next, post_progress, three_workers};
+    // Signed in afresh: the clock has moved on since the last case.
+    let who = Roles {
+        buyer: User::demo(app, "buyer").await,
+        manager: User::demo(app, "manager").await,
+        editor: User::demo(app, "editor").await,
+        operator: User::demo(app, "operator").await,
+    };
+    let mut dice = Dice(seed ^ 0xC0FFEE);
+    let workshop = who.manager.workshop_id().await;
+    let workers = three_workers(app, workshop);
+    let mut paid_milestones = 0;
+    for k in 0..count {
+        let (status, made) = who
+            .buyer
+            .post_json(
+                "/api/v1/workshops/xide-yi-lacquer/custom",
+                &json!({"description": format!("定制 {seed:x}-{k}")}),
+            )
+            .await;
+        assert_eq!(status, 200, "{made}");
+        let id = made["id"].as_i64().unwrap();
+        let price = 1 + dice.below(5_000_000) as i64;
+        let n = 1 + dice.below(4) as usize;
+        let shares = parts(&mut dice, n);
+        let n = shares.len();
+        let milestones: Vec<Value> = shares
+            .iter()
+            .enumerate()
+            .map(|(i, bp)| {
+                let due = if i + 1 == n {
+                    "before_shipping"
+                } else if i == 0 && dice.chance(70) {
+                    "acceptance"
+                } else {
+                    "progress"
+                };
+                json!({"percent": percent(*bp), "due": due})
+            })
+            .collect();
+        let makers_n = 1 + dice.below(3) as usize;
+        let maker_parts = parts(&mut dice, makers_n);
+        let makers: Vec<Value> = maker_parts
+            .iter()
+            .zip(&workers)
+            .map(|(bp, w)| json!({"worker_id": w, "role": "maker", "share_bp": bp}))
+            .collect();
+        let quote = json!({
+            "title_zh": "定制", "title_en": "Custom piece", "heritage_item_id": heritage_item(app, workshop),
+            "price": percent(price), "lead_time_days": 1 + dice.below(365), "wage_rule": "share_of_net",
+            "wage_bp": 1 + dice.below(10_000), "makers": makers, "milestones": milestones,
+        });
+        let (status, body) = who.manager.post_json(&format!("/api/v1/custom/{id}/quote"), &quote).await;
+        assert_eq!(status, 200, "seed {seed}: {body} for {quote}");
+        let (_, view) = who.buyer.get_json(&format!("/api/v1/custom/{id}")).await;
+        let amounts: Vec<i64> =
+            view["milestones"].as_array().unwrap().iter().map(|m| m["amount_fen"].as_i64().unwrap()).collect();
+        assert_eq!(amounts.iter().sum::<i64>(), price, "seed {seed}: the milestones add up to the price: {view}");
+        assert_eq!(who.buyer.post_json(&format!("/api/v1/custom/{id}/accept"), &json!({})).await.0, 200);
+
+        // Some milestones paid, in order; a progress milestone after its photo.
+        let to_pay = dice.below(n as u64 + 1) as usize;
+        let mut numbers = Vec::new();
+        for (i, m) in milestones.iter().take(to_pay).enumerate() {
+            if m["due"] == "progress" {
+                assert_eq!(post_progress(&who.editor, id, "进度").await, 200);
+            }
+            numbers.push(pay_next(&who.buyer, &who.operator, id, i == 0).await);
+        }
+        paid_milestones += numbers.len();
+        if to_pay == n && dice.chance(50) {
+            let parcel = json!({"carrier": "EMS", "tracking_number": format!("EA{id:09}CN")});
+            assert_eq!(who.manager.post_json(&format!("/api/v1/custom/{id}/ship"), &parcel).await.0, 200);
+            assert_eq!(who.buyer.post_json(&format!("/api/v1/custom/{id}/received"), &json!({})).await.0, 200);
+            continue;
+        }
+        if dice.chance(50) {
+            assert_eq!(post_progress(&who.editor, id, "开工").await, 200);
+        }
+        let (_, view) = who.buyer.get_json(&format!("/api/v1/custom/{id}")).await;
+        let begun = view["work_begun"].as_bool().unwrap();
+        let by_buyer = dice.chance(50);
+        let canceller = if by_buyer { &who.buyer } else { &who.manager };
+        let (status, body) = canceller.post_json(&format!("/api/v1/custom/{id}/cancel"), &json!({})).await;
+        assert_eq!(status, 200, "seed {seed}: {body}");
+        // The stated rule: the workshop's cancellation, or the buyer's before work began,
+        // gives back every paid milestone whole; otherwise nothing is given back.
+        let refund_all = !by_buyer || !begun;
+        let mut conn = app.db.conn().unwrap();
+        for number in &numbers {
+            let (line, gross) = line_of(app, number);
+            let refunded: i64 =
+                order_lines::table.find(line).select(order_lines::refunded_fen).first(&mut conn).unwrap();
+            let want = if refund_all { gross } else { 0 };
+            assert_eq!(refunded, want, "seed {seed}: milestone order {number} (buyer {by_buyer}, begun {begun})");
+        }
+    }
+    paid_milestones
 }
 
 fn check_invariants(app: &TestApp) {
@@ -270,6 +441,16 @@ fn check_invariants(app: &TestApp) {
     assert_eq!(stated, wages_paid);
     assert_eq!(stated + wages_unpaid, pools_net);
 
+    // A line that sold a variant was priced at it.
+    let sold: Vec<(i64, i64, i64)> = order_lines::table
+        .inner_join(product_variants::table.on(order_lines::variant_id.eq(product_variants::id.nullable())))
+        .select((order_lines::id, order_lines::unit_price_fen, product_variants::price_fen))
+        .load(&mut conn)
+        .unwrap();
+    assert!(sold.len() > 500, "variants were sold: {}", sold.len());
+    let mispriced: Vec<_> = sold.iter().filter(|(_, line, variant)| line != variant).collect();
+    assert!(mispriced.is_empty(), "lines priced apart from their variant: {mispriced:?}");
+
     let check =
         gongfang::payouts::verify::check(&mut conn, &gongfang::domain::employment_rule::RuleConfig::default(), None)
             .unwrap();
@@ -279,23 +460,35 @@ fn check_invariants(app: &TestApp) {
 
 #[tokio::test]
 async fn the_ledger_keeps_its_invariants_over_thousands_of_random_orders() {
-    let app = TestApp::spawn().await;
+    // The app's own clock is moved to each case's sale day, so that custom orders made
+    // through the API are sold, paid and settled in the case's months, before its payouts.
+    let (app_clock, time) = Clock::manual(crate::support::test_clock().now());
+    let app = TestApp::spawn_with_clock(app_clock).await;
     let cases: u32 = std::env::var("TEST_LEDGER_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(4);
     let app = std::sync::Arc::new(app);
     let shared = app.clone();
+    let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
+        let milestones = std::sync::atomic::AtomicUsize::new(0);
         let mut runner =
             TestRunner::new(Config { cases, max_shrink_iters: 0, failure_persistence: None, ..Config::default() });
         let case = std::sync::atomic::AtomicU32::new(0);
+        give_variants(&shared, u64::from(cases));
         runner
             .run(&proptest::prelude::any::<u64>(), |seed| {
                 // Each case sells in its own quarter, so its payout months are its own.
                 let case = case.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let start = PayoutPeriod::parse(&format!("{}-{:02}", 2027 + case / 4, 1 + 3 * (case % 4))).unwrap();
+                let sale_day = first_day_after(start.previous(), 2).and_utc();
+                time.advance((sale_day - app_clock.now()).max(chrono::TimeDelta::zero()));
+                let paid = runtime.block_on(custom_scenario(&shared, seed, 12));
+                milestones.fetch_add(paid, std::sync::atomic::Ordering::SeqCst);
                 scenario(&shared, seed, start, 500);
                 Ok(())
             })
             .unwrap();
+        let milestones = milestones.into_inner();
+        assert!(milestones >= 10, "only {milestones} milestones were paid");
         check_invariants(&shared);
     })
     .await

@@ -34,19 +34,15 @@ async fn checkout(
     Ok((status, res.json().await.unwrap_or(Value::Null)))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_hundred_buyers_race_for_five_pieces_and_five_are_sold() {
-    let app = TestApp::spawn_config(true, |c| c.db_pool_size = 8).await;
-    let token = buyer_token(&app).await;
-    let (hot, hot_workshop, title) = stocked_product(&app, None, None);
-    let (other, _, _) = stocked_product(&app, None, Some(hot_workshop));
-    app.execute(&format!("UPDATE products SET stock = 5 WHERE id = {hot}"));
-    app.execute(&format!("UPDATE products SET stock = 1000 WHERE id = {other}"));
+/// `n` concurrent checkouts as the demo buyer (in English), the `i`th with body `body(i)`.
+/// Returns how many sold (201) and the bodies of the refusals (409, each checked to be a
+/// sold-out refusal); any other answer fails the test.
+pub async fn race(app: &TestApp, n: usize, body: impl Fn(usize) -> Value) -> (usize, Vec<Value>) {
+    let token = buyer_token(app).await;
     let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
-    let tasks: Vec<_> = (0..200)
+    let tasks: Vec<_> = (0..n)
         .map(|i| {
-            let (client, base, token) = (client.clone(), app.base.clone(), token.clone());
-            let body = checkout_body(&[(hot, 1), (other, 1)], &format!("race-{i:04}-checkout"), "bank_transfer");
+            let (client, base, token, body) = (client.clone(), app.base.clone(), token.clone(), body(i));
             tokio::spawn(async move {
                 let res = client
                     .post(format!("{base}/api/v1/checkout"))
@@ -61,22 +57,36 @@ async fn two_hundred_buyers_race_for_five_pieces_and_five_are_sold() {
             })
         })
         .collect();
-    let mut sold = 0;
-    let mut refused = 0;
+    let (mut sold, mut refused) = (0, Vec::new());
     for t in tasks {
         let (status, body) = t.await.unwrap();
         match status {
             201 => sold += 1,
             409 => {
                 assert_eq!(body["error"]["code"], "checkout.error.sold_out", "{body}");
-                let message = body["error"]["message"].as_str().unwrap();
-                assert!(message.contains(&title) && message.contains("sold out"), "{message}");
-                refused += 1;
+                refused.push(body);
             }
             other => panic!("unexpected {other}: {body}"),
         }
     }
-    assert_eq!((sold, refused), (5, 195));
+    (sold, refused)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_buyers_race_for_five_pieces_and_five_are_sold() {
+    let app = TestApp::spawn_config(true, |c| c.db_pool_size = 8).await;
+    let (hot, hot_workshop, title) = stocked_product(&app, None, None);
+    let (other, _, _) = stocked_product(&app, None, Some(hot_workshop));
+    app.execute(&format!("UPDATE products SET stock = 5 WHERE id = {hot}"));
+    app.execute(&format!("UPDATE products SET stock = 1000 WHERE id = {other}"));
+    let (sold, refused) =
+        race(&app, 200, |i| checkout_body(&[(hot, 1), (other, 1)], &format!("race-{i:04}-checkout"), "bank_transfer"))
+            .await;
+    for body in &refused {
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(&title) && message.contains("sold out"), "{message}");
+    }
+    assert_eq!((sold, refused.len()), (5, 195));
     assert_eq!(stock_of(&app, hot), 0);
     assert_eq!(stock_of(&app, other), 995, "the losers took nothing from the other workshop either");
     let mut conn = app.db.conn().unwrap();

@@ -80,6 +80,23 @@ fn both_backends_get_the_same_tables_and_columns() {
     postgres.migrate().unwrap();
     let (s, p) = (columns(&sqlite), columns(&postgres));
     assert!(s.contains_key("products") && s.contains_key("regions"));
+    // Issue 20's tables, each on both backends (the comparison below checks their columns).
+    for table in [
+        "product_options",
+        "product_variants",
+        "favourites",
+        "workshop_follows",
+        "reviews",
+        "review_photos",
+        "review_votes",
+        "message_threads",
+        "messages",
+        "custom_orders",
+        "custom_milestones",
+        "custom_progress",
+    ] {
+        assert!(s.contains_key(table) && p.contains_key(table), "{table} on both backends");
+    }
     assert_eq!(s, p);
 }
 

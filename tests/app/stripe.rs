@@ -359,6 +359,7 @@ async fn payouts_by_stripe_transfer_are_retried_and_never_paid_twice() {
         gongfang::payouts::generate::OrderSpec {
             lines: vec![gongfang::payouts::generate::LineSpec {
                 product,
+                variant: None,
                 unit_price_fen: 50_000,
                 quantity: 2,
                 commission_bp: 1_000,

@@ -197,23 +197,37 @@ pub async fn element(b: &Client, selector: &str) -> fantoccini::elements::Elemen
     b.wait().for_element(Locator::Css(selector)).await.unwrap_or_else(|e| panic!("{selector}: {e}"))
 }
 
+/// The page's path and query.
+pub async fn path(b: &Client) -> String {
+    let url = b.current_url().await.unwrap();
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
 /// The page's path and query, once it satisfies `ok` (15 s at most).
 pub async fn wait_for_path(b: &Client, ok: impl Fn(&str) -> bool) -> String {
-    let here = || async {
-        let url = b.current_url().await.unwrap();
-        match url.query() {
-            Some(q) => format!("{}?{q}", url.path()),
-            None => url.path().to_owned(),
-        }
-    };
     for _ in 0..150 {
-        let p = here().await;
+        let p = path(b).await;
         if ok(&p) {
             return p;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("still at {} after 15 s", here().await);
+    panic!("still at {} after 15 s", path(b).await);
+}
+
+/// Whether the page's source comes to hold `text` within 15 s (a form that posts and comes
+/// back to the same path).
+pub async fn source_shows(b: &Client, text: &str) -> bool {
+    for _ in 0..150 {
+        if b.source().await.is_ok_and(|html| html.contains(text)) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
 }
 
 /// The text of the first element matching `selector`.

@@ -58,6 +58,8 @@ pub struct WorkshopRow {
     pub cert_last_confirmed_on: Option<NaiveDate>,
     pub commission_bp: i32,
     pub status: String,
+    /// Whether it takes custom work (custom orders in milestones).
+    pub accepts_custom: bool,
     pub featured: bool,
     pub is_demo: bool,
     pub created_at: NaiveDateTime,
@@ -95,6 +97,9 @@ pub struct ProductRow {
     #[serde(serialize_with = "crate::clock::china_time")]
     pub updated_at: NaiveDateTime,
     pub category: String,
+    /// How many visible reviews rate it, and their ratings' sum.
+    pub rating_count: i64,
+    pub rating_sum: i64,
 }
 
 /// A worker's public-facing columns. Household status is deliberately not here.

@@ -86,6 +86,8 @@ pub struct ProductEdit {
     #[schema(value_type = Vec<Object>)]
     pub photos: Vec<PhotoRow>,
     pub review_note: Option<String>,
+    /// Its options and variants on sale (both empty for a product without).
+    pub variants: super::VariantsEdit,
 }
 
 fn money(field: &'static str, fen: Option<i64>, yuan: Option<&str>) -> Result<Option<Fen>, AppError> {

@@ -3,9 +3,11 @@
 
 mod form;
 mod makers;
+mod variants;
 
 pub use form::{check_makers, product_change, MakerInput, ProductEdit, ProductInput, ReviewInput};
 use makers::{checked_makers, write_makers};
+pub use variants::VariantsEdit;
 
 use super::input::bounded;
 use super::{authorized, Owned, Portal};
@@ -17,6 +19,39 @@ use crate::db::writes::{NewMaker, NewProduct};
 use crate::domain::account::Principal;
 use crate::domain::product::ProductStatus;
 use crate::error::AppError;
+
+/// A custom order's quoted piece as frozen: its product id, price and lead time.
+#[derive(Debug, Clone, Copy)]
+pub struct FrozenPiece {
+    pub id: i64,
+    pub price_fen: i64,
+    pub lead_time_days: i32,
+}
+
+/// Freezes a custom order's quoted piece inside the quote's transaction: an archived product
+/// (never listed, never edited) holding the quote's heritage item, price, lead time, wage rule
+/// and makers with their shares, which each milestone's line copies. Makers are required.
+pub(crate) fn freeze_custom_piece(
+    conn: &mut crate::db::DbConn,
+    who: &Principal,
+    workshop: i64,
+    input: &ProductInput,
+    today: chrono::NaiveDate,
+    now: chrono::NaiveDateTime,
+) -> Result<FrozenPiece, AppError> {
+    let c = product_change(input)?;
+    crate::db::references::heritage_item(conn, "heritage_item_id", c.heritage_item_id)?;
+    let makers = checked_makers(conn, workshop, today, input.makers.as_deref())?
+        .filter(|m| !m.is_empty())
+        .ok_or(AppError::BadRequest { field: "makers", key: "custom.error.makers" })?;
+    let (slug, trace_code) = new_codes(&c.title_en);
+    let (price_fen, lead_time_days) = (c.price_fen, c.lead_time_days.unwrap_or(1));
+    let id = insert_from_change(conn, workshop, slug, trace_code, c, now)?;
+    let (draft, archived) = (ProductStatus::Draft.as_str(), ProductStatus::Archived.as_str());
+    q::set_status(conn, id, (draft, archived), None, now)?;
+    write_makers(conn, who, id, &makers, now)?;
+    Ok(FrozenPiece { id, price_fen, lead_time_days })
+}
 
 /// A new product's slug and trace code: random, so no two workshops collide.
 fn new_codes(title_en: &str) -> (String, String) {
@@ -99,6 +134,8 @@ impl Portal {
                 let makers = checked_makers(conn, workshop.get(), today, input.makers.as_deref())?;
                 crate::db::tx::write(&mut *conn, |t| {
                     q::update_product(t, id, &c, now)?;
+                    // A product with variants takes its price and stock from them, not the form.
+                    crate::db::variants::roll_up(t, crate::domain::ProductId(id))?;
                     // Stock and lead time are day-to-day; anything a buyer reads goes back to review.
                     if content_changed(&before, &c) || makers.is_some() {
                         reopen_review(t, &who, id, now)?;
@@ -218,7 +255,7 @@ impl Portal {
             .await
     }
 
-    /// Copies a product (fields and makers, not photos) as a new draft; returns its id.
+    /// Copies a product (fields, makers and variants, not photos) as a new draft; returns its id.
     pub async fn duplicate_product(&self, who: &Principal, id: i64) -> Result<i64, AppError> {
         let (who, now) = (who.clone(), self.now());
         self.db
@@ -226,6 +263,10 @@ impl Portal {
                 let workshop = authorized(conn, &who, Action::EditProducts, Owned::Product(id))?;
                 let p = q::product(conn, id)?.ok_or(AppError::NotFound)?;
                 let makers = q::makers(conn, id)?;
+                let stored = variants::load(conn, id)?;
+                let input =
+                    crate::domain::variant::VariantsInput { options: stored.options, variants: stored.variants };
+                let variants = crate::domain::variant::check(&input, p.made_to_order)?;
                 crate::db::tx::write(&mut *conn, |t| {
                     let (slug, trace) = new_codes(&p.title_en);
                     let p = p.clone();
@@ -257,6 +298,7 @@ impl Portal {
                         })
                         .collect();
                     q::replace_makers(t, new_id, &rows)?;
+                    crate::db::variants::replace(t, crate::domain::ProductId(new_id), &variants, now)?;
                     Ok(new_id)
                 })
             })
@@ -363,5 +405,11 @@ fn load_edit(conn: &mut crate::db::DbConn, id: i64) -> Result<ProductEdit, AppEr
         .into_iter()
         .map(|(worker_id, role, share_bp)| MakerInput { worker_id, role, share_bp: share_bp.into() })
         .collect();
-    Ok(ProductEdit { product: p, makers, photos: q::photos(conn, id)?, review_note: q::review_note(conn, id)? })
+    Ok(ProductEdit {
+        product: p,
+        makers,
+        photos: q::photos(conn, id)?,
+        review_note: q::review_note(conn, id)?,
+        variants: variants::load(conn, id)?,
+    })
 }

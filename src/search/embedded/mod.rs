@@ -231,6 +231,9 @@ impl EmbeddedEngine {
             (SearchSort::PriceDesc, _) => {
                 collect(&searcher, &query, top.order_by_fast_field::<i64>("price", Order::Desc), facets)
             }
+            (SearchSort::TopRated, _) => {
+                collect(&searcher, &query, top.order_by_fast_field::<i64>("rating", Order::Desc), facets)
+            }
         }?;
         let total = count.min(max_hits);
         let mut hits = Vec::with_capacity(addresses.len());

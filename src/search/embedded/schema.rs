@@ -84,7 +84,7 @@ pub(super) fn schema(settings: &SearchSettings) -> Schema {
     for name in ["province", "prefecture", "county", "category", "workshop", "price_band"] {
         b.add_text_field(&keyword_field(name), STRING);
     }
-    for name in ["heritage", "price", "created", "sold", "listed_until"] {
+    for name in ["heritage", "price", "created", "sold", "listed_until", "rating"] {
         b.add_i64_field(name, INDEXED | FAST);
     }
     for name in ["in_stock", "sanqu_sanzhou", "key_support_area", "poverty_county"] {
@@ -156,6 +156,7 @@ pub(super) fn to_tantivy(
         ("created", d.created),
         ("sold", d.sold),
         ("listed_until", d.listed_until),
+        ("rating", d.rating),
     ] {
         doc.add_i64(field(schema, name)?, v);
     }

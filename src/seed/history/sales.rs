@@ -206,6 +206,10 @@ fn frozen(order: i64, shipment: i64, p: &SaleProduct, quantity: i64) -> NewLine 
         piece_rate_fen: p.piece_rate_fen,
         made_to_order: p.made_to_order,
         lead_time_days: p.lead_time_days,
+        variant_id: None,
+        sku: None,
+        variant_zh: None,
+        variant_en: None,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod orders;
 pub mod pages;
 pub mod photos;
 mod product_makers;
+mod product_variants;
 pub mod products;
 
 use super::session::SignedIn;
@@ -30,6 +31,12 @@ pub(crate) fn body<T>(input: Either<web::Json<T>, web::Form<T>>) -> T {
         Either::Left(j) => j.into_inner(),
         Either::Right(f) => f.into_inner(),
     }
+}
+
+/// A JSON body read from the raw bytes of a handler that also takes a form; a body that is
+/// not the expected JSON is a 400 naming `field`.
+pub(crate) fn json_of<T: serde::de::DeserializeOwned>(raw: &[u8], field: &'static str) -> Result<T, AppError> {
+    serde_json::from_slice(raw).map_err(|_| AppError::BadRequest { field, key: "error.bad_request" })
 }
 
 /// The answer to an action: JSON for the API, otherwise a redirect to `to`.

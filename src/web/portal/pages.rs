@@ -59,12 +59,17 @@ fn certification_values(w: &WorkshopView) -> FormState {
 }
 
 fn profile_values(w: &WorkshopView) -> FormState {
-    FormState::new("w")
+    let form = FormState::new("w")
         .scoped("workshop")
         .with("name_zh", w.name_zh.clone())
         .with("name_en", w.name_en.clone())
         .with("story_zh", w.story_zh.clone())
-        .with("story_en", w.story_en.clone())
+        .with("story_en", w.story_en.clone());
+    if w.accepts_custom {
+        form.with("accepts_custom", "on")
+    } else {
+        form
+    }
 }
 
 /// A workshop's page: certification, profile, payout account and the invitation of editors.

@@ -70,15 +70,28 @@ pub(crate) async fn read_photo_form(
     form: &mut Multipart,
     limit: usize,
 ) -> Result<std::collections::HashMap<String, Vec<u8>>, AppError> {
-    let mut out = std::collections::HashMap::new();
+    // These forms have a few fields; a flood of them is not a photo upload.
+    let too_many = AppError::BadRequest { field: "photo", key: "error.bad_request" };
+    let parts = read_parts(form, 8, too_many, |name| if name == "photo" { limit } else { 4096 }).await?;
+    Ok(parts.into_iter().collect())
+}
+
+/// Reads every part of a multipart form, in order: at most `max_parts` parts (else
+/// `too_many`), each of at most `cap(name)` bytes, never reading beyond those limits.
+pub(crate) async fn read_parts(
+    form: &mut Multipart,
+    max_parts: usize,
+    too_many: AppError,
+    cap: impl Fn(&str) -> usize,
+) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    let mut out = Vec::new();
     while let Some(field) = form.next().await {
         let mut field = field.map_err(|_| AppError::BadRequest { field: "photo", key: "photo.damaged" })?;
-        // These forms have a few fields; a flood of them is not a photo upload.
-        if out.len() >= 8 {
-            return Err(AppError::BadRequest { field: "photo", key: "error.bad_request" });
+        if out.len() >= max_parts {
+            return Err(too_many);
         }
         let name = field.name().unwrap_or("").to_owned();
-        let cap = if name == "photo" { limit } else { 4096 };
+        let cap = cap(&name);
         let mut buf = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|_| AppError::BadRequest { field: "photo", key: "photo.damaged" })?;
@@ -87,7 +100,7 @@ pub(crate) async fn read_photo_form(
             }
             buf.extend_from_slice(&chunk);
         }
-        out.insert(name, buf);
+        out.push((name, buf));
     }
     Ok(out)
 }

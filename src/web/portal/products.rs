@@ -4,6 +4,7 @@
 //! "add a maker" and "remove" are submit buttons, so the makers table works without script.
 
 use super::product_makers::{editing_rows, form_makers, maker_rows, percent_text, shares_total};
+use super::product_variants;
 use super::{done, is_api};
 use crate::domain::Fen;
 use crate::error::AppError;
@@ -113,6 +114,7 @@ pub async fn create_product(
 #[derive(Default)]
 struct Refused {
     edit: Option<FormState>,
+    variants: Option<FormState>,
     review: Option<FormState>,
     actions: Option<FormState>,
     upload: Option<FormState>,
@@ -143,6 +145,16 @@ async fn product_page(
     ctx.insert("review", &refused.review.unwrap_or_else(|| FormState::new("r")));
     ctx.insert("actions", &refused.actions.unwrap_or_else(|| FormState::new("a")));
     ctx.insert("upload", &refused.upload.unwrap_or_else(|| FormState::new("u")));
+    let vform = refused.variants.unwrap_or_else(|| product_variants::stored_values(&edit.variants));
+    let mut rows = product_variants::rows(&vform);
+    if rows.is_empty() {
+        rows.push(Default::default());
+    }
+    ctx.insert("variant_rows", &rows);
+    let vform = ["sku", "value1", "value2", "price", "stock", "lead_time_days", "options"]
+        .into_iter()
+        .fold(vform, |f, field| f.group(field, "variants"));
+    ctx.insert("vform", &vform);
     ctx.insert("is_operator", &(who.0.role == crate::domain::account::Role::Operator));
     ctx.insert("upload_limit_mb", &(state.portal.photo_limits().max_bytes / (1024 * 1024)));
     ctx.insert("p", &edit);
@@ -209,9 +221,7 @@ pub async fn makers(
 ) -> Result<HttpResponse, AppError> {
     let id = *id;
     if is_api(&req) {
-        let makers = serde_json::from_slice::<MakersBody>(&raw)
-            .map_err(|_| AppError::BadRequest { field: "makers", key: "error.bad_request" })?
-            .makers;
+        let makers = super::json_of::<MakersBody>(&raw, "makers")?.makers;
         state.portal.set_makers(&who.0, id, makers).await?;
         return Ok(HttpResponse::Ok().json(crate::web::replies::DONE));
     }
@@ -231,6 +241,35 @@ pub async fn makers(
         product_page(&state, &req, &who, id, Refused { edit: Some(form), ..Refused::default() })
     })
     .await
+}
+
+#[utoipa::path(post, path = "/api/v1/portal/products/{id}/variants", description = "Replace the options (at most 2, such as size and colour) and variants (each with its SKU, values, price in fen, and stock or, made to order, its own lead time); both empty removes them. Variants are matched by SKU; one no longer listed is taken off sale.", request_body = crate::domain::variant::VariantsInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Done), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+/// The options and variants, as JSON or as the variants table's form rows (blank rows
+/// ignored; "add a variant" and "remove" redraw the table without saving).
+pub async fn variants(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: SignedIn,
+    id: web::Path<i64>,
+    raw: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let id = *id;
+    if is_api(&req) {
+        let input = super::json_of::<crate::domain::variant::VariantsInput>(&raw, "variants")?;
+        state.portal.set_variants(&who.0, id, input).await?;
+        return Ok(HttpResponse::Ok().json(crate::web::replies::DONE));
+    }
+    let form = FormState::from_pairs(crate::i18n::url_pairs(std::str::from_utf8(&raw).unwrap_or(""))).prefixed("v");
+    let refused = |form| Refused { variants: Some(form), ..Refused::default() };
+    if product_variants::editing_rows(&form) {
+        return product_page(&state, &req, &who, id, refused(form)).await;
+    }
+    let result = async {
+        state.portal.set_variants(&who.0, id, product_variants::input(&form)?).await?;
+        Ok(done(&req, format!("/portal/products/{id}#variants"), crate::web::replies::DONE))
+    }
+    .await;
+    answer(&state, &req, result, Some(form), |form| product_page(&state, &req, &who, id, refused(form))).await
 }
 
 #[utoipa::path(post, path = "/api/v1/portal/products/{id}/submit", description = "Send a draft for review.", params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::ProductMoved), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]

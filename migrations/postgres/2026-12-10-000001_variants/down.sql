@@ -1,0 +1,15 @@
+DROP INDEX order_lines_variant;
+ALTER TABLE order_lines DROP COLUMN variant_en;
+ALTER TABLE order_lines DROP COLUMN variant_zh;
+ALTER TABLE order_lines DROP COLUMN sku;
+ALTER TABLE order_lines DROP COLUMN variant_id;
+DELETE FROM cart_items WHERE variant_key <> 0;
+ALTER TABLE cart_items DROP CONSTRAINT cart_items_pkey;
+ALTER TABLE cart_items ADD PRIMARY KEY (cart_id, product_id);
+ALTER TABLE cart_items DROP COLUMN variant_key;
+DROP TRIGGER product_options_search ON product_options;
+DROP TRIGGER product_options_storefront ON product_options;
+DROP TRIGGER product_variants_rollup ON product_variants;
+DROP FUNCTION product_variants_rollup();
+DROP TABLE product_variants;
+DROP TABLE product_options;
