@@ -2,8 +2,8 @@
 
 use crate::web::portal::{actions, orders, photos, products};
 use crate::web::{
-    api, assets, auth, buyer_orders, custom_orders, favourites, messages, openapi, ops, page_cache, pages, panics,
-    payouts, places, portal, reports, reviews, search, shop, trace,
+    api, assets, auth, buyer_orders, custom_orders, custom_pages, favourites, messages, openapi, ops, page_cache,
+    pages, panics, payouts, places, portal, reports, reviews, search, shop, trace,
 };
 use actix_web::middleware::from_fn;
 use actix_web::{guard, web};
@@ -93,6 +93,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/messages/{id}", web::get().to(messages::thread))
         .route("/api/v1/messages/{id}", web::post().to(messages::write))
         .route("/api/v1/messages/{id}/report", web::post().to(messages::report))
+        .route("/workshops/{slug}/custom", web::get().to(custom_pages::request_form))
+        .route("/workshops/{slug}/custom", web::post().to(custom_orders::request))
+        .route("/custom", web::get().to(custom_pages::list))
+        .route("/portal/custom", web::get().to(custom_pages::list))
+        .route("/custom/{id}", web::get().to(custom_pages::page))
+        .route("/custom/{id}/quote", web::post().to(custom_orders::quote))
+        .route("/custom/{id}/accept", web::post().to(custom_orders::accept))
+        .route("/custom/{id}/decline", web::post().to(custom_orders::decline))
+        .route("/custom/{id}/pay", web::post().to(custom_orders::pay))
+        .route("/custom/{id}/progress", web::post().to(custom_orders::progress))
+        .route("/custom/{id}/ship", web::post().to(custom_orders::ship))
+        .route("/custom/{id}/received", web::post().to(custom_orders::received))
+        .route("/custom/{id}/cancel", web::post().to(custom_orders::cancel))
         .route("/api/v1/workshops/{slug}/custom", web::post().to(custom_orders::request))
         .route("/api/v1/custom", web::get().to(custom_orders::list))
         .route("/api/v1/custom/{id}", web::get().to(custom_orders::view))

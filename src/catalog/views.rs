@@ -153,6 +153,8 @@ pub struct WorkshopView {
     pub heritage_items: Vec<HeritageRef>,
     /// Demo data: the workshop and its people are fictional.
     pub is_demo: bool,
+    /// Buyers may ask it for a piece made for them (`/workshops/{slug}/custom`).
+    pub accepts_custom: bool,
 }
 
 impl WorkshopView {
@@ -169,6 +171,7 @@ impl WorkshopView {
                 .map(HeritageRef::from_item)
                 .collect(),
             is_demo: w.is_demo,
+            accepts_custom: w.accepts_custom,
         }
     }
 }

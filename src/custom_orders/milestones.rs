@@ -37,7 +37,7 @@ pub struct PayInput {
 }
 
 /// Whether a milestone's money has come in (and was not given back unpaid).
-fn is_paid(m: &MilestoneRow) -> bool {
+pub(crate) fn is_paid(m: &MilestoneRow) -> bool {
     m.order_status
         .as_deref()
         .and_then(OrderStatus::parse)
@@ -45,7 +45,7 @@ fn is_paid(m: &MilestoneRow) -> bool {
 }
 
 /// Whether a milestone's order is waiting for its money.
-fn is_open(m: &MilestoneRow) -> bool {
+pub(crate) fn is_open(m: &MilestoneRow) -> bool {
     m.order_status.as_deref().and_then(OrderStatus::parse).is_some_and(OrderStatus::is_open)
 }
 
@@ -196,7 +196,7 @@ impl CustomOrders {
         let note = crate::portal::input::bounded("note", note, 500)?;
         let photo = photo.ok_or(AppError::BadRequest { field: "photo", key: "photo.missing" })?;
         let saved = self.portal.save_photo(photo, &format!("custom-{id}")).await?;
-        let (who, now, main) = (who.clone(), self.now(), saved.main.clone());
+        let (this, who, now, main) = (self.clone(), who.clone(), self.now(), saved.main.clone());
         let result = self
             .db
             .write(move |c| {
@@ -215,6 +215,7 @@ impl CustomOrders {
                 };
                 let photo = q::insert_progress(c, id, at, &main, &note, who.user_id, now)?;
                 q::stamp(c, id, Stamp::WorkBegun, now)?;
+                super::notify::if_due(&this.orders, c, &row, super::notify::Trigger::Photo(at))?;
                 Ok(photo)
             })
             .await;

@@ -11,6 +11,7 @@
 //! line follows, and `audit verify` checks it the same way.
 
 pub mod milestones;
+pub(crate) mod notify;
 mod order_address;
 pub mod views;
 
@@ -33,6 +34,10 @@ use serde::Deserialize;
 
 /// Custom orders in a list page.
 pub const PAGE_SIZE: i64 = 20;
+
+/// Rows of the quote form's milestones table (a quote has one to six milestones; the form
+/// offers four, which covers a deposit, two progress payments and the balance).
+pub const MILESTONE_ROWS: usize = 4;
 
 /// One milestone of a quote as sent: its part of the price in percent (e.g. `30` or `33.5`)
 /// and when it falls due.
@@ -125,7 +130,7 @@ impl CustomOrders {
         let mut piece = input.piece;
         // A custom piece is made to order, and quoted with its lead time.
         piece.made_to_order = true;
-        let (who, now, today) = (who.clone(), self.now(), self.clock.today());
+        let (this, who, now, today) = (self.clone(), who.clone(), self.now(), self.clock.today());
         self.db
             .write(move |c| {
                 let row = locked(c, id)?;
@@ -155,6 +160,7 @@ impl CustomOrders {
                     milestones: &stored,
                 };
                 q::store_quote(c, id, &quote, now)?;
+                notify::quoted(&this.orders, c, &row, crate::domain::Fen(product.price_fen))?;
                 audit::append(
                     c,
                     AuditEvent::new(
@@ -201,7 +207,7 @@ impl CustomOrders {
         from: CustomStatus,
         to: CustomStatus,
     ) -> Result<(), AppError> {
-        let (who, now) = (who.clone(), self.now());
+        let (this, who, now) = (self.clone(), who.clone(), self.now());
         self.db
             .write(move |c| {
                 let row = locked(c, id)?;
@@ -212,6 +218,7 @@ impl CustomOrders {
                     return Err(AppError::Conflict { key: "custom.error.state" });
                 }
                 q::stamp(c, id, Stamp::Accepted, now)?;
+                notify::if_due(&this.orders, c, &row, notify::Trigger::Moved)?;
                 Ok(())
             })
             .await
@@ -227,8 +234,12 @@ impl CustomOrders {
         };
         let page = page.max(1);
         let offset = i64::from(page - 1) * PAGE_SIZE;
-        let (rows, total) = self.db.run(move |c| Ok(q::page(c, of, PAGE_SIZE, offset)?)).await?;
-        Ok(views::CustomPage::of(rows, total, page))
+        self.db
+            .run(move |c| {
+                let (rows, total) = q::page(c, of, PAGE_SIZE, offset)?;
+                views::CustomPage::load(c, rows, total, page)
+            })
+            .await
     }
 
     /// One custom order with its quote, milestones and progress, for its buyer, its
@@ -238,8 +249,8 @@ impl CustomOrders {
         self.db
             .run(move |c| {
                 let row = q::custom_order(c, id)?.ok_or(AppError::NotFound)?;
-                standing(&who, &row, Action::ViewWorkshop)?;
-                views::CustomView::load(c, row)
+                let side = standing(&who, &row, Action::ViewWorkshop)?;
+                views::CustomView::load(c, row, side)
             })
             .await
     }

@@ -1,8 +1,12 @@
 //! What the custom order pages and the JSON API show: a list page, and one custom order with
 //! its quote, milestones (each with the order that pays it) and progress photos.
 
+use super::milestones::{is_open, is_paid};
+use super::Side;
+use crate::catalog::views::Text;
 use crate::db::custom_orders::{self as q, CustomRow};
 use crate::db::DbConn;
+use crate::domain::custom_order::{CustomStatus, DueAt};
 use crate::domain::ids::CustomOrderId;
 use crate::error::AppError;
 use serde::Serialize;
@@ -12,6 +16,8 @@ use serde::Serialize;
 pub struct CustomSummary {
     pub id: i64,
     pub workshop_id: i64,
+    pub workshop: Text,
+    pub workshop_slug: String,
     /// `requested`, `quoted`, `in_progress`, `shipped`, `delivered`, `declined` or `cancelled`.
     pub status: String,
     pub description: String,
@@ -28,22 +34,35 @@ pub struct CustomPage {
     pub total: i64,
 }
 
+/// The workshops' slugs and names by id (`db::custom_orders::workshop_labels`).
+type Labels = [(i64, String, String, String)];
+
 impl CustomPage {
-    pub fn of(rows: Vec<CustomRow>, total: i64, page: u32) -> CustomPage {
+    pub(crate) fn load(c: &mut DbConn, rows: Vec<CustomRow>, total: i64, page: u32) -> Result<CustomPage, AppError> {
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.workshop_id).collect();
+        ids.dedup();
+        let labels = q::workshop_labels(c, &ids)?;
         let pages = (total + super::PAGE_SIZE - 1) / super::PAGE_SIZE;
-        CustomPage {
-            items: rows.iter().map(summary).collect(),
+        Ok(CustomPage {
+            items: rows.iter().map(|r| summary(r, &labels)).collect(),
             page,
             page_count: u32::try_from(pages.max(1)).unwrap_or(u32::MAX),
             total,
-        }
+        })
     }
 }
 
-fn summary(r: &CustomRow) -> CustomSummary {
+fn summary(r: &CustomRow, labels: &Labels) -> CustomSummary {
+    let (slug, name) = labels
+        .iter()
+        .find(|l| l.0 == r.workshop_id)
+        .map(|(_, slug, zh, en)| (slug.clone(), Text::new(zh, en)))
+        .unwrap_or_default();
     CustomSummary {
         id: r.id,
         workshop_id: r.workshop_id,
+        workshop: name,
+        workshop_slug: slug,
         status: r.status.clone(),
         description: r.description.clone(),
         price_fen: r.price_fen,
@@ -76,6 +95,19 @@ pub struct ProgressView {
     pub posted_at: String,
 }
 
+/// The milestone the buyer pays next.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NextMilestone {
+    pub position: i32,
+    pub amount_fen: i64,
+    /// Whether it has fallen due (a `progress` milestone once its photo is posted).
+    pub due_now: bool,
+    /// The order already waiting for its money, if any.
+    pub order_number: Option<String>,
+    /// Whether paying it needs the address (no earlier milestone gave one).
+    pub needs_address: bool,
+}
+
 /// One custom order.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CustomView {
@@ -89,14 +121,28 @@ pub struct CustomView {
     pub quote_note: Option<String>,
     pub work_begun: bool,
     pub cancelled_by: Option<String>,
+    /// Who reads it: `buyer`, or `workshop` (its staff, or an operator).
+    pub viewer: String,
+    /// While the work is in progress, the milestone to pay next.
+    pub next_milestone: Option<NextMilestone>,
     pub milestones: Vec<MilestoneView>,
     pub progress: Vec<ProgressView>,
 }
 
 impl CustomView {
-    pub(crate) fn load(c: &mut DbConn, row: CustomRow) -> Result<CustomView, AppError> {
+    pub(crate) fn load(c: &mut DbConn, row: CustomRow, side: Side) -> Result<CustomView, AppError> {
         let id = CustomOrderId(row.id);
-        let milestones = q::milestones(c, id)?
+        let rows = q::milestones(c, id)?;
+        let stored_progress = q::progress(c, id)?;
+        let in_progress = row.status == CustomStatus::InProgress.as_str();
+        let next_milestone = rows.iter().find(|m| !is_paid(m)).filter(|_| in_progress).map(|m| NextMilestone {
+            position: m.position,
+            amount_fen: m.amount_fen,
+            due_now: m.due != DueAt::Progress.as_str() || stored_progress.iter().any(|p| p.position == m.position),
+            order_number: m.order_number.clone().filter(|_| is_open(m)),
+            needs_address: !rows.iter().any(|e| e.position < m.position && e.order_id.is_some()),
+        });
+        let milestones = rows
             .into_iter()
             .map(|m| MilestoneView {
                 position: m.position,
@@ -107,7 +153,7 @@ impl CustomView {
                 order_status: m.order_status,
             })
             .collect();
-        let progress = q::progress(c, id)?
+        let progress = stored_progress
             .into_iter()
             .map(|p| ProgressView {
                 id: p.id,
@@ -117,8 +163,9 @@ impl CustomView {
                 posted_at: crate::clock::rfc3339(p.posted_at),
             })
             .collect();
+        let labels = q::workshop_labels(c, &[row.workshop_id])?;
         Ok(CustomView {
-            summary: summary(&row),
+            summary: summary(&row, &labels),
             budget_fen: row.budget_fen,
             wanted_by: row.wanted_by.map(|d| d.to_string()),
             product_id: row.product_id,
@@ -126,6 +173,12 @@ impl CustomView {
             quote_note: row.quote_note,
             work_begun: row.work_begun_at.is_some(),
             cancelled_by: row.cancelled_by,
+            viewer: match side {
+                Side::Buyer => "buyer",
+                Side::Workshop => "workshop",
+            }
+            .to_owned(),
+            next_milestone,
             milestones,
             progress,
         })

@@ -136,6 +136,14 @@ pub fn page(conn: &mut DbConn, of: ListOf, limit: i64, offset: i64) -> QueryResu
     Ok((rows, total))
 }
 
+/// The workshops of a list of custom orders by id: `(id, slug, name zh, name en)`.
+pub fn workshop_labels(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String, String, String)>> {
+    workshops::table
+        .filter(workshops::id.eq_any(ids))
+        .select((workshops::id, workshops::slug, workshops::name_zh, workshops::name_en))
+        .load(conn)
+}
+
 /// Moves a custom order from `from` to `to`; false when it was not in `from`.
 pub fn move_status(
     conn: &mut DbConn,

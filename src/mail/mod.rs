@@ -59,6 +59,10 @@ pub enum MailKind {
     TransferReminder,
     /// To the other side of a message thread: a new message (never its text), with a link.
     MessageReceived,
+    /// To a custom order's buyer: the workshop's quote, to answer.
+    CustomQuoted,
+    /// To a custom order's buyer: a step of the payment has fallen due.
+    CustomMilestoneDue,
 }
 
 impl MailKind {
@@ -76,6 +80,8 @@ impl MailKind {
             MailKind::CodRefused => "cod_refused",
             MailKind::TransferReminder => "transfer_reminder",
             MailKind::MessageReceived => "message_received",
+            MailKind::CustomQuoted => "custom_quoted",
+            MailKind::CustomMilestoneDue => "custom_milestone_due",
         }
     }
 }

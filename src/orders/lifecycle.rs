@@ -57,6 +57,8 @@ impl Orders {
         // The capture: each line's money attributed in the journal, in this transaction.
         crate::payouts::ledger::post_captures(conn, &[order_id], self.now(), self.clock.today())?;
         self.queue_order_mail(conn, order_id, OrderMail::Paid)?;
+        // A custom order's step paid: its buyer hears when the next falls due.
+        crate::custom_orders::notify::after_payment(self, conn, crate::domain::ids::OrderId(order_id))?;
         Ok(true)
     }
 

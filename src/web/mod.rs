@@ -5,6 +5,7 @@ pub mod assets;
 pub mod auth;
 pub mod buyer_orders;
 pub mod custom_orders;
+pub mod custom_pages;
 pub mod errors;
 pub mod favourites;
 pub mod forms;

@@ -315,6 +315,20 @@ async fn custom_order_routes_answer_each_role_as_they_must() {
         let (status, answer) = user.get_json("/api/v1/custom").await;
         check(format!("GET /api/v1/custom as {}", names[i]), status, [401, 200, 200, 200, 403, 403][i], &answer);
     }
+    // The pages: the same rules; the anonymous are sent to sign in.
+    let pages = [
+        (format!("/custom/{id}"), [303, 200, 200, 404, 404, 200]),
+        ("/custom".to_owned(), [303, 200, 200, 200, 403, 403]),
+        ("/portal/custom".to_owned(), [303, 200, 200, 200, 403, 403]),
+        ("/workshops/xide-yi-lacquer/custom".to_owned(), [303, 200, 200, 200, 200, 200]),
+        ("/workshops/zhaojue-yi-embroidery/custom".to_owned(), [303, 404, 404, 404, 404, 404]),
+    ];
+    for (path, want) in pages {
+        for (i, user) in users.iter().enumerate() {
+            let (status, _) = user.page(&path).await;
+            check(format!("GET {path} as {}", names[i]), status, want[i], &Value::Null);
+        }
+    }
     // Workshop moves: an editor is not a manager; another workshop's staff get 404; the buyer
     // cannot quote or ship; an official is refused. Each is refused before what was sent is
     // read, and what is allowed then fails on the empty input (400), so nothing moves.

@@ -23,6 +23,7 @@ mod forms;
 mod i18n;
 mod integrity;
 mod journey_buyer;
+mod journey_custom;
 mod journey_manager;
 mod journey_message;
 mod journey_offline;

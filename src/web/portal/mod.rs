@@ -6,7 +6,7 @@ pub mod actions;
 pub mod orders;
 pub mod pages;
 pub mod photos;
-mod product_makers;
+pub(crate) mod product_makers;
 mod product_variants;
 pub mod products;
 

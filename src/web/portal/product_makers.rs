@@ -51,8 +51,14 @@ pub(super) fn maker_rows(form: &FormState) -> Vec<MakerRow> {
     rows
 }
 
+/// The form with its makers table's fields reported as one: a refused share or worker is
+/// shown beside the table (`{p}-makers`). Applied before the refusal is recorded.
+pub(crate) fn grouped(form: FormState) -> FormState {
+    form.group("worker_id", "makers").group("role", "makers").group("share", "makers")
+}
+
 /// Whether the form was sent to add or remove a makers row rather than to be saved.
-pub(super) fn editing_rows(form: &FormState) -> bool {
+pub(crate) fn editing_rows(form: &FormState) -> bool {
     form.has("add_maker") || form.has("remove_maker")
 }
 
@@ -73,7 +79,7 @@ pub(super) fn shares_total(rows: &[MakerRow]) -> SharesTotal {
 /// The makers a form's table names: `None` when the form has no table, or (for a new
 /// product) when every row is blank; otherwise every filled row, each with a worker and a
 /// share in percent.
-pub(super) fn form_makers(form: &FormState, blank_is_none: bool) -> Result<Option<Vec<MakerInput>>, AppError> {
+pub(crate) fn form_makers(form: &FormState, blank_is_none: bool) -> Result<Option<Vec<MakerInput>>, AppError> {
     if !form.has("worker_id") && !form.has("share") {
         return Ok(None);
     }

@@ -3,7 +3,7 @@
 //! confirmation page. A refused form is drawn again with everything typed, makers included;
 //! "add a maker" and "remove" are submit buttons, so the makers table works without script.
 
-use super::product_makers::{editing_rows, form_makers, maker_rows, percent_text, shares_total};
+use super::product_makers::{editing_rows, form_makers, grouped, maker_rows, percent_text, shares_total};
 use super::product_variants;
 use super::{done, is_api};
 use crate::domain::Fen;
@@ -44,8 +44,13 @@ fn product_values(edit: &ProductEdit) -> FormState {
 }
 
 /// The product form's context: the form, its makers table and total, and the choices.
-async fn form_context(state: &AppState, who: &SignedIn, workshop: i64, form: FormState) -> Result<Context, AppError> {
-    let form = form.group("worker_id", "makers").group("role", "makers").group("share", "makers");
+pub(crate) async fn form_context(
+    state: &AppState,
+    who: &SignedIn,
+    workshop: i64,
+    form: FormState,
+) -> Result<Context, AppError> {
+    let form = grouped(form);
     let rows = maker_rows(&form);
     let workers: Vec<_> = state.portal.workers(&who.0, workshop).await?.into_iter().filter(|w| w.current).collect();
     let mut ctx = Context::new();
@@ -95,6 +100,7 @@ pub async fn create_product(
 ) -> Result<HttpResponse, AppError> {
     let workshop = *workshop;
     let (input, form) = input.split();
+    let form = form.map(grouped);
     if let Some(form) = form.clone().filter(editing_rows) {
         return new_product_page(&state, &req, &who, workshop, form).await;
     }
@@ -184,6 +190,7 @@ pub async fn update_product(
 ) -> Result<HttpResponse, AppError> {
     let id = *id;
     let (input, form) = input.split();
+    let form = form.map(grouped);
     if let Some(form) = form.clone().filter(editing_rows) {
         return product_page(&state, &req, &who, id, Refused { edit: Some(form), ..Refused::default() }).await;
     }
