@@ -349,7 +349,7 @@ async fn cancelling_follows_the_stated_rule_and_refunds_reverse_each_milestone_e
 
 #[tokio::test]
 async fn a_deposit_paid_by_stripe_is_refunded_through_stripe_when_the_workshop_cancels() {
-    use crate::stripe::{order_status, spawn, stripe_get, stripe_post, stripe_url};
+    use crate::stripe::{order_status, pay_by_card, spawn, stripe_get, stripe_post, stripe_url};
     let Some(stripe) = stripe_url() else {
         crate::support::skip(
             "TEST_STRIPE_URL is not set (bash .ci/run starts localstripe): the Stripe milestone test cannot run",
@@ -369,33 +369,18 @@ async fn a_deposit_paid_by_stripe_is_refunded_through_stripe_when_the_workshop_c
     let (buyer, manager) = (User::demo(&app, "buyer").await, User::demo(&app, "manager").await);
     let id = accepted(&app, &buyer, &manager).await;
 
-    // The deposit's order is paid by card; asking to pay again gives the same intent.
+    // The deposit's order is paid by card (asking to pay again gives the same intent).
     let (status, paid) = buyer
         .post_json(&format!("/api/v1/custom/{id}/pay"), &json!({"payment_method": "stripe", "address": address()}))
         .await;
     assert_eq!(status, 200, "{paid}");
     let number = paid["number"].as_str().unwrap().to_owned();
-    let (status, start) = buyer.post_json(&format!("/api/v1/orders/{number}/pay"), &json!({})).await;
-    assert_eq!((status, start["amount_fen"].as_i64()), (200, Some(30_000)), "{start}");
-    let intent = start["intent"].as_str().unwrap().to_owned();
-    assert_eq!(buyer.post_json(&format!("/api/v1/orders/{number}/pay"), &json!({})).await.1["intent"], intent.as_str());
-    let (status, body) =
-        stripe_post(&stripe, &format!("/v1/payment_intents/{intent}/confirm"), &[("payment_method", "pm_card_visa")])
-            .await;
-    assert_eq!((status, body["status"].as_str()), (200, Some("succeeded")), "{body}");
-    let mut state = String::new();
-    for _ in 0..100 {
-        state = order_status(&buyer, &number).await;
-        if state == "paid" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(state, "paid", "the signed webhook marked the deposit paid");
+    let intent = pay_by_card(&stripe, &buyer, &number, 30_000).await;
     let (line, _) = line_of(&app, &number);
     assert_ne!(postings(&app, line).values().filter(|a| **a != 0).count(), 0, "captured");
 
     // The workshop cancels: the deposit goes back through Stripe, once, and is reversed.
+    let mut state = String::new();
     assert_eq!(manager.post_json(&format!("/api/v1/custom/{id}/cancel"), &json!({})).await.0, 200);
     for _ in 0..100 {
         app.orders.round().await.unwrap();

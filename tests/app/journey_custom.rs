@@ -11,12 +11,12 @@
 
 use crate::custom_orders::{heritage_item, three_workers};
 use crate::photo_files;
-use crate::stripe::{order_status, spawn, stripe_post, stripe_url};
+use crate::stripe::{pay_by_card, spawn, stripe_post, stripe_url};
 use crate::support::skip;
 use crate::users::{User, DEMO_PASSWORD};
 use crate::webdriver::{
-    browser, check_page, driver, element, fill, fill_chinese_address, screenshot, sign_in, source_shows, text_of,
-    visit, wait_for_path, WIDTHS,
+    browser, check_page, click_to_next_page, driver, element, fill, fill_chinese_address, screenshot, sign_in,
+    source_shows, text_of, visit, wait_for_path, WIDTHS,
 };
 use diesel::prelude::*;
 use gongfang::db::schema::emails;
@@ -24,8 +24,7 @@ use serde_json::json;
 
 /// Clicks the last submit button of `form` (its own, not the makers table's), and waits for `path`.
 async fn submit(b: &fantoccini::Client, form: &str, path: impl Fn(&str) -> bool) -> String {
-    element(b, &format!("{form} > button[type=submit]:last-of-type")).await.click().await.unwrap();
-    wait_for_path(b, path).await
+    click_to_next_page(b, &format!("{form} > button[type=submit]:last-of-type"), path).await
 }
 
 /// The buyer's e-mails of `kind` (counted in the outbox), as delivered: those that link to
@@ -134,22 +133,7 @@ async fn a_custom_order_goes_from_request_to_quote_deposit_progress_balance_ship
     let deposit = path.trim_start_matches("/orders/").trim_end_matches("/pay").to_owned();
     assert!(path.ends_with("/pay"), "a card payment goes on to the payment page: {path}");
     check_page(&b, &at("the deposit's payment page")).await;
-    let (status, start) = buyer_api.post_json(&format!("/api/v1/orders/{deposit}/pay"), &json!({})).await;
-    assert_eq!((status, start["amount_fen"].as_i64()), (200, Some(90_000)), "{start}");
-    let intent = start["intent"].as_str().unwrap().to_owned();
-    let (status, body) =
-        stripe_post(&stripe, &format!("/v1/payment_intents/{intent}/confirm"), &[("payment_method", "pm_card_visa")])
-            .await;
-    assert_eq!((status, body["status"].as_str()), (200, Some("succeeded")), "{body}");
-    let mut state = String::new();
-    for _ in 0..100 {
-        state = order_status(&buyer_api, &deposit).await;
-        if state == "paid" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(state, "paid", "the signed webhook marked the deposit paid");
+    pay_by_card(&stripe, &buyer_api, &deposit, 90_000).await;
     visit(&b, &app.url(&format!("/custom/{id}")), &at("the custom order waiting for its photo")).await;
     assert!(element(&b, "#pay").await.text().await.unwrap().contains('2'), "step 2 is next");
     assert!(b.find(fantoccini::Locator::Css("form.pay-form")).await.is_err(), "step 2 waits for its photo");

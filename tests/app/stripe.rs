@@ -84,6 +84,31 @@ pub async fn order_status(buyer: &User, number: &str) -> String {
     buyer.get_json(&format!("/api/v1/orders/{number}")).await.1["status"].as_str().unwrap_or("").to_owned()
 }
 
+/// Pays order `number` by card as Stripe.js would: its intent (`/api/v1/orders/{number}/pay`,
+/// checked to be for `amount_fen`, and the same when asked again) is confirmed at the Stripe-compatible server, whose signed
+/// webhook must then mark the order paid. Returns the intent.
+pub async fn pay_by_card(stripe: &str, buyer: &User, number: &str, amount_fen: i64) -> String {
+    let (status, start) = buyer.post_json(&format!("/api/v1/orders/{number}/pay"), &json!({})).await;
+    assert_eq!((status, start["amount_fen"].as_i64()), (200, Some(amount_fen)), "{start}");
+    let intent = start["intent"].as_str().unwrap().to_owned();
+    let again = buyer.post_json(&format!("/api/v1/orders/{number}/pay"), &json!({})).await.1;
+    assert_eq!(again["intent"], intent.as_str(), "asking again gives the same intent");
+    let (status, body) =
+        stripe_post(stripe, &format!("/v1/payment_intents/{intent}/confirm"), &[("payment_method", "pm_card_visa")])
+            .await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("succeeded")), "{body}");
+    let mut state = String::new();
+    for _ in 0..100 {
+        state = order_status(buyer, number).await;
+        if state == "paid" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(state, "paid", "the signed webhook marked order {number} paid");
+    intent
+}
+
 #[tokio::test]
 async fn a_card_payment_goes_from_intent_to_partial_refund() {
     let Some(stripe) = stripe_url() else {

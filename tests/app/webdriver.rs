@@ -218,6 +218,24 @@ pub async fn wait_for_path(b: &Client, ok: impl Fn(&str) -> bool) -> String {
     panic!("still at {} after 15 s", path(b).await);
 }
 
+/// Clicks `selector` (a form's button or a link) and waits for the next page: the old document
+/// gone (15 s at most), then a path that satisfies `ok`. Needed where the next page has the
+/// same path as this one, which `wait_for_path` alone would take for it.
+pub async fn click_to_next_page(b: &Client, selector: &str, ok: impl Fn(&str) -> bool) -> String {
+    let old = element(b, "html").await;
+    element(b, selector).await.click().await.unwrap();
+    let mut gone = false;
+    for _ in 0..150 {
+        if old.tag_name().await.is_err() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(gone, "clicking {selector} left the page as it was for 15 s");
+    wait_for_path(b, ok).await
+}
+
 /// Whether the page's source comes to hold `text` within 15 s (a form that posts and comes
 /// back to the same path).
 pub async fn source_shows(b: &Client, text: &str) -> bool {
