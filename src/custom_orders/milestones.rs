@@ -10,7 +10,7 @@
 use super::order_address::{copy_address, new_order};
 use super::{locked, standing, CustomOrders, Side};
 use crate::accounts::authz::Action;
-use crate::db::custom_orders::{self as q, MilestoneRow, Stamp};
+use crate::db::custom_orders::{self as q, MilestoneRow, ProgressRow, Stamp};
 use crate::db::order_views as v;
 use crate::db::orders::{self as oq, NewLine, NewOrder};
 use crate::db::DbConn;
@@ -42,6 +42,13 @@ pub(crate) fn is_paid(m: &MilestoneRow) -> bool {
         .as_deref()
         .and_then(OrderStatus::parse)
         .is_some_and(|s| matches!(s, OrderStatus::Paid | OrderStatus::PartiallyRefunded | OrderStatus::Refunded))
+}
+
+/// Whether milestone `m` has fallen due once the steps before it are paid: a `progress`
+/// milestone when a progress photo of its step is among `progress`, any other at once. The
+/// payment, the page and the buyer's e-mail all ask this.
+pub(crate) fn falls_due(m: &MilestoneRow, progress: &[ProgressRow]) -> bool {
+    m.due != DueAt::Progress.as_str() || progress.iter().any(|p| p.position == m.position)
 }
 
 /// Whether a milestone's order is waiting for its money.
@@ -97,7 +104,7 @@ impl CustomOrders {
         if is_open(next) {
             return Ok(next.order_number.clone().unwrap_or_default());
         }
-        if next.due == DueAt::Progress.as_str() && !q::progress(c, id)?.iter().any(|p| p.position == next.position) {
+        if !falls_due(next, &q::progress(c, id)?) {
             return Err(AppError::Conflict { key: "custom.error.not_due" });
         }
         let product = row.product_id.ok_or(AppError::Conflict { key: "custom.error.state" })?;

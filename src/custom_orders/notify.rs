@@ -3,7 +3,7 @@
 //! is paid, or when the workshop posts the progress photo a step waits for). Each names the
 //! custom order's number, the workshop and the amount, and links to its page; nothing more.
 
-use super::milestones::is_paid;
+use super::milestones::{falls_due, is_paid};
 use crate::db::custom_orders::{self as q, CustomRow};
 use crate::db::DbConn;
 use crate::domain::custom_order::DueAt;
@@ -35,12 +35,14 @@ pub(crate) fn if_due(orders: &Orders, c: &mut DbConn, row: &CustomRow, trigger: 
     let id = CustomOrderId(row.id);
     let milestones = q::milestones(c, id)?;
     let Some(next) = milestones.iter().find(|m| !is_paid(m)) else { return Ok(()) };
-    let photos = q::progress(c, id)?.iter().filter(|p| p.position == next.position).count();
-    let waits = next.due == DueAt::Progress.as_str();
+    let progress = q::progress(c, id)?;
     let due = match trigger {
-        Trigger::Moved => !waits || photos > 0,
+        Trigger::Moved => falls_due(next, &progress),
         // Only the first photo of the step the buyer pays next makes it due.
-        Trigger::Photo(at) => waits && at == next.position && photos == 1,
+        Trigger::Photo(at) => {
+            let photos = progress.iter().filter(|p| p.position == next.position).count();
+            next.due == DueAt::Progress.as_str() && at == next.position && photos == 1
+        }
     };
     if !due || next.order_id.is_some() {
         return Ok(());

@@ -1,12 +1,12 @@
 //! What the custom order pages and the JSON API show: a list page, and one custom order with
 //! its quote, milestones (each with the order that pays it) and progress photos.
 
-use super::milestones::{is_open, is_paid};
+use super::milestones::{falls_due, is_open, is_paid};
 use super::Side;
 use crate::catalog::views::Text;
 use crate::db::custom_orders::{self as q, CustomRow};
 use crate::db::DbConn;
-use crate::domain::custom_order::{CustomStatus, DueAt};
+use crate::domain::custom_order::CustomStatus;
 use crate::domain::ids::CustomOrderId;
 use crate::error::AppError;
 use serde::Serialize;
@@ -138,7 +138,7 @@ impl CustomView {
         let next_milestone = rows.iter().find(|m| !is_paid(m)).filter(|_| in_progress).map(|m| NextMilestone {
             position: m.position,
             amount_fen: m.amount_fen,
-            due_now: m.due != DueAt::Progress.as_str() || stored_progress.iter().any(|p| p.position == m.position),
+            due_now: falls_due(m, &stored_progress),
             order_number: m.order_number.clone().filter(|_| is_open(m)),
             needs_address: !rows.iter().any(|e| e.position < m.position && e.order_id.is_some()),
         });
