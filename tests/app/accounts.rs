@@ -219,8 +219,14 @@ pub(crate) fn smtp_on(dir: &std::path::Path, port: u16) -> Option<std::process::
 pub(crate) async fn wait_for_mail(dir: &std::path::Path, count: usize) -> Vec<String> {
     for _ in 0..200 {
         let mails = mails_in(dir);
-        if mails.len() >= count {
-            return mails;
+        // A file can be seen before the sender has finished writing it: only mails that are
+        // there, non-empty and the same a moment later count as arrived.
+        if mails.len() >= count && mails.iter().all(|m| !m.trim().is_empty()) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if mails_in(dir) == mails {
+                return mails;
+            }
+            continue;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
