@@ -1,6 +1,6 @@
 //! Every URL of the application, in one table.
 
-use crate::web::portal::{actions, orders, photos, products};
+use crate::web::portal::{actions, orders, photos, products, training};
 use crate::web::{
     api, assets, auth, buyer_orders, custom_orders, custom_pages, favourites, messages, openapi, ops, page_cache,
     pages, panics, payouts, places, portal, reports, reviews, search, shop, trace,
@@ -144,6 +144,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/officials/export", web::get().to(reports::export))
         .route("/api/v1/reports", web::get().to(reports::dashboard))
         .route("/api/v1/reports/export", web::get().to(reports::export))
+        .route("/officials/training", web::get().to(reports::attendance))
+        .route("/api/v1/reports/training", web::get().to(reports::attendance))
         .route("/impact", web::get().to(reports::impact_country))
         .route("/impact/regions/{code}", web::get().to(reports::impact_region))
         .route("/impact/workshops/{slug}", web::get().to(reports::impact_workshop))
@@ -199,6 +201,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/portal/workshops/{id}", web::get().to(portal::workshop))
         .route("/portal/workshops/{id}/workers", web::get().to(portal::workers))
         .route("/portal/workshops/{id}/products", web::get().to(portal::products))
+        .route("/portal/workshops/{id}/training", web::get().to(training::list))
+        .route("/api/v1/portal/workshops/{id}/training", web::get().to(training::list))
         .route("/portal/workers/{id}", web::get().to(portal::worker))
         .route("/portal/workshops/{id}/products/new", web::get().to(products::new_product))
         .route("/portal/products/{id}", web::get().to(products::product))
@@ -230,6 +234,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(&at("/workshops/{id}/payout-account"), web::post().to(actions::payout_account))
             .route(&at("/workshops/{id}/workers"), web::post().to(actions::create_worker))
             .route(&at("/workshops/{id}/products"), web::post().to(products::create_product))
+            .route(&at("/workshops/{id}/training"), web::post().to(training::record))
             .route(&at("/workers/{id}"), web::post().to(actions::update_worker))
             .route(&at("/workers/{id}/consent"), web::post().to(actions::consent))
             .route(&at("/workers/{id}/household-status"), web::post().to(actions::household_status))

@@ -28,6 +28,7 @@ pub mod reviews;
 pub mod schema;
 pub mod seals;
 pub mod search_log;
+pub mod training;
 pub mod tx;
 pub mod variants;
 pub mod wages;

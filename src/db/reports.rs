@@ -218,7 +218,9 @@ pub struct EmployedWorker {
     pub status: Option<String>,
 }
 
-fn employed_sql(slice: &Slice, columns: &str) -> String {
+/// The workers employed in a slice, with the household status that counts for its period, as
+/// SQL selecting `columns` from them (aliased `employed`).
+pub(super) fn employed_sql(slice: &Slice, columns: &str) -> String {
     let (start, end) = (slice.period.start(), slice.period.end());
     let heritage = slice.heritage_item_id.map_or_else(String::new, |h| {
         format!(" AND k.id IN (SELECT workshop_id FROM workshop_heritage_items WHERE heritage_item_id = {h})")

@@ -773,6 +773,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    training_sessions (id) {
+        id -> BigInt,
+        workshop_id -> BigInt,
+        programme -> Text,
+        organiser_kind -> Text,
+        organiser_name -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        hours -> Integer,
+        recorded_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    training_attendances (session_id, worker_id) {
+        session_id -> BigInt,
+        worker_id -> BigInt,
+    }
+}
+
 diesel::joinable!(favourites -> products (product_id));
 diesel::joinable!(custom_milestones -> custom_orders (custom_order_id));
 diesel::joinable!(custom_progress -> custom_orders (custom_order_id));
@@ -781,6 +803,9 @@ diesel::joinable!(review_photos -> reviews (review_id));
 diesel::joinable!(workshop_follows -> workshops (workshop_id));
 diesel::joinable!(messages -> message_threads (thread_id));
 diesel::joinable!(message_threads -> workshops (workshop_id));
+diesel::joinable!(training_attendances -> training_sessions (session_id));
+diesel::joinable!(training_attendances -> workers (worker_id));
+diesel::joinable!(training_sessions -> workshops (workshop_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -833,4 +858,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     custom_orders,
     custom_milestones,
     custom_progress,
+    training_sessions,
+    training_attendances,
 );

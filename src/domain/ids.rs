@@ -45,4 +45,6 @@ id_type!(
     RefundId,
     /// A custom order: a buyer's request, its quote and its milestones.
     CustomOrderId,
+    /// A training session a workshop recorded.
+    TrainingSessionId,
 );

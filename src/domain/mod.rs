@@ -58,6 +58,7 @@ pub mod product;
 pub mod region;
 pub mod review;
 pub mod slug;
+pub mod training;
 pub mod variant;
 
 pub use ids::{HeritageItemId, ProductId, WorkerId, WorkshopId};

@@ -8,6 +8,7 @@ pub mod input;
 pub mod photos;
 pub mod products;
 pub mod profile;
+pub mod training;
 pub mod workers;
 
 use crate::accounts::authz::{authorize, Action, Denial};

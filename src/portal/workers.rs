@@ -11,6 +11,7 @@ use crate::db::portal::{self as q, StatusRow, WorkerChange, WorkerRow};
 use crate::db::writes::{insert_worker, NewHouseholdStatus, NewWorker};
 use crate::domain::account::Principal;
 use crate::domain::household::HouseholdStatus;
+use crate::domain::ids::WorkerId;
 use crate::domain::product::InheritorLevel;
 use crate::domain::RegionCode;
 use crate::error::AppError;
@@ -79,6 +80,10 @@ pub struct WorkerView {
     pub household_status: Option<Vec<StatusRow>>,
     pub id_number: Option<String>,
     pub bank_account: Option<String>,
+    /// The training sessions the worker took part in, newest first (one worker's record only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub trainings: Option<Vec<crate::db::training::SessionRow>>,
 }
 
 fn change(input: WorkerInput) -> Result<WorkerChange, AppError> {
@@ -120,7 +125,14 @@ impl Portal {
                     .into_iter()
                     .map(|w| {
                         let current = w.joined_on <= today && w.left_on.is_none_or(|l| l > today);
-                        WorkerView { worker: w, current, household_status: None, id_number: None, bank_account: None }
+                        WorkerView {
+                            worker: w,
+                            current,
+                            household_status: None,
+                            id_number: None,
+                            bank_account: None,
+                            trainings: None,
+                        }
                     })
                     .collect())
             })
@@ -137,6 +149,7 @@ impl Portal {
                 let sensitive = authorized(conn, &who, Action::ViewSensitive, Owned::Worker(id)).is_ok();
                 let w = q::worker(conn, id)?.ok_or(AppError::NotFound)?;
                 let today = this.clock.today();
+                let trainings = Some(crate::db::training::of_worker(conn, WorkerId(id))?);
                 let current = w.joined_on <= today && w.left_on.is_none_or(|l| l > today);
                 if !sensitive {
                     return Ok(WorkerView {
@@ -145,6 +158,7 @@ impl Portal {
                         household_status: None,
                         id_number: None,
                         bank_account: None,
+                        trainings,
                     });
                 }
                 let now = this.now();
@@ -166,6 +180,7 @@ impl Portal {
                         household_status: Some(q::status_history(c, id)?),
                         worker: w.clone(),
                         current,
+                        trainings: trainings.clone(),
                     })
                 })
             })

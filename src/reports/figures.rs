@@ -3,6 +3,7 @@
 //! averages are computed after summing, from whole numbers, never from averaged averages.
 
 use crate::db::reports::{HeadcountRow, MonthRow, StatementSums, WorkshopInfo};
+use crate::db::training::TrainingSums;
 use crate::domain::certification::{certification_status, next_confirmation_due, CertificationStatus};
 use crate::domain::employment_rule::{self as rule, RuleCheck, RuleConfig, Share};
 use crate::domain::household::HouseholdStatus;
@@ -35,6 +36,12 @@ pub struct Figures {
     pub income_share: Share,
     /// Poor-household wages per poor-household worker per month, rounded half up.
     pub avg_monthly_poor_wage_fen: Option<i64>,
+    /// Workers who took part in a training session ending in the period.
+    pub trained_workers: i64,
+    pub poor_trained_workers: i64,
+    /// Person-hours of training: each session's class hours times its participants.
+    pub training_hours: i64,
+    pub poor_training_hours: i64,
 }
 
 impl Figures {
@@ -56,6 +63,10 @@ impl Figures {
         self.poor_wages_fen += o.poor_wages_fen;
         self.disbursed_fen += o.disbursed_fen;
         self.acknowledged_fen += o.acknowledged_fen;
+        self.trained_workers += o.trained_workers;
+        self.poor_trained_workers += o.poor_trained_workers;
+        self.training_hours += o.training_hours;
+        self.poor_training_hours += o.poor_training_hours;
     }
 
     /// Computes the shares and the average from the sums, over `months` months.
@@ -119,6 +130,7 @@ pub struct Inputs<'a> {
     pub statements: &'a [StatementSums],
     /// Whether statement sums apply (they are not kept per heritage item).
     pub with_statements: bool,
+    pub training: &'a [TrainingSums],
 }
 
 /// The figures of each workshop (not yet finished), keyed by id.
@@ -149,6 +161,16 @@ pub fn per_workshop(inputs: &Inputs, as_of: NaiveDate, config: &RuleConfig) -> B
                 Some(HouseholdStatus::LiftedOut) => f.lifted_out_workers += h.workers,
                 Some(HouseholdStatus::Monitored) => f.monitored_workers += h.workers,
                 _ => {}
+            }
+        }
+    }
+    for t in inputs.training {
+        if let Some(f) = out.get_mut(&t.workshop_id) {
+            f.trained_workers += t.workers;
+            f.training_hours += t.hours;
+            if config.counts(t.status.as_deref().and_then(HouseholdStatus::parse)) {
+                f.poor_trained_workers += t.workers;
+                f.poor_training_hours += t.hours;
             }
         }
     }
@@ -216,6 +238,10 @@ pub const DEFINITIONS: &[Definition] = &[
     def("poor_wages_fen", "脱贫家庭工资", "Poor-household wages", "归属给销售当日家庭状况属于计入状况的制作者的工资。", "Wages attributed to makers whose household status on the sale date is one the rule counts."),
     def("disbursed_fen", "有凭证发放", "Disbursed with evidence", "期内各月结算单中，工坊已登记发放方式、凭证号和日期的工资。", "Wages on the period's monthly statements that the workshop recorded as paid, with method, reference and date."),
     def("acknowledged_fen", "工人已确认", "Acknowledged", "期内各月结算单中，工人本人用确认码确认收到的工资。", "Wages on the period's monthly statements that the worker confirmed with their code."),
+    def("trained_workers", "培训人数", "Workers trained", "参加了期内（按培训结束日）结束的培训的从业工人，每人只计一次；培训由本工坊登记。", "Workers who took part in a training session that ended in the period (by its last day), each counted once; sessions as the workshop recorded them."),
+    def("poor_trained_workers", "脱贫家庭培训人数", "Poor-household workers trained", "培训人数中，家庭状况按从业人数同一规则（期末或离职日）属于计入状况的人数。", "Workers trained whose household status, by the same rule as the headcount (the period's last day or the day they left), is one the rule counts."),
+    def("training_hours", "培训学时（人次）", "Training person-hours", "期内结束的各次培训的学时 × 参加人数之和。", "The sum over sessions ending in the period of their class hours × participants."),
+    def("poor_training_hours", "脱贫家庭培训学时", "Poor-household training person-hours", "培训学时中，脱贫家庭培训人员所得的部分。", "The part of the training person-hours taken by poor-household workers."),
     def("avg_monthly_poor_wage_fen", "人均月工资（脱贫家庭）", "Monthly wage per poor-household worker", "脱贫家庭工资 ÷ 脱贫家庭工人 ÷ 期内月数，四舍五入到分。", "Poor-household wages ÷ poor-household workers ÷ months in the period, rounded half up to the fen."),
 ];
 

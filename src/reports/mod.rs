@@ -14,6 +14,7 @@ mod files;
 pub mod public;
 pub mod scope;
 mod tables;
+pub mod training;
 pub mod verify;
 
 use crate::catalog::reference::Reference;
@@ -223,8 +224,10 @@ impl Reports {
         let months = q::rolled_up(conn, &slice)?;
         let headcounts = q::headcounts(conn, &slice)?;
         let statements = q::statement_sums(conn, &slice)?;
+        let training = crate::db::training::sums(conn, &slice)?;
         let with_statements = heritage.is_none();
         let inputs = Inputs {
+            training: &training,
             workshops: &workshops,
             months: &months,
             headcounts: &headcounts,
@@ -351,6 +354,10 @@ impl Reports {
     ) -> Result<Vec<Row>, AppError> {
         let Some(w) = workshops.first() else { return Ok(Vec::new()) };
         let employed = q::employed_workers(conn, slice)?;
+        let trained: BTreeMap<i64, i64> = crate::db::training::hours_by_worker(conn, w.id, slice)?
+            .into_iter()
+            .map(|t| (t.worker_id, t.hours))
+            .collect();
         let mut wages: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
         for r in q::worker_wages(conn, w.id, slice)? {
             let e = wages.entry(r.worker_id).or_default();
@@ -368,7 +375,12 @@ impl Reports {
                 let (wages_fen, poor_wages_fen) = wages.get(&e.worker_id).copied().unwrap_or_default();
                 let stated = statements.iter().find(|s| s.worker_id == e.worker_id);
                 let with = slice.heritage_item_id.is_none();
+                let hours = trained.get(&e.worker_id).copied().unwrap_or(0);
                 let mut f = Figures {
+                    trained_workers: i64::from(hours > 0),
+                    poor_trained_workers: i64::from(hours > 0 && poor),
+                    training_hours: hours,
+                    poor_training_hours: if poor { hours } else { 0 },
                     workers: 1,
                     poor_workers: i64::from(poor),
                     registered_poor_workers: i64::from(status == Some(HouseholdStatus::RegisteredPoor)),

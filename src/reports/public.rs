@@ -36,6 +36,12 @@ pub struct PublicRow {
     pub poor_wages_fen: Option<i64>,
     /// The poor-household workers' share of heads, as text.
     pub poor_share: Option<String>,
+    /// Workers trained and their person-hours, suppressed by the same rule as the workers
+    /// (the trained are a group of people of their own).
+    pub trained_workers: Option<i64>,
+    pub poor_trained_workers: Option<i64>,
+    pub training_hours: Option<i64>,
+    pub poor_training_hours: Option<i64>,
 }
 
 /// A public page.
@@ -125,13 +131,22 @@ pub fn suppress(total_hidden: [bool; 2], rows: &[Cell]) -> Vec<[bool; 2]> {
     hidden
 }
 
-fn own_hidden(c: Cell) -> [bool; 2] {
+/// Which of a row's cells are hidden: the workers, the poor-household workers, the workers
+/// trained and the poor-household workers trained.
+pub type Hidden = [bool; 4];
+
+fn own_pair(c: Cell) -> [bool; 2] {
     let workers = !c.publishable(0);
     [workers, workers || !c.publishable(1)]
 }
 
-fn public_row(key: String, names: (String, String), link: Option<String>, f: &Figures, hidden: [bool; 2]) -> PublicRow {
-    let (w, p) = (!hidden[0], !hidden[1]);
+fn own_hidden(f: &Figures) -> Hidden {
+    let ([a, b], [c, d]) = (own_pair(cell(f)), own_pair(training_cell(f)));
+    [a, b, c, d]
+}
+
+fn public_row(key: String, names: (String, String), link: Option<String>, f: &Figures, hidden: Hidden) -> PublicRow {
+    let (w, p, t, tp) = (!hidden[0], !hidden[1], !hidden[2], !hidden[3]);
     PublicRow {
         key,
         name_zh: names.0,
@@ -143,6 +158,10 @@ fn public_row(key: String, names: (String, String), link: Option<String>, f: &Fi
         wages_fen: w.then_some(f.wages_fen),
         poor_wages_fen: p.then_some(f.poor_wages_fen),
         poor_share: (w && p).then(|| f.headcount_share.percent_text()),
+        trained_workers: t.then_some(f.trained_workers),
+        poor_trained_workers: tp.then_some(f.poor_trained_workers),
+        training_hours: t.then_some(f.training_hours),
+        poor_training_hours: tp.then_some(f.poor_training_hours),
     }
 }
 
@@ -180,7 +199,9 @@ impl Reports {
         let workshops = q::workshops(conn, &slice)?;
         let months = q::rolled_up(conn, &slice)?;
         let headcounts = q::headcounts(conn, &slice)?;
+        let training = crate::db::training::sums(conn, &slice)?;
         let inputs = super::figures::Inputs {
+            training: &training,
             workshops: &workshops,
             months: &months,
             headcounts: &headcounts,
@@ -228,7 +249,7 @@ impl Reports {
         };
         let mut members: Vec<&q::WorkshopInfo> = workshops.iter().collect();
         let mut total = sum(&members, per, period);
-        let mut hidden = own_hidden(cell(&total));
+        let mut hidden = own_hidden(&total);
         let mut breadcrumb = vec![("/impact".to_owned(), "全国".to_owned(), "China".to_owned())];
         let (mut name_zh, mut name_en) = ("全国".to_owned(), "China".to_owned());
         let mut level = ChildLevel::Province;
@@ -312,21 +333,36 @@ impl Reports {
         members: &[&q::WorkshopInfo],
         per: &BTreeMap<i64, Figures>,
         level: ChildLevel,
-        total_hidden: [bool; 2],
+        total_hidden: Hidden,
         period: ReportPeriod,
-    ) -> (Vec<(String, Figures)>, Vec<[bool; 2]>) {
+    ) -> (Vec<(String, Figures)>, Vec<Hidden>) {
         let mut grouped: BTreeMap<String, Vec<&q::WorkshopInfo>> = BTreeMap::new();
         for w in members {
             grouped.entry(child_key(level, w)).or_default().push(w);
         }
         let rows: Vec<(String, Figures)> = grouped.into_iter().map(|(k, ws)| (k, sum(&ws, per, period))).collect();
         let cells: Vec<Cell> = rows.iter().map(|(_, f)| cell(f)).collect();
-        (rows, suppress(total_hidden, &cells))
+        let trained: Vec<Cell> = rows.iter().map(|(_, f)| training_cell(f)).collect();
+        let people = suppress([total_hidden[0], total_hidden[1]], &cells);
+        let training = suppress([total_hidden[2], total_hidden[3]], &trained);
+        let flags = people.iter().zip(&training).map(|(p, t)| [p[0], p[1], t[0], t[1]]).collect();
+        (rows, flags)
     }
 }
 
 fn cell(f: &Figures) -> Cell {
     Cell { workers: f.workers, poor: f.poor_workers, wages_fen: f.wages_fen, poor_wages_fen: f.poor_wages_fen }
+}
+
+/// The workers trained as a cell: their hours stand where the wages do, so that hours all on
+/// one side hide the poor-household part as one-sided wages do.
+fn training_cell(f: &Figures) -> Cell {
+    Cell {
+        workers: f.trained_workers,
+        poor: f.poor_trained_workers,
+        wages_fen: f.training_hours,
+        poor_wages_fen: f.poor_training_hours,
+    }
 }
 
 fn sum(ws: &[&q::WorkshopInfo], per: &BTreeMap<i64, Figures>, period: ReportPeriod) -> Figures {
@@ -377,7 +413,7 @@ mod tests {
         // Heads on both sides, but every fen of wages went to one side.
         let one_sided = Cell { workers: 8, poor: 4, wages_fen: 500, poor_wages_fen: 500 };
         assert!(!one_sided.publishable(1));
-        assert_eq!(own_hidden(one_sided), [false, true]);
+        assert_eq!(own_pair(one_sided), [false, true]);
         // Siblings hidden together must be publishable together: 6 of 6 and 5 of 6 are 11 of
         // 12, so a third row goes too.
         let h = suppress([false, false], &[c(6, 6), c(6, 5), c(10, 5), c(40, 20)]);

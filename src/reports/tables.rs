@@ -8,7 +8,7 @@ use super::figures::{Figures, DEFINITIONS};
 use super::Dashboard;
 
 /// The figure columns of the summary and rows tables, after the key and the names.
-const FIGURE_COLUMNS: [&str; 16] = [
+const FIGURE_COLUMNS: [&str; 20] = [
     "workshops",
     "certified",
     "lapsed",
@@ -25,6 +25,10 @@ const FIGURE_COLUMNS: [&str; 16] = [
     "disbursed_fen",
     "acknowledged_fen",
     "avg_monthly_poor_wage_fen",
+    "trained_workers",
+    "poor_trained_workers",
+    "training_hours",
+    "poor_training_hours",
 ];
 
 /// The money columns of the months table.
@@ -121,6 +125,10 @@ fn count_of(f: &Figures, key: &str) -> i64 {
         "confirmation_due" => f.confirmation_due,
         "workers" => f.workers,
         "poor_workers" => f.poor_workers,
+        "trained_workers" => f.trained_workers,
+        "poor_trained_workers" => f.poor_trained_workers,
+        "training_hours" => f.training_hours,
+        "poor_training_hours" => f.poor_training_hours,
         _ => 0,
     }
 }

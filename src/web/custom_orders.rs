@@ -7,6 +7,7 @@
 use super::custom_pages::{draw, draw_request, Forms};
 use super::errors::ApiError;
 use super::forms::{answer, FormState, Submission};
+use super::pages::PageQuery;
 use super::portal::photos::read_parts;
 use super::portal::product_makers::{editing_rows, form_makers, grouped};
 use super::portal::{body, done, is_api, In};
@@ -54,13 +55,6 @@ pub struct ProgressUpload {
     position: Option<i32>,
 }
 
-/// `?page=` of a list.
-#[derive(Debug, Deserialize)]
-pub struct PageQuery {
-    #[serde(default, deserialize_with = "crate::portal::input::opt_i64")]
-    page: Option<i64>,
-}
-
 #[utoipa::path(post, path = "/api/v1/workshops/{slug}/custom", operation_id = "request_custom_piece", description = "A signed-in buyer asks a workshop that takes custom work for a piece: a description, and optionally a budget in yuan and a wanted-by date (after today, China time). A workshop that takes none answers 409.", request_body = RequestInput, params(("slug" = String, Path)), responses((status = 200, description = "The custom order", body = Created), (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError), (status = 409, body = ApiError)), security(("bearer" = []), ("session" = [])))]
 pub async fn request(
     state: web::Data<AppState>,
@@ -102,8 +96,7 @@ pub async fn list(
     who: SignedIn,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = query.page.and_then(|p| u32::try_from(p).ok()).unwrap_or(1).max(1);
-    Ok(HttpResponse::Ok().json(state.custom_orders.list(&who.0, page).await?))
+    Ok(HttpResponse::Ok().json(state.custom_orders.list(&who.0, query.page()).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/custom/{id}", operation_id = "custom_order", description = "One custom order with its quote, milestones (each with the order that pays it) and progress photos: for its buyer, its workshop's staff and operators; anyone else gets 404.", params(("id" = i64, Path)), responses((status = 200, body = CustomView), (status = 401, body = ApiError), (status = 404, body = ApiError)), security(("bearer" = []), ("session" = [])))]

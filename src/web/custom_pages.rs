@@ -6,7 +6,7 @@
 //! and cancellation. Each form's refusal draws the page again with what was typed.
 
 use super::forms::FormState;
-use super::pages::Pager;
+use super::pages::{PageQuery, Pager};
 use super::portal::products::form_context;
 use super::session::SignedIn;
 use crate::custom_orders::views::CustomView;
@@ -17,15 +17,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
 use tera::Context;
-
-/// `?page=` of a list.
-#[derive(Debug, Deserialize)]
-pub struct PageQuery {
-    #[serde(default, deserialize_with = "crate::portal::input::opt_i64")]
-    page: Option<i64>,
-}
 
 /// The forms of a custom order's page, one of them perhaps refused and kept as typed.
 #[derive(Default)]
@@ -73,7 +65,7 @@ pub async fn list(
     who: SignedIn,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let page = query.page.and_then(|p| u32::try_from(p).ok()).unwrap_or(1).max(1);
+    let page = query.page();
     let found = state.custom_orders.list(&who.0, page).await?;
     let mut ctx = Context::new();
     ctx.insert("pager", &Pager::of(&req, found.page, found.page_count, found.total));

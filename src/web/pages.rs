@@ -9,7 +9,7 @@ use crate::i18n::Lang;
 use crate::render::url_with;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tera::Context;
 
 /// `GET /`
@@ -48,6 +48,20 @@ impl Pager {
 
     pub fn for_products(req: &HttpRequest, p: &ProductPage) -> Pager {
         Pager::of(req, p.page, p.page_count, p.total)
+    }
+}
+
+/// `?page=` of a list.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    #[serde(default, deserialize_with = "crate::portal::input::opt_i64")]
+    page: Option<i64>,
+}
+
+impl PageQuery {
+    /// The page asked for: 1 when absent or not a page number.
+    pub fn page(&self) -> u32 {
+        self.page.and_then(|p| u32::try_from(p).ok()).unwrap_or(1).max(1)
     }
 }
 

@@ -82,6 +82,12 @@ async fn every_state_changing_route_answers_each_role_as_it_must() {
             json!({"field": "bank_account", "value": "6222021234567890"}),
             MANAGER_ONLY,
         ),
+        (
+            format!("/workshops/{w}/training"),
+            json!({"programme": "矩阵", "organiser_kind": "workstation", "organiser_name": "工作站",
+                   "starts_on": "2026-07-01", "ends_on": "2026-07-02", "hours": 8, "workers": [worker]}),
+            MANAGER_ONLY,
+        ),
         (format!("/workshops/{w}/products"), product_body.clone(), EDITORS),
         (format!("/products/{product}"), product_body.clone(), EDITORS),
         (

@@ -62,6 +62,7 @@ mod stripe;
 mod stripe_reconcile;
 mod support;
 mod trace;
+mod training;
 mod untranslated;
 mod users;
 mod variants;

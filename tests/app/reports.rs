@@ -138,7 +138,7 @@ async fn every_dashboard_figure_is_the_journals_to_the_fen() {
 }
 
 /// A county official in 513432 (昭觉's neighbour 喜德), made like the demo official.
-async fn county_official(app: &TestApp) -> User {
+pub async fn county_official(app: &TestApp) -> User {
     app.execute(
         "INSERT INTO users (email, password_hash, display_name, lang, role, region_code, is_demo, created_at, updated_at) \
          SELECT 'county@demo.gongfang.cn', password_hash, '喜德县', 'zh', 'official', '513432', is_demo, created_at, updated_at \
@@ -216,7 +216,7 @@ async fn an_official_sees_their_region_and_nothing_else_however_the_url_is_edite
     assert!(seen.iter().any(|(s, _)| s == &format!("workshop:{own}")));
 }
 
-fn csv_rows(text: &str) -> Vec<Vec<String>> {
+pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
     let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     r.records().map(|rec| rec.unwrap().iter().map(str::to_owned).collect()).collect()
 }

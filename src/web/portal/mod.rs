@@ -9,6 +9,7 @@ pub mod photos;
 pub(crate) mod product_makers;
 mod product_variants;
 pub mod products;
+pub mod training;
 
 use super::session::SignedIn;
 use crate::error::AppError;

@@ -1,0 +1,2 @@
+DROP TABLE training_attendances;
+DROP TABLE training_sessions;
