@@ -1,6 +1,6 @@
 //! Every URL of the application, in one table.
 
-use crate::web::portal::{actions, orders, photos, products, training};
+use crate::web::portal::{actions, designers, orders, photos, products, training};
 use crate::web::{
     api, assets, auth, buyer_orders, custom_orders, custom_pages, favourites, messages, openapi, ops, page_cache,
     pages, panics, payouts, places, portal, reports, reviews, search, shop, trace,
@@ -202,6 +202,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/portal/workshops/{id}/workers", web::get().to(portal::workers))
         .route("/portal/workshops/{id}/products", web::get().to(portal::products))
         .route("/portal/workshops/{id}/training", web::get().to(training::list))
+        .route("/portal/workstations", web::get().to(designers::list))
+        .route("/api/v1/portal/workstations", web::get().to(designers::list))
         .route("/api/v1/portal/workshops/{id}/training", web::get().to(training::list))
         .route("/portal/workers/{id}", web::get().to(portal::worker))
         .route("/portal/workshops/{id}/products/new", web::get().to(products::new_product))
@@ -235,6 +237,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(&at("/workshops/{id}/workers"), web::post().to(actions::create_worker))
             .route(&at("/workshops/{id}/products"), web::post().to(products::create_product))
             .route(&at("/workshops/{id}/training"), web::post().to(training::record))
+            .route(&at("/workstations"), web::post().to(designers::add_workstation))
+            .route(&at("/designers"), web::post().to(designers::add_designer))
+            .route(&at("/products/{id}/design"), web::post().to(designers::design))
             .route(&at("/workers/{id}"), web::post().to(actions::update_worker))
             .route(&at("/workers/{id}/consent"), web::post().to(actions::consent))
             .route(&at("/workers/{id}/household-status"), web::post().to(actions::household_status))

@@ -42,6 +42,8 @@ pub enum Action {
     HideReviews,
     /// Read the workshop's message threads and answer buyers.
     AnswerMessages,
+    /// Register workstations and their designers (operators).
+    ManageWorkstations,
     /// Quote a custom piece (price, makers and shares, wage rule, milestones) or decline a
     /// request.
     QuoteCustomWork,
@@ -57,6 +59,7 @@ impl Action {
                 | Action::InviteManagerOrOfficial
                 | Action::SearchOrders
                 | Action::HideReviews
+                | Action::ManageWorkstations
         )
     }
 }
@@ -121,7 +124,8 @@ pub fn authorize(who: Option<&Principal>, action: Action, workshop: Option<Works
         | Action::Certify
         | Action::InviteManagerOrOfficial
         | Action::SearchOrders
-        | Action::HideReviews => false,
+        | Action::HideReviews
+        | Action::ManageWorkstations => false,
     };
     if allowed {
         Ok(())

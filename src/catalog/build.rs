@@ -118,9 +118,11 @@ pub(super) fn detail(
     let (rows, _) = crate::db::reviews::page(conn, id, ReviewSort::Newest, 0, REVIEWS_SHOWN)?;
     let photos = crate::db::reviews::photos_of(conn, &rows.iter().map(|r| r.id).collect::<Vec<_>>())?;
     let reviews = crate::reviews::views(reference, rows, &photos);
+    let credit = crate::db::designers::credit(conn, id)?;
     let mut views = assemble(conn, reference, vec![(p, w)])?;
     let product = views.pop().ok_or(AppError::NotFound)?;
     Ok(ProductDetail {
+        credit,
         product,
         description,
         materials,

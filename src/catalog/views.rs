@@ -361,6 +361,8 @@ pub struct ProductDetail {
     pub variants: Vec<VariantView>,
     /// Its newest visible reviews (the rest on its reviews page).
     pub reviews: Vec<crate::reviews::ReviewView>,
+    /// "Designed with …": the designer or workstation credited, if any.
+    pub credit: Option<crate::db::designers::Credit>,
 }
 
 /// One variant as a buyer chooses it.

@@ -157,6 +157,8 @@ impl CustomOrders {
             wage_rule: piece.wage_rule.clone(),
             wage_bp: piece.wage_bp,
             piece_rate_fen: piece.piece_rate_fen,
+            designer_id: piece.designer_id.filter(|_| piece.designer_bp > 0),
+            designer_bp: piece.designer_bp,
             made_to_order: true,
             lead_time_days: piece.lead_time_days,
             variant_id: None,

@@ -34,6 +34,7 @@ pub struct NewPosting {
     pub worker_id: Option<i64>,
     pub household_status: Option<&'static str>,
     pub amount_fen: i64,
+    pub designer_id: Option<i64>,
 }
 
 /// A stored posting.
@@ -47,6 +48,7 @@ pub struct PostingRow {
     pub worker_id: Option<i64>,
     pub household_status: Option<String>,
     pub amount_fen: i64,
+    pub designer_id: Option<i64>,
 }
 
 /// A stored entry.
@@ -76,6 +78,8 @@ pub struct LineTermsRow {
     pub wage_bp: Option<i32>,
     pub piece_rate_fen: Option<i64>,
     pub refunded_fen: i64,
+    pub designer_id: Option<i64>,
+    pub designer_bp: i32,
 }
 
 /// A written entry: `(id, order line, kind, refund)`.

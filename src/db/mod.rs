@@ -9,6 +9,7 @@ pub mod audit;
 pub mod carts;
 pub mod catalog;
 pub mod custom_orders;
+pub mod designers;
 pub mod favourites;
 pub mod leases;
 pub mod ledger;

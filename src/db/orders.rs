@@ -55,6 +55,9 @@ pub struct SaleProduct {
     pub free_shipping_over_fen: Option<i64>,
     pub cert_issued_on: Option<NaiveDate>,
     pub cert_last_confirmed_on: Option<NaiveDate>,
+    /// The designer credited with a share of the net, and the share (0 for none).
+    pub designer_id: Option<i64>,
+    pub designer_bp: i32,
 }
 
 /// The products of a checkout, by id.
@@ -86,6 +89,8 @@ pub fn sale_products(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<SaleProd
             workshops::free_shipping_over_fen,
             workshops::cert_issued_on,
             workshops::cert_last_confirmed_on,
+            products::designer_id,
+            products::designer_bp,
         ))
         .load(conn)
 }
@@ -223,6 +228,9 @@ pub struct NewLine {
     pub sku: Option<String>,
     pub variant_zh: Option<String>,
     pub variant_en: Option<String>,
+    /// The designer's share frozen with the other terms (0 bp for none).
+    pub designer_id: Option<i64>,
+    pub designer_bp: i32,
 }
 
 pub fn insert_line(conn: &mut DbConn, line: &NewLine) -> QueryResult<i64> {

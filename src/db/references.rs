@@ -30,3 +30,12 @@ pub fn county(conn: &mut DbConn, field: &'static str, code: &str) -> Result<(), 
     }
     Ok(())
 }
+
+/// Refuses a region code (of any level) that is not in the reference data.
+pub fn region(conn: &mut DbConn, field: &'static str, code: &str) -> Result<(), AppError> {
+    let found: i64 = regions::table.filter(regions::code.eq(code)).count().get_result(conn)?;
+    if found == 0 {
+        return Err(AppError::BadRequest { field, key: "error.region_code" });
+    }
+    Ok(())
+}

@@ -62,6 +62,9 @@ pub struct MonthRow {
     pub lifted_out_fen: i64,
     #[diesel(sql_type = BigInt)]
     pub monitored_fen: i64,
+    /// Designers' shares: never wages.
+    #[diesel(sql_type = BigInt)]
+    pub designer_fen: i64,
 }
 
 const SUMS: &str = "\
@@ -70,7 +73,8 @@ const SUMS: &str = "\
     CAST(SUM(CASE WHEN p.account = 'wages_payable' THEN p.amount_fen ELSE 0 END) AS BIGINT) AS wages_fen, \
     CAST(SUM(CASE WHEN p.household_status = 'registered_poor' THEN p.amount_fen ELSE 0 END) AS BIGINT) AS registered_poor_fen, \
     CAST(SUM(CASE WHEN p.household_status = 'lifted_out' THEN p.amount_fen ELSE 0 END) AS BIGINT) AS lifted_out_fen, \
-    CAST(SUM(CASE WHEN p.household_status = 'monitored' THEN p.amount_fen ELSE 0 END) AS BIGINT) AS monitored_fen";
+    CAST(SUM(CASE WHEN p.household_status = 'monitored' THEN p.amount_fen ELSE 0 END) AS BIGINT) AS monitored_fen, \
+    CAST(SUM(CASE WHEN p.account = 'designer_payable' THEN p.amount_fen ELSE 0 END) AS BIGINT) AS designer_fen";
 
 /// The month of a posting in China time, as `YYYY-MM`.
 fn month_of_posting(conn: &DbConn) -> &'static str {
@@ -93,14 +97,15 @@ fn journal_grouped(conn: &DbConn, condition: &str) -> String {
 }
 
 const COLUMNS: &str = "workshop_id, month, heritage_item_id, gross_fen, commission_fen, wages_fen, \
-                       registered_poor_fen, lifted_out_fen, monitored_fen";
+                       registered_poor_fen, lifted_out_fen, monitored_fen, designer_fen";
 const ADD_ON_CONFLICT: &str = "ON CONFLICT (workshop_id, month, heritage_item_id) DO UPDATE SET \
     gross_fen = report_months.gross_fen + excluded.gross_fen, \
     commission_fen = report_months.commission_fen + excluded.commission_fen, \
     wages_fen = report_months.wages_fen + excluded.wages_fen, \
     registered_poor_fen = report_months.registered_poor_fen + excluded.registered_poor_fen, \
     lifted_out_fen = report_months.lifted_out_fen + excluded.lifted_out_fen, \
-    monitored_fen = report_months.monitored_fen + excluded.monitored_fen";
+    monitored_fen = report_months.monitored_fen + excluded.monitored_fen, \
+    designer_fen = report_months.designer_fen + excluded.designer_fen";
 
 /// Adds just-written journal entries to the roll-up, in the transaction that wrote them.
 pub fn roll_up(conn: &mut DbConn, entries: &[i64]) -> QueryResult<usize> {
@@ -148,7 +153,7 @@ pub fn rolled_up(conn: &mut DbConn, slice: &Slice) -> QueryResult<Vec<MonthRow>>
     let (first, last) = (months.first().cloned().unwrap_or_default(), months.last().cloned().unwrap_or_default());
     diesel::sql_query(format!(
         "SELECT r.workshop_id, r.month, r.heritage_item_id, r.gross_fen, r.commission_fen, r.wages_fen, \
-         r.registered_poor_fen, r.lifted_out_fen, r.monitored_fen \
+         r.registered_poor_fen, r.lifted_out_fen, r.monitored_fen, r.designer_fen \
          FROM report_months r JOIN workshops k ON k.id = r.workshop_id \
          WHERE {} AND r.month >= '{first}' AND r.month <= '{last}'{}",
         slice.workshops.sql(),

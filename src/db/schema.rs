@@ -158,6 +158,9 @@ diesel::table! {
         review_note -> Nullable<Text>,
         rating_count -> BigInt,
         rating_sum -> BigInt,
+        designer_id -> Nullable<BigInt>,
+        credit_workstation_id -> Nullable<BigInt>,
+        designer_bp -> Integer,
     }
 }
 
@@ -411,6 +414,8 @@ diesel::table! {
         sku -> Nullable<Text>,
         variant_zh -> Nullable<Text>,
         variant_en -> Nullable<Text>,
+        designer_id -> Nullable<BigInt>,
+        designer_bp -> Integer,
     }
 }
 
@@ -521,6 +526,7 @@ diesel::table! {
         worker_id -> Nullable<BigInt>,
         household_status -> Nullable<Text>,
         amount_fen -> BigInt,
+        designer_id -> Nullable<BigInt>,
     }
 }
 
@@ -599,6 +605,7 @@ diesel::table! {
         registered_poor_fen -> BigInt,
         lifted_out_fen -> BigInt,
         monitored_fen -> BigInt,
+        designer_fen -> BigInt,
     }
 }
 
@@ -795,6 +802,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    workstations (id) {
+        id -> BigInt,
+        name_zh -> Text,
+        name_en -> Text,
+        region_code -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    designers (id) {
+        id -> BigInt,
+        workstation_id -> Nullable<BigInt>,
+        name_zh -> Text,
+        name_latin -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(favourites -> products (product_id));
 diesel::joinable!(custom_milestones -> custom_orders (custom_order_id));
 diesel::joinable!(custom_progress -> custom_orders (custom_order_id));
@@ -806,6 +833,7 @@ diesel::joinable!(message_threads -> workshops (workshop_id));
 diesel::joinable!(training_attendances -> training_sessions (session_id));
 diesel::joinable!(training_attendances -> workers (worker_id));
 diesel::joinable!(training_sessions -> workshops (workshop_id));
+diesel::joinable!(designers -> workstations (workstation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -860,4 +888,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     custom_progress,
     training_sessions,
     training_attendances,
+    workstations,
+    designers,
 );

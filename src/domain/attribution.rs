@@ -67,6 +67,23 @@ impl WageRule {
     }
 }
 
+/// A designer's share of a product's net, frozen on an order line: an explicit part of the
+/// wage rule, posted to the designer's own account and never counted as a worker's wage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesignerShare {
+    pub designer_id: i64,
+    pub share_bp: ShareBp,
+}
+
+impl DesignerShare {
+    /// The designer's part of `net` after a wage pool of `wages`: the share rounded half up,
+    /// never more than the net the wages leave (the makers are paid first).
+    pub fn of(self, net: Fen, wages: Fen) -> Fen {
+        let exact = Fen(div_round_half_up(i128::from(net.get()) * i128::from(self.share_bp.get()), 10_000) as i64);
+        Fen(exact.get().min(net.get() - wages.get()).max(0))
+    }
+}
+
 /// One maker's labour share on a product, frozen on an order line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MakerShare {
@@ -83,12 +100,20 @@ pub struct LineAttribution {
     pub wage_pool: Fen,
     /// `(worker_id, amount)` in the order the shares were given.
     pub shares: Vec<(i64, Fen)>,
+    /// The designer's share, posted to the designer's own account: `(designer_id, amount)`.
+    /// Never part of the wage pool.
+    pub designer: Option<(i64, Fen)>,
 }
 
 impl LineAttribution {
     /// The workshop keeps the net less the wages it holds for the makers.
     pub fn workshop_keeps(&self) -> Fen {
-        Fen(self.net.get() - self.wage_pool.get())
+        Fen(self.net.get() - self.wage_pool.get() - self.designer_fen().get())
+    }
+
+    /// The designer's share (zero without a designer).
+    pub fn designer_fen(&self) -> Fen {
+        self.designer.map_or(Fen::ZERO, |(_, f)| f)
     }
 }
 
@@ -106,7 +131,7 @@ pub fn attribute_line(
     let net = Fen(gross.get() - commission.get());
     let wage_pool = rule.pool(net, quantity);
     let shares = split_largest_remainder(wage_pool, makers);
-    LineAttribution { gross, commission, net, wage_pool, shares }
+    LineAttribution { gross, commission, net, wage_pool, shares, designer: None }
 }
 
 /// Splits `pool` by basis points: each gets the floor of its exact share, and the fen left

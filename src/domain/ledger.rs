@@ -3,7 +3,7 @@
 //! line; the database layer only stores what these functions return, and `audit verify`
 //! recomputes every posting with them.
 
-use super::attribution::{split_largest_remainder, LineAttribution, MakerShare, ShareBp, WageRule};
+use super::attribution::{split_largest_remainder, DesignerShare, LineAttribution, MakerShare, ShareBp, WageRule};
 use super::money::{div_round_half_up, Fen};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
 
@@ -18,6 +18,8 @@ text_enum!(
         WorkshopPayable = "workshop_payable",
         /// A maker's wage share, held by the workshop for disbursement.
         WagesPayable = "wages_payable",
+        /// A designer's share, owed to the designer (never a worker's wage).
+        DesignerPayable = "designer_payable",
     }
 );
 
@@ -31,17 +33,24 @@ text_enum!(
     }
 );
 
-/// One posting: an account (a maker's, for wages) and a signed amount.
+/// One posting: an account (a maker's, for wages; a designer's, for a design share) and a
+/// signed amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Posting {
     pub account: Account,
     pub worker_id: Option<i64>,
+    pub designer_id: Option<i64>,
     pub amount: Fen,
 }
 
 impl Posting {
     fn new(account: Account, worker_id: Option<i64>, amount: i64) -> Posting {
-        Posting { account, worker_id, amount: Fen(amount) }
+        Posting { account, worker_id, designer_id: None, amount: Fen(amount) }
+    }
+
+    /// Whether two postings are to the same account (and person).
+    fn same_account(&self, o: &Posting) -> bool {
+        self.account == o.account && self.worker_id == o.worker_id && self.designer_id == o.designer_id
     }
 }
 
@@ -53,6 +62,8 @@ pub struct LineTerms {
     pub commission: ShareBp,
     pub rule: WageRule,
     pub makers: Vec<MakerShare>,
+    /// The designer's share of the net, if the product gives one.
+    pub designer: Option<DesignerShare>,
 }
 
 impl LineTerms {
@@ -84,7 +95,8 @@ impl LineTerms {
             }
         };
         let shares = split_largest_remainder(wage_pool, &self.makers);
-        LineAttribution { gross: kept, commission, net, wage_pool, shares }
+        let designer = self.designer.map(|d| (d.designer_id, d.of(net, wage_pool)));
+        LineAttribution { gross: kept, commission, net, wage_pool, shares, designer }
     }
 }
 
@@ -99,6 +111,11 @@ pub fn attribution_postings(a: &LineAttribution, statuses: &dyn Fn(i64) -> Optio
         posting: Posting::new(Account::WagesPayable, Some(*worker), amount.get()),
         household_status: statuses(*worker),
     }));
+    if let Some((designer, amount)) = a.designer {
+        let posting =
+            Posting { designer_id: Some(designer), ..Posting::new(Account::DesignerPayable, None, amount.get()) };
+        out.push(Labelled::plain(posting));
+    }
     out.retain(|p| p.posting.amount != Fen::ZERO);
     out
 }
@@ -128,10 +145,7 @@ pub fn refund_postings(
     let before = attribution_postings(&terms.attribute(kept_before), statuses);
     let after = attribution_postings(&terms.attribute(kept_after), statuses);
     let mut out: Vec<Labelled> = Vec::new();
-    let mut add = |l: Labelled, sign: i64| match out
-        .iter_mut()
-        .find(|o| o.posting.account == l.posting.account && o.posting.worker_id == l.posting.worker_id)
-    {
+    let mut add = |l: Labelled, sign: i64| match out.iter_mut().find(|o| o.posting.same_account(&l.posting)) {
         Some(o) => o.posting.amount = Fen(o.posting.amount.get() + sign * l.posting.amount.get()),
         None => {
             out.push(Labelled { posting: Posting { amount: Fen(sign * l.posting.amount.get()), ..l.posting }, ..l })
@@ -235,6 +249,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, s)| MakerShare { worker_id: i as i64 + 1, share_bp: bp(*s) })
                 .collect(),
+            designer: None,
         }
     }
 
@@ -293,21 +308,38 @@ mod tests {
             piece in prop::option::of(0i64..500_000),
             makers in crate::domain::attribution::tests::shares_strategy(),
             cuts in prop::collection::vec(1i64..1_000, 0..4),
+            design in prop::option::of(0i64..=10_000),
         ) {
             let rule = match piece { Some(p) => WageRule::PieceRate { per_unit: Fen(p) }, None => WageRule::ShareOfNet { wage_bp: bp(wage) } };
-            let t = LineTerms { makers, ..terms(price, qty, commission, rule, &[]) };
-            prop_assert_eq!(t.attribute(t.gross()), attribute_line(t.unit_price, qty, t.commission, rule, &t.makers));
+            let designer = design.map(|d| DesignerShare { designer_id: 77, share_bp: bp(d) });
+            let t = LineTerms { makers, designer, ..terms(price, qty, commission, rule, &[]) };
+            let a = t.attribute(t.gross());
+            // A designer's share changes nothing of the makers' rule.
+            prop_assert_eq!(
+                LineAttribution { designer: None, ..a.clone() },
+                attribute_line(t.unit_price, qty, t.commission, rule, &t.makers)
+            );
+            // It is the rounded share of the net, within what the wages leave, and the net is
+            // exactly wages, the designer's share and the workshop's part.
+            let d = a.designer_fen().get();
+            let exact = crate::domain::money::div_round_half_up(i128::from(a.net.get()) * i128::from(design.unwrap_or(0)), 10_000) as i64;
+            prop_assert_eq!(d, exact.min(a.net.get() - a.wage_pool.get()).max(0));
+            prop_assert!(a.workshop_keeps().get() >= 0);
+            prop_assert_eq!(a.wage_pool.get() + d + a.workshop_keeps().get(), a.net.get());
+            let capture = attribution_postings(&a, &no_status);
+            prop_assert!(balanced(&capture));
+            prop_assert!(capture.iter().all(|p| p.posting.account != Account::WagesPayable || p.posting.designer_id.is_none()));
             let mut kept = t.gross();
             let mut sums = std::collections::HashMap::new();
             for p in attribution_postings(&t.attribute(kept), &no_status) {
-                *sums.entry((p.posting.account, p.posting.worker_id)).or_insert(0) += p.posting.amount.get();
+                *sums.entry((p.posting.account, p.posting.worker_id, p.posting.designer_id)).or_insert(0) += p.posting.amount.get();
             }
             for cut in cuts.iter().chain(std::iter::once(&i64::MAX)) {
                 let after = Fen((kept.get() - (*cut).min(kept.get())).max(0));
                 let r = refund_postings(&t, kept, after, &no_status);
                 prop_assert!(balanced(&r));
                 for p in r {
-                    *sums.entry((p.posting.account, p.posting.worker_id)).or_insert(0) += p.posting.amount.get();
+                    *sums.entry((p.posting.account, p.posting.worker_id, p.posting.designer_id)).or_insert(0) += p.posting.amount.get();
                 }
                 kept = after;
             }

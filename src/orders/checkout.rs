@@ -373,6 +373,8 @@ fn frozen_line(order: i64, shipment: i64, unit: &Unit<'_>, quantity: i64) -> New
         wage_rule: p.wage_rule.clone(),
         wage_bp: p.wage_bp,
         piece_rate_fen: p.piece_rate_fen,
+        designer_id: p.designer_id.filter(|_| p.designer_bp > 0),
+        designer_bp: p.designer_bp,
         made_to_order: p.made_to_order,
         lead_time_days: unit.lead_time_days(),
         variant_id: unit.variant.map(|v| v.id),

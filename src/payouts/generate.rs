@@ -36,6 +36,8 @@ pub struct Catalogue {
     pub products: Vec<Product>,
     pub workers: HashMap<i64, Vec<i64>>,
     pub buyer: i64,
+    /// Every designer, for design shares (none: no line gets one).
+    pub designers: Vec<i64>,
 }
 
 impl Catalogue {
@@ -94,7 +96,11 @@ impl Catalogue {
                 },
             )?,
         };
-        Ok(Catalogue { products, workers, buyer })
+        let designers = crate::db::schema::designers::table
+            .order(crate::db::schema::designers::id)
+            .select(crate::db::schema::designers::id)
+            .load(conn)?;
+        Ok(Catalogue { products, workers, buyer, designers })
     }
 }
 
@@ -110,6 +116,8 @@ pub struct LineSpec {
     pub wage_bp: Option<i32>,
     pub piece_rate_fen: Option<i64>,
     pub makers: Vec<(i64, i32)>,
+    /// A designer's share `(designer id, bp)`, with the wage share at most 10,000 bp together.
+    pub designer: Option<(i64, i32)>,
 }
 
 /// One generated order: lines of distinct products, and each workshop's shipping fee.
@@ -160,18 +168,31 @@ pub fn random_order(dice: &mut Dice, cat: &Catalogue, max_lines: u64, max_makers
                 None if dice.chance(5) => 1 + dice.below(100) as i64,
                 None => 100 + dice.below(2_000_000) as i64,
             };
+            // Drawn in the order they always were, so that a seed generates what it did.
+            let quantity = {
+                let most = if dice.chance(10) { 20 } else { 3 };
+                1 + dice.below(most) as i32
+            };
+            let commission_bp = dice.below(3_001) as i32;
+            let wage_bp = (!piece).then(|| dice.below(10_001) as i32);
+            let piece_rate_fen = piece.then(|| dice.below(200_000) as i64);
+            // Designers only where the catalogue has some, so that the draws (and what a seed
+            // generates) are as before without them.
+            let designer = (!cat.designers.is_empty() && dice.chance(30)).then(|| {
+                let d = cat.designers[dice.below(cat.designers.len() as u64) as usize];
+                let room = 10_000 - wage_bp.unwrap_or(0);
+                (d, dice.below(room as u64 + 1) as i32)
+            });
             LineSpec {
                 product: p,
                 variant,
                 unit_price_fen,
-                quantity: {
-                    let most = if dice.chance(10) { 20 } else { 3 };
-                    1 + dice.below(most) as i32
-                },
-                commission_bp: dice.below(3_001) as i32,
-                wage_bp: (!piece).then(|| dice.below(10_001) as i32),
-                piece_rate_fen: piece.then(|| dice.below(200_000) as i64),
+                quantity,
+                commission_bp,
+                wage_bp,
+                piece_rate_fen,
                 makers: makers.into_iter().zip(bps).collect(),
+                designer,
             }
         })
         .collect();
@@ -299,6 +320,8 @@ pub fn write_paid_orders(
                 wage_rule: if l.wage_bp.is_some() { "share_of_net".into() } else { "piece_rate".into() },
                 wage_bp: l.wage_bp,
                 piece_rate_fen: l.piece_rate_fen,
+                designer_id: l.designer.map(|d| d.0),
+                designer_bp: l.designer.map_or(0, |d| d.1),
                 made_to_order: false,
                 lead_time_days: None,
                 variant_id: variant.map(|v| v.id),

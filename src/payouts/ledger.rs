@@ -5,7 +5,7 @@
 use crate::db::ledger::{self as q, LineTermsRow, NewEntry, NewPosting};
 use crate::db::refunds::RefundRow;
 use crate::db::DbConn;
-use crate::domain::attribution::{MakerShare, ShareBp, WageRule};
+use crate::domain::attribution::{DesignerShare, MakerShare, ShareBp, WageRule};
 use crate::domain::household::HouseholdStatus;
 use crate::domain::ledger::{self as rules, EntryKind, Labelled, LineTerms};
 use crate::domain::Fen;
@@ -34,6 +34,13 @@ pub fn line_terms(row: &LineTermsRow, makers: &[(i64, i32)]) -> Result<LineTerms
                 Ok(MakerShare { worker_id: *w, share_bp: ShareBp::new(i64::from(*bp)).ok_or_else(|| bad("share_bp"))? })
             })
             .collect::<Result<_, AppError>>()?,
+        designer: match (row.designer_id, row.designer_bp) {
+            (Some(designer_id), bp) if bp > 0 => Some(DesignerShare {
+                designer_id,
+                share_bp: ShareBp::new(i64::from(bp)).ok_or_else(|| bad("designer_bp"))?,
+            }),
+            _ => None,
+        },
     })
 }
 
@@ -150,6 +157,7 @@ fn write(conn: &mut DbConn, pending: Vec<(NewEntry, Vec<Labelled>)>) -> Result<u
             worker_id: l.posting.worker_id,
             household_status: l.household_status,
             amount_fen: l.posting.amount.get(),
+            designer_id: l.posting.designer_id,
         }));
     }
     q::insert_postings(conn, &postings)?;

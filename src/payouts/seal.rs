@@ -43,6 +43,11 @@ pub fn entry_hash(
         opt(line.wage_bp.map(i64::from)),
         opt(line.piece_rate_fen),
     );
+    // A design share is hashed only where there is one, so the lines before it was added keep
+    // their hashes.
+    if let (Some(designer), bp) = (line.designer_id, line.designer_bp) {
+        text.push_str(&format!("designer {designer} {bp}\n"));
+    }
     let mut makers = makers.to_vec();
     makers.sort_unstable();
     for (worker, bp) in makers {
@@ -51,8 +56,9 @@ pub fn entry_hash(
     let mut lines: Vec<String> = postings
         .iter()
         .map(|p| {
+            let designer = p.designer_id.map_or_else(String::new, |d| format!(" designer {d}"));
             format!(
-                "posting {} {} {} {}\n",
+                "posting {} {} {} {}{designer}\n",
                 p.account,
                 opt(p.worker_id),
                 p.household_status.as_deref().unwrap_or("-"),

@@ -29,15 +29,21 @@ pub const MAX_PROBLEMS: usize = 50;
 
 const BATCH: i64 = 2_000;
 
-type Key = (String, Option<i64>);
+/// An account, and the worker or designer it belongs to.
+type Key = (String, Option<i64>, Option<i64>);
 
 fn expected_map(postings: &[Labelled]) -> BTreeMap<Key, i64> {
     let mut m = BTreeMap::new();
     for p in postings {
-        *m.entry((p.posting.account.as_str().to_owned(), p.posting.worker_id)).or_insert(0) += p.posting.amount.get();
+        let key = (p.posting.account.as_str().to_owned(), p.posting.worker_id, p.posting.designer_id);
+        *m.entry(key).or_insert(0) += p.posting.amount.get();
     }
     m.retain(|_, v| *v != 0);
     m
+}
+
+fn key_of(p: &PostingRow) -> Key {
+    (p.account.clone(), p.worker_id, p.designer_id)
 }
 
 /// Compares an entry's stored postings with what the rules give; the first difference, naming
@@ -48,9 +54,8 @@ fn compare(entry: &EntryRow, stored: &[&PostingRow], expected: &[Labelled]) -> O
         if sum == 0 { String::new() } else { format!("; the entry does not balance: its postings sum to {sum} fen") };
     let want = expected_map(expected);
     for p in stored {
-        let key = (p.account.clone(), p.worker_id);
-        let stored_sum: i64 =
-            stored.iter().filter(|o| (o.account.clone(), o.worker_id) == key).map(|o| o.amount_fen).sum();
+        let key = key_of(p);
+        let stored_sum: i64 = stored.iter().filter(|o| key_of(o) == key).map(|o| o.amount_fen).sum();
         if want.get(&key).copied().unwrap_or(0) != stored_sum {
             return Some(format!(
                 "journal posting {} (entry {}, line {}, {}{}) holds {} fen; the rules give {} fen{balance}",
@@ -65,7 +70,7 @@ fn compare(entry: &EntryRow, stored: &[&PostingRow], expected: &[Labelled]) -> O
         }
     }
     for (key, amount) in &want {
-        if !stored.iter().any(|p| (p.account.clone(), p.worker_id) == *key) {
+        if !stored.iter().any(|p| key_of(p) == *key) {
             return Some(format!(
                 "journal entry {} (line {}) lacks its {} posting of {amount} fen",
                 entry.id, entry.order_line_id, key.0

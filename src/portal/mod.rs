@@ -4,6 +4,7 @@
 //! its change and its audit entry in one transaction. Search hears of changes through the
 //! database triggers that fill the outbox.
 
+pub mod designers;
 pub mod input;
 pub mod photos;
 pub mod products;

@@ -30,6 +30,8 @@ pub struct Figures {
     pub net_fen: i64,
     pub wages_fen: i64,
     pub poor_wages_fen: i64,
+    /// Designers' shares of the net: listed apart, never wages.
+    pub designer_fen: i64,
     pub disbursed_fen: i64,
     pub acknowledged_fen: i64,
     pub headcount_share: Share,
@@ -61,6 +63,7 @@ impl Figures {
         self.net_fen += o.net_fen;
         self.wages_fen += o.wages_fen;
         self.poor_wages_fen += o.poor_wages_fen;
+        self.designer_fen += o.designer_fen;
         self.disbursed_fen += o.disbursed_fen;
         self.acknowledged_fen += o.acknowledged_fen;
         self.trained_workers += o.trained_workers;
@@ -88,6 +91,7 @@ impl Figures {
         self.net_fen += r.gross_fen - r.commission_fen;
         self.wages_fen += r.wages_fen;
         self.poor_wages_fen += poor_wages(r, config);
+        self.designer_fen += r.designer_fen;
     }
 }
 
@@ -233,9 +237,10 @@ pub const DEFINITIONS: &[Definition] = &[
     def("income_share", "收入占比", "Income share", "脱贫家庭工人所得工资 ÷ 全部归属工资。", "Wages attributed to poor-household workers ÷ all wages attributed."),
     def("gross_fen", "销售总额", "Gross sales", "期内（北京时间）记账的商品销售额，扣除退款；不含运费。", "Product sales posted in the period (China time), net of refunds; shipping excluded."),
     def("commission_fen", "平台佣金", "Commission", "按下单时冻结的佣金率计提的平台佣金，扣除退款。", "The platform's commission at the rate frozen on each line, net of refunds."),
-    def("net_fen", "工坊净收入", "Workshop net income", "销售总额 − 平台佣金：归工坊所有，含其中的工资。", "Gross sales − commission: owed to the workshops, wages included."),
+    def("net_fen", "工坊净收入", "Workshop net income", "销售总额 − 平台佣金：归工坊所有，含其中的工资（及设计师分成）。", "Gross sales − commission: owed to the workshops, wages (and any designers' shares) included."),
     def("wages_fen", "归属工资", "Wages attributed", "按工资规则从每笔销售中归属给制作者的工资，扣除退款。", "Wages attributed from each sale to its makers by the wage rule, net of refunds."),
     def("poor_wages_fen", "脱贫家庭工资", "Poor-household wages", "归属给销售当日家庭状况属于计入状况的制作者的工资。", "Wages attributed to makers whose household status on the sale date is one the rule counts."),
+    def("designer_fen", "设计师分成", "Designers' shares", "按产品约定从净收入中分给设计师（或工作站设计师）的部分，扣除退款；不是工人工资，不计入脱贫家庭的任何数字。", "The part of the net a product gives its designer (a workstation's designer), net of refunds; not a worker's wage, and in no poor-household figure."),
     def("disbursed_fen", "有凭证发放", "Disbursed with evidence", "期内各月结算单中，工坊已登记发放方式、凭证号和日期的工资。", "Wages on the period's monthly statements that the workshop recorded as paid, with method, reference and date."),
     def("acknowledged_fen", "工人已确认", "Acknowledged", "期内各月结算单中，工人本人用确认码确认收到的工资。", "Wages on the period's monthly statements that the worker confirmed with their code."),
     def("trained_workers", "培训人数", "Workers trained", "参加了期内（按培训结束日）结束的培训的从业工人，每人只计一次；培训由本工坊登记。", "Workers who took part in a training session that ended in the period (by its last day), each counted once; sessions as the workshop recorded them."),

@@ -8,7 +8,7 @@ use super::figures::{Figures, DEFINITIONS};
 use super::Dashboard;
 
 /// The figure columns of the summary and rows tables, after the key and the names.
-const FIGURE_COLUMNS: [&str; 20] = [
+const FIGURE_COLUMNS: [&str; 21] = [
     "workshops",
     "certified",
     "lapsed",
@@ -22,6 +22,7 @@ const FIGURE_COLUMNS: [&str; 20] = [
     "wages_fen",
     "poor_wages_fen",
     "income_share",
+    "designer_fen",
     "disbursed_fen",
     "acknowledged_fen",
     "avg_monthly_poor_wage_fen",
@@ -32,7 +33,8 @@ const FIGURE_COLUMNS: [&str; 20] = [
 ];
 
 /// The money columns of the months table.
-const MONTH_MONEY: [&str; 5] = ["gross_fen", "commission_fen", "net_fen", "wages_fen", "poor_wages_fen"];
+const MONTH_MONEY: [&str; 6] =
+    ["gross_fen", "commission_fen", "net_fen", "wages_fen", "poor_wages_fen", "designer_fen"];
 
 /// An average: its total row shows the total's own average, never a sum of averages.
 const NOT_SUMMED: [&str; 1] = ["avg_monthly_poor_wage_fen"];
@@ -111,6 +113,7 @@ fn money_of(f: &Figures, key: &str) -> i64 {
         "net_fen" => f.net_fen,
         "wages_fen" => f.wages_fen,
         "poor_wages_fen" => f.poor_wages_fen,
+        "designer_fen" => f.designer_fen,
         "disbursed_fen" => f.disbursed_fen,
         "acknowledged_fen" => f.acknowledged_fen,
         _ => 0,

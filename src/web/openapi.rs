@@ -31,7 +31,7 @@ use utoipa::OpenApi;
         crate::web::portal::home, crate::web::portal::workshop, crate::web::portal::workers, crate::web::portal::worker,
         crate::web::portal::products, crate::web::portal::products::product, crate::web::portal::review_queue,
         crate::web::portal::actions::update_profile, crate::web::portal::actions::certify,
-        crate::web::portal::actions::payout_account, crate::web::portal::actions::create_worker, crate::web::portal::training::list, crate::web::portal::training::record,
+        crate::web::portal::actions::payout_account, crate::web::portal::actions::create_worker, crate::web::portal::training::list, crate::web::portal::training::record, crate::web::portal::designers::list, crate::web::portal::designers::add_workstation, crate::web::portal::designers::add_designer, crate::web::portal::designers::design,
         crate::web::portal::actions::update_worker, crate::web::portal::actions::consent,
         crate::web::portal::actions::household_status, crate::web::portal::actions::secret,
         crate::web::portal::products::create_product, crate::web::portal::products::update_product,

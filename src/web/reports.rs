@@ -127,6 +127,7 @@ pub async fn impact_workshop(
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/training", description = "A workshop's training attendance list for a period (`2026`, `2026-Q4`, `2026-11`; this year by default): each session ending in it with the workers who took part. Officials for workshops in their region (any other is 404), operators for all; every view is audited.", params(("workshop" = i64, Query), ("period" = Option<String>, Query)), responses((status = 200, body = crate::reports::training::Attendance), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+/// A workshop's training attendance list, for the officials of its region.
 pub async fn attendance(state: web::Data<AppState>, req: HttpRequest, who: Session) -> Result<HttpResponse, AppError> {
     let request = request_of(&req)?;
     let list = state.reports.attendance(who.0.as_ref(), request).await?;

@@ -297,6 +297,17 @@ async fn custom_scenario(app: &TestApp, seed: u64, count: usize) -> usize {
     paid_milestones
 }
 
+/// A workstation with three designers, so that about a third of the generated lines give a
+/// designer a share of their net.
+fn give_designers(app: &TestApp) {
+    let mut conn = app.db.conn().unwrap();
+    let now = crate::support::test_clock().now().naive_utc();
+    let station = gongfang::db::designers::insert_workstation(&mut conn, "性质测试工作站", "", "513400", now).unwrap();
+    for name in ["甲", "乙", "丙"] {
+        gongfang::db::designers::insert_designer(&mut conn, station, name, "", now).unwrap();
+    }
+}
+
 fn check_invariants(app: &TestApp) {
     let mut conn = app.db.conn().unwrap();
     // Every entry sums to zero.
@@ -338,7 +349,7 @@ fn check_invariants(app: &TestApp) {
             *m.entry(l).or_default() += a;
             m
         });
-    let (mut pools_net, mut full_refunds, mut checked) = (0i64, 0, 0);
+    let (mut pools_net, mut full_refunds, mut checked, mut designed) = (0i64, 0, 0, 0i64);
     for l in &lines {
         let Some(stored) = per_line.get(&l.id) else { continue };
         checked += 1;
@@ -361,6 +372,13 @@ fn check_invariants(app: &TestApp) {
             "line {}",
             l.id
         );
+        assert_eq!(
+            stored.get(&("designer_payable".into(), None)).copied().unwrap_or(0),
+            a.designer_fen().get(),
+            "line {}: the designer's share of the kept {kept:?}",
+            l.id
+        );
+        designed += i64::from(a.designer.is_some_and(|(_, f)| f.get() > 0));
         for (worker, share) in &a.shares {
             assert_eq!(
                 stored.get(&("wages_payable".into(), Some(*worker))).copied().unwrap_or(0),
@@ -378,6 +396,7 @@ fn check_invariants(app: &TestApp) {
         pools_net += a.wage_pool.get();
     }
     assert!(checked > 2_000 && full_refunds > 10, "{checked} lines checked, {full_refunds} refunded in full");
+    assert!(designed > 300, "only {designed} lines gave a designer a share");
 
     // No payout exceeds the settled balance at its cutoff, less what was paid before it.
     let all: Vec<(i64, i64, NaiveDateTime, i64, String)> = payouts::table
@@ -474,6 +493,7 @@ async fn the_ledger_keeps_its_invariants_over_thousands_of_random_orders() {
             TestRunner::new(Config { cases, max_shrink_iters: 0, failure_persistence: None, ..Config::default() });
         let case = std::sync::atomic::AtomicU32::new(0);
         give_variants(&shared, u64::from(cases));
+        give_designers(&shared);
         runner
             .run(&proptest::prelude::any::<u64>(), |seed| {
                 // Each case sells in its own quarter, so its payout months are its own.

@@ -15,6 +15,7 @@ mod consent;
 mod crawl;
 mod custom_orders;
 mod demo_history;
+mod design;
 mod errors;
 mod favourites;
 mod fleet;

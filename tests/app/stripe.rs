@@ -391,6 +391,7 @@ async fn payouts_by_stripe_transfer_are_retried_and_never_paid_twice() {
                 wage_bp: Some(5_000),
                 piece_rate_fen: None,
                 makers: vec![(worker, 10_000)],
+                designer: None,
             }],
             shipping: [(w, 0)].into_iter().collect(),
         }

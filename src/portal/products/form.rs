@@ -88,6 +88,17 @@ pub struct ProductEdit {
     pub review_note: Option<String>,
     /// Its options and variants on sale (both empty for a product without).
     pub variants: super::VariantsEdit,
+    /// Its design credit and the designer's share.
+    pub design: DesignEdit,
+}
+
+/// A product's design credit as its editors see it.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct DesignEdit {
+    pub designer_id: Option<i64>,
+    pub workstation_id: Option<i64>,
+    /// The designer's share of the net, in basis points (0: none).
+    pub designer_bp: i32,
 }
 
 fn money(field: &'static str, fen: Option<i64>, yuan: Option<&str>) -> Result<Option<Fen>, AppError> {

@@ -5,7 +5,7 @@ mod form;
 mod makers;
 mod variants;
 
-pub use form::{check_makers, product_change, MakerInput, ProductEdit, ProductInput, ReviewInput};
+pub use form::{check_makers, product_change, DesignEdit, MakerInput, ProductEdit, ProductInput, ReviewInput};
 use makers::{checked_makers, write_makers};
 pub use variants::VariantsEdit;
 
@@ -411,5 +411,10 @@ fn load_edit(conn: &mut crate::db::DbConn, id: i64) -> Result<ProductEdit, AppEr
         photos: q::photos(conn, id)?,
         review_note: q::review_note(conn, id)?,
         variants: variants::load(conn, id)?,
+        design: {
+            let (designer_id, workstation_id, designer_bp) =
+                crate::db::designers::credit_of(conn, crate::domain::ProductId(id))?;
+            DesignEdit { designer_id, workstation_id, designer_bp }
+        },
     })
 }

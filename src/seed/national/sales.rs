@@ -254,6 +254,8 @@ impl Sales<'_> {
                     wage_bp: item.wage_bp,
                     piece_rate_fen: item.piece_rate_fen,
                     refunded_fen: 0,
+                    designer_id: None,
+                    designer_bp: 0,
                 };
                 let pairs: Vec<(i64, i32)> = makers.iter().map(|m| (m.0, m.1)).collect();
                 let terms = crate::payouts::ledger::line_terms(&terms_row, &pairs)?;

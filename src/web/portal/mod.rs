@@ -3,6 +3,7 @@
 //! that shows the result, a JSON call with the result. Authorisation is in the portal service.
 
 pub mod actions;
+pub mod designers;
 pub mod orders;
 pub mod pages;
 pub mod photos;

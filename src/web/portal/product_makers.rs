@@ -29,7 +29,7 @@ pub(super) struct SharesTotal {
 }
 
 /// A percentage in basis points as people write it: 6000 → "60", 3750 → "37.5".
-pub(super) fn percent_text(bp: i64) -> String {
+pub(crate) fn percent_text(bp: i64) -> String {
     ShareBp::new(bp).map_or_else(|| Fen(bp).yuan_string(), |b| b.percent_string()).trim_end_matches('%').to_owned()
 }
 

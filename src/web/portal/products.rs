@@ -124,6 +124,7 @@ struct Refused {
     review: Option<FormState>,
     actions: Option<FormState>,
     upload: Option<FormState>,
+    design: Option<FormState>,
 }
 
 /// The product page after a refused photo upload, the message beside the file field.
@@ -135,6 +136,17 @@ pub(crate) async fn upload_refused(
     form: FormState,
 ) -> Result<HttpResponse, AppError> {
     product_page(state, req, who, id, Refused { upload: Some(form), ..Refused::default() }).await
+}
+
+/// The product page after a refused design credit, the message beside its field.
+pub(crate) async fn design_refused(
+    state: &AppState,
+    req: &HttpRequest,
+    who: &SignedIn,
+    id: i64,
+    form: FormState,
+) -> Result<HttpResponse, AppError> {
+    product_page(state, req, who, id, Refused { design: Some(form), ..Refused::default() }).await
 }
 
 /// The product page: its actions, the operator's review, the edit form and the photos.
@@ -151,6 +163,8 @@ async fn product_page(
     ctx.insert("review", &refused.review.unwrap_or_else(|| FormState::new("r")));
     ctx.insert("actions", &refused.actions.unwrap_or_else(|| FormState::new("a")));
     ctx.insert("upload", &refused.upload.unwrap_or_else(|| FormState::new("u")));
+    ctx.insert("design", &refused.design.unwrap_or_else(|| super::designers::design_values(&edit.design)));
+    ctx.insert("studios", &state.portal.workstations(&who.0).await?);
     let vform = refused.variants.unwrap_or_else(|| product_variants::stored_values(&edit.variants));
     let mut rows = product_variants::rows(&vform);
     if rows.is_empty() {

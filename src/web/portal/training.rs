@@ -36,7 +36,8 @@ async fn draw(
     state.renderer.page(req, Lang::of_request(req), "portal/training.html", ctx)
 }
 
-#[utoipa::path(get, path = "/api/v1/portal/workshops/{id}/training", description = "A workshop's training sessions, newest first, 20 a page, each with its attendees (its staff, operators).", params(("id" = i64, Path), ("page" = Option<i64>, Query)), responses((status = 200, body = crate::portal::training::SessionPage), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/portal/workshops/{id}/training", operation_id = "training_sessions", description = "A workshop's training sessions, newest first, 20 a page, each with its attendees (its staff, operators).", params(("id" = i64, Path), ("page" = Option<i64>, Query)), responses((status = 200, body = crate::portal::training::SessionPage), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+/// A workshop's training sessions with their attendees.
 pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -51,7 +52,8 @@ pub async fn list(
     draw(&state, &req, &who, *id, page, FormState::new("t").scoped("training")).await
 }
 
-#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/training", description = "Record a training session with the workers who took part, each on the roster for some day of it (manager, operator); answers {id}.", request_body = crate::domain::training::TrainingInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Created), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(post, path = "/api/v1/portal/workshops/{id}/training", operation_id = "record_training", description = "Record a training session with the workers who took part, each on the roster for some day of it (manager, operator); answers {id}.", request_body = crate::domain::training::TrainingInput, params(("id" = i64, Path)), responses((status = 200, body = crate::web::replies::Created), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+/// Records a training session and the workers who took part.
 pub async fn record(
     state: web::Data<AppState>,
     req: HttpRequest,
