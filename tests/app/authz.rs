@@ -55,6 +55,11 @@ async fn every_state_changing_route_answers_each_role_as_it_must() {
     let worker = workers.as_array().unwrap().iter().find(|x| x["current"] == true).unwrap()["id"].as_i64().unwrap();
 
     let worker_body = json!({"name_zh": "矩阵", "inheritor_level": "craftsman", "joined_on": "2025-01-01"});
+    let (status, station) = users[5]
+        .post_json("/api/v1/portal/workstations", &json!({"name_zh": "矩阵工作站", "region_code": "513400"}))
+        .await;
+    assert_eq!(status, 200, "{station}");
+    let station = station["id"].as_i64().unwrap();
     let product_body =
         json!({"title_zh": "矩阵", "heritage_item_id": heritage, "price_fen": 1000, "stock": 1, "wage_bp": 5000});
     let simple: Vec<(String, Value, Expect)> = vec![
@@ -89,6 +94,9 @@ async fn every_state_changing_route_answers_each_role_as_it_must() {
             MANAGER_ONLY,
         ),
         (format!("/workshops/{w}/products"), product_body.clone(), EDITORS),
+        (format!("/products/{product}/design"), json!({"workstation_id": station}), EDITORS),
+        ("/workstations".to_owned(), json!({"name_zh": "另一个工作站", "region_code": "513400"}), OPERATORS),
+        ("/designers".to_owned(), json!({"workstation_id": station, "name_zh": "设计师"}), OPERATORS),
         (format!("/products/{product}"), product_body.clone(), EDITORS),
         (
             format!("/products/{product}/makers"),
