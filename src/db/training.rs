@@ -15,7 +15,7 @@ use serde::Serialize;
 /// A session as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = training_sessions)]
-pub struct SessionRow {
+pub struct TrainingRow {
     pub id: i64,
     pub workshop_id: i64,
     pub programme: String,
@@ -91,7 +91,7 @@ pub fn of_workshop(
     within: Option<(NaiveDate, NaiveDate)>,
     offset: i64,
     limit: i64,
-) -> QueryResult<(Vec<SessionRow>, i64)> {
+) -> QueryResult<(Vec<TrainingRow>, i64)> {
     let filtered = || {
         let mut q = training_sessions::table.filter(training_sessions::workshop_id.eq(workshop.get())).into_boxed();
         if let Some((from, to)) = within {
@@ -104,7 +104,7 @@ pub fn of_workshop(
         .order((training_sessions::ends_on.desc(), training_sessions::id.desc()))
         .offset(offset)
         .limit(limit)
-        .select(SessionRow::as_select())
+        .select(TrainingRow::as_select())
         .load(conn)?;
     Ok((rows, total))
 }
@@ -120,12 +120,12 @@ pub fn attendees(conn: &mut DbConn, sessions: &[i64]) -> QueryResult<Vec<Attende
 }
 
 /// The sessions a worker took part in, newest first.
-pub fn of_worker(conn: &mut DbConn, worker: WorkerId) -> QueryResult<Vec<SessionRow>> {
+pub fn of_worker(conn: &mut DbConn, worker: WorkerId) -> QueryResult<Vec<TrainingRow>> {
     training_sessions::table
         .inner_join(training_attendances::table)
         .filter(training_attendances::worker_id.eq(worker.get()))
         .order((training_sessions::ends_on.desc(), training_sessions::id.desc()))
-        .select(SessionRow::as_select())
+        .select(TrainingRow::as_select())
         .load(conn)
 }
 

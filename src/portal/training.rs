@@ -6,7 +6,7 @@
 use super::{authorized, Owned, Portal};
 use crate::accounts::authz::Action;
 use crate::db::audit::{self, AuditEvent};
-use crate::db::training::{self as q, Attendee, SessionRow};
+use crate::db::training::{self as q, Attendee, TrainingRow};
 use crate::db::DbConn;
 use crate::domain::account::Principal;
 use crate::domain::ids::{TrainingSessionId, WorkshopId};
@@ -20,10 +20,10 @@ pub const PAGE_SIZE: i64 = 20;
 
 /// A session with the workers who took part.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct SessionView {
+pub struct TrainingView {
     #[serde(flatten)]
     #[schema(value_type = Object)]
-    pub session: SessionRow,
+    pub session: TrainingRow,
     pub attendees: Vec<Attendee>,
     /// Class hours × participants.
     pub person_hours: i64,
@@ -31,8 +31,8 @@ pub struct SessionView {
 
 /// A page of a workshop's sessions.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct SessionPage {
-    pub sessions: Vec<SessionView>,
+pub struct TrainingPage {
+    pub sessions: Vec<TrainingView>,
     pub total: i64,
     pub page: u32,
     pub page_count: u32,
@@ -46,7 +46,7 @@ pub fn sessions(
     within: Option<(NaiveDate, NaiveDate)>,
     page: u32,
     size: i64,
-) -> Result<SessionPage, AppError> {
+) -> Result<TrainingPage, AppError> {
     let page = page.max(1);
     let (rows, total) = q::of_workshop(conn, workshop, within, i64::from(page - 1) * size, size)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
@@ -56,11 +56,11 @@ pub fn sessions(
         .map(|session| {
             let mine: Vec<Attendee> = attendees.extract_if(.., |a| a.session_id == session.id).collect();
             let person_hours = person_hours(session.hours, mine.len()).unwrap_or(i64::MAX);
-            SessionView { session, attendees: mine, person_hours }
+            TrainingView { session, attendees: mine, person_hours }
         })
         .collect();
     let page_count = u32::try_from(((total + size - 1) / size).max(1)).unwrap_or(u32::MAX);
-    Ok(SessionPage { sessions, total, page, page_count })
+    Ok(TrainingPage { sessions, total, page, page_count })
 }
 
 impl Portal {
@@ -96,7 +96,7 @@ impl Portal {
     }
 
     /// A workshop's sessions, newest first, a page at a time (its staff, operators).
-    pub async fn trainings(&self, who: &Principal, workshop: i64, page: u32) -> Result<SessionPage, AppError> {
+    pub async fn trainings(&self, who: &Principal, workshop: i64, page: u32) -> Result<TrainingPage, AppError> {
         let who = who.clone();
         self.db
             .run(move |conn| {

@@ -83,7 +83,7 @@ pub struct WorkerView {
     /// The training sessions the worker took part in, newest first (one worker's record only).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
-    pub trainings: Option<Vec<crate::db::training::SessionRow>>,
+    pub trainings: Option<Vec<crate::db::training::TrainingRow>>,
 }
 
 fn change(input: WorkerInput) -> Result<WorkerChange, AppError> {

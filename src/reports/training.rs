@@ -7,7 +7,7 @@ use crate::db::audit::{self, AuditEvent};
 use crate::domain::account::Principal;
 use crate::domain::ids::WorkshopId;
 use crate::error::AppError;
-use crate::portal::training::{sessions, SessionView};
+use crate::portal::training::{sessions, TrainingView};
 use serde::Serialize;
 
 /// The most sessions one attendance list shows (a workshop's year holds far fewer).
@@ -23,7 +23,7 @@ pub struct Attendance {
     pub period: String,
     pub period_zh: String,
     pub period_en: String,
-    pub sessions: Vec<SessionView>,
+    pub sessions: Vec<TrainingView>,
     /// Workers who took part in at least one of the sessions.
     pub trained_workers: usize,
     pub person_hours: i64,

@@ -36,7 +36,7 @@ async fn draw(
     state.renderer.page(req, Lang::of_request(req), "portal/training.html", ctx)
 }
 
-#[utoipa::path(get, path = "/api/v1/portal/workshops/{id}/training", operation_id = "training_sessions", description = "A workshop's training sessions, newest first, 20 a page, each with its attendees (its staff, operators).", params(("id" = i64, Path), ("page" = Option<i64>, Query)), responses((status = 200, body = crate::portal::training::SessionPage), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/portal/workshops/{id}/training", operation_id = "training_sessions", description = "A workshop's training sessions, newest first, 20 a page, each with its attendees (its staff, operators).", params(("id" = i64, Path), ("page" = Option<i64>, Query)), responses((status = 200, body = crate::portal::training::TrainingPage), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 /// A workshop's training sessions with their attendees.
 pub async fn list(
     state: web::Data<AppState>,
