@@ -165,6 +165,28 @@ pub enum ReportAction {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
+    /// Build the annual evaluation (年度评估) of a region or the whole country for a year, as
+    /// a printable HTML page, an XLSX workbook and a PDF (printed by headless Chromium, see
+    /// `GONGFANG_CHROMIUM`); record its digest for `audit verify`, and print where the files went.
+    Annual(AnnualArgs),
+}
+
+/// Where the annual evaluation's files go.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AnnualArgs {
+    /// A region code (a province, a prefecture such as a key support area, or a county); the
+    /// whole country when absent.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The year evaluated, e.g. 2025 (compared with the year before).
+    #[arg(long)]
+    pub year: i32,
+    /// The directory for the files (default: here).
+    #[arg(long, default_value = ".")]
+    pub out_dir: std::path::PathBuf,
+    /// Write the HTML page and the XLSX only (on a machine without Chromium).
+    #[arg(long)]
+    pub no_pdf: bool,
 }
 
 /// Media commands.

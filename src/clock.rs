@@ -55,6 +55,11 @@ pub fn china_offset() -> FixedOffset {
     FixedOffset::east_opt(CST_SECONDS).unwrap_or(Utc.fix())
 }
 
+/// A moment as people read it in China: `2026-11-28 12:00`.
+pub fn china_minute(t: DateTime<Utc>) -> String {
+    t.with_timezone(&china_offset()).format("%Y-%m-%d %H:%M").to_string()
+}
+
 /// A stored instant (UTC, without offset) in China time.
 pub fn in_china(t: NaiveDateTime) -> DateTime<FixedOffset> {
     t.and_utc().with_timezone(&china_offset())

@@ -208,8 +208,8 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             }
             if reports.problems.is_empty() {
                 println!(
-                    "reports consistent: {} roll-up rows equal the journal; {} export digests recomputed",
-                    reports.rollup_rows, reports.exports
+                    "reports consistent: {} roll-up rows equal the journal; {} export digests recomputed; {} annual evaluation digests recomputed",
+                    reports.rollup_rows, reports.exports, reports.annuals
                 );
             }
             if !chain_ok || !seals_ok || !ledger.problems.is_empty() || !reports.problems.is_empty() {
@@ -254,6 +254,26 @@ fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 b.finish_and_clear();
             }
             println!("report export {} written to {} (SHA-256 {})", file.export_id, path.display(), file.digest);
+            Ok(())
+        }
+        Command::Report { action: ReportAction::Annual(args) } => {
+            let state =
+                server::prepare(config, Clock::System, PrepareOptions { demo: false, history: false, progress })?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let lang = gongfang::cli::terminal_lang();
+            let written = rt
+                .block_on(gongfang::reports::annual_files::write_all(
+                    &state.reports,
+                    &state.renderer,
+                    &state.config.chromium,
+                    &args,
+                    lang,
+                ))
+                .map_err(|e| said(&state, e))?;
+            for path in &written.paths {
+                println!("{}", path.display());
+            }
+            println!("annual evaluation {} recorded (SHA-256 {})", written.annual_id, written.digest);
             Ok(())
         }
         Command::Payouts { action } => {

@@ -84,6 +84,15 @@ impl Renderer {
 }
 
 impl Renderer {
+    /// Renders a document that stands alone, outside any request (a file the command line
+    /// writes, or a page printed to PDF): `template` with `ctx`, the language and the messages.
+    pub fn document(&self, lang: Lang, template: &str, mut ctx: Context) -> Result<String, AppError> {
+        ctx.insert("lang", lang.code());
+        ctx.insert("html_lang", lang.tag());
+        let rendered = with_messages(&self.i18n, lang, ctx, |full| self.tera.render(template, full));
+        rendered.map_err(|e| AppError::Internal(anyhow::anyhow!("rendering {template}: {}", chain(&e))))
+    }
+
     /// Renders the e-mail `emails/<name>.txt` in `lang`: its subject (the `mail.<name>.subject`
     /// message, with the context's values) and its plain-text body.
     pub fn email(&self, lang: Lang, name: &str, vars: &Context) -> anyhow::Result<(String, String)> {

@@ -145,6 +145,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/reports", web::get().to(reports::dashboard))
         .route("/api/v1/reports/export", web::get().to(reports::export))
         .route("/officials/training", web::get().to(reports::attendance))
+        .route("/officials/annual", web::get().to(reports::annual))
+        .route("/api/v1/reports/annual", web::get().to(reports::annual))
         .route("/api/v1/reports/training", web::get().to(reports::attendance))
         .route("/impact", web::get().to(reports::impact_country))
         .route("/impact/regions/{code}", web::get().to(reports::impact_region))

@@ -66,6 +66,9 @@ pub struct Config {
     /// How long a node holds the outbox rows it claimed before another node may deliver them
     /// (`GONGFANG_OUTBOX_LEASE_SECS`, 600): longer than any one delivery takes.
     pub outbox_lease: Duration,
+    /// The browser that prints the annual evaluation to PDF (`GONGFANG_CHROMIUM`, default
+    /// `chromium` on the `PATH`).
+    pub chromium: PathBuf,
     /// Test-only hooks (`/test-hooks/…`, such as a panic forced inside a write). Only the
     /// integration tests turn them on; no variable or file sets them.
     pub test_hooks: bool,
@@ -292,6 +295,11 @@ impl Config {
             reports: commerce::reports_from_env(env)?,
             stripe: commerce::stripe_from_env(env)?,
             outbox_lease: secs("GONGFANG_OUTBOX_LEASE_SECS", 600, 86_400)?,
+            chromium: env
+                .get("GONGFANG_CHROMIUM")
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+                .map_or_else(|| PathBuf::from("chromium"), PathBuf::from),
             test_hooks: false,
         })
     }
@@ -342,6 +350,7 @@ impl Config {
             reports: crate::domain::employment_rule::RuleConfig::default(),
             stripe: None,
             outbox_lease: Duration::from_secs(600),
+            chromium: PathBuf::from("chromium"),
             test_hooks: false,
         }
     }

@@ -5,6 +5,7 @@
 //! at hand).
 
 pub mod accounts;
+pub mod annuals;
 pub mod audit;
 pub mod carts;
 pub mod catalog;

@@ -28,6 +28,16 @@ pub enum WorkshopFilter {
 }
 
 impl WorkshopFilter {
+    /// The workshops under a parsed region, at its level.
+    pub fn of_region(code: &crate::domain::RegionCode) -> WorkshopFilter {
+        let column = match code.level() {
+            crate::domain::RegionLevel::Province => "province_code",
+            crate::domain::RegionLevel::Prefecture => "prefecture_code",
+            crate::domain::RegionLevel::County => "county_code",
+        };
+        WorkshopFilter::Region { column, code: code.as_str().to_owned() }
+    }
+
     /// The condition on the workshops table aliased `k`.
     fn sql(&self) -> String {
         match self {

@@ -624,6 +624,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    report_annuals (id) {
+        id -> BigInt,
+        region_code -> Nullable<Text>,
+        year -> Integer,
+        upto_entry_id -> BigInt,
+        digest -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(report_months -> workshops (workshop_id));
 diesel::joinable!(heritage_item_regions -> heritage_items (heritage_item_id));
 diesel::joinable!(workshop_heritage_items -> workshops (workshop_id));
@@ -836,6 +848,7 @@ diesel::joinable!(training_sessions -> workshops (workshop_id));
 diesel::joinable!(designers -> workstations (workstation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    report_annuals,
     regions,
     poverty_counties,
     heritage_items,

@@ -151,6 +151,42 @@ pub fn trend(title: &str, months: &[MonthBar], legend: (&str, &str)) -> String {
     s
 }
 
+/// Horizontal bars of amounts in fen (sales by heritage item, say), scaled to the largest,
+/// each with its exact value in yuan.
+pub fn amount_bars(title: &str, bars: &[(String, i64)]) -> String {
+    let (label_w, chart_w, row_h, top) = (150.0, 260.0, 22.0, 10.0);
+    let height = top + row_h * bars.len().max(1) as f64 + 10.0;
+    let width = label_w + chart_w + 110.0;
+    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        t = esc(title)
+    );
+    for (i, (label, fen)) in bars.iter().enumerate() {
+        let y = top + row_h * i as f64;
+        let w = chart_w * (*fen).max(0) as f64 / max as f64;
+        let text = format!("¥{}", crate::domain::Fen(*fen).yuan_grouped());
+        let _ = write!(
+            s,
+            r#"<text class="label" x="{}" y="{}" text-anchor="end">{}</text><rect class="bar" x="{label_w}" y="{}" width="{w:.1}" height="{}"><title>{} {}</title></rect><text class="value" x="{:.1}" y="{}">{}</text>"#,
+            label_w - 6.0,
+            y + 15.0,
+            esc(label),
+            y + 3.0,
+            row_h - 6.0,
+            esc(label),
+            text,
+            label_w + w + 4.0,
+            y + 15.0,
+            text
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
 /// The dashboard's two charts in a language: the headcount share of each row against the
 /// threshold, and the monthly trend of wages.
 pub fn dashboard_charts(d: &super::Dashboard, lang: crate::i18n::Lang, i18n: &crate::i18n::I18n) -> (String, String) {
@@ -208,5 +244,7 @@ mod tests {
         let t =
             trend("t", &[MonthBar { month: "2026-11".into(), wages_fen: 12_345_600, poor_wages_fen: 100 }], ("a", "b"));
         assert!(t.contains("¥12.3万") && t.contains(">11<"));
+        let a = amount_bars("a", &[("<i>漆器</i>".into(), 123_456), ("银饰".into(), 0)]);
+        assert!(a.contains("&lt;i&gt;漆器") && a.contains("¥1,234.56") && a.contains(r#"width="0.0""#));
     }
 }

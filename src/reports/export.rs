@@ -223,9 +223,7 @@ impl Reports {
             d.upto_entry_id,
         );
         let now = self.clock.now();
-        let china =
-            chrono::FixedOffset::east_opt(8 * 3600).ok_or_else(|| AppError::Internal(anyhow::anyhow!("UTC+8")))?;
-        let generated = now.with_timezone(&china).format("%Y-%m-%d %H:%M").to_string();
+        let generated = crate::clock::china_minute(now);
         let titles = title_lines(&d, words, &generated, &digest);
         let grids = grids(&d, words);
         let bytes = match format {
@@ -271,15 +269,7 @@ fn slice_of(
         || AppError::Internal(anyhow::anyhow!("report export {region:?}/{workshop:?}/{period} cannot be read back"));
     let workshops = match (region, workshop) {
         (_, Some(w)) => WorkshopFilter::One(w),
-        (Some(code), None) => {
-            let code = RegionCode::parse(code).ok_or_else(bad)?;
-            let column = match code.level() {
-                crate::domain::RegionLevel::Province => "province_code",
-                crate::domain::RegionLevel::Prefecture => "prefecture_code",
-                crate::domain::RegionLevel::County => "county_code",
-            };
-            WorkshopFilter::Region { column, code: code.as_str().to_owned() }
-        }
+        (Some(code), None) => WorkshopFilter::of_region(&RegionCode::parse(code).ok_or_else(bad)?),
         (None, None) => WorkshopFilter::All,
     };
     Ok(Slice { workshops, period: ReportPeriod::parse(period).ok_or_else(bad)?, heritage_item_id: heritage })

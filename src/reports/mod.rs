@@ -7,6 +7,8 @@
 //! transaction; headcounts from the workers and their household statuses; disbursement and
 //! acknowledgement from the wage statements.
 
+pub mod annual;
+pub mod annual_files;
 pub mod charts;
 pub mod export;
 pub mod figures;

@@ -60,11 +60,11 @@ pub(super) struct Column {
 }
 
 impl Column {
-    fn human(key: &str, label: String) -> Column {
+    pub(super) fn human(key: &str, label: String) -> Column {
         Column { key: key.to_owned(), label, machine: false, summed: !NOT_SUMMED.contains(&key) }
     }
 
-    fn machine(key: &str) -> Column {
+    pub(super) fn machine(key: &str) -> Column {
         Column { key: key.to_owned(), label: key.to_owned(), machine: true, summed: !NOT_SUMMED.contains(&key) }
     }
 }
@@ -79,7 +79,7 @@ pub(super) struct Grid {
 }
 
 /// The heading of a figure column: its defined name, with the unit for money.
-fn figure_label(words: &Words, key: &str) -> String {
+pub(super) fn figure_label(words: &Words, key: &str) -> String {
     let name = DEFINITIONS.iter().find(|d| d.key == key).map_or(key, |d| words.pick(d.name_zh, d.name_en));
     if key.ends_with("_fen") {
         words.text("export.yuan").replace("{name}", name)

@@ -1,5 +1,6 @@
 //! The reports' part of `gongfang audit verify`: the roll-up equals the journal, row by row,
-//! and every recorded export's digest is what the journal gives for what it covered.
+//! and every recorded export's and annual evaluation's digest is what the journal gives for
+//! what it covered.
 
 use crate::db::reports::{self as q, MonthRow};
 use crate::db::DbConn;
@@ -11,6 +12,7 @@ use std::collections::BTreeMap;
 pub struct ReportsCheck {
     pub rollup_rows: usize,
     pub exports: usize,
+    pub annuals: usize,
     pub problems: Vec<String>,
 }
 
@@ -43,5 +45,7 @@ pub fn check(conn: &mut DbConn) -> Result<ReportsCheck, AppError> {
     }
     let (exports, export_problems) = super::export::verify_exports(conn)?;
     problems.extend(export_problems);
-    Ok(ReportsCheck { rollup_rows: stored.len(), exports, problems })
+    let (annuals, annual_problems) = super::annual::verify_annuals(conn)?;
+    problems.extend(annual_problems);
+    Ok(ReportsCheck { rollup_rows: stored.len(), exports, annuals, problems })
 }

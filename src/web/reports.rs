@@ -140,3 +140,63 @@ pub async fn attendance(state: web::Data<AppState>, req: HttpRequest, who: Sessi
     page.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-store"));
     Ok(page)
 }
+
+/// What the annual evaluation is asked for as: its page, a file, or (the API's default) JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AnnualFormat {
+    Html,
+    Json,
+    Xlsx,
+    Pdf,
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/annual", description = "The annual evaluation (年度评估) of a region (`region`: a province, a key support area or any region; officials their own region or one inside it, operators any; the whole country when absent for operators) for a year (`year`, last year by default), against the year before: workshops established, certified and lapsed; employment and the poor-household share against the target; wages and their poor-household part (designers' shares apart); training; sales by heritage item; the workshops needing attention. `format` = json (default here), html (the printable page), xlsx or pdf. Every evaluation built is recorded with its digest, which `gongfang audit verify` recomputes from the journal.", params(("region" = Option<String>, Query), ("year" = Option<i32>, Query), ("format" = Option<String>, Query)), responses((status = 200, body = crate::reports::annual::Annual), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+/// The annual evaluation of a region or the whole country, as a page, JSON, XLSX or PDF.
+pub async fn annual(state: web::Data<AppState>, req: HttpRequest, who: Session) -> Result<HttpResponse, AppError> {
+    let bad_year = AppError::BadRequest { field: "year", key: "report.bad_year" };
+    let year = match query(&req, "year") {
+        Some(y) => y.parse::<i32>().map_err(|_| bad_year)?,
+        None => state.reports.last_year(),
+    };
+    let format = match query(&req, "format").as_deref() {
+        None if is_api(&req) => AnnualFormat::Json,
+        None | Some("html") => AnnualFormat::Html,
+        Some("json") => AnnualFormat::Json,
+        Some("xlsx") => AnnualFormat::Xlsx,
+        Some("pdf") => AnnualFormat::Pdf,
+        Some(_) => return Err(AppError::BadRequest { field: "format", key: "report.bad_annual_format" }),
+    };
+    let viewer = Viewer::of(who.0.as_ref())?;
+    let a = state.reports.annual(viewer, query(&req, "region"), year).await?;
+    let lang = Lang::of_request(&req);
+    let file = |content_type: &str, name: String, bytes: Vec<u8>| {
+        HttpResponse::Ok()
+            .content_type(content_type.to_owned())
+            .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .insert_header(("X-Report-Digest", a.digest.clone()))
+            .body(bytes)
+    };
+    use crate::reports::annual_files as files;
+    Ok(match format {
+        AnnualFormat::Json => HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "private, no-store")).json(&a),
+        AnnualFormat::Html => HttpResponse::Ok()
+            .content_type(header::ContentType::html())
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .insert_header((header::CONTENT_LANGUAGE, lang.tag()))
+            .body(files::html(&state.renderer, lang, &a, true)?),
+        AnnualFormat::Xlsx => file(
+            Format::Xlsx.content_type(),
+            files::filename(&a, "xlsx"),
+            files::xlsx(&a, &Words::new(state.renderer.i18n(), lang))?,
+        ),
+        AnnualFormat::Pdf => {
+            let page = files::html(&state.renderer, lang, &a, false)?;
+            let chromium = state.config.chromium.clone();
+            let printed = web::block(move || files::pdf(&chromium, &page))
+                .await
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("annual PDF: {e}")))??;
+            file("application/pdf", files::filename(&a, "pdf"), printed)
+        }
+    })
+}

@@ -5,6 +5,7 @@
 
 mod accessibility;
 mod accounts;
+mod annual;
 mod api_document;
 mod authz;
 mod browser;

@@ -165,7 +165,7 @@ impl Journal {
     }
 
     /// A worker's household status on a day: the latest valid record.
-    fn status_on(&self, worker: i64, day: NaiveDate) -> Option<&str> {
+    pub fn status_on(&self, worker: i64, day: NaiveDate) -> Option<&str> {
         self.statuses
             .iter()
             .filter(|s| s.0 == worker && s.2 <= day && s.3.is_none_or(|u| u >= day))
@@ -191,6 +191,11 @@ const POOR: [&str; 3] = ["registered_poor", "lifted_out", "monitored"];
 pub struct F(BTreeMap<&'static str, i64>);
 
 impl F {
+    /// A figure by its JSON name, when anything was counted for it.
+    pub fn get(&self, k: &str) -> Option<i64> {
+        self.0.get(k).copied()
+    }
+
     fn add(&mut self, k: &'static str, v: i64) {
         *self.0.entry(k).or_insert(0) += v;
     }
