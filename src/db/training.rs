@@ -158,6 +158,27 @@ pub fn sums(conn: &mut DbConn, slice: &Slice) -> QueryResult<Vec<TrainingSums>> 
     .load(conn)
 }
 
+/// A workshop's training in a period, over every session: the workers who took part in any
+/// and the person-hours.
+#[derive(Debug, Clone, Default, QueryableByName)]
+pub struct Totals {
+    #[diesel(sql_type = BigInt)]
+    pub workers: i64,
+    #[diesel(sql_type = BigInt)]
+    pub person_hours: i64,
+}
+
+/// The totals of a workshop's sessions ending from `from` to `to`.
+pub fn totals(conn: &mut DbConn, workshop: WorkshopId, from: NaiveDate, to: NaiveDate) -> QueryResult<Totals> {
+    diesel::sql_query(format!(
+        "SELECT COUNT(DISTINCT a.worker_id) AS workers, CAST(COALESCE(SUM(t.hours), 0) AS BIGINT) AS person_hours \
+         FROM training_attendances a JOIN training_sessions t ON t.id = a.session_id \
+         WHERE t.workshop_id = {} AND t.ends_on >= '{from}' AND t.ends_on <= '{to}'",
+        workshop.get()
+    ))
+    .get_result(conn)
+}
+
 /// One worker's training hours in a period at their workshop.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct WorkerHours {

@@ -1,6 +1,7 @@
 //! The officials' attendance list: a workshop's training sessions ending in a period, with the
 //! workers who took part, for an official whose region holds the workshop (anyone else: not
-//! found) or an operator. It names workers, so each view is audited.
+//! found) or an operator, 20 sessions a page, with the totals of all of them. It names
+//! workers, so each view is audited.
 
 use super::{Reports, Request, Viewer};
 use crate::db::audit::{self, AuditEvent};
@@ -10,8 +11,8 @@ use crate::error::AppError;
 use crate::portal::training::{sessions, TrainingView};
 use serde::Serialize;
 
-/// The most sessions one attendance list shows (a workshop's year holds far fewer).
-const MOST: i64 = 500;
+/// Sessions on a page of the list.
+const PAGE_SIZE: i64 = 20;
 
 /// A workshop's attendance list for a period.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -23,15 +24,21 @@ pub struct Attendance {
     pub period: String,
     pub period_zh: String,
     pub period_en: String,
+    /// This page's sessions, newest first.
     pub sessions: Vec<TrainingView>,
-    /// Workers who took part in at least one of the sessions.
-    pub trained_workers: usize,
+    /// Sessions in the period, on every page.
+    pub total: i64,
+    pub page: u32,
+    pub page_count: u32,
+    /// Workers who took part in at least one session of the period (every page).
+    pub trained_workers: i64,
+    /// Person-hours of every session of the period.
     pub person_hours: i64,
 }
 
 impl Reports {
-    /// The attendance list of `req.workshop` for `req.period`.
-    pub async fn attendance(&self, who: Option<&Principal>, req: Request) -> Result<Attendance, AppError> {
+    /// A page of the attendance list of `req.workshop` for `req.period`.
+    pub async fn attendance(&self, who: Option<&Principal>, req: Request, page: u32) -> Result<Attendance, AppError> {
         let viewer = Viewer::of(who)?;
         let actor = viewer.actor;
         let workshop = req.workshop.ok_or(AppError::NotFound)?;
@@ -41,12 +48,9 @@ impl Reports {
             .db
             .read(move |conn| {
                 let resolved = this.resolve(conn, viewer.confined.as_ref(), &req)?;
-                let page = sessions(conn, WorkshopId(workshop), Some((period.start(), period.end())), 1, MOST)?;
-                let mut people: Vec<i64> =
-                    page.sessions.iter().flat_map(|s| s.attendees.iter().map(|a| a.worker_id)).collect();
-                people.sort_unstable();
-                people.dedup();
-                let person_hours = page.sessions.iter().map(|s| s.person_hours).fold(0i64, i64::saturating_add);
+                let (from, to) = (period.start(), period.end());
+                let found = sessions(conn, WorkshopId(workshop), Some((from, to)), page, PAGE_SIZE)?;
+                let totals = crate::db::training::totals(conn, WorkshopId(workshop), from, to)?;
                 Ok(Attendance {
                     workshop_id: workshop,
                     name_zh: resolved.name_zh,
@@ -55,13 +59,16 @@ impl Reports {
                     period: period.code(),
                     period_zh: period.label_zh(),
                     period_en: period.label_en(),
-                    sessions: page.sessions,
-                    trained_workers: people.len(),
-                    person_hours,
+                    sessions: found.sessions,
+                    total: found.total,
+                    page: found.page,
+                    page_count: found.page_count,
+                    trained_workers: totals.workers,
+                    person_hours: totals.person_hours,
                 })
             })
             .await?;
-        let detail = serde_json::json!({ "period": list.period, "sessions": list.sessions.len() });
+        let detail = serde_json::json!({ "period": list.period, "page": list.page, "sessions": list.sessions.len() });
         let event = AuditEvent::new(actor, "report.training_attendance", format!("workshop:{workshop}"), detail);
         self.db.write(move |conn| Ok(audit::append(conn, event.clone(), crate::db::now())?)).await?;
         Ok(list)

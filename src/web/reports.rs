@@ -126,15 +126,21 @@ pub async fn impact_workshop(
     public(state, req, Place::Workshop(slug.into_inner())).await
 }
 
-#[utoipa::path(get, path = "/api/v1/reports/training", description = "A workshop's training attendance list for a period (`2026`, `2026-Q4`, `2026-11`; this year by default): each session ending in it with the workers who took part. Officials for workshops in their region (any other is 404), operators for all; every view is audited.", params(("workshop" = i64, Query), ("period" = Option<String>, Query)), responses((status = 200, body = crate::reports::training::Attendance), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/reports/training", description = "A workshop's training attendance list for a period (`2026`, `2026-Q4`, `2026-11`; this year by default): each session ending in it with the workers who took part, 20 a page (`page`), and the totals of every session. Officials for workshops in their region (any other is 404), operators for all; every view is audited.", params(("workshop" = i64, Query), ("period" = Option<String>, Query), ("page" = Option<i64>, Query)), responses((status = 200, body = crate::reports::training::Attendance), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 /// A workshop's training attendance list, for the officials of its region.
-pub async fn attendance(state: web::Data<AppState>, req: HttpRequest, who: Session) -> Result<HttpResponse, AppError> {
+pub async fn attendance(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Session,
+    paged: web::Query<crate::web::pages::PageQuery>,
+) -> Result<HttpResponse, AppError> {
     let request = request_of(&req)?;
-    let list = state.reports.attendance(who.0.as_ref(), request).await?;
+    let list = state.reports.attendance(who.0.as_ref(), request, paged.page()).await?;
     if is_api(&req) {
         return Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "private, no-store")).json(&list));
     }
     let mut ctx = Context::new();
+    ctx.insert("pager", &crate::web::pages::Pager::of(&req, list.page, list.page_count, list.total));
     ctx.insert("a", &list);
     let mut page = state.renderer.page(&req, Lang::of_request(&req), "officials/training.html", ctx)?;
     page.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-store"));

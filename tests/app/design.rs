@@ -74,6 +74,21 @@ async fn a_designer_share_is_posted_to_the_fen_and_kept_out_of_wages() {
         let (status, answer) = editor.post_json(&design, &body).await;
         assert_eq!((status, answer["error"]["field"].as_str()), (400, Some(field)), "{body}: {answer}");
     }
+    // The same mistake through the product page's form: the page again, the designer still
+    // chosen, the percentage as typed, and the message beside its field.
+    let (status, page) = editor
+        .form(
+            &format!("/portal/products/{product}/design"),
+            &[("designer_id", &designer.to_string()), ("designer_percent", "5,5%")],
+        )
+        .await;
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains(&format!(r#"<option value="{designer}" selected>"#)), "the designer is kept: {page}");
+    assert!(page.contains(r#"value="5,5%""#), "the percentage as typed");
+    let field = page.find(r#"name="designer_percent""#).unwrap();
+    let tag = &page[page[..field].rfind('<').unwrap()..field + page[field..].find('>').unwrap()];
+    assert!(tag.contains(r#"aria-invalid="true""#) && tag.contains("designer_percent-error"), "{tag}");
+    assert!(page.contains(r#"designer_percent-error">"#), "the message beside the field");
     let other = User::demo(&app, "editor2").await;
     assert_eq!(other.post_json(&design, &json!({"designer_id": designer})).await.0, 404);
     let (status, answer) = editor.post_json(&design, &json!({"designer_id": designer, "designer_percent": "5"})).await;

@@ -239,6 +239,30 @@ async fn officials_see_training_figures_and_only_their_own_regions_attendance_li
         .unwrap();
     assert_eq!(seen, 2, "each view of a list naming workers is audited");
 
+    // Twenty-one more short sessions: the list pages 20 at a time, and its totals are those
+    // of every session, not of the page shown.
+    let one = list["sessions"][0]["attendees"][0]["worker_id"].as_i64().unwrap();
+    for i in 0..21 {
+        app.execute(&format!(
+            "INSERT INTO training_sessions (workshop_id, programme, organiser_kind, organiser_name, starts_on, ends_on, hours, recorded_by, created_at) \
+             SELECT {w}, '短训 {i}', 'workshop', '工坊', '2026-03-02', '2026-03-02', 2, id, '2026-03-03 00:00:00' FROM users WHERE email = 'manager@demo.gongfang.cn'; \
+             INSERT INTO training_attendances (session_id, worker_id) SELECT MAX(id), {one} FROM training_sessions;"
+        ));
+    }
+    let (_, first) = county.get_json(&format!("/api/v1/reports/training?workshop={w}&period=2026")).await;
+    let (_, second) = county.get_json(&format!("/api/v1/reports/training?workshop={w}&period=2026&page=2")).await;
+    assert_eq!(
+        (first["sessions"].as_array().unwrap().len(), second["sessions"].as_array().unwrap().len()),
+        (20, 3),
+        "{second}"
+    );
+    for l in [&first, &second] {
+        assert_eq!((l["total"].as_i64(), l["page_count"].as_i64()), (Some(23), Some(2)));
+        assert_eq!((l["trained_workers"].as_i64(), l["person_hours"].as_i64()), (Some(4), Some(total_hours + 42)));
+    }
+    let (_, page) = county.page(&format!("/officials/training?workshop={w}&period=2026")).await;
+    assert!(page.contains("page=2"), "the page links to the next");
+
     // The export's summary carries the same figures under human headings.
     let res = official
         .client

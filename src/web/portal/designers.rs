@@ -107,5 +107,9 @@ pub async fn design(
         Ok(done(&req, format!("/portal/products/{id}"), crate::web::replies::DONE))
     }
     .await;
-    answer(&state, &req, result, form, |f| super::products::design_refused(&state, &req, &who, id, f)).await
+    answer(&state, &req, result, form, |f| {
+        let refused = super::products::Refused { design: Some(f), ..Default::default() };
+        super::products::product_page(&state, &req, &who, id, refused)
+    })
+    .await
 }

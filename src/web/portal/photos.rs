@@ -61,7 +61,11 @@ pub async fn upload(
     }
     .await;
     let form = (!is_api(&req)).then_some(typed);
-    answer(&state, &req, result, form, |form| super::products::upload_refused(&state, &req, &who, id, form)).await
+    answer(&state, &req, result, form, |form| {
+        let refused = super::products::Refused { upload: Some(form), ..Default::default() };
+        super::products::product_page(&state, &req, &who, id, refused)
+    })
+    .await
 }
 
 /// Reads a multipart form with a `photo` field (at most `limit` bytes) and a few short text

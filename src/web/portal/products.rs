@@ -118,39 +118,18 @@ pub async fn create_product(
 
 /// Which of the product page's forms was refused, if any.
 #[derive(Default)]
-struct Refused {
-    edit: Option<FormState>,
-    variants: Option<FormState>,
-    review: Option<FormState>,
-    actions: Option<FormState>,
-    upload: Option<FormState>,
-    design: Option<FormState>,
+pub(crate) struct Refused {
+    pub(crate) edit: Option<FormState>,
+    pub(crate) variants: Option<FormState>,
+    pub(crate) review: Option<FormState>,
+    pub(crate) actions: Option<FormState>,
+    pub(crate) upload: Option<FormState>,
+    pub(crate) design: Option<FormState>,
 }
 
-/// The product page after a refused photo upload, the message beside the file field.
-pub(crate) async fn upload_refused(
-    state: &AppState,
-    req: &HttpRequest,
-    who: &SignedIn,
-    id: i64,
-    form: FormState,
-) -> Result<HttpResponse, AppError> {
-    product_page(state, req, who, id, Refused { upload: Some(form), ..Refused::default() }).await
-}
-
-/// The product page after a refused design credit, the message beside its field.
-pub(crate) async fn design_refused(
-    state: &AppState,
-    req: &HttpRequest,
-    who: &SignedIn,
-    id: i64,
-    form: FormState,
-) -> Result<HttpResponse, AppError> {
-    product_page(state, req, who, id, Refused { design: Some(form), ..Refused::default() }).await
-}
-
-/// The product page: its actions, the operator's review, the edit form and the photos.
-async fn product_page(
+/// The product page: its actions, the operator's review, the edit form and the photos; after
+/// a refused form, that form as typed with the message beside its field.
+pub(crate) async fn product_page(
     state: &AppState,
     req: &HttpRequest,
     who: &SignedIn,
