@@ -32,6 +32,7 @@ pub mod mail;
 pub mod media;
 pub mod messages;
 pub mod orders;
+pub mod organisations;
 pub mod payments;
 pub mod payouts;
 pub mod portal;

@@ -2,8 +2,8 @@
 
 use crate::web::portal::{actions, designers, orders, photos, products, training};
 use crate::web::{
-    api, assets, auth, buyer_orders, custom_orders, custom_pages, favourites, messages, openapi, ops, page_cache,
-    pages, panics, payouts, places, portal, reports, reviews, search, shop, trace,
+    api, assets, auth, buyer_orders, custom_orders, custom_pages, favourites, messages, openapi, ops, organisations,
+    page_cache, pages, panics, payouts, places, portal, reports, reviews, search, shop, trace,
 };
 use actix_web::middleware::from_fn;
 use actix_web::{guard, web};
@@ -146,6 +146,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/reports/export", web::get().to(reports::export))
         .route("/officials/training", web::get().to(reports::attendance))
         .route("/officials/annual", web::get().to(reports::annual))
+        .route("/officials/institutional", web::get().to(organisations::institutional))
+        .route("/api/v1/reports/institutional", web::get().to(organisations::institutional))
         .route("/api/v1/reports/annual", web::get().to(reports::annual))
         .route("/api/v1/reports/training", web::get().to(reports::attendance))
         .route("/impact", web::get().to(reports::impact_country))
@@ -177,6 +179,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/register", web::get().to(auth::register_page))
         .route("/register", web::post().to(auth::register))
         .route("/account", web::get().to(auth::account))
+        // Institutional buyers: the organisation's page, registration, members, CSV lines into
+        // the cart, and its purchase report.
+        .route("/account/organisation", web::get().to(organisations::page))
+        .route("/account/organisation", web::post().to(organisations::register))
+        .route("/account/organisation/members", web::post().to(organisations::add_member))
+        .route("/account/organisation/lines", web::post().to(organisations::upload_lines))
+        .route("/account/organisation/purchases.csv", web::get().to(organisations::purchases_csv))
+        .route("/api/v1/organisation", web::get().to(organisations::page))
+        .route("/api/v1/organisation", web::post().to(organisations::register))
+        .route("/api/v1/organisation/members", web::post().to(organisations::add_member))
+        .route("/api/v1/organisation/lines", web::post().to(organisations::upload_lines))
+        .route("/api/v1/organisation/purchases.csv", web::get().to(organisations::purchases_csv))
         .route("/forgot", web::get().to(auth::forgot_page))
         .route("/forgot", web::post().to(auth::forgot))
         .route("/reset/{token}", web::get().to(auth::reset_page))
@@ -257,6 +271,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(&at("/photos/{id}"), web::post().to(photos::set_alt))
             .route(&at("/photos/{id}/delete"), web::post().to(photos::delete))
             .route(&at("/shipments/{id}/ship"), web::post().to(orders::ship))
+            .route(&at("/shipments/{id}/invoice"), web::post().to(organisations::record_invoice))
             .route(&at("/shipments/{id}/refund-shipping"), web::post().to(orders::refund_shipping))
             .route(&at("/orders/{number}/confirm-payment"), web::post().to(orders::confirm_payment))
             .route(&at("/orders/{number}/accept-cod"), web::post().to(orders::accept_cod))

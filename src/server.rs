@@ -122,7 +122,15 @@ pub fn prepare(config: Config, clock: Clock, options: PrepareOptions) -> anyhow:
         config.public_url.clone(),
     );
     let custom_orders = crate::custom_orders::CustomOrders::new(db.clone(), clock, orders.clone(), portal.clone());
+    let organisations = crate::organisations::Organisations::new(
+        db.clone(),
+        clock,
+        reference.clone(),
+        config.reports.clone(),
+        orders.clone(),
+    );
     Ok(AppState {
+        organisations,
         custom_orders,
         reviews,
         messages,

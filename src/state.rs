@@ -29,6 +29,8 @@ pub struct AppState {
     pub messages: crate::messages::Messages,
     /// Custom orders in milestones.
     pub custom_orders: crate::custom_orders::CustomOrders,
+    /// Institutional buyers: organisations, their members, invoices and purchase reports.
+    pub organisations: crate::organisations::Organisations,
     /// Favourite pieces and followed workshops.
     pub favourites: crate::favourites::Favourites,
     /// Photos and vouchers: local directories or an S3-compatible store.

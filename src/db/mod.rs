@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod messages;
 pub mod order_views;
 pub mod orders;
+pub mod organisations;
 pub mod outbox;
 pub mod payments;
 pub mod payouts;

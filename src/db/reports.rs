@@ -39,7 +39,7 @@ impl WorkshopFilter {
     }
 
     /// The condition on the workshops table aliased `k`.
-    fn sql(&self) -> String {
+    pub(super) fn sql(&self) -> String {
         match self {
             WorkshopFilter::All => "1 = 1".to_owned(),
             WorkshopFilter::Region { column, code } => {
@@ -77,7 +77,7 @@ pub struct MonthRow {
     pub designer_fen: i64,
 }
 
-const SUMS: &str = "\
+pub(super) const SUMS: &str = "\
     CAST(SUM(CASE WHEN p.account = 'buyer_clearing' THEN -p.amount_fen ELSE 0 END) AS BIGINT) AS gross_fen, \
     CAST(SUM(CASE WHEN p.account = 'platform_commission' THEN p.amount_fen ELSE 0 END) AS BIGINT) AS commission_fen, \
     CAST(SUM(CASE WHEN p.account = 'wages_payable' THEN p.amount_fen ELSE 0 END) AS BIGINT) AS wages_fen, \
@@ -151,7 +151,7 @@ impl Slice {
 }
 
 /// A period's bounds as stored timestamps: UTC, since China is UTC+8 with no daylight saving.
-fn utc_bounds(period: &ReportPeriod) -> (String, String) {
+pub(super) fn utc_bounds(period: &ReportPeriod) -> (String, String) {
     let utc = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN) - chrono::TimeDelta::hours(8);
     let f = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
     (f(utc(period.start())), f(utc(period.end() + chrono::TimeDelta::days(1))))

@@ -384,6 +384,7 @@ diesel::table! {
         shipped_at -> Nullable<Timestamp>,
         delivered_at -> Nullable<Timestamp>,
         delivered_by -> Nullable<Text>,
+        invoice_number -> Nullable<Text>,
     }
 }
 
@@ -636,6 +637,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    organisations (id) {
+        id -> BigInt,
+        legal_name -> Text,
+        credit_code -> Text,
+        invoice_title -> Text,
+        tax_number -> Text,
+        invoice_address -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organisation_members (organisation_id, user_id) {
+        organisation_id -> BigInt,
+        user_id -> BigInt,
+        is_admin -> Bool,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    order_invoices (order_id) {
+        order_id -> BigInt,
+        organisation_id -> BigInt,
+        title -> Text,
+        tax_number -> Text,
+        address -> Text,
+    }
+}
+
+diesel::joinable!(order_invoices -> orders (order_id));
+diesel::joinable!(order_invoices -> organisations (organisation_id));
+diesel::joinable!(organisation_members -> organisations (organisation_id));
+diesel::joinable!(organisation_members -> users (user_id));
 diesel::joinable!(report_months -> workshops (workshop_id));
 diesel::joinable!(heritage_item_regions -> heritage_items (heritage_item_id));
 diesel::joinable!(workshop_heritage_items -> workshops (workshop_id));
@@ -848,6 +885,9 @@ diesel::joinable!(training_sessions -> workshops (workshop_id));
 diesel::joinable!(designers -> workstations (workstation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    organisation_members,
+    order_invoices,
     report_annuals,
     regions,
     poverty_counties,

@@ -210,6 +210,39 @@ impl Orders {
         .await
     }
 
+    /// Adds the lines of an uploaded order (a CSV's, each with its row number) to a cart, all
+    /// or none: the first line that cannot go in is refused as `lines`, naming its row.
+    pub async fn fill_cart(&self, owner: CartOwner, lines: Vec<(usize, CartKey, i64)>) -> Result<usize, AppError> {
+        let now = self.now();
+        self.write(move |this, conn| {
+            let cart = q::find_or_create(conn, &owner, now)?;
+            let most = i64::try_from(this.config.cart_max_items).unwrap_or(i64::MAX);
+            for (row, key, quantity) in &lines {
+                let at = |key: &'static str, more: &[(&'static str, String)]| {
+                    AppError::invalid("lines", key, &[&[("row", row.to_string())], more].concat())
+                };
+                let wanted = q::quantity(conn, cart, *key)?
+                    .checked_add(*quantity)
+                    .ok_or_else(|| at("error.csv_quantity", &[]))?;
+                match this.check_quantity(conn, *key, wanted) {
+                    Ok(()) => {}
+                    Err(AppError::Invalid { args, .. }) => return Err(at("error.csv_only_left", &args)),
+                    Err(AppError::NotFound) | Err(AppError::BadRequest { .. }) => {
+                        return Err(at("error.csv_product", &[]))
+                    }
+                    Err(AppError::Conflict { .. }) => return Err(at("error.csv_unavailable", &[])),
+                    Err(e) => return Err(e),
+                }
+                if q::quantity(conn, cart, *key)? == 0 && q::count(conn, cart)? >= most {
+                    return Err(at("error.csv_too_many", &[("max", most.to_string())]));
+                }
+                q::set_quantity(conn, cart, *key, wanted, now)?;
+            }
+            Ok(lines.len())
+        })
+        .await
+    }
+
     /// Whether `quantity` of a product (of a variant of it) may go in a cart now.
     fn check_quantity(&self, conn: &mut crate::db::DbConn, line: CartKey, quantity: i64) -> Result<(), AppError> {
         let units = Units::load(conn, &[line])?;

@@ -31,6 +31,8 @@ pub struct CheckoutRequest {
     /// the `Idempotency-Key` header or field).
     pub idempotency_key: String,
     pub lang: Lang,
+    /// Bought for the buyer's organisation: the order carries its invoice request.
+    pub for_organisation: bool,
 }
 
 /// The order a checkout made or found.
@@ -281,6 +283,13 @@ impl Orders {
                     q::insert_line_maker(conn, line, *worker, role, *share)?;
                 }
             }
+        }
+        if request.for_organisation {
+            // The invoice details as they stand now: a later change to the organisation
+            // changes no order placed before it.
+            let (org, _) = crate::db::organisations::membership(conn, user)?
+                .ok_or(AppError::BadRequest { field: "for_organisation", key: "error.not_a_member" })?;
+            crate::db::organisations::insert_invoice(conn, order_id, &org)?;
         }
         if let Some(cart) = cart {
             carts::clear(conn, cart)?;

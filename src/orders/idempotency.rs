@@ -68,6 +68,10 @@ pub(crate) fn request_digest(request: &CheckoutRequest, items: Option<&[(CartKey
     ] {
         text.push_str(&format!("{}:{field}|", field.len()));
     }
+    // Only when set, so that the digests of orders placed before the flag existed still match.
+    if request.for_organisation {
+        text.push_str("organisation|");
+    }
     let hex: String = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
     format!("{DIGEST_VERSION}{hex}")
 }

@@ -66,9 +66,11 @@ pub async fn order_page(
     let view = state.orders.order_view(&who.0, number.clone(), lang).await?;
     let mut ctx = Context::new();
     if view.viewer != "workshop" {
-        ctx.insert("impact", &state.payouts.impact(&who.0, number).await?);
+        ctx.insert("impact", &state.payouts.impact(&who.0, number.clone()).await?);
     }
     ctx.insert("order", &view);
+    // Only after the view: that read decided who may see the order.
+    ctx.insert("invoice", &state.organisations.order_invoice(number.clone()).await?);
     ctx.insert("blank", &FormState::new("order"));
     if let Some(failed) = failed {
         ctx.insert("failed", &serde_json::json!({ "form": failed.name, "state": failed.state }));

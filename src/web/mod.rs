@@ -15,6 +15,7 @@ pub mod messages;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
+pub mod organisations;
 pub mod page_cache;
 pub mod pages;
 pub mod panics;

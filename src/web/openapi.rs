@@ -59,7 +59,7 @@ use utoipa::OpenApi;
         crate::web::payouts::send_transfers, crate::web::payouts::stripe_account, crate::web::payouts::payout,
         crate::web::payouts::disbursement, crate::web::payouts::voucher_upload, crate::web::payouts::ack_code,
         crate::web::payouts::income, crate::web::payouts::impact,
-        crate::web::reports::dashboard, crate::web::reports::export, crate::web::reports::attendance, crate::web::reports::annual, crate::web::reports::impact_country,
+        crate::web::reports::dashboard, crate::web::reports::export, crate::web::reports::attendance, crate::web::reports::annual, crate::web::organisations::page, crate::web::organisations::register, crate::web::organisations::add_member, crate::web::organisations::upload_lines, crate::web::organisations::purchases_csv, crate::web::organisations::record_invoice, crate::web::organisations::institutional, crate::web::reports::impact_country,
         crate::web::reports::impact_region, crate::web::reports::impact_workshop,
     ),
     modifiers(&Security),

@@ -221,6 +221,7 @@ async fn checkout_form(
     let county =
         form.value("county_code").map(str::trim).filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()));
     ctx.insert("kept_province", &county.map(|c| format!("{}0000", &c[..2])));
+    ctx.insert("organisation", &state.organisations.of(&who.0).await?);
     ctx.insert("form", &form);
     state.renderer.page(req, lang, "shop/checkout.html", ctx)
 }
@@ -249,6 +250,9 @@ pub struct CheckoutInput {
     /// `[{product_id, variant_id, quantity}]`; the cart when absent.
     #[serde(default)]
     pub items: Option<Vec<CartItemInput>>,
+    /// Buy for the buyer's organisation: the order carries its invoice request (发票).
+    #[serde(default, deserialize_with = "crate::portal::input::flag")]
+    pub for_organisation: bool,
 }
 
 #[utoipa::path(post, path = "/api/v1/checkout", description = "Place an order. Stock is taken at once and held: 30 minutes for online payment, days for a bank transfer, until the workshop answers for cash on delivery (the order's `deadline`); a retry with the same idempotency key returns the same order (200 instead of 201). Sold-out items give 409 with a message.", request_body = CheckoutInput, params(("Idempotency-Key" = Option<String>, Header, description = "The idempotency key, instead of the body's", min_length = 8, max_length = 100)), responses((status = 201, body = crate::orders::checkout::Placed), (status = 200, body = crate::orders::checkout::Placed), (status = 400, body = crate::web::errors::ApiError), (status = 401, body = crate::web::errors::ApiError), (status = 409, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
@@ -284,6 +288,7 @@ async fn place_order(
         payment_method,
         idempotency_key: header_key.unwrap_or(input.idempotency_key),
         lang: Lang::of_request(req),
+        for_organisation: input.for_organisation,
     };
     let placed = state.orders.checkout(&who.0, request).await?;
     if is_api(req) {

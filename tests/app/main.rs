@@ -41,6 +41,7 @@ mod offline_payments;
 mod ops;
 mod order_load;
 mod orders;
+mod organisations;
 mod page_cache;
 mod photo_files;
 mod photos;
