@@ -391,3 +391,43 @@ async fn custom_order_routes_answer_each_role_as_they_must() {
     check("POST decline of a cancelled request as buyer".into(), status, 409, &answer);
     assert!(failures.is_empty(), "{} answers were wrong:\n{}", failures.len(), failures.join("\n"));
 }
+
+#[tokio::test]
+async fn organisation_and_evaluation_routes_answer_each_role_as_they_must() {
+    let app = TestApp::spawn().await;
+    let (users, names) = roles(&app).await;
+    let mut failures = Vec::new();
+    // Only a buyer registers an organisation or buys for one; the evaluation and institutional
+    // purchases are for officials and operators.
+    let organisation =
+        json!({"legal_name": "矩阵单位", "credit_code": "91110000600037341L", "invoice_address": "北京"});
+    let posts: [(&str, Value, Expect); 2] = [
+        ("/organisation", organisation, [401, 200, 403, 403, 403, 403]),
+        // The buyer (now its administrator) names an editor, who is no buyer: a 400 on the field.
+        ("/organisation/members", json!({"email": "editor@demo.gongfang.cn"}), [401, 400, 403, 403, 403, 403]),
+    ];
+    for (path, body, expect) in &posts {
+        for (i, user) in users.iter().enumerate() {
+            let (status, answer) = user.post_json(&format!("/api/v1{path}"), body).await;
+            if status != expect[i] {
+                failures.push(format!("POST {path} as {}: {status}, expected {} ({answer})", names[i], expect[i]));
+            }
+        }
+    }
+    let gets: [(&str, Expect); 4] = [
+        ("/organisation", [401, 200, 403, 403, 403, 403]),
+        ("/organisation/purchases.csv", [401, 200, 403, 403, 403, 403]),
+        ("/reports/institutional", [401, 403, 403, 403, 200, 200]),
+        ("/reports/annual?year=2025", [401, 403, 403, 403, 200, 200]),
+    ];
+    for (path, expect) in &gets {
+        for (i, user) in users.iter().enumerate() {
+            let res = user.client.get(user.url(&format!("/api/v1{path}"))).send().await.unwrap();
+            let status = res.status().as_u16();
+            if status != expect[i] {
+                failures.push(format!("GET {path} as {}: {status}, expected {}", names[i], expect[i]));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} answers were wrong:\n{}", failures.len(), failures.join("\n"));
+}

@@ -42,7 +42,7 @@ struct Flags {
     key_support_area: bool,
 }
 
-/// Twenty stocked products from five workshops (the demo manager's among them), four each.
+/// Twenty stocked products from five workshops: the demo manager's and the four with the most.
 fn twenty_lines(app: &TestApp, first: i64) -> Vec<(i64, i64)> {
     use gongfang::db::schema::products;
     let mut conn = app.db.conn().unwrap();
@@ -58,10 +58,18 @@ fn twenty_lines(app: &TestApp, first: i64) -> Vec<(i64, i64)> {
     for (p, w) in all {
         by.entry(w).or_default().push(p);
     }
-    let mut workshops: Vec<i64> = by.keys().copied().filter(|w| by[w].len() >= 4 && *w != first).collect();
-    workshops.insert(0, first);
-    assert!(workshops.len() >= 5 && by[&first].len() >= 4, "the demo has five workshops with four stocked pieces");
-    workshops.iter().take(5).flat_map(|w| by[w].iter().take(4).map(move |p| (*p, *w))).collect()
+    let mut others: Vec<i64> = by.keys().copied().filter(|w| *w != first).collect();
+    others.sort_by_key(|w| std::cmp::Reverse(by[w].len()));
+    let five: Vec<i64> = std::iter::once(first).chain(others.into_iter().take(4)).collect();
+    // Round the five workshops, a piece of each in turn, until there are twenty.
+    let (by, five) = (&by, &five);
+    let most = five.iter().map(|w| by[w].len()).max().unwrap_or(0);
+    let lines: Vec<(i64, i64)> =
+        (0..most).flat_map(|i| five.iter().filter_map(move |w| by[w].get(i).map(|p| (*p, *w)))).take(20).collect();
+    assert_eq!(lines.len(), 20, "the demo has twenty stocked pieces in five workshops");
+    let used: std::collections::BTreeSet<i64> = lines.iter().map(|l| l.1).collect();
+    assert_eq!(used.len(), 5, "{lines:?}");
+    lines
 }
 
 async fn upload(user: &User, csv: &str) -> (u16, Value) {
@@ -188,7 +196,7 @@ async fn an_organisation_orders_a_csv_across_five_workshops_and_its_report_is_th
             let (status, answer) = manager.post_json(&path, &json!({"invoice_number": "1234"})).await;
             assert_eq!((status, answer["error"]["field"].as_str()), (400, Some("invoice_number")));
         } else {
-            assert_eq!(manager.post_json(&path, &json!({"invoice_number": number})).await.0, 403, "not their parcel");
+            assert_eq!(manager.post_json(&path, &json!({"invoice_number": number})).await.0, 404, "not their parcel");
         }
         assert_eq!(staff.post_json(&path, &json!({"invoice_number": number})).await.0, 200);
         let (status, answer) = colleague.post_json(&format!("/api/v1/shipments/{s}/delivered"), &json!({})).await;
