@@ -3,7 +3,7 @@
 //! by headless Chromium.
 
 use super::annual::Annual;
-use super::charts::{self, MonthBar, ShareBar};
+use super::charts;
 use super::export::Words;
 use super::figures::DEFINITIONS;
 use super::files::xlsx_of;
@@ -14,25 +14,11 @@ use crate::render::Renderer;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// The page's charts: the headcount share of the rows against the threshold, the year's
-/// wages by month, and sales by heritage item.
+/// The page's charts: the dashboard's two (the headcount share of the rows against the
+/// threshold, the year's wages by month) and sales by heritage item.
 fn charts(a: &Annual, lang: Lang, renderer: &Renderer) -> tera::Context {
-    let i18n = renderer.i18n();
     let zh = lang == Lang::Zh;
-    let d = &a.current;
-    let shares: Vec<ShareBar> = d
-        .rows
-        .iter()
-        .map(|r| ShareBar {
-            label: if zh { r.name_zh.clone() } else { r.name_en.clone() },
-            permille: r.figures.headcount_share.permille(),
-        })
-        .collect();
-    let months: Vec<MonthBar> = d
-        .months
-        .iter()
-        .map(|(m, f)| MonthBar { month: m.clone(), wages_fen: f.wages_fen, poor_wages_fen: f.poor_wages_fen })
-        .collect();
+    let (shares, trend) = charts::dashboard_charts(&a.current, lang, renderer.i18n());
     let heritage: Vec<(String, i64)> = a
         .heritage
         .iter()
@@ -40,19 +26,10 @@ fn charts(a: &Annual, lang: Lang, renderer: &Renderer) -> tera::Context {
         .map(|h| (if zh { h.name_zh.clone() } else { h.name_en.clone() }, h.gross_fen))
         .collect();
     let mut ctx = tera::Context::new();
-    ctx.insert(
-        "share_chart",
-        &charts::share_bars(&i18n.text(lang, "report.chart_share"), &shares, d.threshold_bp, &d.threshold_text),
-    );
-    ctx.insert(
-        "trend_chart",
-        &charts::trend(
-            &i18n.text(lang, "report.chart_trend"),
-            &months,
-            (&i18n.text(lang, "report.wages_fen"), &i18n.text(lang, "report.poor_wages_fen")),
-        ),
-    );
-    ctx.insert("heritage_chart", &charts::amount_bars(&i18n.text(lang, "annual.heritage_chart"), &heritage));
+    ctx.insert("share_chart", &shares);
+    ctx.insert("trend_chart", &trend);
+    let title = renderer.i18n().text(lang, "annual.heritage_chart");
+    ctx.insert("heritage_chart", &charts::amount_bars(&title, &heritage));
     ctx
 }
 
@@ -62,6 +39,12 @@ pub fn html(renderer: &Renderer, lang: Lang, a: &Annual, web: bool) -> Result<St
     let mut ctx = charts(a, lang, renderer);
     ctx.insert("a", a);
     ctx.insert("web", &web);
+    if !web {
+        // A file on disk or in Chromium has no server to fetch the stylesheet from.
+        let css = crate::web::assets::text("css/annual.css")
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("static/css/annual.css is not embedded")))?;
+        ctx.insert("inline_css", &css);
+    }
     ctx.insert("definitions", DEFINITIONS);
     ctx.insert("established_name", &super::annual::ESTABLISHED);
     renderer.document(lang, "reports/annual.html", ctx)

@@ -35,6 +35,11 @@ pub fn versioned_url(path: &str) -> Option<String> {
     urls.get(path).cloned()
 }
 
+/// A static file's text (a stylesheet inlined into a document that must stand alone).
+pub fn text(path: &str) -> Option<String> {
+    Static::get(path).map(|f| String::from_utf8_lossy(&f.data).into_owned())
+}
+
 /// `GET /static/{path}`: kept a year when asked for by its current version, an hour otherwise.
 pub async fn static_file(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let file = Static::get(&path).ok_or(AppError::NotFound)?;

@@ -138,7 +138,7 @@ pub async fn upload_lines(
     answer(&state, &req, result, form, |f| draw(&state, &req, &who, Some(("c", f)))).await
 }
 
-#[utoipa::path(get, path = "/api/v1/organisation/purchases.csv", operation_id = "organisation_purchases_csv", description = "What the organisation bought, by workshop, as CSV (UTF-8 with BOM): human headings in the reader's language, money in yuan, totals with the part to key support areas and 三区三州, wages and the poor-household part.", responses((status = 200, description = "The file", content_type = "text/csv"), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
+#[utoipa::path(get, path = "/api/v1/organisation/purchases.csv", operation_id = "organisation_purchases_csv", description = "What the organisation bought, by workshop, as CSV (UTF-8 with BOM): human headings in the reader's language, money in yuan, totals with the part to key support areas and 三区三州, wages and the poor-household part.", responses((status = 200, description = "The file, as an attachment", content((String = "text/csv"))), (status = 401, body = crate::web::errors::ApiError), (status = 403, body = crate::web::errors::ApiError), (status = 404, body = crate::web::errors::ApiError)), security(("bearer" = []), ("session" = [])))]
 /// The purchase report as CSV.
 pub async fn purchases_csv(
     state: web::Data<AppState>,
