@@ -5,7 +5,6 @@
 use super::reports::{utc_bounds, WorkshopFilter, SUMS};
 use super::schema::{order_invoices, orders, organisation_members, organisations, shipments, users, workshops};
 use super::DbConn;
-use crate::domain::household::HouseholdStatus;
 use crate::domain::organisation::NewOrganisation;
 use crate::domain::period::ReportPeriod;
 use chrono::NaiveDateTime;
@@ -199,6 +198,19 @@ pub fn set_invoice_number(conn: &mut DbConn, shipment: i64, number: &str) -> Que
     diesel::update(shipments::table.find(shipment)).set(shipments::invoice_number.eq(number)).execute(conn)
 }
 
+/// The invoice number recorded on a parcel, if any.
+pub fn invoice_number_of(conn: &mut DbConn, shipment: i64) -> QueryResult<Option<String>> {
+    shipments::table.find(shipment).select(shipments::invoice_number).first(conn).optional().map(Option::flatten)
+}
+
+/// Whether the order of this number carries an invoice request.
+pub fn has_invoice(conn: &mut DbConn, number: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        order_invoices::table.inner_join(orders::table).filter(orders::number.eq(number)),
+    ))
+    .get_result(conn)
+}
+
 /// Whether a parcel belongs to an order that asked for an invoice.
 pub fn parcel_wants_invoice(conn: &mut DbConn, shipment: i64) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
@@ -239,27 +251,14 @@ pub struct Bought {
     pub monitored_fen: i64,
     #[diesel(sql_type = BigInt)]
     pub designer_fen: i64,
-    /// Makers paid whose status counts as poor, and the others (for suppressing small cells).
-    #[diesel(sql_type = BigInt)]
-    pub poor_makers: i64,
-    #[diesel(sql_type = BigInt)]
-    pub other_makers: i64,
 }
 
 /// The journal's sales postings of organisations' orders under a condition on `e`, `i`
-/// (invoices) and `k` (workshops), by organisation and workshop; `poor` lists the household
-/// statuses the rule counts as poor.
-fn bought(condition: &str, poor: &[HouseholdStatus]) -> String {
-    let poor = if poor.is_empty() {
-        "'-'".to_owned()
-    } else {
-        poor.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ")
-    };
+/// (invoices) and `k` (workshops), by organisation and workshop.
+fn bought(condition: &str) -> String {
     format!(
         "SELECT i.organisation_id AS organisation_id, o.legal_name AS legal_name, e.workshop_id AS workshop_id, \
-         k.name_zh AS workshop_name_zh, k.name_en AS workshop_name_en, k.county_code AS county_code, {SUMS}, \
-         COUNT(DISTINCT CASE WHEN p.account = 'wages_payable' AND p.household_status IN ({poor}) THEN p.worker_id END) AS poor_makers, \
-         COUNT(DISTINCT CASE WHEN p.account = 'wages_payable' AND (p.household_status IS NULL OR p.household_status NOT IN ({poor})) THEN p.worker_id END) AS other_makers \
+         k.name_zh AS workshop_name_zh, k.name_en AS workshop_name_en, k.county_code AS county_code, {SUMS} \
          FROM journal_entries e JOIN journal_postings p ON p.entry_id = e.id \
          JOIN order_lines l ON l.id = e.order_line_id JOIN order_invoices i ON i.order_id = l.order_id \
          JOIN organisations o ON o.id = i.organisation_id JOIN workshops k ON k.id = e.workshop_id \
@@ -269,19 +268,38 @@ fn bought(condition: &str, poor: &[HouseholdStatus]) -> String {
 }
 
 /// What one organisation bought, by workshop.
-pub fn bought_by(conn: &mut DbConn, org: i64, poor: &[HouseholdStatus]) -> QueryResult<Vec<Bought>> {
-    diesel::sql_query(bought(&format!("i.organisation_id = {org}"), poor)).load(conn)
+pub fn bought_by(conn: &mut DbConn, org: i64) -> QueryResult<Vec<Bought>> {
+    diesel::sql_query(bought(&format!("i.organisation_id = {org}"))).load(conn)
 }
 
 /// What organisations bought of the workshops under `filter` in a period, by organisation and
 /// workshop.
-pub fn bought_in(
-    conn: &mut DbConn,
-    filter: &WorkshopFilter,
-    period: &ReportPeriod,
-    poor: &[HouseholdStatus],
-) -> QueryResult<Vec<Bought>> {
+pub fn bought_in(conn: &mut DbConn, filter: &WorkshopFilter, period: &ReportPeriod) -> QueryResult<Vec<Bought>> {
     let (from, to) = utc_bounds(period);
     let condition = format!("{} AND e.posted_at >= '{from}' AND e.posted_at < '{to}'", filter.sql());
-    diesel::sql_query(bought(&condition, poor)).load(conn)
+    diesel::sql_query(bought(&condition)).load(conn)
+}
+
+/// One maker's net wages from an organisation's orders under one household status.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct MakerWages {
+    #[diesel(sql_type = BigInt)]
+    pub worker_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub household_status: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub wages_fen: i64,
+}
+
+/// The makers' wages from an organisation's orders, net of refunds, by maker and status.
+pub fn maker_wages(conn: &mut DbConn, org: i64) -> QueryResult<Vec<MakerWages>> {
+    diesel::sql_query(format!(
+        "SELECT p.worker_id AS worker_id, p.household_status AS household_status, \
+         CAST(SUM(p.amount_fen) AS BIGINT) AS wages_fen \
+         FROM journal_entries e JOIN journal_postings p ON p.entry_id = e.id \
+         JOIN order_lines l ON l.id = e.order_line_id JOIN order_invoices i ON i.order_id = l.order_id \
+         WHERE e.kind IN ('capture', 'refund') AND p.account = 'wages_payable' AND i.organisation_id = {org} \
+         GROUP BY p.worker_id, p.household_status"
+    ))
+    .load(conn)
 }

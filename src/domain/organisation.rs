@@ -76,9 +76,12 @@ pub fn invoice_number(text: &str) -> Result<String, AppError> {
 /// The most lines one CSV order may hold.
 pub const MAX_CSV_LINES: usize = 200;
 
-/// One line of a CSV order: a product (its number), an optional variant, a quantity.
+/// One line of a CSV order: its row in the file, a product (its number), an optional variant,
+/// a quantity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CsvLine {
+    /// The row's line number in the file (the heading is 1), as a spreadsheet numbers it.
+    pub row: usize,
     pub product_id: i64,
     pub variant_id: Option<i64>,
     pub quantity: i64,
@@ -102,8 +105,9 @@ pub fn csv_lines(bytes: &[u8]) -> Result<Vec<CsvLine>, AppError> {
     let variant = column(&["variant", "variant_id", "款式编号"]);
     let mut lines = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let row = i + 2;
-        let record = record.map_err(|_| bad("error.csv_row", row))?;
+        // Blank lines are skipped by the reader, so the row is its position, not a count.
+        let record = record.map_err(|_| bad("error.csv_row", i + 2))?;
+        let row = record.position().map_or(i + 2, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
         if record.iter().all(str::is_empty) {
             continue;
         }
@@ -114,7 +118,7 @@ pub fn csv_lines(bytes: &[u8]) -> Result<Vec<CsvLine>, AppError> {
             None | Some("") => None,
             Some(_) => Some(variant.and_then(number).ok_or_else(|| bad("error.csv_variant", row))?),
         };
-        lines.push(CsvLine { product_id, variant_id, quantity });
+        lines.push(CsvLine { row, product_id, variant_id, quantity });
         if lines.len() > MAX_CSV_LINES {
             return Err(AppError::invalid("lines", "error.too_many_items", &[("max", MAX_CSV_LINES.to_string())]));
         }
@@ -173,19 +177,23 @@ mod tests {
 
     #[test]
     fn csv_lines_are_read_by_heading_and_named_by_row() {
-        let ok = csv_lines("\u{feff}数量,产品编号,款式编号\n2,11,\n1,12,5\n\n".as_bytes()).unwrap_or_default();
+        let ok = csv_lines("\u{feff}数量,产品编号,款式编号\n2,11,\n\n1,12,5\n\n".as_bytes()).unwrap_or_default();
         assert_eq!(
             ok,
             [
-                CsvLine { product_id: 11, variant_id: None, quantity: 2 },
-                CsvLine { product_id: 12, variant_id: Some(5), quantity: 1 }
+                CsvLine { row: 2, product_id: 11, variant_id: None, quantity: 2 },
+                CsvLine { row: 4, product_id: 12, variant_id: Some(5), quantity: 1 }
             ]
         );
         let row = |text: &str| match csv_lines(text.as_bytes()) {
             Err(AppError::Invalid { field, key, args }) => (field, key, args[0].1.clone()),
             other => panic!("{other:?}"),
         };
-        assert_eq!(row("product,quantity\n1,2\n1,x\n"), ("lines", "error.csv_quantity", "3".to_owned()));
+        assert_eq!(
+            row("product,quantity\n1,2\n\n1,x\n"),
+            ("lines", "error.csv_quantity", "4".to_owned()),
+            "blank lines count"
+        );
         assert_eq!(row("product,quantity\n-1,2\n"), ("lines", "error.csv_product", "2".to_owned()));
         assert!(matches!(csv_lines(b"name,qty\n1,2\n"), Err(AppError::BadRequest { key: "error.csv_heading", .. })));
         assert!(matches!(csv_lines(b"product,quantity\n"), Err(AppError::BadRequest { key: "error.csv_empty", .. })));

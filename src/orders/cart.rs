@@ -210,10 +210,25 @@ impl Orders {
         .await
     }
 
-    /// Adds the lines of an uploaded order (a CSV's, each with its row number) to a cart, all
-    /// or none: the first line that cannot go in is refused as `lines`, naming its row.
-    pub async fn fill_cart(&self, owner: CartOwner, lines: Vec<(usize, CartKey, i64)>) -> Result<usize, AppError> {
+    /// Puts the lines of an uploaded order (a CSV's, each with its row number) in a cart, all
+    /// or none: each product's quantity becomes the file's (its rows added up), so the same file
+    /// sent twice leaves the same cart. The first line that cannot go in is refused as `lines`,
+    /// naming its row.
+    pub async fn fill_cart(&self, owner: CartOwner, rows: Vec<(usize, CartKey, i64)>) -> Result<usize, AppError> {
         let now = self.now();
+        let mut merged: Vec<(usize, CartKey, i64)> = Vec::new();
+        for (row, key, quantity) in rows {
+            match merged.iter_mut().find(|m| m.1 == key) {
+                Some(m) => {
+                    m.2 = m
+                        .2
+                        .checked_add(quantity)
+                        .ok_or_else(|| AppError::invalid("lines", "error.csv_quantity", &[("row", row.to_string())]))?;
+                }
+                None => merged.push((row, key, quantity)),
+            }
+        }
+        let lines = merged;
         self.write(move |this, conn| {
             let cart = q::find_or_create(conn, &owner, now)?;
             let most = i64::try_from(this.config.cart_max_items).unwrap_or(i64::MAX);
@@ -221,9 +236,7 @@ impl Orders {
                 let at = |key: &'static str, more: &[(&'static str, String)]| {
                     AppError::invalid("lines", key, &[&[("row", row.to_string())], more].concat())
                 };
-                let wanted = q::quantity(conn, cart, *key)?
-                    .checked_add(*quantity)
-                    .ok_or_else(|| at("error.csv_quantity", &[]))?;
+                let wanted = *quantity;
                 match this.check_quantity(conn, *key, wanted) {
                     Ok(()) => {}
                     Err(AppError::Invalid { args, .. }) => return Err(at("error.csv_only_left", &args)),

@@ -113,6 +113,13 @@ impl Orders {
             Some((number, digest))
                 if same_request(&digest, &request_digest(request, None)) || request.items.is_none() =>
             {
+                // A cart's retry is not compared item by item (the cart is gone), but buying for
+                // the organisation or not is part of what was asked.
+                if request.items.is_none()
+                    && crate::db::organisations::has_invoice(conn, &number)? != request.for_organisation
+                {
+                    return Err(AppError::Conflict { key: "checkout.error.key_reused" });
+                }
                 Ok(Some(Placed { number, created: false }))
             }
             Some(_) => Err(AppError::Conflict { key: "checkout.error.key_reused" }),

@@ -85,7 +85,14 @@ impl Organisations {
                         e.into()
                     }
                 })?;
-                q::add_member(conn, id, user, true, now)?;
+                // A second registration racing this one finds the user taken: the same answer.
+                q::add_member(conn, id, user, true, now).map_err(|e| {
+                    if unique_violation(&e) {
+                        AppError::BadRequest { field: "legal_name", key: "error.already_member" }
+                    } else {
+                        e.into()
+                    }
+                })?;
                 let detail = serde_json::json!({ "credit_code": new.credit_code.as_str() });
                 audit::append(
                     conn,
@@ -143,8 +150,9 @@ impl Organisations {
     pub async fn page(&self, who: &Principal) -> Result<OrganisationPage, AppError> {
         let user = Self::buyer(who)?;
         let this = self.clone();
+        // On the primary: the page follows the user's own writes (a registration, a member).
         self.db
-            .read(move |conn| {
+            .run(move |conn| {
                 let Some((org, is_admin)) = q::membership(conn, user)? else {
                     return Ok(OrganisationPage {
                         organisation: None,
@@ -154,11 +162,12 @@ impl Organisations {
                         purchases: None,
                     });
                 };
-                let bought = q::bought_by(conn, org.id, &this.rule.counted)?;
+                let bought = q::bought_by(conn, org.id)?;
+                let makers = q::maker_wages(conn, org.id)?;
                 Ok(OrganisationPage {
                     members: q::members(conn, org.id)?,
                     parcels: q::parcels(conn, org.id, PARCELS_SHOWN)?,
-                    purchases: Some(purchases::of(&bought, &this.reference, &this.rule)?),
+                    purchases: Some(purchases::of(&bought, &makers, &this.reference, &this.rule)?),
                     organisation: Some(org),
                     is_admin,
                 })
@@ -169,13 +178,13 @@ impl Organisations {
     /// The organisation a buyer belongs to, if any (for the checkout form).
     pub async fn of(&self, who: &Principal) -> Result<Option<OrganisationRow>, AppError> {
         let user = who.user_id.get();
-        self.db.read(move |conn| Ok(q::membership(conn, user)?.map(|m| m.0))).await
+        self.db.run(move |conn| Ok(q::membership(conn, user)?.map(|m| m.0))).await
     }
 
     /// The invoice request of an order already shown to its viewer (see
     /// [`crate::orders::Orders::order_view`]), with each parcel's invoice number.
     pub async fn order_invoice(&self, number: String) -> Result<Option<q::OrderInvoice>, AppError> {
-        self.db.read(move |conn| Ok(q::invoice_by_number(conn, &number)?)).await
+        self.db.run(move |conn| Ok(q::invoice_by_number(conn, &number)?)).await
     }
 
     /// Puts the lines of an uploaded CSV into the member's cart, all or none; returns how many.
@@ -186,10 +195,9 @@ impl Organisations {
         }
         let lines = csv_lines(csv)?
             .into_iter()
-            .enumerate()
-            .map(|(i, l)| {
+            .map(|l| {
                 let key = CartKey { product: l.product_id, variant: l.variant_id.map(crate::domain::ids::VariantId) };
-                (i + 2, key, l.quantity)
+                (l.row, key, l.quantity)
             })
             .collect();
         self.orders.fill_cart(CartOwner::User(user), lines).await
@@ -205,6 +213,10 @@ impl Organisations {
                 authorize_workshop(&who, Action::FulfilOrders, s.workshop_id)?;
                 if !q::parcel_wants_invoice(conn, shipment)? {
                     return Err(AppError::BadRequest { field: "invoice_number", key: "error.no_invoice_requested" });
+                }
+                // An issued invoice is a record: a second number is refused, not written over.
+                if q::invoice_number_of(conn, shipment)?.is_some() {
+                    return Err(AppError::Conflict { key: "organisation.error.invoice_recorded" });
                 }
                 q::set_invoice_number(conn, shipment, &number)?;
                 let detail = serde_json::json!({ "invoice_number": number });

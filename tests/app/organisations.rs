@@ -151,6 +151,10 @@ async fn an_organisation_orders_a_csv_across_five_workshops_and_its_report_is_th
     assert_eq!(cart["items_fen"].as_i64(), Some(0), "all or none: {cart}");
     let (status, answer) = upload(&colleague, &csv).await;
     assert_eq!((status, answer["id"].as_i64()), (200, Some(20)), "{answer}");
+    let (_, once) = colleague.get_json("/api/v1/cart").await;
+    assert_eq!(upload(&colleague, &csv).await.0, 200);
+    let (_, twice) = colleague.get_json("/api/v1/cart").await;
+    assert_eq!(once["items_fen"], twice["items_fen"], "the same file sent twice leaves the same cart");
 
     // Checkout for the organisation, paid by bank transfer, confirmed by an operator.
     let mut body = crate::orders::address();
@@ -160,6 +164,9 @@ async fn an_organisation_orders_a_csv_across_five_workshops_and_its_report_is_th
     let (status, order) = colleague.post_json("/api/v1/checkout", &body).await;
     assert_eq!(status, 201, "{order}");
     let number = order["number"].as_str().unwrap().to_owned();
+    body["for_organisation"] = json!(false);
+    let (status, answer) = colleague.post_json("/api/v1/checkout", &body).await;
+    assert_eq!(status, 409, "the key again, not for the organisation: {answer}");
     let operator = User::demo(&app, "operator").await;
     let confirm = format!("/api/v1/portal/orders/{number}/confirm-payment");
     let (status, answer) = operator.post_json(&confirm, &json!({"reference": "BANK-ORGN-1"})).await;
@@ -199,6 +206,7 @@ async fn an_organisation_orders_a_csv_across_five_workshops_and_its_report_is_th
             assert_eq!(manager.post_json(&path, &json!({"invoice_number": number})).await.0, 404, "not their parcel");
         }
         assert_eq!(staff.post_json(&path, &json!({"invoice_number": number})).await.0, 200);
+        assert_eq!(staff.post_json(&path, &json!({"invoice_number": "87654321"})).await.0, 409, "not written over");
         let (status, answer) = colleague.post_json(&format!("/api/v1/shipments/{s}/delivered"), &json!({})).await;
         assert_eq!(status, 200, "{answer}");
     }
@@ -232,15 +240,21 @@ async fn an_organisation_orders_a_csv_across_five_workshops_and_its_report_is_th
     let wages = |p: &Posting| p.account == "wages_payable";
     let poor = |p: &Posting| wages(p) && p.household_status.as_deref().is_some_and(|s| POOR.contains(&s));
     let gross = -sum(&clearing);
-    let makers = |is_poor: bool| {
-        postings
-            .iter()
-            .filter(|p| wages(p) && poor(p) == is_poor)
-            .filter_map(|p| p.worker_id)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len()
-    };
-    let poor_wages = (makers(true) >= 3 && makers(false) >= 3).then(|| sum(&poor));
+    // The poor-household part, as the buyer may see it: a band of ten points, and only with at
+    // least 3 makers paid (net of refunds) on each side.
+    let mut net: BTreeMap<(i64, bool), i64> = BTreeMap::new();
+    for p in postings.iter().filter(|p| wages(p)) {
+        *net.entry((p.worker_id.unwrap(), poor(p))).or_default() += p.amount_fen;
+    }
+    let side = |is_poor: bool| net.iter().filter(|((_, q), w)| *q == is_poor && **w > 0).count();
+    let band = (side(true) >= 3 && side(false) >= 3).then(|| {
+        let low = sum(&poor) * 100 / sum(&wages) / 10 * 10;
+        if low >= 100 {
+            json!([100, 100])
+        } else {
+            json!([low, low + 10])
+        }
+    });
     assert!(gross > 0);
 
     let (_, mine) = admin.get_json("/api/v1/organisation").await;
@@ -249,7 +263,8 @@ async fn an_organisation_orders_a_csv_across_five_workshops_and_its_report_is_th
     assert_eq!(p["key_support_fen"].as_i64(), Some(-sum(&|x: &Posting| clearing(x) && flagged(x, |f| f.1))));
     assert_eq!(p["sanqu_fen"].as_i64(), Some(-sum(&|x: &Posting| clearing(x) && flagged(x, |f| f.0))));
     assert_eq!(p["wages_fen"].as_i64(), Some(sum(&wages)));
-    assert_eq!(p["poor_wages_fen"].as_i64(), poor_wages, "shown only with 3 makers on each side");
+    assert_eq!(p["poor_share_band"], band.unwrap_or(Value::Null), "a band, with 3 paid makers on each side");
+    assert!(p["rows"][0].get("wages_fen").is_none(), "no wages by workshop beside the poor part");
     assert_eq!(p["rows"].as_array().unwrap().len(), 5);
     assert!(p["sanqu_fen"].as_i64().unwrap() > 0, "Liangshan is in 三区三州");
     let invoices: Vec<&str> =
