@@ -105,9 +105,17 @@ pub fn csv_lines(bytes: &[u8]) -> Result<Vec<CsvLine>, AppError> {
     let variant = column(&["variant", "variant_id", "款式编号"]);
     let mut lines = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        // Blank lines are skipped by the reader, so the row is its position, not a count.
+        // The reader skips blank lines (and counts lines without them), so the row is the
+        // record's place in the text: the line breaks before it.
         let record = record.map_err(|_| bad("error.csv_row", i + 2))?;
-        let row = record.position().map_or(i + 2, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+        let row = record.position().map_or(i + 2, |p| {
+            // The position is where the reader began, before the blank lines it skipped.
+            let mut at = usize::try_from(p.byte()).unwrap_or(usize::MAX).min(text.len());
+            while text.as_bytes().get(at).is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                at += 1;
+            }
+            text.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1
+        });
         if record.iter().all(str::is_empty) {
             continue;
         }

@@ -150,12 +150,25 @@ pub fn filename(a: &Annual, extension: &str) -> String {
     format!("gongfang-annual-{}-{}.{extension}", a.region_code.as_deref().unwrap_or("CN"), a.year)
 }
 
+/// Held while Chromium prints.
+static PRINTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// How long Chromium may take to print.
 const PRINT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Prints a standalone HTML page to PDF with headless Chromium (`chromium`, a path or a name
-/// on `PATH`), in a private directory that is removed after.
+/// on `PATH`), in a private directory that is removed after; one at a time on a node (a
+/// second is 503, to be retried).
 pub fn pdf(chromium: &Path, html: &str) -> Result<Vec<u8>, AppError> {
+    // One browser at a time on a node: a second request is told to come back, rather than
+    // starting browsers without bound.
+    let _printing = match PRINTING.try_lock() {
+        Ok(guard) => guard,
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => {
+            return Err(AppError::Unavailable("another annual evaluation is being printed".into()))
+        }
+    };
     let fail = |what: &str, e: &dyn std::fmt::Display| AppError::Internal(anyhow::anyhow!("annual PDF: {what}: {e}"));
     let dir = tempfile::tempdir().map_err(|e| fail("temporary directory", &e))?;
     let page = dir.path().join("annual.html");
